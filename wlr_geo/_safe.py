@@ -1,0 +1,194 @@
+"""Safe handling of untrusted containers: XML without entities, zip files without traversal.
+
+KLIC deliveries, BGT extracts and downloaded files come from outside. Rules enforced here:
+
+* XML: a document that declares a DOCTYPE is refused (IMKL and IMGeo never need one), and lxml
+  is configured with ``resolve_entities=False``, ``no_network=True``, ``load_dtd=False`` and
+  without ``huge_tree``, so neither external entities (XXE) nor entity expansion ("billion
+  laughs") can happen.
+* Zip: member names with absolute paths, ``..`` parts or drive letters are refused; so are
+  members whose uncompressed size exceeds a limit or whose compression ratio is absurd (zip
+  bombs). Members are streamed with the size enforced while reading, not only from the header.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path, PurePosixPath
+from typing import IO, Any
+
+from lxml import etree
+
+from wlr_geo._errors import UnsafeInputError
+
+__all__ = [
+    "MAX_MEMBER_BYTES",
+    "MAX_RATIO",
+    "check_no_doctype",
+    "iterparse",
+    "open_member",
+    "safe_members",
+    "safe_extract",
+]
+
+#: Largest uncompressed zip member accepted (bytes). KLIC deliveries reach a few hundred MB.
+MAX_MEMBER_BYTES = int(os.environ.get("WLR_GEO_MAX_MEMBER_BYTES", 4 * 1024**3))
+#: Largest compression ratio accepted for a member larger than 1 MB (XML compresses ~10–30×).
+MAX_RATIO = 200.0
+
+_DOCTYPE = re.compile(rb"<!DOCTYPE", re.IGNORECASE)
+
+
+def check_no_doctype(head: bytes, *, source: str) -> None:
+    """Refuse XML whose first bytes declare a DOCTYPE (the only way to declare entities)."""
+    if _DOCTYPE.search(head):
+        raise UnsafeInputError(
+            "the XML declares a DOCTYPE (entities); wlr_geo refuses DTDs and entities for safety",
+            source=source,
+            hint="KLIC and BGT files never contain a DOCTYPE: use the original delivery",
+        )
+
+
+class _PeekStream(io.RawIOBase):
+    """Wrap a binary stream so its first bytes can be checked before parsing."""
+
+    def __init__(self, raw: IO[bytes], head: bytes) -> None:
+        self._raw = raw
+        self._head = head
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: Any) -> int:
+        if self._head:
+            n = min(len(b), len(self._head))
+            b[:n] = self._head[:n]
+            self._head = self._head[n:]
+            return n
+        data = self._raw.read(len(b))
+        n = len(data)
+        b[:n] = data
+        return n
+
+
+def iterparse(
+    stream: IO[bytes], *, source: str, events: tuple[str, ...] = ("end",), tag: Any = None
+) -> Iterator[tuple[str, Any]]:
+    """Stream-parse XML safely (see module docstring); yields ``(event, element)``.
+
+    Raises
+    ------
+    UnsafeInputError
+        The document declares a DOCTYPE.
+    """
+    head = stream.read(64 * 1024)
+    check_no_doctype(head, source=source)
+    wrapped = io.BufferedReader(_PeekStream(stream, head), buffer_size=1 << 20)
+    kwargs: dict[str, Any] = {
+        "events": events,
+        "resolve_entities": False,
+        "no_network": True,
+        "load_dtd": False,
+        "huge_tree": False,
+        "remove_blank_text": True,
+    }
+    if tag is not None:
+        kwargs["tag"] = tag
+    yield from etree.iterparse(wrapped, **kwargs)
+
+
+def _check_name(name: str, *, source: str) -> PurePosixPath:
+    norm = name.replace("\\", "/")
+    pure = PurePosixPath(norm)
+    if norm.startswith("/") or re.match(r"^[A-Za-z]:", norm) or ".." in pure.parts:
+        raise UnsafeInputError(
+            f"zip member {name!r} points outside the archive (path traversal)",
+            source=source,
+            hint="do not use this archive; ask the sender for a clean copy",
+        )
+    return pure
+
+
+def safe_members(zf: zipfile.ZipFile, *, source: str, max_bytes: int = MAX_MEMBER_BYTES) -> list[zipfile.ZipInfo]:
+    """Check every member of an open zip (names, sizes, ratios) and return the file members."""
+    members = []
+    for info in zf.infolist():
+        _check_name(info.filename, source=source)
+        if info.is_dir():
+            continue
+        if info.file_size > max_bytes:
+            raise UnsafeInputError(
+                f"zip member {info.filename!r} unpacks to {info.file_size} bytes, over the limit of {max_bytes}",
+                source=source,
+                hint="raise WLR_GEO_MAX_MEMBER_BYTES if the file is genuine",
+            )
+        if info.file_size > 1_000_000 and info.compress_size and info.file_size / info.compress_size > MAX_RATIO:
+            raise UnsafeInputError(
+                f"zip member {info.filename!r} has a compression ratio of "
+                f"{info.file_size / info.compress_size:.0f}:1 (a zip bomb?)",
+                source=source,
+                hint="do not use this archive",
+            )
+        members.append(info)
+    return members
+
+
+class _LimitedReader(io.RawIOBase):
+    """Read at most ``limit`` bytes from ``raw``; more raises (header sizes can lie)."""
+
+    def __init__(self, raw: IO[bytes], limit: int, *, source: str, name: str) -> None:
+        self._raw = raw
+        self._left = limit
+        self._limit = limit
+        self._source = source
+        self._name = name
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: Any) -> int:
+        data = self._raw.read(len(b))
+        n = len(data)
+        self._left -= n
+        if self._left < 0:
+            raise UnsafeInputError(
+                f"zip member {self._name!r} unpacks to more than {self._limit} bytes",
+                source=self._source, hint="do not use this archive",
+            )
+        b[:n] = data
+        return n
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
+
+
+def open_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, *, source: str) -> IO[bytes]:
+    """Open a checked zip member for streaming, enforcing its declared size while reading."""
+    raw = zf.open(info)
+    limit = min(MAX_MEMBER_BYTES, max(info.file_size, 1))
+    return io.BufferedReader(_LimitedReader(raw, limit, source=source, name=info.filename), buffer_size=1 << 20)
+
+
+def safe_extract(zip_path: str | os.PathLike[str], dest: str | os.PathLike[str]) -> list[Path]:
+    """Extract a zip into ``dest`` after checking every member; return the extracted files."""
+    src = str(zip_path)
+    dest = Path(dest)
+    out: list[Path] = []
+    try:
+        zf = zipfile.ZipFile(zip_path)
+    except zipfile.BadZipFile as exc:
+        raise UnsafeInputError(f"not a valid zip file: {exc}", source=src, hint="re-download the file") from None
+    with zf:
+        for info in safe_members(zf, source=src):
+            target = dest / _check_name(info.filename, source=src)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with open_member(zf, info, source=src) as fin, open(target, "wb") as fout:
+                while block := fin.read(1 << 20):
+                    fout.write(block)
+            out.append(target)
+    return out

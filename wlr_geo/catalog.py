@@ -1,0 +1,185 @@
+"""The layer catalogue: what every embedded or registered layer is, who published it and under
+which licence, and whether it is real or indicative.
+
+The embedded default data set for the Leidse regio lives in the repository's ``layers/`` folder
+(installed as ``wlr_geo/_embedded/layers``); ``layers/catalog.toml`` describes it. Attribution
+text shown on maps and in reports always comes from here.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Iterator, Mapping
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any, Literal
+
+from wlr_geo._errors import ConfigError
+
+__all__ = [
+    "THEMES",
+    "Catalog",
+    "CatalogEntry",
+    "embedded_dir",
+    "embedded_maps_dir",
+    "embedded_path",
+    "load_catalog",
+]
+
+THEMES = (
+    "route", "boundaries", "districts", "underground", "topography", "nature", "heat",
+    "claims", "landing",
+)
+Status = Literal["real", "indicative"]
+_REQUIRED = ("name", "theme", "file", "publisher", "licence", "date", "accuracy", "status", "attribution")
+
+
+def _package_root() -> Path:
+    return Path(__file__).resolve().parent
+
+
+def embedded_dir() -> Path:
+    """Folder of the embedded layers: the installed copy, else the checkout's ``layers/``."""
+    env = os.environ.get("WLR_GEO_LAYERS")
+    if env:
+        return Path(env)
+    installed = _package_root() / "_embedded" / "layers"
+    if installed.is_dir():
+        return installed
+    return _package_root().parent / "layers"
+
+
+def embedded_maps_dir() -> Path:
+    """Folder of the map definitions: the installed copy, else the checkout's ``maps/``."""
+    installed = _package_root() / "_embedded" / "maps"
+    if installed.is_dir():
+        return installed
+    return _package_root().parent / "maps"
+
+
+def embedded_path(relative: str) -> Path:
+    """Absolute path of a file of the embedded data set, e.g. ``"boundaries.gpkg"``."""
+    return embedded_dir() / relative
+
+
+@dataclass(frozen=True)
+class CatalogEntry:
+    """One layer of the catalogue."""
+
+    name: str
+    theme: str
+    file: str
+    publisher: str
+    licence: str
+    date: str
+    accuracy: str
+    status: Status
+    attribution: str
+    title: str = ""
+    layer: str | None = None
+    format: str = "vector"
+    source: str = ""
+    notes: str = ""
+    features: int | None = None
+    provenance: dict[str, Any] = field(default_factory=dict)
+    base_dir: str | None = None
+
+    @property
+    def path(self) -> Path:
+        p = Path(self.file)
+        if p.is_absolute():
+            return p
+        return (Path(self.base_dir) if self.base_dir else embedded_dir()) / p
+
+    @property
+    def indicative(self) -> bool:
+        return self.status == "indicative"
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["path"] = str(self.path)
+        return d
+
+
+class Catalog(Mapping[str, CatalogEntry]):
+    """Read-only mapping of layer name → :class:`CatalogEntry`, with registration of new layers."""
+
+    def __init__(self, entries: list[CatalogEntry], *, source: Path | None = None) -> None:
+        self._entries = {e.name: e for e in entries}
+        self.source = source
+
+    def __getitem__(self, key: str) -> CatalogEntry:
+        try:
+            return self._entries[key]
+        except KeyError:
+            raise KeyError(f"no layer {key!r} in the catalogue; known: {', '.join(self._entries)}") from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def by_theme(self, theme: str) -> list[CatalogEntry]:
+        return [e for e in self._entries.values() if e.theme == theme]
+
+    def register(self, entry: CatalogEntry) -> Catalog:
+        """Return a new catalogue with ``entry`` added (or replacing one of the same name)."""
+        entries = dict(self._entries)
+        entries[entry.name] = entry
+        return Catalog(list(entries.values()), source=self.source)
+
+    def attribution(self, names: list[str] | None = None) -> str:
+        """Attribution text for the named layers (all when None), each publisher once."""
+        seen: list[str] = []
+        for e in self._entries.values():
+            if names is not None and e.name not in names:
+                continue
+            if e.attribution not in seen:
+                seen.append(e.attribution)
+        return "; ".join(seen)
+
+
+def _entry_from_table(table: dict[str, Any], *, where: str, base_dir: Path | None) -> CatalogEntry:
+    missing = [k for k in _REQUIRED if not table.get(k)]
+    if missing:
+        raise ConfigError(
+            f"catalogue entry {table.get('name', '?')!r} lacks {', '.join(missing)}",
+            source=where, hint="every layer needs name, theme, file, publisher, licence, date, accuracy, status, attribution",
+        )
+    if table["theme"] not in THEMES:
+        raise ConfigError(
+            f"catalogue entry {table['name']!r} has theme {table['theme']!r}",
+            source=where, hint=f"use one of {', '.join(THEMES)}",
+        )
+    if table["status"] not in ("real", "indicative"):
+        raise ConfigError(
+            f"catalogue entry {table['name']!r} has status {table['status']!r}",
+            source=where, hint="status is 'real' or 'indicative'",
+        )
+    known = {f for f in CatalogEntry.__dataclass_fields__}
+    extra = set(table) - known
+    if extra:
+        raise ConfigError(
+            f"catalogue entry {table['name']!r} has unknown keys {', '.join(sorted(extra))}",
+            source=where, hint=f"known keys: {', '.join(sorted(known))}",
+        )
+    entry = CatalogEntry(**{k: v for k, v in table.items()})
+    if base_dir is not None and entry.base_dir is None:
+        entry = replace(entry, base_dir=str(base_dir))
+    return entry
+
+
+def load_catalog(path: str | os.PathLike[str] | None = None) -> Catalog:
+    """Load a catalogue TOML file (default: the embedded ``layers/catalog.toml``)."""
+    p = Path(path) if path is not None else embedded_dir() / "catalog.toml"
+    try:
+        data = tomllib.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError("the catalogue file does not exist", source=str(p)) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"not valid TOML: {exc}", source=str(p), hint="fix the TOML syntax") from None
+    base = None if path is None else p.parent
+    entries = [_entry_from_table(t, where=str(p), base_dir=base) for t in data.get("layer", [])]
+    return Catalog(entries, source=p)

@@ -1,0 +1,1 @@
+"""The ``wlr-geo`` command line interface (one module per command, loaded lazily)."""

@@ -1,0 +1,103 @@
+"""Entry point of ``wlr-geo``.
+
+Sub-commands live in their own modules and are imported only when used, which keeps
+``wlr-geo --help`` fast. To add a command, add ``"name": "module:attribute"`` to ``COMMANDS``.
+Every :class:`~wlr_geo.WlrGeoError` becomes one clear line per problem on stderr and exit code 2
+— never a traceback (``--debug`` shows it).
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import sys
+from typing import Any
+
+import click
+
+from wlr_geo._errors import WlrGeoError, WlrGeoInputError
+from wlr_geo._version import __version__
+
+__all__ = ["COMMANDS", "cli", "main"]
+
+#: name → "module:attribute" of a click command.
+COMMANDS: dict[str, str] = {
+    "layers": "wlr_geo.cli.base:layers_command",
+    "validate": "wlr_geo.cli.base:validate_command",
+    "demo": "wlr_geo.cli.demo:demo_command",
+}
+
+
+class LazyGroup(click.Group):
+    """A click group whose sub-commands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module_name, _, attr = target.partition(":")
+        module = importlib.import_module(module_name)
+        command: click.Command = getattr(module, attr)
+        return command
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except WlrGeoError as exc:
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            report_error(exc)
+            ctx.exit(2)
+
+
+def report_error(exc: WlrGeoError) -> None:
+    """Print a wlr_geo error as one line per problem on stderr."""
+    if isinstance(exc, WlrGeoInputError):
+        for problem in exc.problems:
+            click.secho(f"error: {problem}", fg="red", err=True)
+    else:
+        click.secho(f"error: {exc}", fg="red", err=True)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="wlr-geo")
+@click.option("-v", "--verbose", count=True, help="More log output (-v info, -vv debug).")
+@click.option("--debug", is_flag=True, help="Show Python tracebacks instead of one-line errors.")
+@click.pass_context
+def cli(ctx: click.Context, verbose: int, debug: bool) -> None:
+    """wlr-geo: GIS toolkit for the heat transition in the Leidse regio (WarmtelinQ+).
+
+    Reads route, boundary, KLIC/IMKL, BGT and other layers into EPSG:28992, analyses the
+    route's above- and below-ground impact per municipality, and writes tables, GeoPackages
+    and offline consultation maps in Dutch.
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["debug"] = debug
+    level = logging.WARNING - 10 * verbose
+    logging.basicConfig(level=max(level, logging.DEBUG), format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("wlr_geo").setLevel(max(level, logging.DEBUG))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; returns the exit code."""
+    try:
+        cli.main(args=argv, prog_name="wlr-geo", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        return 1
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except WlrGeoError as exc:  # raised outside a sub-command (e.g. in a callback)
+        report_error(exc)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

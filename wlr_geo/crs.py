@@ -1,0 +1,244 @@
+"""All CRS logic of wlr_geo in one place.
+
+The working CRS is RD New (EPSG:28992). Layers in another CRS are reprojected on read and the
+fact is logged at INFO; a layer without a CRS is an error; metric operations on geographic
+coordinates raise; coordinates outside the CRS's area of use raise (they betray a unit or
+axis-order mix-up, e.g. RD metres read as degrees).
+
+Transformations always use ``always_xy=True``. RD ↔ WGS84 goes through pyproj's default operation
+"Amersfoort to WGS 84 (4)" (Helmert, about 1 m); the RDNAPTRANS2018 grid is not shipped.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TypeVar
+
+import geopandas as gpd
+import numpy as np
+import shapely
+from pyproj import CRS, Transformer
+
+from wlr_geo._errors import CRSError, CRSMismatchError, GeographicCRSError, OutOfBoundsError
+
+__all__ = [
+    "RD_BOUNDS_M",
+    "RD_NEW",
+    "TRANSFORMATION_NOTE",
+    "WGS84",
+    "check_bounds",
+    "check_same_crs",
+    "ensure_rd",
+    "require_projected",
+    "rd_to_wgs84",
+    "to_web",
+    "wgs84_to_rd",
+]
+
+log = logging.getLogger("wlr_geo")
+
+RD_NEW = CRS.from_epsg(28992)
+WGS84 = CRS.from_epsg(4326)
+
+#: RD bounds (x_min, y_min, x_max, y_max) in metres: EPSG:28992's area of use (lon 3.2–7.22,
+#: lat 50.75–53.7) projected, widened by 10 km for offshore and border work.
+RD_BOUNDS_M = (-10_000.0, 296_000.0, 300_000.0, 640_000.0)
+
+TRANSFORMATION_NOTE = (
+    "RD New ↔ WGS84 via pyproj 'Amersfoort to WGS 84 (4)' (Helmert, nauwkeurigheid ca. 1 m)"
+)
+
+_GDF = TypeVar("_GDF", gpd.GeoDataFrame, gpd.GeoSeries)
+
+
+def _label(source: str | None, layer: str | None) -> str:
+    if source and layer:
+        return f"{source} (layer {layer!r})"
+    return source or (repr(layer) if layer else "input")
+
+
+def ensure_rd(
+    data: _GDF,
+    *,
+    source: str | None = None,
+    layer: str | None = None,
+    assume_crs: str | int | None = None,
+    check: bool = True,
+) -> _GDF:
+    """Return ``data`` in EPSG:28992, reprojecting (and logging) when needed.
+
+    Parameters
+    ----------
+    data
+        A GeoDataFrame or GeoSeries. It is never modified.
+    source, layer
+        File and layer name, used in error messages.
+    assume_crs
+        CRS to assume when ``data`` has none (e.g. ``"EPSG:28992"``); without it a layer with no
+        CRS raises :class:`~wlr_geo.CRSError`.
+    check
+        Also run :func:`check_bounds` on the result.
+
+    Raises
+    ------
+    CRSError
+        The layer has no CRS and ``assume_crs`` was not given.
+    OutOfBoundsError
+        The coordinates are outside the Netherlands after reprojection.
+    """
+    crs = data.crs
+    if crs is None:
+        if assume_crs is None:
+            raise CRSError(
+                "the layer has no coordinate reference system",
+                source=source,
+                layer=layer,
+                hint=(
+                    "declare it: pass assume_crs='EPSG:28992' (CLI: --assume-crs EPSG:28992, "
+                    "config: assume_crs = \"EPSG:28992\") if the coordinates are RD metres, "
+                    "or add a .prj / CRS to the file"
+                ),
+            )
+        data = data.set_crs(assume_crs)
+        crs = data.crs
+    if not RD_NEW.equals(crs):
+        log.info("reprojecting %s from %s to EPSG:28992", _label(source, layer), crs.to_string())
+        if check and crs is not None and crs.is_geographic:
+            _check_geographic_bounds(data, source=source, layer=layer)
+        data = data.to_crs(RD_NEW)
+    elif not isinstance(crs, CRS) or crs.to_epsg() != 28992:
+        data = data.set_crs(RD_NEW, allow_override=True)
+    if check:
+        check_bounds(data, source=source, layer=layer)
+    return data
+
+
+def _check_geographic_bounds(
+    data: gpd.GeoDataFrame | gpd.GeoSeries, *, source: str | None, layer: str | None
+) -> None:
+    geoms = data.geometry if isinstance(data, gpd.GeoDataFrame) else data
+    if len(geoms) == 0:
+        return
+    xmin, ymin, xmax, ymax = geoms.total_bounds
+    if not np.all(np.isfinite([xmin, ymin, xmax, ymax])):
+        return
+    if abs(xmin) > 180 or abs(xmax) > 180 or abs(ymin) > 90 or abs(ymax) > 90:
+        raise OutOfBoundsError(
+            f"coordinates up to ({xmax:.0f}, {ymax:.0f}) cannot be degrees, yet the layer says "
+            f"its CRS is geographic ({data.crs.to_string() if data.crs else '?'})",
+            source=source,
+            layer=layer,
+            hint=(
+                "the file is probably in RD metres without a CRS declaration (GeoJSON defaults "
+                "to WGS84); pass assume_crs='EPSG:28992' / --assume-crs EPSG:28992, or fix the file"
+            ),
+        )
+
+
+def check_bounds(
+    data: gpd.GeoDataFrame | gpd.GeoSeries,
+    *,
+    source: str | None = None,
+    layer: str | None = None,
+    bounds: tuple[float, float, float, float] = RD_BOUNDS_M,
+) -> None:
+    """Raise :class:`OutOfBoundsError` if any vertex lies outside the RD area of use.
+
+    Catches RD read as degrees, millimetres instead of metres, swapped axes and NaN/Inf
+    coordinates. The error names the first offending feature.
+    """
+    geoms = data.geometry if isinstance(data, gpd.GeoDataFrame) else data
+    if len(geoms) == 0:
+        return
+    arr = geoms.values
+    present = ~(shapely.is_missing(arr) | shapely.is_empty(arr))
+    if not present.any():
+        return
+    coords, idx = shapely.get_coordinates(arr[present], return_index=True)
+    finite = np.isfinite(coords).all(axis=1)
+    xmin, ymin, xmax, ymax = bounds
+    inside = (
+        finite
+        & (coords[:, 0] >= xmin)
+        & (coords[:, 0] <= xmax)
+        & (coords[:, 1] >= ymin)
+        & (coords[:, 1] <= ymax)
+    )
+    if inside.all():
+        return
+    bad = int(np.flatnonzero(~inside)[0])
+    feature_pos = int(np.flatnonzero(present)[idx[bad]])
+    feature = str(geoms.index[feature_pos])
+    x, y = coords[bad]
+    n_bad = len(np.unique(idx[~inside]))
+    if not finite[bad]:
+        msg = f"{n_bad} feature(s) have NaN or infinite coordinates"
+        hint = "remove or correct those features in the source"
+    else:
+        msg = (
+            f"{n_bad} feature(s) lie outside the RD New area of use "
+            f"(x {xmin:.0f}…{xmax:.0f}, y {ymin:.0f}…{ymax:.0f} m); first vertex ({x:.6g}, {y:.6g})"
+        )
+        hint = _bounds_hint(x, y)
+    raise OutOfBoundsError(msg, source=source, layer=layer, feature=feature, hint=hint)
+
+
+def _bounds_hint(x: float, y: float) -> str:
+    if 296_000 <= x <= 640_000 and -10_000 <= y <= 300_000:
+        return "x and y look swapped (axis order); write the file as x=east, y=north"
+    if abs(x) <= 180 and abs(y) <= 90:
+        return "these look like degrees: declare the real CRS (e.g. EPSG:4326) instead of RD"
+    if 1_000 * -10_000 <= x <= 1_000 * 300_000 and 1_000 * 296_000 <= y <= 1_000 * 640_000:
+        return "these look like millimetres: divide by 1000 or declare the right unit"
+    return "check the file's CRS declaration and units"
+
+
+def require_projected(data: gpd.GeoDataFrame | gpd.GeoSeries, *, what: str = "this operation") -> None:
+    """Raise :class:`GeographicCRSError` if ``data`` is not in a projected (metric) CRS."""
+    crs = data.crs
+    if crs is None:
+        raise CRSError(
+            f"{what} needs metric coordinates but the data has no CRS",
+            hint="read layers with wlr_geo.read_layer, which puts them in EPSG:28992",
+        )
+    if crs.is_geographic:
+        raise GeographicCRSError(
+            f"{what} measures in metres but the data is in geographic {crs.to_string()}",
+            hint="reproject first: wlr_geo.crs.ensure_rd(gdf)",
+        )
+
+
+def check_same_crs(*frames: gpd.GeoDataFrame | gpd.GeoSeries, names: list[str] | None = None) -> None:
+    """Raise :class:`CRSMismatchError` unless all frames share one CRS."""
+    crss = [f.crs for f in frames]
+    first = crss[0]
+    for i, crs in enumerate(crss[1:], start=1):
+        if (first is None) != (crs is None) or (first is not None and not first.equals(crs)):
+            a = names[0] if names else "layer 0"
+            b = names[i] if names else f"layer {i}"
+            raise CRSMismatchError(
+                f"{a} is in {first.to_string() if first else 'no CRS'} but {b} is in "
+                f"{crs.to_string() if crs else 'no CRS'}",
+                hint="reproject both to EPSG:28992 with wlr_geo.crs.ensure_rd",
+            )
+
+
+_TO_WGS84 = Transformer.from_crs(RD_NEW, WGS84, always_xy=True)
+_TO_RD = Transformer.from_crs(WGS84, RD_NEW, always_xy=True)
+
+
+def rd_to_wgs84(x: float | np.ndarray, y: float | np.ndarray) -> tuple:
+    """RD metres → (lon, lat) degrees (x/lon first)."""
+    return _TO_WGS84.transform(x, y)
+
+
+def wgs84_to_rd(lon: float | np.ndarray, lat: float | np.ndarray) -> tuple:
+    """(lon, lat) degrees → RD (x, y) metres (lon first)."""
+    return _TO_RD.transform(lon, lat)
+
+
+def to_web(data: _GDF) -> _GDF:
+    """Reproject to EPSG:4326 for web maps — the single place presentation code does this."""
+    if data.crs is None:
+        raise CRSError("cannot reproject data without a CRS to WGS84 for the map")
+    return data.to_crs(WGS84)
