@@ -84,7 +84,7 @@ def cli(ctx: click.Context, verbose: int, debug: bool) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit code."""
     try:
-        cli.main(args=argv, prog_name="wlr-geo", standalone_mode=False)
+        rv = cli.main(args=argv, prog_name="wlr-geo", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         return 1
@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     except WlrGeoError as exc:  # raised outside a sub-command (e.g. in a callback)
         report_error(exc)
         return 2
-    return 0
+    return rv if isinstance(rv, int) else 0
 
 
 if __name__ == "__main__":  # pragma: no cover
