@@ -124,7 +124,7 @@ class GeographicCRSError(CRSError):
     """A metric operation (length, area, buffer) was asked of geographic coordinates."""
 
 
-class OutOfBoundsError(WlrGeoInputError):
+class OutOfBoundsError(LayerValidationError):
     """Coordinates fall outside the area of use of their CRS (unit or axis-order mix-up)."""
 
 

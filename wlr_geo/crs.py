@@ -101,9 +101,16 @@ def ensure_rd(
             )
         data = data.set_crs(assume_crs)
         crs = data.crs
+    elif assume_crs is not None and crs.is_geographic and _looks_projected(data):
+        # GeoJSON without a crs member is WGS84 by definition (RFC 7946); numbers that cannot
+        # be degrees plus an explicit assumption from the user win over that default.
+        log.info("%s declares %s but holds projected coordinates: assuming %s as asked",
+                 _label(source, layer), crs.to_string(), assume_crs)
+        data = data.set_crs(assume_crs, allow_override=True)
+        crs = data.crs
     if not RD_NEW.equals(crs):
         log.info("reprojecting %s from %s to EPSG:28992", _label(source, layer), crs.to_string())
-        if check and crs is not None and crs.is_geographic:
+        if crs is not None and crs.is_geographic:
             _check_geographic_bounds(data, source=source, layer=layer)
         data = data.to_crs(RD_NEW)
     elif not isinstance(crs, CRS) or crs.to_epsg() != 28992:
@@ -111,6 +118,14 @@ def ensure_rd(
     if check:
         check_bounds(data, source=source, layer=layer)
     return data
+
+
+def _looks_projected(data: gpd.GeoDataFrame | gpd.GeoSeries) -> bool:
+    geoms = data.geometry if isinstance(data, gpd.GeoDataFrame) else data
+    if len(geoms) == 0:
+        return False
+    xmin, ymin, xmax, ymax = geoms.total_bounds
+    return bool(np.isfinite([xmin, ymin, xmax, ymax]).all() and (max(abs(xmin), abs(xmax)) > 180 or max(abs(ymin), abs(ymax)) > 90))
 
 
 def _check_geographic_bounds(

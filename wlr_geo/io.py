@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,8 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 import pyogrio.errors
+import shapely
+import shapely.errors
 
 from wlr_geo._atomic import atomic_path
 from wlr_geo._errors import LayerNotFoundError, LayerReadError, WlrGeoInputError
@@ -167,17 +170,18 @@ def read_layer(
     layer_name = layer or gdf.attrs.pop("_layer_name", None)
     gdf.attrs.pop("_layer_name", None)
     _check_text_encoding(gdf, source=src, layer=layer_name, encoding=encoding)
+    if len(gdf) == 0 and p.suffix.lower() in {".gml", ".xml"} and (members := _count_gml_members(p)) > 0:
+        raise LayerReadError(
+            f"GDAL read 0 features from a GML file that holds {members} feature member element(s)",
+            source=src, layer=layer_name,
+            hint="the file is probably truncated or not well-formed (e.g. an unclosed root element)",
+        )
     if len(gdf) == 0 and not allow_empty:
         raise LayerReadError(
             "the layer has no features" + (" inside the requested area" if bbox else ""),
             source=src, layer=layer_name, hint="use a layer that holds data, or check the file is complete",
         )
-    if len(gdf) == 0 and p.suffix.lower() in {".gml", ".xml"} and p.stat().st_size > 2048:
-        raise LayerReadError(
-            f"GDAL read 0 features from a {p.stat().st_size}-byte GML file",
-            source=src, layer=layer_name,
-            hint="the file is probably truncated or not well-formed (e.g. an unclosed root element)",
-        )
+    unbuildable = int(gdf.attrs.pop("_unbuildable_fixed", 0) or 0)
     gdf = ensure_rd(gdf, source=src, layer=layer_name, assume_crs=assume_crs, check=False)
     gdf, report = validate_layer(
         gdf, source=src, layer=layer_name, id_column=id_column,
@@ -185,6 +189,9 @@ def read_layer(
     )
     if report.repaired_invalid or report.dropped_collapsed or report.dropped_null or report.dropped_empty:
         log.info("%s: %s", layer_name or src, report.summary())
+    if unbuildable:
+        report.messages.append(f"{unbuildable} geometries with unclosed or too short rings closed on read")
+        log.info("%s: %d geometries with unclosed or too short rings closed on read", layer_name or src, unbuildable)
     gdf.attrs["wlr_geo"] = {
         "source": src,
         "layer": layer_name,
@@ -238,7 +245,17 @@ def _read_raw(
     try:
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=".*Measured \\(M\\) geometry types.*")
-            gdf = pyogrio.read_dataframe(p, layer=layer_name, **kwargs)
+            warnings.filterwarnings("ignore", message=".*Non closed ring detected.*")
+            gdf = pyogrio.read_dataframe(p, layer=layer_name, on_invalid="ignore", **kwargs)
+            # Geometries GEOS cannot even build (unclosed rings, rings of < 4 points) came back
+            # as None: read again with on_invalid="fix" and keep the fixed ones, counted.
+            unbuildable = 0
+            if len(gdf) and isinstance(gdf, gpd.GeoDataFrame) and gdf.geometry.isna().any():
+                fixed = pyogrio.read_dataframe(p, layer=layer_name, on_invalid="fix", **kwargs)
+                was_null = gdf.geometry.isna().to_numpy() & fixed.geometry.notna().to_numpy()
+                unbuildable = int(was_null.sum())
+                if unbuildable:
+                    gdf = fixed
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError,
             pyogrio.errors.FieldError, pyogrio.errors.GeometryError, OSError) as exc:
         raise LayerReadError(
@@ -246,13 +263,35 @@ def _read_raw(
             source=src, layer=layer_name,
             hint="the file may be truncated or corrupt; re-export or re-download it",
         ) from None
+    except shapely.errors.GEOSException as exc:
+        raise LayerReadError(
+            f"a geometry in the layer cannot be built: {_first_line(exc)}",
+            source=src, layer=layer_name, hint="repair the geometries in the source (e.g. QGIS 'Fix geometries')",
+        ) from None
     if not isinstance(gdf, gpd.GeoDataFrame):
         raise LayerReadError(
             "the layer has no geometry column (an attribute table only)", source=src, layer=layer_name,
             hint="use a spatial layer",
         )
     gdf.attrs["_layer_name"] = layer_name
+    gdf.attrs["_unbuildable_fixed"] = unbuildable
     return gdf
+
+
+def _count_gml_members(p: Path, limit_bytes: int = 64 * 1024 * 1024) -> int:
+    """Count feature member elements in a GML file by scanning its bytes (no XML parsing)."""
+    n = 0
+    tail = b""
+    with open(p, "rb") as fh:
+        read = 0
+        while (block := fh.read(1 << 20)) and read < limit_bytes:
+            read += len(block)
+            chunk = tail + block
+            n += len(re.findall(rb"<(?:[A-Za-z_][\w.-]*:)?(?:featureMember|member|cityObjectMember|featureMembers)[\s>]", chunk))
+            tail = chunk[-64:]
+            # a match inside the 64-byte overlap is counted twice only if it straddles; subtract those
+            n -= len(re.findall(rb"<(?:[A-Za-z_][\w.-]*:)?(?:featureMember|member|cityObjectMember|featureMembers)[\s>]", tail))
+    return n
 
 
 def _check_text_encoding(gdf: gpd.GeoDataFrame, *, source: str, layer: str | None, encoding: str | None) -> None:

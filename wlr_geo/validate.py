@@ -221,8 +221,17 @@ def validate_layer(
                 )
             )
 
+    # Coordinates outside the RD area of use (unit or axis mix-ups), before any GEOS work.
+    out_of_bounds = False
+    if check_crs_bounds and not bad_coord.any() and out.crs is not None and not out.crs.is_geographic:
+        try:
+            check_bounds(gpd.GeoSeries(arr, index=out.index, crs=out.crs), source=source, layer=layer)
+        except OutOfBoundsError as exc:
+            problems.extend(exc.problems)
+            out_of_bounds = True
+
     # Invalid geometries: repair with make_valid and count; collapsed polygons are dropped.
-    if not bad_coord.any():
+    if not bad_coord.any() and not out_of_bounds:
         invalid = ~shapely.is_valid(arr)
         if invalid.any():
             repaired = arr.copy()
@@ -234,7 +243,7 @@ def validate_layer(
                 if fam is None:
                     continue
                 kept = _keep_family(geom, fam)
-                if kept is None:
+                if kept is None or kept.is_empty:
                     collapsed[i] = True
                 else:
                     repaired[i] = kept
@@ -276,14 +285,9 @@ def validate_layer(
                     )
                 )
 
-    if check_crs_bounds and not bad_coord.any() and out.crs is not None and not out.crs.is_geographic:
-        try:
-            check_bounds(out, source=source, layer=layer)
-        except OutOfBoundsError as exc:
-            problems.extend(exc.problems)
 
     if problems:
-        raise LayerValidationError(problems=problems)
+        raise (OutOfBoundsError if out_of_bounds else LayerValidationError)(problems=problems)
     if len(out) == 0 and not allow_empty:
         raise LayerValidationError(
             "no valid features are left after repair", source=source, layer=layer,
