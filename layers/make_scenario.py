@@ -52,7 +52,7 @@ LANDING = [
 # (claim_id, facility_type, initiatiefnemer, year_from, year_to, planstatus, x, y)
 CLAIMS = [
     ("C01", "warmteoverdrachtstation", "WarmtelinQ+ (indicatief)", 2028, 2031, "wens", 94_300.0, 459_900.0),
-    ("C02", "buffer/opslag", "warmtebedrijf Leidse regio (indicatief)", 2029, 2032, "wens", 94_360.0, 459_930.0),
+    ("C02", "buffer/opslag", "warmtebedrijf Leidse regio (indicatief)", 2029, 2032, "wens", 94_340.0, 459_920.0),
     ("C03", "boosterstation", "WarmtelinQ+ (indicatief)", 2027, 2030, "wens", 88_800.0, 455_600.0),
     ("C04", "werkterrein", "WarmtelinQ+ (indicatief)", 2027, 2029, "wens", 86_200.0, 453_300.0),
     ("C05", "energy hub", "gemeente Leiden (indicatief)", 2030, 2035, "wens", 93_900.0, 464_330.0),

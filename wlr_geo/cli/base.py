@@ -87,6 +87,8 @@ def _check_sections(cfg: object) -> list[Problem]:
     problems: list[Problem] = []
     checks = [
         ("wlr_geo.strips", "StripSpec", "strips"),
+        ("wlr_geo.claims", "ClaimsSettings", "claims"),
+        ("wlr_geo.landing", "LandingSettings", "landing"),
     ]
     for module_name, cls_name, section in checks:
         if section not in cfg.raw:
