@@ -1,0 +1,87 @@
+"""``wlr-geo klic``: read KLIC deliveries into one GeoPackage and summarise them."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from wlr_geo.io import write_layers
+from wlr_geo.klic import KlicData, read_klic
+from wlr_geo.klic.styles import thema_label
+
+__all__ = ["klic_command", "operator_summary", "thema_summary"]
+
+
+def thema_summary(data: KlicData) -> list[tuple[str, str, int, float]]:
+    """(thema, Dutch label, line count, total length in m) per thema, longest first."""
+    if not len(data.lines):
+        return []
+    g = data.lines.groupby("thema", dropna=False)["length_m"].agg(["count", "sum"])
+    g = g.sort_values("sum", ascending=False)
+    return [(str(t), thema_label(str(t)), int(r["count"]), float(r["sum"])) for t, r in g.iterrows()]
+
+
+def operator_summary(data: KlicData) -> list[tuple[str, str, int, float, int]]:
+    """(bronhoudercode, name, line count, total length m, point count) per operator."""
+    rows: dict[str, tuple[str, str, int, float, int]] = {}
+    lines = data.lines
+    for (code, name), grp in lines.groupby([lines["bronhoudercode"].fillna("?"), lines["netbeheerder"].fillna("")], dropna=False):
+        rows[str(code)] = (str(code), str(name), len(grp), float(grp["length_m"].sum()), 0)
+    for code, n in data.points["bronhoudercode"].fillna("?").value_counts().items():
+        c, name, nl, length, _ = rows.get(str(code), (str(code), "", 0, 0.0, 0))
+        rows[str(code)] = (c, name, nl, length, int(n))
+    return sorted(rows.values(), key=lambda r: -r[3])
+
+
+@click.command("klic")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
+              help="GeoPackage to write (layers klic_lines, klic_points, klic_areas, "
+                   "klic_precautions, klic_request_areas, klic_attachments).")
+@click.option("--depth-tolerance", "depth_tolerance_m", type=float, default=1.0, show_default=True,
+              help="Max. distance (m) from a depth point to its line.")
+def klic_command(paths: tuple[Path, ...], output: Path, depth_tolerance_m: float) -> None:
+    """Read KLIC deliveries (zips, folders or IMKL XML; IMKL 2.x and 1.2.1) into OUTPUT.
+
+    Objects delivered more than once (overlapping requests) are written once; the newest
+    delivery wins. Prints a summary per thema and per network operator.
+    """
+    console = Console(width=140)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with console.status("KLIC lezen ...") as status:
+            data = read_klic(
+                list(paths), depth_tolerance_m=depth_tolerance_m,
+                on_delivery=lambda src: status.update(f"KLIC lezen: {src.label}"),
+            )
+    for w in caught:
+        click.secho(f"warning: {w.message}", fg="yellow", err=True)
+    write_layers(data.layers(), output)
+
+    t = Table(title="Kabels en leidingen per thema")
+    for col, justify in (("thema", "left"), ("omschrijving", "left"), ("aantal", "right"), ("lengte (m)", "right")):
+        t.add_column(col, justify=justify)  # type: ignore[arg-type]
+    total_n, total_len = 0, 0.0
+    for thema, label, n, length in thema_summary(data):
+        t.add_row(thema, label, str(n), f"{length:,.1f}")
+        total_n += n
+        total_len += length
+    t.add_row("totaal", "", str(total_n), f"{total_len:,.1f}", style="bold")
+    console.print(t)
+
+    o = Table(title="Per netbeheerder")
+    for col, justify in (("bronhoudercode", "left"), ("netbeheerder", "left"), ("lijnen", "right"),
+                         ("lengte (m)", "right"), ("punten", "right")):
+        o.add_column(col, justify=justify)  # type: ignore[arg-type]
+    for code, name, n, length, npts in operator_summary(data):
+        o.add_row(code, name, str(n), f"{length:,.1f}", str(npts))
+    console.print(o)
+
+    for line in data.report.summary_lines():
+        console.print(line)
+    counts = ", ".join(f"{k} {len(v)}" for k, v in data.layers().items())
+    console.print(f"geschreven: {output} ({counts})")

@@ -1,0 +1,489 @@
+"""Streaming parser of one IMKL 2.x (and 1.2.1) XML into raw, unresolved records.
+
+The XML is read with :func:`wlr_geo._safe.iterparse` (no DTD, no entities) and only the
+``featureMember``/``member`` elements are reported; each feature is handled and then cleared
+together with its finished siblings, so memory holds one feature tree at a time plus the
+compact records collected here. Resolution (``net:link`` → ``UtilityLink``, ``inNetwork`` →
+``Utiliteitsnet`` → ``thema``, operator, depth) happens afterwards in
+:mod:`wlr_geo.klic._assemble`.
+
+Feature types are recognised by their local name, so IMKL 2.x and 1.2.1 share this code
+(see :mod:`wlr_geo.klic._imkl1`). A type that is not known is counted in
+``RawDelivery.unknown_types``; if it has ``net:link`` children it is still read as a line
+network element, and if it has a point geometry as a point element.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+import numpy as np
+from shapely.geometry.base import BaseGeometry
+
+from wlr_geo._errors import KlicError, OutOfBoundsError
+from wlr_geo._safe import check_no_doctype, iterparse
+from wlr_geo.klic._gml import _LOCAL as _LOCAL_CACHE
+from wlr_geo.klic._gml import (
+    GmlGeometryError,
+    OutsideRDError,
+    local_name,
+    parse_geometry,
+    parse_line_coords,
+)
+from wlr_geo.klic._imkl1 import IMKL1_NAMESPACES, IMKL2_NAMESPACE, RENAMED_1_TO_2, detect_version
+
+__all__ = ["LINE_TYPES", "POINT_TYPES", "RawDelivery", "parse_stream"]
+
+XLINK = "{http://www.w3.org/1999/xlink}href"
+GML_ID_ATTRS = ("{http://www.opengis.net/gml/3.2}id", "{http://www.opengis.net/gml}id")
+
+#: Cable, pipe and container types (IMKL KabelOfLeiding / KabelEnLeidingContainer + INSPIRE).
+LINE_TYPES = frozenset({
+    "Elektriciteitskabel", "Telecommunicatiekabel", "OlieGasChemicalienPijpleiding",
+    "ThermischePijpleiding", "Waterleiding", "Rioolleiding", "Overig", "OverigePijpleiding",
+    "OverigeKabel", "Mantelbuis", "Kabelbed", "Duct", "Buis",
+    "Cable", "Pipe", "ElectricityCable", "TelecommunicationsCable", "OilGasChemicalsPipe",
+    "ThermalPipe", "WaterPipe", "SewerPipe",
+})
+#: Point network elements (IMKL Leidingelement / ContainerLeidingelement + INSPIRE).
+POINT_TYPES = frozenset({
+    "Appurtenance", "Kast", "Mast", "Mangat", "Toren", "TechnischGebouw", "Leidingelement",
+    "ContainerLeidingelement", "Cabinet", "Pole", "Manhole", "Tower",
+})
+DEPTH_TYPES = frozenset({"DiepteTovMaaiveld", "DiepteNAP"})
+REQUEST_AREA_TYPES = frozenset({
+    "Graafpolygoon", "Informatiepolygoon", "Orientatiepolygoon", "Calamiteitenpolygoon",
+})
+ATTACHMENT_TYPES = frozenset({"Bijlage", "EisVoorzorgsmaatregelBijlage", "ExtraDetailinfo"})
+#: Known types this reader does not turn into a layer (map annotation, own topography, ...).
+SKIPPED_TYPES = frozenset({
+    "Annotatie", "Maatvoering", "EigenTopografie", "Belang", "UtilityNetwork", "Bouwwerk",
+})
+_HANDLED = (
+    LINE_TYPES | POINT_TYPES | DEPTH_TYPES | REQUEST_AREA_TYPES | ATTACHMENT_TYPES | SKIPPED_TYPES
+    | {"UtilityLink", "Utiliteitsnet", "Beheerder", "Belanghebbende", "ExtraGeometrie",
+       "AanduidingEisVoorzorgsmaatregel", "GebiedsinformatieLevering",
+       "GebiedsinformatieAanvraag"}
+)
+
+_UOM_FACTORS: dict[str, dict[str, float]] = {
+    "mm": {"mm": 1.0, "cm": 10.0, "dm": 100.0, "m": 1000.0, "inch": 25.4, "in": 25.4},
+    "kv": {"v": 0.001, "kv": 1.0, "mv": 1000.0},
+    "bar": {"bar": 1.0, "mbar": 0.001, "pa": 1e-5, "kpa": 0.01, "mpa": 10.0, "psi": 0.0689476},
+    "m": {"m": 1.0, "cm": 0.01, "mm": 0.001, "dm": 0.1},
+}
+_MATERIAL_TAGS = ("buismateriaalType", "telecommunicationsCableMaterialType", "pipeMaterial", "materiaal")
+_PRODUCT_TAGS = (
+    "thermalProductType", "oilGasChemicalsProductType", "waterType", "sewerWaterType", "producttype",
+)
+_ROOT_TAG = re.compile(rb"<(?![?!])([A-Za-z_][\w.\-]*:)?([A-Za-z_][\w.\-]*)([^>]*)>", re.DOTALL)
+_XMLNS = re.compile(rb"xmlns(?::[\w.\-]+)?\s*=\s*[\"']([^\"']+)[\"']")
+_COMMENT = re.compile(rb"<!--.*?-->", re.DOTALL)
+
+
+@dataclass
+class RawDelivery:
+    """What one XML contains, before links and networks are resolved."""
+
+    source: str
+    version: str | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+    ids: dict[str, str] = field(default_factory=dict)  # gml:id → feature type
+    links: dict[str, tuple[np.ndarray, float | None, float | None, str | None]] = field(default_factory=dict)
+    elements: list[tuple[str, str, str | None, list[str], dict[str, Any]]] = field(default_factory=list)
+    points: list[tuple[str, str, str | None, BaseGeometry, dict[str, Any]]] = field(default_factory=list)
+    depths: list[tuple[str, str, str | None, BaseGeometry, dict[str, Any]]] = field(default_factory=list)
+    areas: list[tuple[str, str, str | None, BaseGeometry, dict[str, Any]]] = field(default_factory=list)
+    request_areas: list[tuple[str, str, BaseGeometry]] = field(default_factory=list)
+    precaution_areas: list[tuple[str, str | None, BaseGeometry | None, dict[str, Any]]] = field(default_factory=list)
+    networks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    beheerders: dict[str, dict[str, Any]] = field(default_factory=dict)
+    belanghebbenden: list[dict[str, Any]] = field(default_factory=list)
+    attachments: list[dict[str, Any]] = field(default_factory=list)
+    counts: Counter[str] = field(default_factory=Counter)
+    unknown_types: Counter[str] = field(default_factory=Counter)
+    geometry_problems: list[tuple[str, str]] = field(default_factory=list)
+    geometries_ok: int = 0
+    geometries_outside_rd: int = 0
+    namespaces: set[str] = field(default_factory=set)
+
+
+# ----------------------------------------------------------------------------- value helpers
+
+
+def _tail(href: str | None) -> str | None:
+    if not href:
+        return None
+    return href.rstrip("/").rsplit("/", 1)[-1] or None
+
+
+def _href(el: Any) -> str | None:
+    return None if el is None else el.get(XLINK)
+
+
+def _text(el: Any) -> str | None:
+    if el is None or el.text is None:
+        return None
+    t = el.text.strip()
+    return t or None
+
+
+def _measure(el: Any, kind: str, default_unit: str) -> float | None:
+    """A gml:MeasureType value converted to the unit of ``kind``; None if absent or ≤ 0."""
+    t = _text(el)
+    if t is None:
+        return None
+    try:
+        v = float(t)
+    except ValueError:
+        return None
+    if v <= 0:
+        return None
+    uom = (el.get("uom") or default_unit).rsplit(":", 1)[-1].strip().lower()
+    factor = _UOM_FACTORS[kind].get(uom)
+    return None if factor is None else v * factor
+
+
+def _bool(el: Any) -> bool | None:
+    t = _text(el)
+    if t is None:
+        return None
+    return t.lower() in ("true", "1", "ja")
+
+
+def _props(feat: Any) -> tuple[dict[str, Any], list[Any]]:
+    """First child per local name, plus all ``link`` children (multi-valued)."""
+    props: dict[str, Any] = {}
+    links: list[Any] = []
+    for ch in feat:
+        tag = ch.tag
+        ln = _LOCAL_CACHE.get(tag) if isinstance(tag, str) else None
+        if ln is None:
+            ln = local_name(tag)
+            if not ln:
+                continue
+        if ln == "link":
+            links.append(ch)
+        elif ln not in props:
+            props[ln] = ch
+    return props, links
+
+
+def _geom_child(prop: Any) -> Any:
+    if prop is None:
+        return None
+    for ch in prop:
+        if isinstance(ch.tag, str):
+            return ch
+    return None
+
+
+def _multi(feat: Any, name: str) -> list[str]:
+    return [h for ch in feat if local_name(ch.tag) == name and (h := ch.get(XLINK))]
+
+
+# ----------------------------------------------------------------------------- the parser
+
+
+class _Parser:
+    def __init__(self, source: str) -> None:
+        self.raw = RawDelivery(source)
+        self._seen_types: set[str] = set()
+
+    def _geometry(self, gid: str, prop: Any) -> tuple[BaseGeometry, float | None, float | None] | None:
+        el = _geom_child(prop)
+        if el is None:
+            return None
+        try:
+            pg = parse_geometry(el)
+        except GmlGeometryError as exc:
+            if isinstance(exc, OutsideRDError):
+                self.raw.geometries_outside_rd += 1
+            self.raw.geometry_problems.append((gid, str(exc)))
+            return None
+        self.raw.geometries_ok += 1
+        return pg.geometry, pg.z_min, pg.z_max
+
+    def feature(self, feat: Any) -> None:
+        typ = local_name(feat.tag)
+        if not typ:
+            return
+        typ = RENAMED_1_TO_2.get(typ, typ)
+        gid = next((v for a in GML_ID_ATTRS if (v := feat.get(a))), None) or f"<{typ} zonder gml:id>"
+        raw = self.raw
+        raw.ids[gid] = typ
+        raw.counts[typ] += 1
+        if typ in SKIPPED_TYPES:
+            return
+        if typ not in self._seen_types:
+            self._seen_types.add(typ)
+            ns = feat.tag[1 : feat.tag.find("}")] if feat.tag.startswith("{") else ""
+            if ns:
+                raw.namespaces.add(ns)
+        props, link_els = _props(feat)
+        network = _href(props.get("inNetwork"))
+        if typ not in _HANDLED:
+            raw.unknown_types[typ] += 1
+            if link_els:
+                raw.elements.append((typ, gid, network, [h for e in link_els if (h := e.get(XLINK))], self._element_attrs(props)))
+            else:
+                g = self._geometry(gid, props.get("geometry"))
+                if g is not None and g[0].geom_type == "Point":
+                    raw.points.append((typ, gid, network, g[0], self._point_attrs(props)))
+            return
+        if typ == "UtilityLink":
+            el = _geom_child(props.get("centrelineGeometry"))
+            if el is None:
+                return
+            try:
+                xy, zmin, zmax = parse_line_coords(el)
+            except GmlGeometryError as exc:
+                if isinstance(exc, OutsideRDError):
+                    raw.geometries_outside_rd += 1
+                raw.geometry_problems.append((gid, str(exc)))
+                return
+            raw.geometries_ok += 1
+            raw.links[gid] = (xy, zmin, zmax, network)
+        elif typ in LINE_TYPES:
+            raw.elements.append((typ, gid, network, [h for e in link_els if (h := e.get(XLINK))], self._element_attrs(props)))
+        elif typ in POINT_TYPES:
+            g = self._geometry(gid, props.get("geometry"))
+            if g is not None:
+                attrs = self._point_attrs(props)
+                if g[1] is not None:
+                    attrs["z_min_m"], attrs["z_max_m"] = g[1], g[2]
+                raw.points.append((typ, gid, network, g[0], attrs))
+        elif typ in DEPTH_TYPES:
+            g = self._geometry(gid, props.get("ligging"))
+            if g is not None:
+                raw.depths.append((typ, gid, network, g[0], self._depth_attrs(typ, props)))
+        elif typ == "Utiliteitsnet":
+            raw.networks[gid] = {
+                "thema": _tail(_href(props.get("thema"))),
+                "network_type": _tail(_href(props.get("utilityNetworkType"))),
+                "standaard_diepte_m": _measure(props.get("standaardDieptelegging"), "m", "m"),
+            }
+        elif typ == "Beheerder":
+            org = props.get("organisatie")
+            name = None
+            if org is not None:
+                name = next((_text(n) for n in org.iter("{*}naam")), None)
+            raw.beheerders[gid] = {"bronhoudercode": _text(props.get("bronhoudercode")), "naam": name}
+        elif typ == "Belanghebbende":
+            raw.belanghebbenden.append({
+                "gml_id": gid,
+                "netbeheerder": _href(props.get("netbeheerder")),
+                "utiliteitsnetten": _multi(feat, "utiliteitsnet"),
+                "indicatie_ev": _bool(props.get("indicatieEisVoorzorgsmaatregel")),
+                "betrokken": _bool(props.get("betrokkenBijAanvraag")),
+            })
+        elif typ == "ExtraGeometrie":
+            for pname in ("vlakgeometrie2D", "vlakgeometrie2.5D", "vlakgeometrie3D", "puntgeometrie2.5D",
+                          "lijngeometrie2.5D", "geometrie"):
+                if pname in props:
+                    g = self._geometry(gid, props[pname])
+                    if g is not None:
+                        raw.areas.append((typ, gid, network, g[0], {"geometrie_soort": pname}))
+                    break
+        elif typ in REQUEST_AREA_TYPES:
+            g = self._geometry(gid, props.get("geometrie"))
+            if g is not None:
+                raw.request_areas.append((typ, gid, g[0]))
+        elif typ == "AanduidingEisVoorzorgsmaatregel":
+            g = self._geometry(gid, props.get("geometrie"))
+            raw.precaution_areas.append((gid, network, None if g is None else g[0], {
+                "eis": _text(props.get("eisVoorzorgsmaatregel")),
+                "net_omschrijving": _text(props.get("netbeheerderNetOmschrijving")),
+                "net_aanduiding": _text(props.get("netbeheerderNetAanduiding")),
+                "werk_aanduiding": _text(props.get("netbeheerderWerkAanduiding")),
+            }))
+        elif typ in ATTACHMENT_TYPES:
+            soort = _tail(_href(props.get("bijlageType")) or _href(props.get("extraInfoType")))
+            raw.attachments.append({
+                "gml_id": gid, "object_type": typ, "soort": soort,
+                "pad": _text(props.get("bestandLocatie")),
+                "bestand_id": _text(props.get("bestandIdentificator")),
+                "media_type": _tail(_href(props.get("bestandMediaType"))),
+                "thema": _tail(_href(props.get("thema"))),
+                "eis": _text(props.get("eisVoorzorgsmaatregel")),
+                "toelichting": _text(props.get("toelichting")),
+                "network": network,
+            })
+        elif typ == "GebiedsinformatieLevering":
+            raw.meta["levering_id"] = gid
+            raw.meta["leveringsvolgnummer"] = _text(props.get("leveringsvolgnummer"))
+            raw.meta["datum_levering"] = _text(props.get("datumLeveringSamengesteld")) or _text(props.get("beginLifespanVersion"))
+            raw.meta["levering_compleet"] = _bool(props.get("indicatieLeveringCompleet"))
+            for kaart in feat.iter("{*}kaartreferentie"):
+                raw.attachments.append({
+                    "gml_id": gid, "object_type": "Achtergrondkaart", "soort": "achtergrondkaart",
+                    "pad": _text(kaart), "bestand_id": None, "media_type": None, "thema": None,
+                    "eis": None, "toelichting": None, "network": None,
+                })
+        elif typ == "GebiedsinformatieAanvraag":
+            raw.meta["meldnummer"] = _text(props.get("klicMeldnummer"))
+            raw.meta["aanvraag_soort"] = _tail(_href(props.get("aanvraagSoort")))
+            raw.meta["aanvraag_datum"] = _text(props.get("aanvraagDatum")) or _text(props.get("beginLifespanVersion"))
+            raw.meta["referentie"] = _text(props.get("referentie"))
+
+    @staticmethod
+    def _element_attrs(p: dict[str, Any]) -> dict[str, Any]:
+        voltage = _measure(p.get("nominalVoltage"), "kv", "V") or _measure(p.get("operatingVoltage"), "kv", "V")
+        material = next((_tail(_href(p[t])) or _text(p[t]) for t in _MATERIAL_TAGS if t in p), None)
+        product = next((_tail(_href(p[t])) or _text(p[t]) for t in _PRODUCT_TAGS if t in p), None)
+        count = _text(p.get("aantalKabelsLeidingen"))
+        return {
+            "status": _tail(_href(p.get("currentStatus"))),
+            "diameter_mm": _measure(p.get("pipeDiameter"), "mm", "mm") or _measure(p.get("kabelDiameter"), "mm", "mm"),
+            "breedte_mm": _measure(p.get("ductWidth"), "mm", "cm"),
+            "materiaal": material,
+            "spanning_kv": voltage,
+            "druk_bar": _measure(p.get("pressure"), "bar", "bar"),
+            "aantal_kabels": int(count) if count and count.isdigit() else None,
+            "product": product,
+            "verticale_positie": _text(p.get("verticalPosition")),
+            "nauwkeurigheid_xy": _tail(_href(p.get("geoNauwkeurigheidXY"))),
+            "label": _text(p.get("label")),
+            "omschrijving": _text(p.get("omschrijving")),
+            "geldig_vanaf": _text(p.get("validFrom")),
+        }
+
+    @staticmethod
+    def _point_attrs(p: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "status": _tail(_href(p.get("currentStatus"))),
+            "soort": _tail(_href(p.get("appurtenanceType"))),
+            "verticale_positie": _text(p.get("verticalPosition")),
+            "label": _text(p.get("label")),
+            "omschrijving": _text(p.get("omschrijving")),
+        }
+
+    @staticmethod
+    def _depth_attrs(typ: str, p: dict[str, Any]) -> dict[str, Any]:
+        peil = _text(p.get("dieptePeil"))
+        try:
+            value = float(peil) if peil is not None else None
+        except ValueError:
+            value = None
+        return {
+            "diepte_m": value,
+            "diepte_referentie": "NAP" if typ == "DiepteNAP" else "maaiveld",
+            "diepte_nauwkeurigheid": _tail(_href(p.get("diepteNauwkeurigheid"))),
+            "diepte_aangrijpingspunt": _tail(_href(p.get("diepteAangrijpingspunt"))),
+            "maaiveld_nap_m": _measure(p.get("maaiveldPeil"), "m", "m"),
+            "label": _text(p.get("label")),
+        }
+
+
+class _Chain(io.RawIOBase):
+    """Re-prepend bytes already read (the head) to a stream."""
+
+    def __init__(self, head: bytes, rest: IO[bytes]) -> None:
+        self._head = head
+        self._rest = rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: Any) -> int:
+        if self._head:
+            n = min(len(b), len(self._head))
+            b[:n] = self._head[:n]
+            self._head = self._head[n:]
+            return n
+        data = self._rest.read(len(b))
+        b[: len(data)] = data
+        return len(data)
+
+
+_EXPECTED = (
+    "a KLIC delivery in IMKL 2.x (namespace " + IMKL2_NAMESPACE + ") or IMKL 1.2.1 ("
+    + IMKL1_NAMESPACES[0] + "): a gml:FeatureCollection of IMKL features"
+)
+
+
+def _check_root(head: bytes, source: str) -> tuple[str, set[str], bool]:
+    stripped = _COMMENT.sub(b"", head)
+    m = _ROOT_TAG.search(stripped)
+    if m is None:
+        raise KlicError(f"no XML element found; expected {_EXPECTED}", source=source,
+                        hint="pass the GI_gebiedsinformatielevering_*.xml of the delivery")
+    root = m.group(2).decode("utf-8", "replace")
+    namespaces = {ns.decode("utf-8", "replace") for ns in _XMLNS.findall(m.group(3))}
+    if root not in ("FeatureCollection", "FeatureCollectionType"):
+        raise KlicError(
+            f"the root element is <{root}>, not a gml:FeatureCollection; expected {_EXPECTED}",
+            source=source, hint="this file is not a KLIC delivery; pass the GI_*.xml from the Levering zip",
+        )
+    plural = b"featureMembers" in stripped[: 4096 + m.end()]
+    return root, namespaces, plural
+
+
+def parse_stream(stream: IO[bytes], *, source: str) -> RawDelivery:
+    """Parse one IMKL XML stream into a :class:`RawDelivery`.
+
+    Raises
+    ------
+    UnsafeInputError
+        The XML declares a DOCTYPE (entities).
+    KlicError
+        The file is not XML, not a FeatureCollection or has no IMKL namespace.
+    """
+    head = stream.read(64 * 1024)
+    check_no_doctype(head, source=source)
+    _root, namespaces, plural = _check_root(head, source)
+    parser = _Parser(source)
+    raw = parser.raw
+    raw.version = detect_version(namespaces)
+    chained = io.BufferedReader(_Chain(head, stream), buffer_size=1 << 20)
+    from lxml import etree
+
+    try:
+        if plural:
+            for _, el in iterparse(chained, source=source, events=("end",)):
+                parent = el.getparent()
+                if parent is not None and local_name(parent.tag) == "featureMembers":
+                    parser.feature(el)
+                    el.clear()
+                    while el.getprevious() is not None:
+                        del parent[0]
+        else:
+            for _, member in iterparse(chained, source=source, events=("end",),
+                                       tag=("{*}featureMember", "{*}member")):
+                for feat in member:
+                    parser.feature(feat)
+                member.clear()
+                parent = member.getparent()
+                if parent is not None:
+                    while member.getprevious() is not None:
+                        del parent[0]
+    except etree.XMLSyntaxError as exc:
+        raise KlicError(
+            f"the XML is not well-formed ({exc}); expected {_EXPECTED}", source=source,
+            hint="the file is truncated or damaged: download the delivery again",
+        ) from None
+    if raw.version is None:
+        raw.version = detect_version(raw.namespaces)
+    if raw.version is None:
+        found = ", ".join(sorted(namespaces | raw.namespaces)) or "none"
+        raise KlicError(
+            f"no IMKL namespace found (namespaces: {found}); expected {_EXPECTED}",
+            source=source, hint="this GML is not a KLIC delivery",
+        )
+    if raw.geometries_outside_rd and not raw.geometries_ok:
+        first = raw.geometry_problems[0]
+        raise OutOfBoundsError(
+            f"all {raw.geometries_outside_rd} geometries lie outside the RD New area; first: {first[1]}",
+            source=source, feature=first[0],
+            hint="IMKL is in EPSG:28992; a 3D posList needs srsDimension=\"3\" — ask the sender to fix the file",
+        )
+    if not raw.ids:
+        raise KlicError(
+            f"the file holds no features; expected {_EXPECTED}", source=source,
+            hint="an empty or truncated delivery: download it again",
+        )
+    return raw
