@@ -25,7 +25,7 @@ from wlr_geo.catalog import Catalog, load_catalog
 from wlr_geo.crs import TRANSFORMATION_NOTE
 from wlr_geo.io import file_sha256
 
-__all__ = ["InputRecord", "Manifest", "MANIFEST_NAME", "write_manifest"]
+__all__ = ["MANIFEST_NAME", "InputRecord", "Manifest", "record_run", "write_manifest"]
 
 MANIFEST_NAME = "manifest.json"
 
@@ -146,10 +146,58 @@ class Manifest:
 
 
 def write_manifest(manifest: Manifest, out_dir: str | os.PathLike[str], *,
-                   name: str = MANIFEST_NAME, extra: Mapping[str, Any] | None = None) -> Path:
-    """Write ``manifest.json`` into ``out_dir`` atomically and return its path."""
+                   name: str = MANIFEST_NAME, extra: Mapping[str, Any] | None = None,
+                   merge: bool = True) -> Path:
+    """Write ``manifest.json`` into ``out_dir`` atomically and return its path.
+
+    With ``merge`` (default), a manifest already in the folder (from an earlier command writing
+    to the same folder) is merged: inputs and outputs are united (outputs re-hashed as they are
+    now), and the earlier runs are kept under ``runs``.
+    """
     d = Path(out_dir)
     data = manifest.to_dict(d)
     if extra:
         data.update(extra)
-    return atomic_write_text(d / name, json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+    target = d / name
+    run = {k: data[k] for k in ("command", "run_started", "run_finished", "config")}
+    runs = [run]
+    if merge and target.exists():
+        try:
+            old = json.loads(target.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            old = {}
+        if isinstance(old, dict):
+            runs = [r for r in old.get("runs", []) if r.get("command") != data["command"]] + runs
+            seen = {(r.get("path"), r.get("layer"), r.get("role")) for r in data["inputs"]}
+            for r in old.get("inputs", []):
+                if (r.get("path"), r.get("layer"), r.get("role")) not in seen and Path(str(r.get("path"))).exists():
+                    data["inputs"].append(r)
+            have = {o["path"] for o in data["outputs"]}
+            for o in old.get("outputs", []):
+                p = d / o["path"]
+                if o["path"] not in have and p.exists() and p.name != name:
+                    data["outputs"].append({"path": o["path"], "sha256": file_sha256(p), "bytes": p.stat().st_size})
+            data["inputs"].sort(key=lambda r: (str(r.get("path")), str(r.get("layer") or "")))
+            data["outputs"].sort(key=lambda o: o["path"])
+    data["runs"] = runs
+    return atomic_write_text(target, json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+def record_run(command: str, out_dir: str | os.PathLike[str], *, config_path: str | os.PathLike[str] | None = None,
+               inputs: Iterable[tuple[str | os.PathLike[str], str | None, str | None]] = (),
+               frames: Iterable[Any] = (), outputs: Iterable[str | os.PathLike[str]] = (),
+               notes: Iterable[str] = ()) -> Path:
+    """Convenience for CLI commands: build a manifest of one run and merge it into ``out_dir``.
+
+    ``inputs`` are (path, role, layer) triples; ``frames`` are frames read with ``read_layer``
+    (their source files are recorded); ``outputs`` are the files the command wrote.
+    """
+    m = Manifest(command=command, config_path=config_path)
+    for path, role, layer in inputs:
+        if Path(path).exists():
+            m.add_input(path, role=role, layer=layer)
+    m.add_frame_inputs(frames)
+    for o in outputs:
+        m.add_output(o)
+    m.notes.extend(notes)
+    return write_manifest(m, out_dir)
