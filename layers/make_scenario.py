@@ -8,7 +8,8 @@ made here, from the embedded real layers, by rules anyone can rerun:
 * ``route``: two or three route variants from the start to an indicative entry point of the
   Leidse regio (Zoeterwoude, A4 corridor), derived by least-cost routing
   (:func:`wlr_geo.lcp.route_variants`) on a cost raster built from the embedded layers:
-  population density (denser is dearer), the Coepelduynen nature polygons, and the schematic
+  population density (denser is dearer; outside the 10 municipalities as dear as the densest
+  city, to keep the variants in the study area), the Coepelduynen nature polygons, and the schematic
   150/380 kV links (bundling along them is cheaper, crossing them costs extra).
 * ``landing_candidates``: four indicative search locations (zoeklocaties) for a heat transfer
   station in four municipalities of the region.
@@ -30,9 +31,11 @@ import argparse
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 from shapely.geometry import LineString, Point
 
 from wlr_geo import read_layer, write_layers
+from wlr_geo.costsurface import RasterLayer, read_raster_layer
 from wlr_geo.lcp import route_variants
 
 HERE = Path(__file__).resolve().parent
@@ -73,6 +76,21 @@ def _layers() -> dict[str, gpd.GeoDataFrame]:
     }
 
 
+#: Density (inhabitants/km²) given to cells outside the 10 municipalities of the embedded data,
+#: so that the variants stay inside the study area: as dear as the densest part of Den Haag.
+OUTSIDE_STUDY_AREA_DENSITY = 8_000.0
+
+
+def _density_cost_layer() -> RasterLayer:
+    """The population-density raster with its nodata (outside the 10 municipalities) made dear."""
+    layer = read_raster_layer(HERE / "rasters" / "inwonersdichtheid_gemeente_2021_100m.tif")
+    arr = np.asarray(layer.array, dtype="float64").copy()
+    if layer.nodata is not None:
+        arr[arr == layer.nodata] = np.nan
+    arr[~np.isfinite(arr)] = OUTSIDE_STUDY_AREA_DENSITY
+    return RasterLayer(arr, layer.transform, layer.crs, nodata=None)
+
+
 def make_routes(k: int = 3, cell_m: float = 25.0) -> gpd.GeoDataFrame:
     layers = _layers()
     routes = route_variants(
@@ -84,7 +102,7 @@ def make_routes(k: int = 3, cell_m: float = 25.0) -> gpd.GeoDataFrame:
         END_XY,
         k=k,
         cell_m=cell_m,
-        raster_costs=[(HERE / "rasters" / "inwonersdichtheid_gemeente_2021_100m.tif", 1.0 / 2000.0)],
+        raster_costs=[(_density_cost_layer(), 1.0 / 2000.0)],
     )
     names = "ABC"
     out = gpd.GeoDataFrame(
