@@ -34,6 +34,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
+
 from wlr_geo._errors import ConfigError, Problem, WlrGeoInputError
 from wlr_geo.catalog import Catalog, embedded_dir, load_catalog
 
@@ -74,9 +76,31 @@ class LayerRef:
             }
             opts.update(kwargs)
             return read_layer(self.path, self.layer, **opts)
+        if self.format == "klic":
+            from wlr_geo.klic import read_klic
+
+            data = read_klic(self.path)
+            name = self.layer or "lines"
+            frame = getattr(data, name.removeprefix("klic_"), None)
+            if frame is None:
+                raise ConfigError(
+                    f"a KLIC delivery has no layer {self.layer!r}", source=str(self.path),
+                    hint="use lines, points, areas, precautions or request_areas",
+                )
+            return frame
+        if self.format == "bgt":
+            import pandas as pd
+
+            from wlr_geo.bgt import read_bgt
+
+            layers = read_bgt(self.path, classes=[self.layer] if self.layer else None)
+            frames = [f for f in layers.values() if len(f)]
+            if not frames:
+                return next(iter(layers.values()))
+            return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=frames[0].crs)
         raise ConfigError(
-            f"layer role {self.role!r} has format {self.format!r}, which this step does not read directly",
-            source=str(self.path), hint="use the reader for that format (wlr_geo.klic, wlr_geo.bgt)",
+            f"layer role {self.role!r} has format {self.format!r}, which cannot be read as one layer",
+            source=str(self.path), hint="use a vector, klic or bgt layer here",
         )
 
 

@@ -361,13 +361,14 @@ def write_layer(
     return p
 
 
-def _write_gpkg_layer(data: gpd.GeoDataFrame, path: Path, name: str) -> None:
+def _write_gpkg_layer(data: gpd.GeoDataFrame, path: Path, name: str, existing: set[str] | None = None) -> None:
     geom_types = set(data.geom_type.dropna()) if len(data) else set()
     promote = len(geom_types) > 1 and all(t.replace("Multi", "") == next(iter(geom_types)).replace("Multi", "") for t in geom_types)
     kwargs: dict[str, Any] = {"layer": name, "driver": "GPKG"}
     if path.exists():
         kwargs["append"] = False
-        existing = [str(n) for n in pyogrio.list_layers(path)[:, 0]]
+        if existing is None:
+            existing = {str(n) for n in pyogrio.list_layers(path)[:, 0]}
         if name in existing:
             kwargs["layer_options"] = {"OVERWRITE": "YES"}
     if promote:
@@ -381,8 +382,10 @@ def write_layers(layers: dict[str, gpd.GeoDataFrame], path: str | os.PathLike[st
     """Write several layers into one new GeoPackage atomically (all or nothing)."""
     p = Path(path)
     with atomic_path(p) as tmp:
+        written: set[str] = set()
         for name, gdf in layers.items():
-            _write_gpkg_layer(_prepare_for_write(gdf), tmp, name)
+            _write_gpkg_layer(_prepare_for_write(gdf), tmp, name, written)
+            written.add(name)
         if not layers:
             raise WlrGeoInputError("nothing to write", source=str(p))
     return p
