@@ -108,7 +108,8 @@ def build_report(cfg: ProjectConfig, out_dir: Path, *, pdf: bool = True, municip
         ("aanlanding", landing, FigureLayer("aanlandingsoptie" + (" (indicatief)" if indicative else ""), color="#1a9850", markersize=30, zorder=6)),
     ]
     layers = {k: (v, st) for k, v, st in styles if v is not None}
-    attribution = cfg.catalog.attribution()
+    used = sorted({ref.catalog_name for ref in cfg.iter_refs() if ref.catalog_name})
+    attribution = cfg.catalog.attribution(used or None)
     fig_dir = out_dir / "figures"
     written: list[Path] = []
     figs: list[tuple[str, bytes]] = []
@@ -127,7 +128,7 @@ def build_report(cfg: ProjectConfig, out_dir: Path, *, pdf: bool = True, municip
         safe = "".join(ch if ch.isalnum() else "_" for ch in str(name)).strip("_")
         written.append(atomic_write_bytes(fig_dir / f"gemeente_{safe}.png", png))
         figs.append((f"Gemeente {name}: tracé, werkstrook, kruisingen, claims en aanlandingsopties", png))
-    maps = ReportSection("Kaarten per gemeente", text="Statische kaarten in RD-coördinaten; de interactieve kaart staat in kaarten/.", figures=figs)
+    maps = ReportSection("Kaarten per gemeente", text="Statische kaarten in RD-coördinaten; de interactieve kaarten staan als kaart_*.html in dezelfde map.", figures=figs)
 
     manifest_path = out_dir / MANIFEST_NAME
     manifest = Manifest(command="wlr-geo report", config_path=cfg.path, catalog=cfg.catalog)
