@@ -1,0 +1,527 @@
+"""The impact run: every route variant against every crossed layer, per municipality and wijk.
+
+:func:`run_impact` is the Python API behind ``wlr-geo impact`` (and the demo step). It takes
+GeoDataFrames and returns an :class:`ImpactResult` of GeoDataFrames/DataFrames; it reads and
+writes no files (see :mod:`wlr_geo.impact_io` for that).
+
+Per variant it builds the strips (:mod:`wlr_geo.strips`), splits the route per gemeente and
+wijk (:func:`wlr_geo.route.split_by_areas`), makes the crossing register
+(:mod:`wlr_geo.crossings`) with a suggested technique (:mod:`wlr_geo.techniques`), and, when
+their inputs are given, the above-ground (:mod:`wlr_geo.above_ground`) and below-ground
+(:mod:`wlr_geo.below_ground`) impact. Crossed layers are indexed once and reused by every
+variant.
+
+Gemeente/wijk of a crossing: the area the route is in at the crossing's chainage; a crossing
+exactly on a boundary belongs to the area the route continues into.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from wlr_geo._errors import ConfigError, LayerValidationError
+from wlr_geo.crossings import CrossingOptions, IndexedLayer, RouteGeometry, find_crossings
+from wlr_geo.crs import check_same_crs, require_projected
+from wlr_geo.route import chainage_markers, format_km, prepare_route, split_by_areas
+from wlr_geo.strips import StripSpec, footprints, make_strips
+from wlr_geo.techniques import TECHNIQUES, RuleTable, apply_rules, load_rules
+
+__all__ = ["CROSSING_CLASSES", "ImpactOptions", "ImpactResult", "run_impact"]
+
+log = logging.getLogger("wlr_geo")
+
+#: Crossing classes that always get a count column in the per-gemeente table.
+CROSSING_CLASSES: tuple[str, ...] = ("road", "rail", "water", "cable_pipe")
+
+_OUTSIDE = "(buiten gemeenten)"
+
+
+@dataclass(frozen=True)
+class ImpactOptions:
+    """Parameters of the ``[impact]`` config section (metres, degrees)."""
+
+    building_distance_m: float = 25.0
+    merge_distance_m: float = 5.0
+    parallel_distance_m: float = 5.0
+    parallel_min_length_m: float = 20.0
+    parallel_max_angle_deg: float = 15.0
+    segment_m: float = 100.0
+    marker_every_m: float = 100.0
+    marker_major_every_m: float = 1000.0
+    municipality_column: str = "gm_naam"
+    wijk_column: str = "wk_naam"
+    clearance_m: Mapping[str, float] | None = None
+
+    @classmethod
+    def from_config(cls, section: Mapping[str, Any]) -> ImpactOptions:
+        """Build from the ``[impact]`` table; unknown keys are an error."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(section) - known)
+        if unknown:
+            raise ConfigError(f"[impact] has unknown key(s) {', '.join(unknown)}",
+                              hint=f"allowed: {', '.join(sorted(known))}")
+        kwargs = dict(section)
+        if "clearance_m" in kwargs and not isinstance(kwargs["clearance_m"], Mapping):
+            raise ConfigError("[impact] clearance_m must be a table thema → metres",
+                              hint='e.g. [impact.clearance_m] hoogspanning = 5.0')
+        return cls(**kwargs)
+
+    @property
+    def crossing(self) -> CrossingOptions:
+        return CrossingOptions(
+            merge_distance_m=self.merge_distance_m, parallel_distance_m=self.parallel_distance_m,
+            parallel_min_length_m=self.parallel_min_length_m, parallel_max_angle_deg=self.parallel_max_angle_deg,
+        )
+
+
+@dataclass
+class ImpactResult:
+    """Everything :func:`run_impact` found; every frame has a ``variant`` column.
+
+    Attributes
+    ----------
+    routes
+        One row per variant: ``variant``, ``length_m``, ``n_parts``, line geometry.
+    segments
+        The route per gemeente (and wijk): ``variant``, ``gemeente``, ``wijk``, ``from_m``,
+        ``to_m``, ``length_m``, ``km_range`` (e.g. "km 0,40 – km 0,60"), line geometry.
+    markers
+        Hectometre/kilometre markers: ``variant``, ``chainage_m``, ``label``, ``major``.
+    strips
+        ``variant``, ``strip`` (werkstrook, belemmeringenstrook, footprint), ``area_m2``.
+    crossings
+        The crossing register (see README): ``variant``, ``chainage_m``, ``x``, ``y``,
+        ``object_class``, ``category``, ``subtype``, ``angle_deg``, ``width_m``, ``from_m``,
+        ``to_m``, ``relatieveHoogteligging``, ``gemeente``, ``wijk``, ``technique``,
+        ``technique_nl``, ``acute``, ``rule_note``, ``netbeheerder``, ``source_layer``,
+        ``object_id``, ``geometry_kind``, ``n_merged``; point geometry.
+    parallel_runs
+        Objects running along the route (not crossings).
+    per_gemeente, per_wijk
+        The summary tables, one row per variant and gemeente (and wijk).
+    variants
+        One row per variant, side by side.
+    affected, buildings_near, above_totals
+        From :func:`wlr_geo.above_ground.above_ground_impact` (None without objects).
+    cable_parallel_runs, clearance_violations, cable_density, precautions_touched, below_totals
+        From :func:`wlr_geo.below_ground.below_ground_impact` (None without cables).
+    notes
+        Repairs, skipped features and assumptions.
+    """
+
+    routes: gpd.GeoDataFrame
+    segments: gpd.GeoDataFrame
+    markers: gpd.GeoDataFrame
+    strips: gpd.GeoDataFrame
+    crossings: gpd.GeoDataFrame
+    parallel_runs: gpd.GeoDataFrame
+    per_gemeente: pd.DataFrame
+    per_wijk: pd.DataFrame | None
+    variants: pd.DataFrame
+    affected: gpd.GeoDataFrame | None = None
+    buildings_near: gpd.GeoDataFrame | None = None
+    above_totals: pd.DataFrame | None = None
+    cable_parallel_runs: gpd.GeoDataFrame | None = None
+    clearance_violations: gpd.GeoDataFrame | None = None
+    cable_density: pd.DataFrame | None = None
+    precautions_touched: gpd.GeoDataFrame | None = None
+    below_totals: pd.DataFrame | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        """A JSON-ready summary (counts and totals per variant and gemeente)."""
+        def records(df: pd.DataFrame | None) -> list[dict[str, Any]]:
+            if df is None:
+                return []
+            clean = pd.DataFrame(df).astype(object).where(pd.notna(df), None)
+            return [{k: _plain(v) for k, v in r.items()} for r in clean.to_dict("records")]
+        return {
+            "variants": records(self.variants),
+            "per_gemeente": records(self.per_gemeente),
+            "crossings_per_class": {
+                str(k): int(v) for k, v in self.crossings.groupby(["variant", "object_class"]).size().items()
+            } if len(self.crossings) else {},
+            "notes": list(self.notes),
+        }
+
+
+def _plain(v: Any) -> Any:
+    if isinstance(v, np.generic):
+        return v.item()
+    return v
+
+
+def _area_frame(municipalities: gpd.GeoDataFrame | None, wijken: gpd.GeoDataFrame | None,
+                opts: ImpactOptions) -> gpd.GeoDataFrame | None:
+    """Areas with gemeente/wijk columns for the above/below-ground modules."""
+    if wijken is not None:
+        gm = wijken[opts.municipality_column] if opts.municipality_column in wijken.columns else None
+        return gpd.GeoDataFrame({"gemeente": gm.astype(object) if gm is not None else None,
+                                 "wijk": wijken[opts.wijk_column].astype(object)},
+                                geometry=wijken.geometry.values, crs=wijken.crs)
+    if municipalities is not None:
+        return gpd.GeoDataFrame({"gemeente": municipalities[opts.municipality_column].astype(object)},
+                                geometry=municipalities.geometry.values, crs=municipalities.crs)
+    return None
+
+
+def _segments(line: shapely.LineString, municipalities: gpd.GeoDataFrame | None,
+              wijken: gpd.GeoDataFrame | None, opts: ImpactOptions, crs: Any) -> gpd.GeoDataFrame:
+    if wijken is not None:
+        extra = [opts.municipality_column] if opts.municipality_column in wijken.columns else []
+        seg = split_by_areas(line, wijken, name_column=opts.wijk_column, extra_columns=extra)
+        seg = seg.rename(columns={opts.wijk_column: "wijk", opts.municipality_column: "gemeente"})
+        if municipalities is not None and "gemeente" not in extra:
+            gm = split_by_areas(line, municipalities, name_column=opts.municipality_column)
+            idx = np.clip(np.searchsorted(gm["from_m"].to_numpy(), seg["from_m"].to_numpy() + 1e-6, side="right") - 1, 0, len(gm) - 1)
+            seg["gemeente"] = gm[opts.municipality_column].to_numpy()[idx]
+        elif "gemeente" not in seg.columns:
+            seg["gemeente"] = None
+    elif municipalities is not None:
+        seg = split_by_areas(line, municipalities, name_column=opts.municipality_column)
+        seg = seg.rename(columns={opts.municipality_column: "gemeente"})
+        seg["wijk"] = None
+    else:
+        seg = gpd.GeoDataFrame({"gemeente": [None], "wijk": [None], "from_m": [0.0], "to_m": [line.length],
+                                "length_m": [line.length]}, geometry=[line], crs=crs)
+    seg["gemeente"] = seg["gemeente"].astype(object).where(seg["gemeente"].notna(), _OUTSIDE).astype("str")
+    seg["wijk"] = seg["wijk"].astype(object).where(seg["wijk"].notna(), "").astype("str")
+    seg["km_range"] = [f"{format_km(a, 2)} – {format_km(b, 2)}" for a, b in zip(seg["from_m"], seg["to_m"], strict=True)]
+    return seg[["gemeente", "wijk", "from_m", "to_m", "length_m", "km_range", "geometry"]].set_crs(crs, allow_override=True)
+
+
+def _assign_areas(chainage: np.ndarray, seg: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Gemeente and wijk at each chainage (half-open intervals: a boundary point goes forward)."""
+    starts = seg["from_m"].to_numpy()
+    idx = np.clip(np.searchsorted(starts, chainage + 1e-6, side="right") - 1, 0, len(seg) - 1)
+    return seg["gemeente"].to_numpy()[idx], seg["wijk"].to_numpy()[idx]
+
+
+def _check_inputs(route: gpd.GeoDataFrame, layers: Mapping[str, Any], **others: gpd.GeoDataFrame | None) -> None:
+    require_projected(route, what="the impact analysis")
+    frames = [route] + [v.frame if isinstance(v, IndexedLayer) else v for v in layers.values()]
+    names = ["route", *layers]
+    for k, v in others.items():
+        if v is not None:
+            frames.append(v)
+            names.append(k)
+    check_same_crs(*frames, names=names)
+    for name in ("municipalities", "wijken"):
+        gdf = others.get(name)
+        if gdf is not None and len(gdf) == 0:
+            raise LayerValidationError(f"the {name} layer has no features", layer=name,
+                                       hint="give a layer with the boundaries, or leave it out")
+
+
+def run_impact(
+    route: gpd.GeoDataFrame,
+    layers: Mapping[str, gpd.GeoDataFrame | IndexedLayer] | None = None,
+    *,
+    municipalities: gpd.GeoDataFrame | None = None,
+    wijken: gpd.GeoDataFrame | None = None,
+    strips: StripSpec | None = None,
+    rules: RuleTable | Mapping[str, Any] | None = None,
+    options: ImpactOptions | None = None,
+    cables: gpd.GeoDataFrame | None = None,
+    objects: gpd.GeoDataFrame | None = None,
+    precautions: gpd.GeoDataFrame | None = None,
+    sites: gpd.GeoDataFrame | None = None,
+    reverse: bool | list[str] = False,
+    variant_column: str | None = None,
+    order_column: str | None = None,
+) -> ImpactResult:
+    """Run the impact analysis for every variant of ``route``.
+
+    Parameters
+    ----------
+    route
+        Route lines in EPSG:28992 (see :func:`wlr_geo.route.prepare_route`).
+    layers
+        Crossed layers by name (lines and/or polygons): GeoDataFrames or prebuilt
+        :class:`~wlr_geo.crossings.IndexedLayer` objects (to reuse their trees across runs).
+    municipalities, wijken
+        Boundaries with ``gm_naam`` / ``wk_naam`` (+ ``gm_naam``) columns.
+    strips
+        Strip widths; default :class:`~wlr_geo.strips.StripSpec` (indicative).
+    rules
+        A :class:`~wlr_geo.techniques.RuleTable` or a ``[crossing_rules]`` table.
+    options
+        :class:`ImpactOptions` (the ``[impact]`` section).
+    cables
+        KLIC lines (``thema``, ``netbeheerder``, ``gml_id``): crossed (as layer ``klic``) and
+        used for the below-ground impact.
+    objects
+        Categorised topography (``category``, BGT frames concatenated, buildings with category
+        ``building``) for the above-ground impact.
+    precautions
+        KLIC EV zones for the below-ground impact.
+    sites
+        Landing sites and stations (points with ``kind`` or polygons): footprints added to the
+        strips.
+    reverse, variant_column, order_column
+        Passed to :func:`~wlr_geo.route.prepare_route`.
+
+    Returns
+    -------
+    ImpactResult
+    """
+    opts = options or ImpactOptions()
+    spec = strips or StripSpec()
+    table = rules if isinstance(rules, RuleTable) else load_rules(rules)
+    layers = dict(layers or {})
+    _check_inputs(route, layers, municipalities=municipalities, wijken=wijken, cables=cables,
+                  objects=objects, precautions=precautions, sites=sites)
+    for name, gdf in (("municipalities", municipalities), ("wijken", wijken)):
+        col = opts.municipality_column if name == "municipalities" else opts.wijk_column
+        if gdf is not None and col not in gdf.columns:
+            raise LayerValidationError(
+                f"the {name} layer has no column {col!r}; it has {', '.join(map(str, gdf.columns))}",
+                layer=name, hint=f"set [impact] {'municipality_column' if name == 'municipalities' else 'wijk_column'}",
+            )
+    crs = route.crs
+    routes = prepare_route(route, reverse=reverse, variant_column=variant_column, order_column=order_column)
+    notes: list[str] = list(routes.attrs.get("notes", []))
+    indexed: dict[str, IndexedLayer] = {}
+    for name, lay in layers.items():
+        indexed[name] = lay if isinstance(lay, IndexedLayer) else IndexedLayer.build(lay, name=name)
+    if cables is not None and "klic" not in indexed and len(cables):
+        indexed["klic"] = IndexedLayer.build(cables, name="klic")
+    for il in indexed.values():
+        notes.extend(il.notes)
+    areas = _area_frame(municipalities, wijken, opts)
+    cable_tree = shapely.STRtree(cables.geometry.values) if cables is not None and len(cables) else None
+    object_tree = shapely.STRtree(objects.geometry.values) if objects is not None and len(objects) else None
+
+    out: dict[str, list[Any]] = {k: [] for k in (
+        "segments", "markers", "strips", "crossings", "runs", "affected", "near", "above_totals",
+        "cable_runs", "violations", "density", "prec", "below_totals")}
+    for variant, line in zip(routes["variant"], routes.geometry, strict=True):
+        rg = RouteGeometry.of(line)
+        seg = _segments(line, municipalities, wijken, opts, crs)
+        out["segments"].append(seg.assign(variant=variant))
+        out["markers"].append(chainage_markers(line, every_m=opts.marker_every_m,
+                                               major_every_m=opts.marker_major_every_m, crs=crs).assign(variant=variant))
+        st = make_strips(line, spec, crs=crs)
+        if sites is not None and len(sites):
+            fp = footprints(sites, spec.footprint_sizes_m)
+            st = pd.concat([st, fp], ignore_index=True)
+        out["strips"].append(st.assign(variant=variant))
+        reach = shapely.buffer(shapely.envelope(line), opts.parallel_distance_m)
+        for name, il in indexed.items():
+            if len(il) and not shapely.intersects(shapely.box(*il.bounds), reach):
+                notes.append(f"{variant}: layer {name!r} lies entirely outside the route area (0 crossings)")
+                continue
+            cr, runs = find_crossings(rg, il, options=opts.crossing, name=name)
+            if len(cr):
+                gm, wk = _assign_areas(cr["chainage_m"].to_numpy(), seg)
+                cr = cr.assign(gemeente=gm, wijk=wk, variant=variant)
+                out["crossings"].append(cr)
+            if len(runs):
+                gm, wk = _assign_areas(runs["from_m"].to_numpy(), seg)
+                out["runs"].append(runs.assign(gemeente=gm, wijk=wk, variant=variant).set_crs(crs, allow_override=True))
+        strip_frame = st[st["strip"].isin(["werkstrook", "belemmeringenstrook"])][["strip", "geometry"]]
+        if objects is not None and len(objects):
+            _above(out, variant, strip_frame, objects, line, areas, opts, object_tree, notes)
+        if cables is not None and len(cables):
+            _below(out, variant, strip_frame, cables, line, areas, opts, precautions, cable_tree, notes)
+
+    crossings = _crossing_frame(out["crossings"], table, crs)
+    parallel = _concat_geo(out["runs"], crs)
+    segments = _concat_geo(out["segments"], crs)
+    per_gemeente = _per_area(segments, crossings, parallel, out, ["gemeente"])
+    per_wijk = _per_area(segments, crossings, parallel, out, ["gemeente", "wijk"]) if wijken is not None else None
+    strips_gdf = _concat_geo(out["strips"], crs)
+    variants = _variants_table(routes, segments, crossings, parallel, strips_gdf, out)
+    for note in notes:
+        log.info(note)
+    return ImpactResult(
+        routes=routes, segments=_front(segments), markers=_concat_geo(out["markers"], crs),
+        strips=_front(strips_gdf), crossings=crossings, parallel_runs=_front(parallel),
+        per_gemeente=per_gemeente, per_wijk=per_wijk, variants=variants,
+        affected=_concat_geo(out["affected"], crs) if out["affected"] else None,
+        buildings_near=_concat_geo(out["near"], crs) if out["near"] else None,
+        above_totals=pd.concat(out["above_totals"], ignore_index=True) if out["above_totals"] else None,
+        cable_parallel_runs=_concat_geo(out["cable_runs"], crs) if out["cable_runs"] else None,
+        clearance_violations=_concat_geo(out["violations"], crs) if out["violations"] else None,
+        cable_density=pd.concat(out["density"], ignore_index=True) if out["density"] else None,
+        precautions_touched=_concat_geo(out["prec"], crs) if out["prec"] else None,
+        below_totals=pd.concat(out["below_totals"], ignore_index=True) if out["below_totals"] else None,
+        notes=notes,
+    )
+
+
+def _above(out: dict[str, list[Any]], variant: str, strip_frame: gpd.GeoDataFrame, objects: gpd.GeoDataFrame,
+           line: shapely.LineString, areas: gpd.GeoDataFrame | None, opts: ImpactOptions,
+           tree: shapely.STRtree | None, notes: list[str]) -> None:
+    from wlr_geo.above_ground import above_ground_impact
+
+    res = above_ground_impact(strip_frame, objects, centreline=line, areas=areas,
+                              building_distance_m=opts.building_distance_m, tree=tree)
+    notes.extend(f"{variant}: {n}" for n in res.notes)
+    out["affected"].append(res.affected.assign(variant=variant))
+    out["near"].append(res.buildings_near.assign(variant=variant))
+    out["above_totals"].append(res.totals.assign(variant=variant))
+    out.setdefault("above_per_area", []).append(res.per_area.assign(variant=variant))
+
+
+def _below(out: dict[str, list[Any]], variant: str, strip_frame: gpd.GeoDataFrame, cables: gpd.GeoDataFrame,
+           line: shapely.LineString, areas: gpd.GeoDataFrame | None, opts: ImpactOptions,
+           precautions: gpd.GeoDataFrame | None, tree: shapely.STRtree | None, notes: list[str]) -> None:
+    from wlr_geo.below_ground import below_ground_impact
+
+    res = below_ground_impact(
+        line, strip_frame, cables, clearance_m=opts.clearance_m, segment_m=opts.segment_m,
+        precautions=precautions, areas=areas, parallel_min_length_m=opts.parallel_min_length_m,
+        parallel_max_angle_deg=opts.parallel_max_angle_deg, tree=tree,
+    )
+    notes.extend(f"{variant}: {n}" for n in res.notes)
+    out["cable_runs"].append(res.parallel_runs.assign(variant=variant))
+    out["violations"].append(res.clearance_violations.assign(variant=variant))
+    out["density"].append(res.density.assign(variant=variant))
+    out["prec"].append(res.precautions_touched.assign(variant=variant))
+    out["below_totals"].append(res.totals.assign(variant=variant))
+
+
+def _front(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    cols = ["variant", *[c for c in gdf.columns if c != "variant"]]
+    return gdf[cols]
+
+
+def _concat_geo(frames: list[gpd.GeoDataFrame], crs: Any) -> gpd.GeoDataFrame:
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return gpd.GeoDataFrame({"variant": pd.Series(dtype="str")}, geometry=gpd.GeoSeries([], crs=crs))
+    gdf = pd.concat([pd.DataFrame(f) for f in frames], ignore_index=True)
+    name = frames[0].geometry.name
+    return gpd.GeoDataFrame(gdf, geometry=name, crs=crs)
+
+
+def _crossing_frame(frames: list[pd.DataFrame], table: RuleTable, crs: Any) -> gpd.GeoDataFrame:
+    from wlr_geo.crossings import CROSSING_COLUMNS, _empty_crossings
+
+    cr = pd.concat(frames, ignore_index=True) if frames else _empty_crossings().assign(
+        gemeente=pd.Series(dtype="str"), wijk=pd.Series(dtype="str"), variant=pd.Series(dtype="str"))
+    cr = apply_rules(cr, table)
+    cols = ["variant", "chainage_m", "x", "y", "object_class", "category", "subtype", "angle_deg", "width_m",
+            "from_m", "to_m", "relatieveHoogteligging", "gemeente", "wijk", "technique", "technique_nl",
+            "acute", "rule_note"]
+    cols += [c for c in CROSSING_COLUMNS if c not in cols]
+    cr = cr[cols].sort_values(["variant", "chainage_m"], kind="stable").reset_index(drop=True)
+    return gpd.GeoDataFrame(cr, geometry=shapely.points(cr["x"].to_numpy(float), cr["y"].to_numpy(float)), crs=crs)
+
+
+def _key_tuples(df: pd.DataFrame, keys: list[str], *, outside: bool = False) -> list[tuple[Any, ...]]:
+    """Row keys as tuples of plain Python values (missing area names normalised)."""
+    cols = []
+    for k in keys:
+        vals = df[k].to_numpy(dtype=object)
+        if outside and k in ("gemeente", "wijk"):
+            fill = _OUTSIDE if k == "gemeente" else ""
+            vals = np.array([fill if (not isinstance(v, str) and pd.isna(v)) or v == "" else v for v in vals], dtype=object)
+        cols.append(vals)
+    return list(zip(*cols, strict=True)) if cols else []
+
+
+def _count(df: pd.DataFrame | None, keys: list[str], column: str | None = None,
+           mask: np.ndarray | None = None, weights: str | None = None) -> Counter[tuple[Any, ...]]:
+    """Counts (or sums of ``weights``) per key tuple (+ value of ``column``)."""
+    c: Counter[tuple[Any, ...]] = Counter()
+    if df is None or len(df) == 0 or not set(keys) <= set(df.columns):
+        return c
+    if mask is not None:
+        df = df[mask]
+    tuples = _key_tuples(df, keys, outside=True)
+    extra = df[column].to_numpy(dtype=object) if column else None
+    w = df[weights].to_numpy(dtype=float) if weights else None
+    for i, t in enumerate(tuples):
+        key = (*t, extra[i]) if extra is not None else t
+        c[key] += w[i] if w is not None else 1
+    return c
+
+
+def _summary_table(index: list[tuple[Any, ...]], keys: list[str], crossings: pd.DataFrame,
+                   parallel: pd.DataFrame, out: dict[str, list[Any]]) -> pd.DataFrame:
+    """Crossing, parallel-run, above-ground and operator columns for the rows ``index``."""
+    cols: dict[str, list[Any]] = {}
+    classes = list(dict.fromkeys((*CROSSING_CLASSES, *sorted(set(crossings["object_class"]) if len(crossings) else ()))))
+    by_class = _count(crossings, keys, "object_class")
+    by_tech = _count(crossings, keys, "technique")
+    total = _count(crossings, keys)
+    acute = _count(crossings, keys, mask=crossings["acute"].to_numpy(dtype=bool) if len(crossings) else None)
+    runs = _count(parallel, keys)
+    for cls in classes:
+        cols[f"n_{cls}"] = [by_class[(*k, cls)] for k in index]
+    for tech in TECHNIQUES:
+        cols[f"n_{tech}"] = [by_tech[(*k, tech)] for k in index]
+    cols["n_crossings"] = [total[k] for k in index]
+    cols["n_acute"] = [acute[k] for k in index]
+    cols["n_parallel_runs"] = [runs[k] for k in index]
+    per_area = pd.concat(out["above_per_area"], ignore_index=True) if out.get("above_per_area") else None
+    if per_area is not None and len(per_area) and set(keys) <= set(per_area.columns):
+        ws = per_area[per_area["strip"] == "werkstrook"] if "strip" in per_area.columns else per_area
+        area = _count(ws, keys, "category", weights="area_m2")
+        for cat in sorted(set(ws["category"].astype(object))):
+            cols[f"area_m2_{cat}"] = [float(area[(*k, cat)]) for k in index]
+        bld = _count(ws, keys, mask=(ws["category"] == "building").to_numpy(dtype=bool), weights="count")
+        cols["n_buildings_in_werkstrook"] = [int(bld[k]) for k in index]
+    near = [f for f in out.get("near", []) if len(f)]
+    if near:
+        nb = pd.concat([pd.DataFrame(f) for f in near], ignore_index=True)
+        near_count = _count(nb, keys)
+        cols["n_buildings_near"] = [near_count[k] for k in index]
+    operators: dict[tuple[Any, ...], set[str]] = {}
+    for frame in [crossings, parallel, *out.get("cable_runs", []), *out.get("violations", [])]:
+        if frame is None or not len(frame) or "netbeheerder" not in frame.columns or not set(keys) <= set(frame.columns):
+            continue
+        ops = frame["netbeheerder"].to_numpy(dtype=object)
+        for t, op in zip(_key_tuples(frame, keys, outside=True), ops, strict=True):
+            if isinstance(op, str) and op:
+                operators.setdefault(t, set()).add(op)
+    cols["klic_operators"] = [", ".join(sorted(operators.get(k, ()))) for k in index]
+    cols["n_klic_operators"] = [len(operators.get(k, ())) for k in index]
+    return pd.DataFrame(cols)
+
+
+def _per_area(segments: gpd.GeoDataFrame, crossings: pd.DataFrame, parallel: pd.DataFrame,
+              out: dict[str, list[Any]], by: list[str]) -> pd.DataFrame:
+    keys = ["variant", *by]
+    index: list[tuple[Any, ...]] = []
+    length: dict[tuple[Any, ...], float] = {}
+    stretches: Counter[tuple[Any, ...]] = Counter()
+    for t, ln in zip(_key_tuples(segments, keys, outside=True), segments["length_m"].to_numpy(float), strict=True):
+        if t not in length:
+            index.append(t)
+            length[t] = 0.0
+        length[t] += ln
+        stretches[t] += 1
+    head = pd.DataFrame(index, columns=keys) if index else pd.DataFrame({k: pd.Series(dtype="str") for k in keys})
+    head["length_m"] = [length[k] for k in index]
+    head["n_stretches"] = [stretches[k] for k in index]
+    return pd.concat([head, _summary_table(index, keys, crossings, parallel, out)], axis=1)
+
+
+def _variants_table(routes: gpd.GeoDataFrame, segments: gpd.GeoDataFrame, crossings: pd.DataFrame,
+                    parallel: pd.DataFrame, strips: gpd.GeoDataFrame, out: dict[str, list[Any]]) -> pd.DataFrame:
+    index = [(v,) for v in routes["variant"].to_numpy(dtype=object)]
+    head = pd.DataFrame({"variant": [k[0] for k in index], "length_m": routes["length_m"].to_numpy(float)})
+    gm: dict[Any, set[Any]] = {}
+    for v, g in zip(segments["variant"].to_numpy(dtype=object), segments["gemeente"].to_numpy(dtype=object), strict=True):
+        gm.setdefault(v, set()).add(g)
+    head["n_gemeenten"] = [len(gm.get(k[0], ())) for k in index]
+    for kind in ("werkstrook", "belemmeringenstrook"):
+        area = _count(strips, ["variant"], mask=(strips["strip"] == kind).to_numpy(dtype=bool), weights="area_m2")
+        head[f"area_m2_{kind}"] = [float(area[k]) for k in index]
+    table = _summary_table(index, ["variant"], crossings, parallel, out)
+    if out.get("violations"):
+        vi = _count(pd.concat([pd.DataFrame(f) for f in out["violations"]], ignore_index=True), ["variant"])
+        table["n_clearance_violations"] = [vi[k] for k in index]
+    return pd.concat([head, table], axis=1)
