@@ -89,6 +89,7 @@ def _check_sections(cfg: object) -> list[Problem]:
         ("wlr_geo.strips", "StripSpec", "strips"),
         ("wlr_geo.claims", "ClaimsSettings", "claims"),
         ("wlr_geo.landing", "LandingSettings", "landing"),
+        ("wlr_geo.impact", "ImpactOptions", "impact"),
     ]
     for module_name, cls_name, section in checks:
         if section not in cfg.raw:
