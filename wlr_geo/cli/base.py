@@ -110,6 +110,20 @@ def _check_sections(cfg: object) -> list[Problem]:
             )
         except (TypeError, ValueError) as exc:
             problems.append(Problem(f"[{section}]: {exc}", source=str(cfg.path), hint="see the README for the keys of this section"))
+    if "routing" in cfg.raw:
+        from wlr_geo.cli.route import routing_from_config
+
+        try:
+            routing_from_config(cfg)
+        except WlrGeoInputError as exc:
+            problems.extend(exc.problems)
+    if "crossing_rules" in cfg.raw:
+        from wlr_geo.techniques import load_rules
+
+        try:
+            load_rules(cfg.section("crossing_rules"))
+        except WlrGeoInputError as exc:
+            problems.extend(exc.problems)
     return problems
 
 
