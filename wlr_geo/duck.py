@@ -7,6 +7,7 @@ authority (lat, lon) order (ROBUSTNESS.md C6).
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 from typing import Any
@@ -37,10 +38,9 @@ def connect() -> Any:
                 f"duckdb-extension-spatial=={duckdb.__version__}"
             ) from None
         con.execute(f"LOAD '{path.as_posix()}'")
-    try:
+    # older DuckDB lacks the setting; there ST_Transform needs always_xy := true
+    with contextlib.suppress(duckdb.Error):
         con.execute("SET geometry_always_xy = true")
-    except duckdb.Error:  # older DuckDB without the setting: ST_Transform needs always_xy := true
-        pass
     return con
 
 
@@ -56,6 +56,11 @@ def _bundled_extension(version: str) -> Path | None:
         return exact
     found = sorted(base.glob("v*/spatial.duckdb_extension"))
     return found[-1] if found else None
+
+
+def _quote_ident(name: str) -> str:
+    """A column name as a quoted SQL identifier (embedded quotes doubled)."""
+    return '"' + str(name).replace('"', '""') + '"'
 
 
 def _glob(dataset: str | os.PathLike[str]) -> str:
@@ -76,13 +81,18 @@ def count_intersecting(dataset: str | os.PathLike[str], area: BaseGeometry) -> i
     return int(row[0]) if row else 0
 
 
-def query_area_duckdb(dataset: str | os.PathLike[str], area: BaseGeometry, *, columns: list[str] | None = None) -> gpd.GeoDataFrame:
-    """Features intersecting ``area`` read through DuckDB (bbox push-down, then exact test)."""
-    con = connect()
+def query_area_duckdb(dataset: str | os.PathLike[str], area: BaseGeometry, *, columns: list[str] | None = None,
+                      con: Any = None) -> gpd.GeoDataFrame:
+    """Features intersecting ``area`` read through DuckDB (bbox push-down, then exact test).
+
+    ``con``: a connection from :func:`connect` to reuse (loading the extension takes ~1 s);
+    a DuckDB connection must not be used by two threads at once.
+    """
+    con = con if con is not None else connect()
     xmin, ymin, xmax, ymax = area.bounds
-    cols = ", ".join(f'"{c}"' for c in columns) + ", " if columns else "* EXCLUDE (geometry, bbox), "
+    cols = ", ".join(_quote_ident(c) for c in columns) + ", " if columns else "* EXCLUDE (geometry, bbox), "
     sql = (
-        f"SELECT {cols}ST_AsWKB(geometry) AS wkb FROM read_parquet(?, hive_partitioning = false) "
+        f"SELECT {cols}ST_AsWKB(geometry) AS wkb FROM read_parquet(?, hive_partitioning = false) "  # noqa: S608 — identifiers quoted, values bound
         "WHERE bbox.xmin <= ? AND bbox.xmax >= ? AND bbox.ymin <= ? AND bbox.ymax >= ? "
         "AND ST_Intersects(geometry, ST_GeomFromText(?))"
     )

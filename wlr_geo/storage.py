@@ -88,11 +88,14 @@ def write_partitioned(
     tile_m: float = 5_000.0,
     row_group_size: int = 100_000,
     max_rows_per_file: int = 2_000_000,
+    max_buffered_rows: int = 4_000_000,
 ) -> DatasetInfo:
     """Write frames (one, or an iterable of chunks in EPSG:28992) as a partitioned dataset.
 
-    Memory stays bounded by the chunk size plus one buffered file per tile (flushed at
-    ``max_rows_per_file`` rows).
+    Memory stays bounded by the chunk size plus the buffered rows: a tile is flushed to its own
+    file at ``max_rows_per_file`` rows, and when all buffers together exceed
+    ``max_buffered_rows`` the largest ones are flushed until at most half of that is held (a
+    tile may then consist of several files, each Hilbert-sorted).
     """
     out = Path(out_dir)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -133,6 +136,11 @@ def write_partitioned(
                 buffered[key] += len(part)
                 if buffered[key] >= max_rows_per_file:
                     flush(key)
+            if sum(buffered.values()) > max_buffered_rows:
+                for key in sorted(buffered, key=buffered.__getitem__, reverse=True):
+                    flush(key)
+                    if sum(buffered.values()) <= max_buffered_rows // 2:
+                        break
         for key in list(buffers):
             flush(key)
         index = {"format": "wlr_geo partitioned GeoParquet", "version": 1, "crs": crs_text, "tile_m": tile_m, "files": files}
