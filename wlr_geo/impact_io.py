@@ -91,6 +91,29 @@ def _with_category(gdf: gpd.GeoDataFrame, ref: LayerRef, name: str) -> gpd.GeoDa
     return gdf
 
 
+def _is_big(ref: LayerRef) -> bool:
+    """A partitioned GeoParquet dataset or a GeoParquet file: read near the route, not whole."""
+    from wlr_geo.storage import INDEX_NAME
+
+    return ref.format == "parquet" or (ref.path.is_dir() and (ref.path / INDEX_NAME).exists())
+
+
+def _scale_options(cfg: ProjectConfig) -> Any:
+    from wlr_geo.scale import ScaleOptions
+
+    return ScaleOptions.from_config(cfg.section("scale"))
+
+
+def _read_near_route(ref: LayerRef, route: gpd.GeoDataFrame, scale: Any) -> gpd.GeoDataFrame:
+    """Only the features of a big layer within the corridor of the route (all variants)."""
+    from wlr_geo.scale import load_near_route
+
+    engine = scale.engine if scale.engine in ("embedded", "duckdb") else "embedded"
+    gdf = load_near_route(ref.path, route, buffer_m=scale.buffer_m, engine=engine)
+    log.info("%s: %d features near the route read from %s", ref.role, len(gdf), ref.path)
+    return gdf
+
+
 def impact_inputs_from_config(cfg: ProjectConfig) -> dict[str, Any]:
     """Read every layer the impact run needs; returns keyword arguments for :func:`run_impact`."""
     kwargs: dict[str, Any] = {}
@@ -108,9 +131,11 @@ def impact_inputs_from_config(cfg: ProjectConfig) -> dict[str, Any]:
     if cfg.has("wijken"):
         kwargs["wijken"] = _read_vector(cfg.layer("wijken"), geometry_types=["polygon"])
     layers: dict[str, gpd.GeoDataFrame] = {}
+    scale = _scale_options(cfg)
     for ref in cfg.layers_of("crossing_layers"):
         name = ref.name or ref.layer or ref.path.stem
-        layers[name] = _with_category(_read_vector(ref, allow_empty=True), ref, name)
+        frame = _read_near_route(ref, kwargs["route"], scale) if _is_big(ref) else _read_vector(ref, allow_empty=True)
+        layers[name] = _with_category(frame, ref, name)
     objects: list[gpd.GeoDataFrame] = []
     if cfg.has("cables"):
         ref = cfg.layer("cables")
@@ -121,6 +146,8 @@ def impact_inputs_from_config(cfg: ProjectConfig) -> dict[str, Any]:
             kwargs["cables"] = klic.lines
             if len(klic.precautions):
                 kwargs["precautions"] = klic.precautions
+        elif _is_big(ref):
+            kwargs["cables"] = _read_near_route(ref, kwargs["route"], scale)
         else:
             kwargs["cables"] = _read_vector(ref, geometry_types=["line"])
     if cfg.has("topography"):
@@ -140,7 +167,9 @@ def impact_inputs_from_config(cfg: ProjectConfig) -> dict[str, Any]:
                 frame = frame.assign(category=category_from_name(ref.name or ref.layer or ref.path.stem))
             objects.append(frame)
     if cfg.has("buildings"):
-        objects.append(_read_vector(cfg.layer("buildings"), geometry_types=["polygon"]).assign(category="building", source_layer="buildings"))
+        bref = cfg.layer("buildings")
+        bframe = _read_near_route(bref, kwargs["route"], scale) if _is_big(bref) else _read_vector(bref, geometry_types=["polygon"])
+        objects.append(bframe.assign(category="building", source_layer="buildings"))
     if cfg.has("sites"):
         kwargs["sites"] = _read_vector(cfg.layer("sites"))
     if objects:
