@@ -6,7 +6,14 @@ from pyproj import Transformer
 from shapely.geometry import Point, box
 
 from wlr_geo import CRSError, CRSMismatchError, GeographicCRSError, OutOfBoundsError
-from wlr_geo.crs import check_bounds, check_same_crs, ensure_rd, rd_to_wgs84, require_projected, wgs84_to_rd
+from wlr_geo.crs import (
+    check_bounds,
+    check_same_crs,
+    ensure_rd,
+    rd_to_wgs84,
+    require_projected,
+    wgs84_to_rd,
+)
 
 
 def test_reprojection_from_wgs84_lands_within_1m_of_pyproj(caplog):

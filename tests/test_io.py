@@ -11,7 +11,14 @@ import pytest
 from shapely.geometry import LineString, Point, box
 
 from wlr_geo import LayerNotFoundError, LayerReadError, LayerValidationError, WlrGeoInputError
-from wlr_geo.io import file_sha256, list_layers, parse_layer_spec, read_layer, write_layer, write_layers
+from wlr_geo.io import (
+    file_sha256,
+    list_layers,
+    parse_layer_spec,
+    read_layer,
+    write_layer,
+    write_layers,
+)
 
 
 def test_read_embedded_layer_has_provenance(boundaries_gpkg):
@@ -123,14 +130,12 @@ def test_interrupted_atomic_write_keeps_earlier_file(tmp_path, squares):
     before = p.read_bytes()
     script = textwrap.dedent(
         f"""
-        import os, geopandas as gpd
+        import os, pathlib, geopandas as gpd
         from shapely.geometry import box
-        import wlr_geo._atomic as atomic
         from wlr_geo.io import write_layer
-        real_replace = os.replace
-        def killed(src, dst):
+        def killed(self, target):
             os._exit(9)  # the process dies after writing the temp file, before the rename
-        atomic.os.replace = killed
+        pathlib.Path.replace = killed
         gdf = gpd.GeoDataFrame({{"id": ["z"]}}, geometry=[box(90000, 460000, 90001, 460001)], crs="EPSG:28992")
         write_layer(gdf, {str(p)!r}, "sq", replace_file=True)
         """

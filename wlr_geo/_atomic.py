@@ -42,7 +42,7 @@ def atomic_path(target: str | os.PathLike[str], *, copy_existing: bool = False) 
         yield tmp
         if not tmp.exists():
             raise FileNotFoundError(f"nothing was written to {tmp} for {target}")
-        os.replace(tmp, target)
+        tmp.replace(target)
     finally:
         for leftover in (tmp, Path(str(tmp) + "-journal"), Path(str(tmp) + "-wal"), Path(str(tmp) + "-shm")):
             with contextlib.suppress(FileNotFoundError):

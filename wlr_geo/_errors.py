@@ -15,7 +15,6 @@ __all__ = [
     "CRSError",
     "CRSMismatchError",
     "ConfigError",
-    "RepairLog",
     "DownloadError",
     "GeographicCRSError",
     "KlicError",
@@ -24,6 +23,7 @@ __all__ = [
     "LayerValidationError",
     "OutOfBoundsError",
     "Problem",
+    "RepairLog",
     "UnsafeInputError",
     "WlrGeoError",
     "WlrGeoInputError",
@@ -100,7 +100,7 @@ class WlrGeoInputError(WlrGeoError, ValueError):
         return cls(problems=list(problems))
 
 
-class LayerReadError(WlrGeoInputError, OSError):  # type: ignore[misc]
+class LayerReadError(WlrGeoInputError, OSError):
     """A file or layer could not be read (missing, truncated, not a GIS format)."""
 
 

@@ -31,8 +31,8 @@ __all__ = [
     "check_no_doctype",
     "iterparse",
     "open_member",
-    "safe_members",
     "safe_extract",
+    "safe_members",
 ]
 
 #: Largest uncompressed zip member accepted (bytes). KLIC deliveries reach a few hundred MB.

@@ -158,14 +158,14 @@ def _entry_from_table(table: dict[str, Any], *, where: str, base_dir: Path | Non
             f"catalogue entry {table['name']!r} has status {table['status']!r}",
             source=where, hint="status is 'real' or 'indicative'",
         )
-    known = {f for f in CatalogEntry.__dataclass_fields__}
+    known = set(CatalogEntry.__dataclass_fields__)
     extra = set(table) - known
     if extra:
         raise ConfigError(
             f"catalogue entry {table['name']!r} has unknown keys {', '.join(sorted(extra))}",
             source=where, hint=f"known keys: {', '.join(sorted(known))}",
         )
-    entry = CatalogEntry(**{k: v for k, v in table.items()})
+    entry = CatalogEntry(**dict(table))
     if base_dir is not None and entry.base_dir is None:
         entry = replace(entry, base_dir=str(base_dir))
     return entry

@@ -158,7 +158,7 @@ class ProjectConfig:
         """A path from the config: ``embedded:`` prefix, absolute, or relative to the config."""
         if value.startswith("embedded:"):
             return embedded_dir() / value.removeprefix("embedded:")
-        p = Path(os.path.expanduser(value))
+        p = Path(value).expanduser()
         return p if p.is_absolute() else self.base_dir / p
 
 
@@ -187,7 +187,7 @@ def _parse_ref(role: str, table: Any, cfg_path: Path | None, catalog: Catalog, p
         if value.startswith("embedded:"):
             path = embedded_dir() / value.removeprefix("embedded:")
         else:
-            p = Path(os.path.expanduser(value))
+            p = Path(value).expanduser()
             path = p if p.is_absolute() else base / p
         layer = table.get("layer")
         name = None

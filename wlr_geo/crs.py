@@ -29,8 +29,8 @@ __all__ = [
     "check_bounds",
     "check_same_crs",
     "ensure_rd",
-    "require_projected",
     "rd_to_wgs84",
+    "require_projected",
     "to_web",
     "wgs84_to_rd",
 ]

@@ -16,9 +16,9 @@ import geopandas as gpd
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
-from matplotlib.patches import Patch  # noqa: E402
+import matplotlib.pyplot as plt
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 
 __all__ = ["FigureLayer", "municipality_figure", "overview_figure"]
 
@@ -109,7 +109,7 @@ def municipality_figure(
         part = gdf.cx[xmin:xmax, ymin:ymax]
         clipped.append((part, style))
     note = "Indicatief: tracé, locaties en claims zijn geen besluit en geen officieel PIP-tracé." if indicative else None
-    return _render(base + clipped, title=title, extent=extent, note=note, attribution=attribution)  # type: ignore[arg-type]
+    return _render(base + clipped, title=title, extent=extent, note=note, attribution=attribution)
 
 
 def overview_figure(

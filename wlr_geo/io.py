@@ -28,7 +28,7 @@ import shapely.errors
 from wlr_geo._atomic import atomic_path
 from wlr_geo._errors import LayerNotFoundError, LayerReadError, WlrGeoInputError
 from wlr_geo.crs import ensure_rd
-from wlr_geo.validate import ValidationReport, validate_layer
+from wlr_geo.validate import validate_layer
 
 __all__ = [
     "LayerSpec",

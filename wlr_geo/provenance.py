@@ -25,7 +25,7 @@ from wlr_geo.catalog import Catalog, load_catalog
 from wlr_geo.crs import TRANSFORMATION_NOTE
 from wlr_geo.io import file_sha256
 
-__all__ = ["MANIFEST_NAME", "InputRecord", "Manifest", "record_run", "write_manifest"]
+__all__ = ["MANIFEST_NAME", "InputRecord", "Manifest", "config_inputs", "record_run", "spec_inputs", "write_manifest"]
 
 MANIFEST_NAME = "manifest.json"
 
@@ -181,6 +181,23 @@ def write_manifest(manifest: Manifest, out_dir: str | os.PathLike[str], *,
             data["outputs"].sort(key=lambda o: o["path"])
     data["runs"] = runs
     return atomic_write_text(target, json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+def config_inputs(cfg: Any) -> list[tuple[str, str | None, str | None]]:
+    """(path, role, layer) of every layer a project config names (for :func:`record_run`)."""
+    return [(str(ref.path), ref.role, ref.layer) for ref in cfg.iter_refs()]
+
+
+def spec_inputs(specs: Iterable[str | None], role: str) -> list[tuple[str, str | None, str | None]]:
+    """(path, role, layer) of ``PATH[:LAYER]`` command-line specs (None entries skipped)."""
+    from wlr_geo.io import parse_layer_spec
+
+    out: list[tuple[str, str | None, str | None]] = []
+    for text in specs:
+        if text:
+            spec = parse_layer_spec(text)
+            out.append((str(spec.path), role, spec.layer))
+    return out
 
 
 def record_run(command: str, out_dir: str | os.PathLike[str], *, config_path: str | os.PathLike[str] | None = None,

@@ -25,7 +25,7 @@ def _gml_line(poslist: str, dim: str = "") -> str:
 def test_d1_truncated_geojson(tmp_path):
     p = tmp_path / "t.geojson"
     p.write_text('{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Point","coordinates":[4.4,52')
-    with pytest.raises(LayerReadError, match="t.geojson"):
+    with pytest.raises(LayerReadError, match=r"t\.geojson"):
         read_layer(p)
 
 
@@ -66,7 +66,7 @@ def test_d7_single_and_multi_written_with_promotion(tmp_path, squares):
 
 
 def test_d8_shapefile_output_refused(tmp_path, squares):
-    with pytest.raises(WlrGeoInputError, match="gpkg"):
+    with pytest.raises(WlrGeoInputError, match=r"\.gpkg"):
         write_layer(squares, tmp_path / "out.shp")
 
 

@@ -21,11 +21,12 @@ def _feature_count(entry: CatalogEntry) -> str:
     if entry.format in ("vector", "parquet") and entry.layer is not None:
         try:
             import pyogrio
+            import pyogrio.errors
 
             info = pyogrio.read_info(entry.path, layer=entry.layer)
             return str(info["features"])
-        except Exception:  # noqa: BLE001 — a listing must not fail on one unreadable file
-            return "?"
+        except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError):
+            return "?"  # a listing must not fail on one unreadable file
     if entry.format == "raster":
         return "raster"
     return "-"

@@ -54,6 +54,9 @@ def bgt_command(path: Path, output: Path, classes: tuple[str, ...], all_versions
                                hint="leave out --skip-empty or choose classes that hold objects")
     with console.status(f"writing {output} ..."):
         write_layers(to_write, output)
+        from wlr_geo.provenance import record_run
+
+        record_run("wlr-geo bgt", output.parent, inputs=[(str(path), "bgt", None)], outputs=[output])
     elapsed = time.perf_counter() - started
 
     table = Table(title=f"BGT {path.name} → {output.name}")

@@ -177,6 +177,10 @@ def claims_command(config: Path, out_dir: Path) -> None:
     write_layers(layers, out_dir / "claims.gpkg")
     write_table(programme, out_dir / "claims_programme.csv")
     write_table(programme, out_dir / "claims_programme.xlsx", sheets=_programme_sheets(programme))
+    from wlr_geo.provenance import config_inputs, record_run
+
+    record_run("wlr-geo claims", out_dir, config_path=config, inputs=config_inputs(cfg),
+               outputs=[out_dir / n for n in ("claims.gpkg", "claims_programme.csv", "claims_programme.xlsx")])
 
     table = Table(title=f"Ruimteclaims — {cfg.name}")
     for col in ("claim", "type", "jaren", "status", "m²", "conflicten", "raakt"):

@@ -70,11 +70,10 @@ class DemoStep:
 
 def step_layers(ctx: DemoContext) -> str:
     """Read and validate every vector layer of the config; write them in RD to layers.gpkg."""
-    frames = {}
+    frames: dict[str, gpd.GeoDataFrame] = {}
     for ref in ctx.cfg.iter_refs():
-        if ref.format in ("vector", "parquet") and ref.role not in frames:
-            frames[ref.role] = ctx.frame(ref.role) if len(ctx.cfg.layers_of(ref.role)) == 1 else None
-    frames = {k: v for k, v in frames.items() if v is not None}
+        if ref.format == "vector" and ref.role not in frames and len(ctx.cfg.layers_of(ref.role)) == 1:
+            frames[ref.role] = ctx.frame(ref.role)
     write_layers(frames, ctx.output("layers.gpkg"))
     n = sum(len(f) for f in frames.values())
     return f"{len(frames)} lagen, {n} objecten gecontroleerd → layers.gpkg"

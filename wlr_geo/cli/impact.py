@@ -81,6 +81,14 @@ def impact_command(
         result = run_impact(**kwargs)
     with console.status("schrijven…"):
         paths = write_impact(result, out_dir, xlsx=not no_xlsx)
+        from wlr_geo.provenance import config_inputs, record_run, spec_inputs
+
+        if config is not None:
+            inputs = config_inputs(load_config(config))
+        else:
+            inputs = spec_inputs([route_spec], "route") + spec_inputs(layer_specs, "crossing_layers") + \
+                spec_inputs([gm_spec], "municipalities") + spec_inputs([wk_spec], "wijken")
+        record_run("wlr-geo impact", out_dir, config_path=config, inputs=inputs, outputs=paths, notes=list(result.notes))
     _print_summary(result, out_dir, time.perf_counter() - t0)
     for p in paths:
         click.echo(f"  {p}")

@@ -61,6 +61,10 @@ def klic_command(paths: tuple[Path, ...], output: Path, depth_tolerance_m: float
     for w in caught:
         click.secho(f"warning: {w.message}", fg="yellow", err=True)
     write_layers(data.layers(), output)
+    from wlr_geo.provenance import record_run
+
+    record_run("wlr-geo klic", output.parent, inputs=[(str(p), "klic", None) for p in paths], outputs=[output],
+               notes=list(data.report.summary_lines()))
 
     t = Table(title="Kabels en leidingen per thema")
     for col, justify in (("thema", "left"), ("omschrijving", "left"), ("aantal", "right"), ("lengte (m)", "right")):

@@ -168,6 +168,11 @@ def landing_command(config: Path, out_dir: Path) -> None:
     end_gdf = gpd.GeoDataFrame({"naam": ["eindpunt tracé"]}, geometry=[end], crs="EPSG:28992")
     write_layers({"candidates": candidates_frame(candidates, scores, id_column=id_column), "route_end": end_gdf},
                  out_dir / "landing.gpkg")
+    from wlr_geo.provenance import config_inputs, record_run
+
+    record_run("wlr-geo landing", out_dir, config_path=config, inputs=config_inputs(cfg),
+               outputs=[out_dir / n for n in ("landing_scores.csv", "landing_scores.xlsx", "landing_sensitivity.csv",
+                                              "landing_sensitivity_oat.csv", "landing.json", "landing.gpkg")])
 
     table = Table(title=f"Aanlandlocaties — {cfg.name}")
     table.add_column("rang", justify="right")

@@ -25,6 +25,16 @@ COMMANDS: dict[str, str] = {
     "layers": "wlr_geo.cli.base:layers_command",
     "validate": "wlr_geo.cli.base:validate_command",
     "demo": "wlr_geo.cli.demo:demo_command",
+    "impact": "wlr_geo.cli.impact:impact_command",
+    "bgt": "wlr_geo.cli.bgt:bgt_command",
+    "claims": "wlr_geo.cli.claims:claims_command",
+    "landing": "wlr_geo.cli.landing:landing_command",
+    "convert": "wlr_geo.cli.convert:convert_command",
+    "report": "wlr_geo.cli.report:report_command",
+    "klic": "wlr_geo.cli.klic:klic_command",
+    "route": "wlr_geo.cli.route:route_command",
+    "fetch": "wlr_geo.cli.fetch:fetch_command",
+    "map": "wlr_geo.cli.map:map_command",
 }
 
 

@@ -156,6 +156,9 @@ def map_command(config: Path, out_dir: Path, map_names: tuple[str, ...], municip
     with console.status("Kaarten maken…"):
         written = write_maps(layers, out_dir, definitions, catalog=cfg.catalog,
                              municipalities=list(municipalities) or None)
+    from wlr_geo.provenance import config_inputs, record_run
+
+    record_run("wlr-geo map", out_dir, config_path=config, inputs=config_inputs(cfg), outputs=[p for p, _ in written])
     rows: list[tuple[str, str, int, int, float, bool]] = []
     for path, wm in written:
         n = sum(s.n_features for s in wm.layers)

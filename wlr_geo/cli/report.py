@@ -141,7 +141,7 @@ def build_report(cfg: ProjectConfig, out_dir: Path, *, pdf: bool = True, municip
         manifest.add_output(p)
     write_manifest(manifest, out_dir)
     data = json.loads(manifest_path.read_text(encoding="utf-8"))
-    ordered = [s for s in sections.values()]
+    ordered = list(sections.values())
     ordered.insert(min(3, len(ordered)), maps)
     page = build_report_html(
         ordered, title=f"Impactanalyse — {cfg.name}", manifest=data, indicative=indicative, attribution=attribution,

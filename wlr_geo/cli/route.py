@@ -243,6 +243,11 @@ def route_command(config: Path | None, cost_path: Path | None, start_text: str |
     write_layer(routes, out_dir / "routes.gpkg", "routes", replace_file=True)
     comparison = compare_variants(routes, layers, width_m=float(opts["width_m"]), table=table, **impact_areas)
     atomic_write_text(out_dir / "routes.csv", comparison.to_csv(index=False))
+    from wlr_geo.provenance import config_inputs, record_run
+
+    outs = [out_dir / "routes.gpkg", out_dir / "routes.csv"] + ([out_dir / "cost.tif"] if cost_path is None else [])
+    ins = config_inputs(load_config(config)) if config is not None else [(str(cost_path), "cost", None)]
+    record_run("wlr-geo route", out_dir, config_path=config, inputs=ins, outputs=outs)
     _summary(routes)
     click.echo(f"wrote {out_dir / 'routes.gpkg'} ({len(routes)} routes), {out_dir / 'routes.csv'}"
                + (f", {out_dir / 'cost.tif'}" if cost_path is None else "")
