@@ -17,13 +17,14 @@ import io
 import os
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
 from lxml import etree
 
-from wlr_geo._errors import UnsafeInputError
+from wlr_geo._errors import LayerReadError, UnsafeInputError
 
 __all__ = [
     "MAX_MEMBER_BYTES",
@@ -31,6 +32,7 @@ __all__ = [
     "check_no_doctype",
     "iterparse",
     "open_member",
+    "read_prolog",
     "safe_extract",
     "safe_members",
 ]
@@ -51,6 +53,46 @@ def check_no_doctype(head: bytes, *, source: str) -> None:
             source=source,
             hint="KLIC and BGT files never contain a DOCTYPE: use the original delivery",
         )
+
+
+#: Longest prolog (XML declaration, comments, processing instructions) read before the root.
+MAX_PROLOG_BYTES = 16 * 1024 * 1024
+
+_PROLOG_SKIP = re.compile(rb"\s+|<\?.*?\?>|<!--.*?-->", re.DOTALL)
+
+
+def read_prolog(stream: IO[bytes], *, source: str) -> bytes:
+    """Read everything before the root element and refuse a DOCTYPE anywhere in it.
+
+    Returns the bytes read (the prolog and the start of the root), to be parsed before the rest
+    of the stream. A DOCTYPE hidden behind a long comment is found too; a prolog longer than
+    :data:`MAX_PROLOG_BYTES` is refused.
+    """
+    buf = b""
+    pos = 0
+    while True:
+        chunk = stream.read(64 * 1024)
+        buf += chunk
+        while True:
+            m = _PROLOG_SKIP.match(buf, pos)
+            if m is None or m.end() == pos:
+                break
+            pos = m.end()
+        rest = buf[pos:]
+        if rest.startswith(b"\xef\xbb\xbf") and pos == 0:
+            pos = 3
+            continue
+        if rest[:9].upper() == b"<!DOCTYPE":
+            check_no_doctype(rest[:9], source=source)  # raises
+        if rest.startswith(b"<") and len(rest) >= 2 and rest[1:2] not in (b"?", b"!"):
+            return buf  # the root element starts here
+        if not chunk:
+            return buf  # end of input: let the parser report what is wrong
+        if len(buf) > MAX_PROLOG_BYTES:
+            raise UnsafeInputError(
+                f"the XML has more than {MAX_PROLOG_BYTES} bytes before its root element",
+                source=source, hint="KLIC and BGT files start with their root element; use the original file",
+            )
 
 
 class _PeekStream(io.RawIOBase):
@@ -85,8 +127,7 @@ def iterparse(
     UnsafeInputError
         The document declares a DOCTYPE.
     """
-    head = stream.read(64 * 1024)
-    check_no_doctype(head, source=source)
+    head = read_prolog(stream, source=source)
     wrapped = io.BufferedReader(_PeekStream(stream, head), buffer_size=1 << 20)
     kwargs: dict[str, Any] = {
         "events": events,
@@ -113,6 +154,9 @@ def _check_name(name: str, *, source: str) -> PurePosixPath:
     return pure
 
 
+_SUPPORTED_COMPRESSION = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA}
+
+
 def safe_members(zf: zipfile.ZipFile, *, source: str, max_bytes: int = MAX_MEMBER_BYTES) -> list[zipfile.ZipInfo]:
     """Check every member of an open zip (names, sizes, ratios) and return the file members."""
     members = []
@@ -120,6 +164,17 @@ def safe_members(zf: zipfile.ZipFile, *, source: str, max_bytes: int = MAX_MEMBE
         _check_name(info.filename, source=source)
         if info.is_dir():
             continue
+        if info.flag_bits & 0x1:
+            raise UnsafeInputError(
+                f"zip member {info.filename!r} is encrypted", source=source,
+                hint="KLIC and BGT archives are not encrypted: use the original download",
+            )
+        if info.compress_type not in _SUPPORTED_COMPRESSION:
+            raise UnsafeInputError(
+                f"zip member {info.filename!r} uses compression method {info.compress_type} "
+                "(99 = AES encryption), which wlr_geo does not read",
+                source=source, hint="use the original, unencrypted download (deflate compression)",
+            )
         if info.file_size > max_bytes:
             raise UnsafeInputError(
                 f"zip member {info.filename!r} unpacks to {info.file_size} bytes, over the limit of {max_bytes}",
@@ -151,7 +206,13 @@ class _LimitedReader(io.RawIOBase):
         return True
 
     def readinto(self, b: Any) -> int:
-        data = self._raw.read(len(b))
+        try:
+            data = self._raw.read(len(b))
+        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as exc:
+            raise LayerReadError(
+                f"zip member {self._name!r} is corrupt: {exc}", source=self._source,
+                hint="the archive is damaged or truncated; download it again",
+            ) from None
         n = len(data)
         self._left -= n
         if self._left < 0:
@@ -169,7 +230,13 @@ class _LimitedReader(io.RawIOBase):
 
 def open_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, *, source: str) -> IO[bytes]:
     """Open a checked zip member for streaming, enforcing its declared size while reading."""
-    raw = zf.open(info)
+    try:
+        raw = zf.open(info)
+    except (zipfile.BadZipFile, NotImplementedError, RuntimeError, zlib.error) as exc:
+        raise LayerReadError(
+            f"zip member {info.filename!r} cannot be opened: {exc}", source=source,
+            hint="the archive is damaged, encrypted or uses an unknown compression; download it again",
+        ) from None
     limit = min(MAX_MEMBER_BYTES, max(info.file_size, 1))
     return io.BufferedReader(_LimitedReader(raw, limit, source=source, name=info.filename), buffer_size=1 << 20)
 

@@ -17,6 +17,7 @@ from typing import TypeVar
 import geopandas as gpd
 import numpy as np
 import shapely
+import shapely.errors
 from pyproj import CRS, Transformer
 
 from wlr_geo._errors import CRSError, CRSMismatchError, GeographicCRSError, OutOfBoundsError
@@ -112,12 +113,30 @@ def ensure_rd(
         log.info("reprojecting %s from %s to EPSG:28992", _label(source, layer), crs.to_string())
         if crs is not None and crs.is_geographic:
             _check_geographic_bounds(data, source=source, layer=layer)
-        data = data.to_crs(RD_NEW)
+        data = _to_rd_tolerant(data, source=source, layer=layer)
     elif not isinstance(crs, CRS) or crs.to_epsg() != 28992:
         data = data.set_crs(RD_NEW, allow_override=True)
     if check:
         check_bounds(data, source=source, layer=layer)
     return data
+
+
+def _to_rd_tolerant(data: _GDF, *, source: str | None, layer: str | None) -> _GDF:
+    """``to_crs(RD_NEW)``; rings closed in 2D but not in 3D (mixed Z) make GEOS refuse the
+    transformed coordinates: those geometries lose their Z (logged) and the transform is redone."""
+    try:
+        return data.to_crs(RD_NEW)
+    except shapely.errors.GEOSException:
+        geoms = data.geometry if isinstance(data, gpd.GeoDataFrame) else data
+        arr = np.asarray(geoms.values)
+        has_z = shapely.has_z(arr)
+        fixed = arr.copy()
+        fixed[has_z] = shapely.force_2d(arr[has_z])
+        log.info("%s: Z values dropped from %d geometries whose rings were not closed in 3D",
+                 _label(source, layer), int(has_z.sum()))
+        series = gpd.GeoSeries(fixed, index=geoms.index, crs=data.crs)
+        out = data.set_geometry(series) if isinstance(data, gpd.GeoDataFrame) else series
+        return out.to_crs(RD_NEW)
 
 
 def _looks_projected(data: gpd.GeoDataFrame | gpd.GeoSeries) -> bool:

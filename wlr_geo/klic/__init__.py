@@ -25,7 +25,7 @@ import os
 import warnings
 from collections.abc import Callable, Sequence
 
-from wlr_geo._errors import WlrGeoWarning
+from wlr_geo._errors import KlicError, LayerReadError, WlrGeoWarning
 from wlr_geo.klic._assemble import assemble
 from wlr_geo.klic._delivery import DeliverySource, discover
 from wlr_geo.klic._imkl2 import parse_stream
@@ -132,8 +132,11 @@ def read_klic(
         if on_delivery is not None:
             on_delivery(src)
         log.info("KLIC: reading %s", src.label)
-        with src.open_xml() as fh:
-            raw = parse_stream(fh, source=src.label)
+        try:
+            with src.open_xml() as fh:
+                raw = parse_stream(fh, source=src.label)
+        except LayerReadError as exc:  # a damaged zip member: a delivery that cannot be read
+            raise KlicError(problems=exc.problems) from None
         parts.append(assemble(raw, src, report, depth_tolerance_m=depth_tolerance_m))
         del raw
     merged = merge_layers(parts, report)
