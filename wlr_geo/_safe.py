@@ -208,7 +208,7 @@ class _LimitedReader(io.RawIOBase):
     def readinto(self, b: Any) -> int:
         try:
             data = self._raw.read(len(b))
-        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as exc:
+        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, OSError) as exc:
             raise LayerReadError(
                 f"zip member {self._name!r} is corrupt: {exc}", source=self._source,
                 hint="the archive is damaged or truncated; download it again",
@@ -232,7 +232,7 @@ def open_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, *, source: str) -> I
     """Open a checked zip member for streaming, enforcing its declared size while reading."""
     try:
         raw = zf.open(info)
-    except (zipfile.BadZipFile, NotImplementedError, RuntimeError, zlib.error) as exc:
+    except (zipfile.BadZipFile, NotImplementedError, RuntimeError, zlib.error, OSError) as exc:
         raise LayerReadError(
             f"zip member {info.filename!r} cannot be opened: {exc}", source=source,
             hint="the archive is damaged, encrypted or uses an unknown compression; download it again",
