@@ -18,7 +18,7 @@ def _python_blocks() -> list[str]:
 def test_readme_python_example_runs():
     block = _python_blocks()[0]
     namespace: dict[str, object] = {}
-    exec(compile(block, "README.md", "exec"), namespace)  # noqa: S102 - our own README
+    exec(compile(block, "README.md", "exec"), namespace)
     result = namespace["result"]
     assert len(result.crossings) > 0  # type: ignore[attr-defined]
     assert {"chainage_m", "object_class", "gemeente", "technique"} <= set(result.crossings.columns)  # type: ignore[attr-defined]
