@@ -49,7 +49,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from wlr_geo._atomic import atomic_path, atomic_write_text
+from wlr_geo._atomic import atomic_write_text
 from wlr_geo._errors import ConfigError, LayerValidationError
 from wlr_geo.config import LayerRef, ProjectConfig
 from wlr_geo.crossings import category_from_name
@@ -244,14 +244,9 @@ def write_impact(result: ImpactResult, out_dir: str | Path, *, xlsx: bool = True
     for name, df in tables.items():
         written.append(_csv(df, out / f"{name}.csv"))
     if xlsx:
-        with atomic_path(out / "impact.xlsx") as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as writer:
-            for name, df in tables.items():
-                data = pd.DataFrame(df.drop(columns=[c for c in df.columns if c == "geometry"]))
-                for c in data.columns:
-                    if isinstance(data[c].dtype, pd.StringDtype) or data[c].dtype == object:
-                        data[c] = data[c].astype(object)
-                data.to_excel(writer, sheet_name=name[:31], index=False)
-        written.append(out / "impact.xlsx")
+        from wlr_geo._tables import write_xlsx
+
+        written.append(write_xlsx(tables, out / "impact.xlsx"))
     written.append(atomic_write_text(out / "summary.json", json.dumps(result.summary(), indent=2, ensure_ascii=False, default=str)))
     return written
 

@@ -365,6 +365,11 @@ def _write_gpkg_layer(data: gpd.GeoDataFrame, path: Path, name: str, existing: s
     geom_types = set(data.geom_type.dropna()) if len(data) else set()
     promote = len(geom_types) > 1 and all(t.replace("Multi", "") == next(iter(geom_types)).replace("Multi", "") for t in geom_types)
     kwargs: dict[str, Any] = {"layer": name, "driver": "GPKG"}
+    # GeoPackages store a last-change time: fix it so identical results give identical files
+    # (the run time is in manifest.json).
+    from wlr_geo._tables import fixed_timestamp
+
+    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": fixed_timestamp().strftime("%Y-%m-%dT%H:%M:%S.000Z")})
     if path.exists():
         kwargs["append"] = False
         if existing is None:

@@ -22,7 +22,7 @@ import shapely
 from rich.console import Console
 from rich.table import Table
 
-from wlr_geo._atomic import atomic_path, atomic_write_text
+from wlr_geo._atomic import atomic_write_text
 from wlr_geo._errors import ConfigError
 from wlr_geo.config import LayerRef, ProjectConfig
 
@@ -104,9 +104,9 @@ def write_table(df: pd.DataFrame, path: Path, *, sheets: dict[str, pd.DataFrame]
     if path.suffix == ".csv":
         atomic_write_text(path, df.to_csv(index=index, lineterminator="\n"))
         return
-    with atomic_path(path) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as xl:
-        for name, frame in (sheets or {"data": df}).items():
-            frame.to_excel(xl, sheet_name=name[:31], index=index)
+    from wlr_geo._tables import write_xlsx
+
+    write_xlsx(sheets or {"data": df}, path, index=index)
 
 
 def _touching_markers(conf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
