@@ -10,11 +10,10 @@ import shapely
 from shapely.geometry import LineString, Point, box
 
 from wlr_geo._errors import ConfigError, LayerValidationError, WlrGeoInputError
+from wlr_geo.claim_conflicts import claim_conflicts, claims_programme
 from wlr_geo.claims import (
     ClaimTemplate,
-    claim_conflicts,
     claim_footprints,
-    claims_programme,
     klic_protection_strips,
     load_claim_templates,
     load_klic_protection_widths,

@@ -136,7 +136,8 @@ def claims_command(config: Path, out_dir: Path) -> None:
 
     Writes claims.gpkg (claims, conflicts, raakt), claims_programme.csv and .xlsx to --out.
     """
-    from wlr_geo.claims import ClaimsSettings, claim_conflicts, claim_footprints, claims_programme
+    from wlr_geo.claim_conflicts import claim_conflicts, claims_programme
+    from wlr_geo.claims import ClaimsSettings, claim_footprints
     from wlr_geo.config import load_config
 
     console = Console(stderr=True)
