@@ -96,7 +96,7 @@ def list_layers(path: str | os.PathLike[str]) -> list[str]:
         return [p.stem]
     try:
         return [str(name) for name in pyogrio.list_layers(p)[:, 0]]
-    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError) as exc:
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError, UnicodeDecodeError) as exc:
         raise LayerReadError(
             f"GDAL cannot open the file as a GIS layer: {_first_line(exc)}",
             source=str(p),
@@ -262,6 +262,13 @@ def _read_raw(
             f"GDAL could not read the layer: {_first_line(exc)}",
             source=src, layer=layer_name,
             hint="the file may be truncated or corrupt; re-export or re-download it",
+        ) from None
+    except UnicodeDecodeError as exc:
+        raise LayerReadError(
+            f"text in the layer is not valid {exc.encoding}: byte {exc.object[exc.start:exc.start + 1]!r} "
+            f"at position {exc.start}",
+            source=src, layer=layer_name,
+            hint="pass the file's encoding (encoding='cp1252', CLI/config: encoding = \"cp1252\") or re-save it as UTF-8",
         ) from None
     except shapely.errors.GEOSException as exc:
         raise LayerReadError(

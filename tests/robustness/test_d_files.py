@@ -106,3 +106,13 @@ def test_d13_cp1252_without_cpg_detected(tmp_path):
     with pytest.raises(WlrGeoInputError, match="cp1252"):
         read_layer(p)
     assert read_layer(p, encoding="cp1252")["naam"].iloc[0] == "Gasunie ’s-Hertogenbosch"
+
+
+def test_d13_invalid_utf8_in_geojson_is_a_typed_error(tmp_path):
+    """Found by the GeoJSON fuzzer: a stray 0x80 byte made pyogrio raise a bare UnicodeDecodeError."""
+    p = tmp_path / "bad.geojson"
+    p.write_bytes(b'{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"naam":"\x80x"},'
+                  b'"geometry":{"type":"Point","coordinates":[4.48,52.16]}}]}')
+    with pytest.raises(LayerReadError, match="not valid utf-8") as err:
+        read_layer(p)
+    assert "bad.geojson" in str(err.value) and "encoding" in str(err.value)
