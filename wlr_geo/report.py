@@ -43,7 +43,8 @@ figure img{max-width:100%;border:1px solid #ddd}
 figcaption{font-size:.8em;color:#555}
 .meta{font-size:.8em;color:#444}
 code{font-size:.85em;word-break:break-all}
-@media print{body{margin:0;max-width:none}}
+@page{size:A4 landscape;margin:10mm}
+@media print{body{margin:0;max-width:none}table{font-size:.62em}th{word-break:break-word}figure img{max-height:170mm}}
 """
 
 
