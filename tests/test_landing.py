@@ -22,8 +22,8 @@ from wlr_geo.landing import (
     normalise,
     route_end_point,
     score_candidates,
-    sensitivity,
 )
+from wlr_geo.landing_sensitivity import sensitivity
 
 X0, Y0 = 100_000.0, 450_000.0
 RD = "EPSG:28992"

@@ -29,6 +29,7 @@ from wlr_geo._errors import LayerReadError, UnsafeInputError
 __all__ = [
     "MAX_MEMBER_BYTES",
     "MAX_RATIO",
+    "PrependedStream",
     "check_no_doctype",
     "iterparse",
     "open_member",
@@ -95,8 +96,8 @@ def read_prolog(stream: IO[bytes], *, source: str) -> bytes:
             )
 
 
-class _PeekStream(io.RawIOBase):
-    """Wrap a binary stream so its first bytes can be checked before parsing."""
+class PrependedStream(io.RawIOBase):
+    """A binary stream with bytes already read from it (its head) put back in front."""
 
     def __init__(self, raw: IO[bytes], head: bytes) -> None:
         self._raw = raw
@@ -128,7 +129,7 @@ def iterparse(
         The document declares a DOCTYPE.
     """
     head = read_prolog(stream, source=source)
-    wrapped = io.BufferedReader(_PeekStream(stream, head), buffer_size=1 << 20)
+    wrapped = io.BufferedReader(PrependedStream(stream, head), buffer_size=1 << 20)
     kwargs: dict[str, Any] = {
         "events": events,
         "resolve_entities": False,

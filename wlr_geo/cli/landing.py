@@ -88,8 +88,8 @@ def landing_command(config: Path, out_dir: Path) -> None:
         landing_criteria,
         route_end_point,
         score_candidates,
-        sensitivity,
     )
+    from wlr_geo.landing_sensitivity import sensitivity
 
     console = Console(stderr=True)
     cfg = load_config(config)

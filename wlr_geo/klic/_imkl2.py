@@ -25,7 +25,7 @@ import numpy as np
 from shapely.geometry.base import BaseGeometry
 
 from wlr_geo._errors import KlicError, OutOfBoundsError
-from wlr_geo._safe import check_no_doctype, iterparse
+from wlr_geo._safe import PrependedStream, check_no_doctype, iterparse
 from wlr_geo.klic._gml import _LOCAL as _LOCAL_CACHE
 from wlr_geo.klic._gml import (
     GmlGeometryError,
@@ -379,27 +379,6 @@ class _Parser:
         }
 
 
-class _Chain(io.RawIOBase):
-    """Re-prepend bytes already read (the head) to a stream."""
-
-    def __init__(self, head: bytes, rest: IO[bytes]) -> None:
-        self._head = head
-        self._rest = rest
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, b: Any) -> int:
-        if self._head:
-            n = min(len(b), len(self._head))
-            b[:n] = self._head[:n]
-            self._head = self._head[n:]
-            return n
-        data = self._rest.read(len(b))
-        b[: len(data)] = data
-        return len(data)
-
-
 _EXPECTED = (
     "a KLIC delivery in IMKL 2.x (namespace " + IMKL2_NAMESPACE + ") or IMKL 1.2.1 ("
     + IMKL1_NAMESPACES[0] + "): a gml:FeatureCollection of IMKL features"
@@ -439,7 +418,7 @@ def parse_stream(stream: IO[bytes], *, source: str) -> RawDelivery:
     parser = _Parser(source)
     raw = parser.raw
     raw.version = detect_version(namespaces)
-    chained = io.BufferedReader(_Chain(head, stream), buffer_size=1 << 20)
+    chained = io.BufferedReader(PrependedStream(stream, head), buffer_size=1 << 20)
     from lxml import etree
 
     try:
