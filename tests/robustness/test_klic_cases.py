@@ -313,3 +313,25 @@ def test_bgt_unclosed_root_is_an_error_not_zero_rows(tmp_path: Path) -> None:
     with pytest.raises(LayerReadError, match="not well-formed") as info:
         read_bgt(p)
     assert info.value.layer == "bak"
+
+
+def test_long_leading_comment_is_read_not_misreported(tmp_path: Path) -> None:
+    """A KLIC XML whose root comes after > 64 KB of comments is read (the prolog is scanned
+    in full for a DOCTYPE instead of giving up after 64 KB)."""
+    import zipfile
+
+    from wlr_geo.catalog import embedded_path
+    from wlr_geo.klic import read_klic
+
+    with zipfile.ZipFile(embedded_path("klic/Levering_22G003180_1.zip")) as zf:
+        name = next(n for n in zf.namelist() if n.endswith("_V2.xml"))
+        xml = zf.read(name)
+    cut = xml.index(b"?>") + 2
+    p = tmp_path / Path(name).name
+    p.write_bytes(xml[:cut] + b"<!--" + b"x" * 70_000 + b"-->" + xml[cut:])
+    plain = tmp_path / "plain" / Path(name).name
+    plain.parent.mkdir()
+    plain.write_bytes(xml)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert len(read_klic(p).lines) == len(read_klic(plain).lines) > 0

@@ -25,7 +25,7 @@ import numpy as np
 from shapely.geometry.base import BaseGeometry
 
 from wlr_geo._errors import KlicError, OutOfBoundsError
-from wlr_geo._safe import PrependedStream, check_no_doctype, iterparse
+from wlr_geo._safe import PrependedStream, iterparse, read_prolog
 from wlr_geo.klic._gml import _LOCAL as _LOCAL_CACHE
 from wlr_geo.klic._gml import (
     GmlGeometryError,
@@ -412,8 +412,8 @@ def parse_stream(stream: IO[bytes], *, source: str) -> RawDelivery:
     KlicError
         The file is not XML, not a FeatureCollection or has no IMKL namespace.
     """
-    head = stream.read(64 * 1024)
-    check_no_doctype(head, source=source)
+    head = read_prolog(stream, source=source)  # refuses a DOCTYPE anywhere before the root
+    head += stream.read(64 * 1024)  # the root's start tag with its namespace declarations
     _root, namespaces, plural = _check_root(head, source)
     parser = _Parser(source)
     raw = parser.raw
