@@ -32,6 +32,8 @@ __all__ = [
     "local_name",
     "parse_geometry",
     "parse_line_coords",
+    "parse_point_xy",
+    "rd_problem",
 ]
 
 #: Accepted RD coordinates (x_min, y_min, x_max, y_max), as :data:`wlr_geo.crs.RD_BOUNDS_M`.
@@ -318,22 +320,33 @@ def parse_geometry(el: Any) -> ParsedGeometry:
     return ParsedGeometry(geom)
 
 
-def _check_rd(xy: np.ndarray) -> None:
+def rd_problem(xmin: float, ymin: float, xmax: float, ymax: float) -> str | None:
+    """The outside-RD message for a bounding box, or None when it lies inside the RD area."""
     bx0, by0, bx1, by1 = RD_BOUNDS_M
+    if xmin >= bx0 and ymin >= by0 and xmax <= bx1 and ymax <= by1:
+        return None
+    return (
+        f"coordinates ({xmin:.6g}, {ymin:.6g}) … ({xmax:.6g}, {ymax:.6g}) lie outside the RD "
+        "area (degrees? swapped axes? a 3D posList without srsDimension?)"
+    )
+
+
+def _check_rd(xy: np.ndarray) -> None:
     xmin, ymin = xy.min(axis=0)
     xmax, ymax = xy.max(axis=0)
-    if not (xmin >= bx0 and ymin >= by0 and xmax <= bx1 and ymax <= by1):
-        raise OutsideRDError(
-            f"coordinates ({xmin:.6g}, {ymin:.6g}) … ({xmax:.6g}, {ymax:.6g}) lie outside the RD "
-            "area (degrees? swapped axes? a 3D posList without srsDimension?)"
-        )
+    msg = rd_problem(xmin, ymin, xmax, ymax)
+    if msg is not None:
+        raise OutsideRDError(msg)
 
 
-def parse_line_coords(el: Any) -> tuple[np.ndarray, float | None, float | None]:
+def parse_line_coords(el: Any, *, check_rd: bool = True) -> tuple[np.ndarray, float | None, float | None]:
     """XY vertices (n, 2) of a line geometry (``LineString`` or ``Curve``) plus its Z range.
 
     The fast path of :func:`parse_geometry` for ``UtilityLink`` centre lines: no shapely
     object is made here, the reader builds all lines at once with ``shapely.linestrings``.
+
+    With ``check_rd=False`` the RD bounds check is left to the caller, who can run it once for
+    many lines (:func:`rd_problem` gives the same message as the raised error).
 
     Raises
     ------
@@ -343,8 +356,20 @@ def parse_line_coords(el: Any) -> tuple[np.ndarray, float | None, float | None]:
     srs = el.get("srsName")
     dim = _srs_dimension(srs) if srs else 2
     dim = _dim(el.get("srsDimension"), dim)
-    ctx = _Ctx()
     ln = local_name(el.tag)
+    if dim == 2 and ln == "LineString" and len(el) == 1:  # fast path: one 2D posList
+        pl = el[0]
+        if local_name(pl.tag) == "posList" and pl.get("srsDimension") is None:
+            arr = _numbers(pl.text)
+            if arr.size % 2:
+                raise GmlGeometryError(f"posList has {arr.size} numbers, not a multiple of srsDimension=2")
+            xy = arr.reshape(-1, 2)
+            if len(xy) < 2:
+                raise GmlGeometryError(f"gml:{ln} with fewer than 2 positions")
+            if check_rd:
+                _check_rd(xy)
+            return xy, None, None
+    ctx = _Ctx()
     if ln == "LineString":
         xy = _coords(el, dim, ctx)
     elif ln in ("Curve", "CompositeCurve"):
@@ -356,9 +381,50 @@ def parse_line_coords(el: Any) -> tuple[np.ndarray, float | None, float | None]:
         xy = np.asarray(geom.coords)[:, :2]
     if len(xy) < 2:
         raise GmlGeometryError(f"gml:{ln} with fewer than 2 positions")
-    _check_rd(xy)
+    if check_rd:
+        _check_rd(xy)
     if ctx.z:
         z = np.concatenate(ctx.z)
         if z.size:
             return xy, float(z.min()), float(z.max())
     return xy, None, None
+
+
+def parse_point_xy(el: Any) -> tuple[float, float, float | None] | None:
+    """Fast path for the common ``gml:Point`` with one ``gml:pos`` inside the RD area.
+
+    Returns ``(x, y, z)`` (``z`` None for 2D), or None for anything else (another geometry
+    type, attributes on ``pos``, odd values, outside RD): the caller then uses
+    :func:`parse_geometry`, which gives the same result or raises the error.
+    """
+    if local_name(el.tag) != "Point" or len(el) != 1:
+        return None
+    pos = el[0]
+    if local_name(pos.tag) != "pos":
+        return None
+    srs = el.get("srsName")
+    dim = _SRS_OK.get(srs) if srs else 2
+    if dim is None:
+        return None
+    for holder in (el, pos):  # srsDimension on the Point, then on its pos (as _walk/_coords)
+        sd = holder.get("srsDimension")
+        if sd is not None:
+            sd = sd.strip()
+            if sd not in ("2", "3"):
+                return None
+            dim = int(sd)
+    text = pos.text
+    if not text:
+        return None
+    parts = text.split()
+    if len(parts) != dim or "," in text:
+        return None
+    try:
+        x = float(parts[0])
+        y = float(parts[1])
+        z = float(parts[2]) if dim == 3 else None
+    except ValueError:
+        return None
+    if rd_problem(x, y, x, y) is not None:
+        return None
+    return x, y, z

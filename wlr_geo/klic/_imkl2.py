@@ -22,17 +22,21 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 import numpy as np
+import shapely
 from shapely.geometry.base import BaseGeometry
 
 from wlr_geo._errors import KlicError, OutOfBoundsError
 from wlr_geo._safe import PrependedStream, iterparse, read_prolog
 from wlr_geo.klic._gml import _LOCAL as _LOCAL_CACHE
+from wlr_geo.klic._gml import RD_BOUNDS_M as _RD_BOUNDS
 from wlr_geo.klic._gml import (
     GmlGeometryError,
     OutsideRDError,
     local_name,
     parse_geometry,
     parse_line_coords,
+    parse_point_xy,
+    rd_problem,
 )
 from wlr_geo.klic._imkl1 import IMKL1_NAMESPACES, IMKL2_NAMESPACE, RENAMED_1_TO_2, detect_version
 
@@ -40,6 +44,7 @@ __all__ = ["LINE_TYPES", "POINT_TYPES", "RawDelivery", "parse_stream"]
 
 XLINK = "{http://www.w3.org/1999/xlink}href"
 GML_ID_ATTRS = ("{http://www.opengis.net/gml/3.2}id", "{http://www.opengis.net/gml}id")
+_GML32_ID, _GML_ID = GML_ID_ATTRS
 
 #: Cable, pipe and container types (IMKL KabelOfLeiding / KabelEnLeidingContainer + INSPIRE).
 LINE_TYPES = frozenset({
@@ -132,8 +137,20 @@ def _text(el: Any) -> str | None:
     return t or None
 
 
+def _code(el: Any) -> str | None:
+    """``_tail(_href(el))`` in one call: the last part of an element's xlink:href."""
+    if el is None:
+        return None
+    href = el.get(XLINK)
+    if not href:
+        return None
+    return href.rstrip("/").rsplit("/", 1)[-1] or None
+
+
 def _measure(el: Any, kind: str, default_unit: str) -> float | None:
     """A gml:MeasureType value converted to the unit of ``kind``; None if absent or ≤ 0."""
+    if el is None:
+        return None
     t = _text(el)
     if t is None:
         return None
@@ -193,11 +210,49 @@ class _Parser:
     def __init__(self, source: str) -> None:
         self.raw = RawDelivery(source)
         self._seen_types: set[str] = set()
+        # UtilityLink centre lines whose RD bounds check is still to do (see finish_links):
+        # (gml:id, entry for raw.links, len(geometry_problems) when it was read)
+        self._pending: list[tuple[str, tuple[np.ndarray, float | None, float | None, str | None], int]] = []
+
+    def finish_links(self) -> None:
+        """Check all pending centre lines against the RD area at once and store them.
+
+        Gives the same ``links``, counts and (ordered) ``geometry_problems`` as checking each
+        line while it is read.
+        """
+        pending = self._pending
+        self._pending = []
+        if not pending:
+            return
+        raw = self.raw
+        sizes = np.fromiter((len(e[1][0]) for e in pending), dtype=np.intp, count=len(pending))
+        xy = np.concatenate([e[1][0] for e in pending])
+        starts = np.zeros(len(pending), dtype=np.intp)
+        np.cumsum(sizes[:-1], out=starts[1:])
+        lo = np.minimum.reduceat(xy, starts, axis=0)
+        hi = np.maximum.reduceat(xy, starts, axis=0)
+        x0, y0, x1, y1 = _RD_BOUNDS
+        bad = ~((lo[:, 0] >= x0) & (lo[:, 1] >= y0) & (hi[:, 0] <= x1) & (hi[:, 1] <= y1))
+        inserts: list[tuple[int, str, str]] = []
+        for i, (gid, entry, pos) in enumerate(pending):
+            if bad[i]:
+                msg = rd_problem(float(lo[i, 0]), float(lo[i, 1]), float(hi[i, 0]), float(hi[i, 1]))
+                raw.geometries_outside_rd += 1
+                inserts.append((pos, gid, str(OutsideRDError(msg))))
+            else:
+                raw.geometries_ok += 1
+                raw.links[gid] = entry
+        for pos, gid, msg in reversed(inserts):
+            raw.geometry_problems.insert(pos, (gid, msg))
 
     def _geometry(self, gid: str, prop: Any) -> tuple[BaseGeometry, float | None, float | None] | None:
         el = _geom_child(prop)
         if el is None:
             return None
+        fast = parse_point_xy(el)
+        if fast is not None:
+            self.raw.geometries_ok += 1
+            return shapely.Point(fast[0], fast[1]), fast[2], fast[2]
         try:
             pg = parse_geometry(el)
         except GmlGeometryError as exc:
@@ -208,12 +263,41 @@ class _Parser:
         self.raw.geometries_ok += 1
         return pg.geometry, pg.z_min, pg.z_max
 
+    def _link(self, feat: Any, gid: str) -> None:
+        """A UtilityLink: its centre line (RD check deferred to finish_links) and network."""
+        raw = self.raw
+        centre = net_el = None
+        for ch in feat:
+            tag = ch.tag
+            ln = _LOCAL_CACHE.get(tag) if isinstance(tag, str) else None
+            if ln is None:
+                ln = local_name(tag)
+            if ln == "centrelineGeometry" and centre is None:
+                centre = ch
+            elif ln == "inNetwork" and net_el is None:
+                net_el = ch
+        network = _href(net_el)
+        el = _geom_child(centre)
+        if el is None:
+            return
+        try:
+            xy, zmin, zmax = parse_line_coords(el, check_rd=False)
+        except GmlGeometryError as exc:
+            if isinstance(exc, OutsideRDError):
+                raw.geometries_outside_rd += 1
+            raw.geometry_problems.append((gid, str(exc)))
+            return
+        self._pending.append((gid, (xy, zmin, zmax, network), len(raw.geometry_problems)))
+
     def feature(self, feat: Any) -> None:
-        typ = local_name(feat.tag)
+        tag = feat.tag
+        typ = _LOCAL_CACHE.get(tag) if isinstance(tag, str) else None
+        if typ is None:
+            typ = local_name(tag)
         if not typ:
             return
         typ = RENAMED_1_TO_2.get(typ, typ)
-        gid = next((v for a in GML_ID_ATTRS if (v := feat.get(a))), None) or f"<{typ} zonder gml:id>"
+        gid = feat.get(_GML32_ID) or feat.get(_GML_ID) or f"<{typ} zonder gml:id>"
         raw = self.raw
         raw.ids[gid] = typ
         raw.counts[typ] += 1
@@ -224,6 +308,9 @@ class _Parser:
             ns = feat.tag[1 : feat.tag.find("}")] if feat.tag.startswith("{") else ""
             if ns:
                 raw.namespaces.add(ns)
+        if typ == "UtilityLink":  # the most frequent type: only two properties are used
+            self._link(feat, gid)
+            return
         props, link_els = _props(feat)
         network = _href(props.get("inNetwork"))
         if typ not in _HANDLED:
@@ -235,20 +322,7 @@ class _Parser:
                 if g is not None and g[0].geom_type == "Point":
                     raw.points.append((typ, gid, network, g[0], self._point_attrs(props)))
             return
-        if typ == "UtilityLink":
-            el = _geom_child(props.get("centrelineGeometry"))
-            if el is None:
-                return
-            try:
-                xy, zmin, zmax = parse_line_coords(el)
-            except GmlGeometryError as exc:
-                if isinstance(exc, OutsideRDError):
-                    raw.geometries_outside_rd += 1
-                raw.geometry_problems.append((gid, str(exc)))
-                return
-            raw.geometries_ok += 1
-            raw.links[gid] = (xy, zmin, zmax, network)
-        elif typ in LINE_TYPES:
+        if typ in LINE_TYPES:
             raw.elements.append((typ, gid, network, [h for e in link_els if (h := e.get(XLINK))], self._element_attrs(props)))
         elif typ in POINT_TYPES:
             g = self._geometry(gid, props.get("geometry"))
@@ -332,31 +406,42 @@ class _Parser:
 
     @staticmethod
     def _element_attrs(p: dict[str, Any]) -> dict[str, Any]:
-        voltage = _measure(p.get("nominalVoltage"), "kv", "V") or _measure(p.get("operatingVoltage"), "kv", "V")
-        material = next((_tail(_href(p[t])) or _text(p[t]) for t in _MATERIAL_TAGS if t in p), None)
-        product = next((_tail(_href(p[t])) or _text(p[t]) for t in _PRODUCT_TAGS if t in p), None)
-        count = _text(p.get("aantalKabelsLeidingen"))
+        get = p.get
+        voltage = _measure(get("nominalVoltage"), "kv", "V") or _measure(get("operatingVoltage"), "kv", "V")
+        material = None
+        for t in _MATERIAL_TAGS:
+            el = get(t)
+            if el is not None:
+                material = _code(el) or _text(el)
+                break
+        product = None
+        for t in _PRODUCT_TAGS:
+            el = get(t)
+            if el is not None:
+                product = _code(el) or _text(el)
+                break
+        count = _text(get("aantalKabelsLeidingen"))
         return {
-            "status": _tail(_href(p.get("currentStatus"))),
-            "diameter_mm": _measure(p.get("pipeDiameter"), "mm", "mm") or _measure(p.get("kabelDiameter"), "mm", "mm"),
-            "breedte_mm": _measure(p.get("ductWidth"), "mm", "cm"),
+            "status": _code(get("currentStatus")),
+            "diameter_mm": _measure(get("pipeDiameter"), "mm", "mm") or _measure(get("kabelDiameter"), "mm", "mm"),
+            "breedte_mm": _measure(get("ductWidth"), "mm", "cm"),
             "materiaal": material,
             "spanning_kv": voltage,
-            "druk_bar": _measure(p.get("pressure"), "bar", "bar"),
+            "druk_bar": _measure(get("pressure"), "bar", "bar"),
             "aantal_kabels": int(count) if count and count.isdigit() else None,
             "product": product,
-            "verticale_positie": _text(p.get("verticalPosition")),
-            "nauwkeurigheid_xy": _tail(_href(p.get("geoNauwkeurigheidXY"))),
-            "label": _text(p.get("label")),
-            "omschrijving": _text(p.get("omschrijving")),
-            "geldig_vanaf": _text(p.get("validFrom")),
+            "verticale_positie": _text(get("verticalPosition")),
+            "nauwkeurigheid_xy": _code(get("geoNauwkeurigheidXY")),
+            "label": _text(get("label")),
+            "omschrijving": _text(get("omschrijving")),
+            "geldig_vanaf": _text(get("validFrom")),
         }
 
     @staticmethod
     def _point_attrs(p: dict[str, Any]) -> dict[str, Any]:
         return {
-            "status": _tail(_href(p.get("currentStatus"))),
-            "soort": _tail(_href(p.get("appurtenanceType"))),
+            "status": _code(p.get("currentStatus")),
+            "soort": _code(p.get("appurtenanceType")),
             "verticale_positie": _text(p.get("verticalPosition")),
             "label": _text(p.get("label")),
             "omschrijving": _text(p.get("omschrijving")),
@@ -412,13 +497,24 @@ def parse_stream(stream: IO[bytes], *, source: str) -> RawDelivery:
     KlicError
         The file is not XML, not a FeatureCollection or has no IMKL namespace.
     """
+    start: int | None = None
+    try:
+        if stream.seekable():  # a plain file: rewind instead of chaining (saves a copy per read)
+            start = stream.tell()
+    except (OSError, ValueError):
+        start = None
     head = read_prolog(stream, source=source)  # refuses a DOCTYPE anywhere before the root
     head += stream.read(64 * 1024)  # the root's start tag with its namespace declarations
     _root, namespaces, plural = _check_root(head, source)
     parser = _Parser(source)
     raw = parser.raw
     raw.version = detect_version(namespaces)
-    chained = io.BufferedReader(PrependedStream(stream, head), buffer_size=1 << 20)
+    chained: IO[bytes]
+    if start is not None:
+        stream.seek(start)
+        chained = stream
+    else:
+        chained = io.BufferedReader(PrependedStream(stream, head), buffer_size=1 << 20)
     from lxml import etree
 
     try:
@@ -445,6 +541,7 @@ def parse_stream(stream: IO[bytes], *, source: str) -> RawDelivery:
             f"the XML is not well-formed ({exc}); expected {_EXPECTED}", source=source,
             hint="the file is truncated or damaged: download the delivery again",
         ) from None
+    parser.finish_links()
     if raw.version is None:
         raw.version = detect_version(raw.namespaces)
     if raw.version is None:

@@ -66,6 +66,19 @@ def merge_layers(parts: list[dict[str, pd.DataFrame]], report: KlicReport) -> di
     """Concatenate per layer, drop duplicates (newest wins) and count them in ``report``."""
     ranks = _ranks(report)
     out: dict[str, pd.DataFrame] = {}
+    if len(parts) == 1:  # one delivery: only duplicates within it, first one kept, order unchanged
+        for name, key in KEYS.items():
+            df = parts[0][name]
+            if not len(df):
+                out[name] = df
+                report.duplicates_dropped[name] = 0
+                continue
+            keys = df[list(key)]
+            keyframe = keys.astype(object).where(keys.notna(), "\x00none")
+            dup = pd.Series(pd.util.hash_pandas_object(keyframe, index=False).to_numpy()).duplicated().to_numpy()
+            report.duplicates_dropped[name] = int(dup.sum())
+            out[name] = (df[~dup] if dup.any() else df).reset_index(drop=True)
+        return out
     for name, key in KEYS.items():
         frames = []
         for i, part in enumerate(parts):
