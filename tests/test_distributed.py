@@ -129,7 +129,7 @@ def test_dask_localcluster_equals_single_machine(data):
 def test_dask_existing_cluster_by_scheduler_address(data):
     distributed = pytest.importorskip("dask.distributed")
     _, ds, analysis, whole = data
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
                                   silence_logs=logging.ERROR) as cluster:
         got = run_distributed(ROUTE, ds, analysis, scheduler=cluster.scheduler_address, n_chunks=5,
                               margin_m=MARGIN_M)

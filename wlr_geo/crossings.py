@@ -134,7 +134,8 @@ def classify_objects(frame: pd.DataFrame, layer_name: str) -> pd.DataFrame:
         return v, np.asarray(pd.isna(v), dtype=bool)
 
     def text(v: np.ndarray) -> Any:
-        return pd.array([None if (not isinstance(x, str) and pd.isna(x)) else str(x) for x in v], dtype="str")
+        # exact str values pass as they are (str(x) is x); others as before
+        return pd.array([x if type(x) is str else (None if pd.isna(x) else str(x)) for x in v], dtype="str")
 
     if "thema" in frame.columns:
         category = np.full(n, "cable_pipe", dtype=object)
@@ -599,11 +600,18 @@ def find_crossings(
             run_frames.append(area_runs.assign(n_crossings_folded=0, geometry_kind="area"))
     cr = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     runs = pd.concat(run_frames, ignore_index=True) if run_frames else pd.DataFrame()
-    crossings = _merge_same_id(_attach(cr, il, CROSSING_COLUMNS), opts) if len(cr) else _empty_crossings()
+    # classify the objects of crossings and runs in one go (one classification per call)
+    n_cr = len(cr)
+    obj_all = np.concatenate([cr["obj"].to_numpy(dtype=int) if n_cr else np.empty(0, dtype=int),
+                              runs["obj"].to_numpy(dtype=int) if len(runs) else np.empty(0, dtype=int)])
+    info_all = il.classified(obj_all) if len(obj_all) else None
+    crossings = (_merge_same_id(_attach(cr, il, CROSSING_COLUMNS, info_all, 0), opts)
+                 if n_cr else _empty_crossings())
     crossings = crossings.sort_values(["chainage_m", "source_layer", "object_id"], kind="stable").reset_index(drop=True)
     if len(runs):
         runs["length_m"] = runs["to_m"] - runs["from_m"]
-        runs_df = _attach(runs, il, PARALLEL_COLUMNS).sort_values("from_m", kind="stable").reset_index(drop=True)
+        runs_df = (_attach(runs, il, PARALLEL_COLUMNS, info_all, n_cr)
+                   .sort_values("from_m", kind="stable").reset_index(drop=True))
         geoms = [rg.substring(a, b) for a, b in zip(runs_df["from_m"], runs_df["to_m"], strict=True)]
         par = gpd.GeoDataFrame(runs_df, geometry=geoms)
     else:
@@ -611,9 +619,14 @@ def find_crossings(
     return crossings, par
 
 
-def _attach(df: pd.DataFrame, il: IndexedLayer, columns: list[str]) -> pd.DataFrame:
-    obj = df["obj"].to_numpy(dtype=int)
-    info = il.classified(obj)
+def _attach(df: pd.DataFrame, il: IndexedLayer, columns: list[str],
+            info_all: pd.DataFrame | None = None, offset: int = 0) -> pd.DataFrame:
+    """``df`` without ``obj`` plus the classification of its objects (rows ``offset``… of
+    ``info_all`` when given, classified here otherwise)."""
+    if info_all is not None:
+        info = info_all.iloc[offset:offset + len(df)].reset_index(drop=True)
+    else:
+        info = il.classified(df["obj"].to_numpy(dtype=int))
     out = pd.concat([df.drop(columns=["obj"]).reset_index(drop=True), info], axis=1)
     for c in ("n_merged", "n_crossings_folded"):
         if c in out.columns:

@@ -216,7 +216,7 @@ def run_distributed(route: LineString, dataset: str | os.PathLike[str], analysis
         client = Client(scheduler)
     else:
         cluster = LocalCluster(n_workers=n_workers, threads_per_worker=threads_per_worker, processes=True,
-                               dashboard_address=None, silence_logs=logging.ERROR)
+                               dashboard_address=":0", silence_logs=logging.ERROR)
         client = Client(cluster)
     try:
         workers = max(1, len(client.scheduler_info().get("workers", {})))

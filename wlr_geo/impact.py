@@ -206,6 +206,16 @@ def _assign_areas(chainage: np.ndarray, seg: gpd.GeoDataFrame) -> tuple[np.ndarr
     return seg["gemeente"].to_numpy()[idx], seg["wijk"].to_numpy()[idx]
 
 
+_DEFAULT_RULES: list[RuleTable] = []
+
+
+def _default_rules() -> RuleTable:
+    """The default rule table, parsed once (it is only read by :func:`apply_rules`)."""
+    if not _DEFAULT_RULES:
+        _DEFAULT_RULES.append(load_rules(None))
+    return _DEFAULT_RULES[0]
+
+
 def _check_inputs(route: gpd.GeoDataFrame, layers: Mapping[str, Any], **others: gpd.GeoDataFrame | None) -> None:
     require_projected(route, what="the impact analysis")
     frames = [route] + [v.frame if isinstance(v, IndexedLayer) else v for v in layers.values()]
@@ -276,7 +286,7 @@ def run_impact(
     """
     opts = options or ImpactOptions()
     spec = strips or StripSpec()
-    table = rules if isinstance(rules, RuleTable) else load_rules(rules)
+    table = rules if isinstance(rules, RuleTable) else (_default_rules() if rules is None else load_rules(rules))
     layers = dict(layers or {})
     _check_inputs(route, layers, municipalities=municipalities, wijken=wijken, cables=cables,
                   objects=objects, precautions=precautions, sites=sites)
@@ -297,7 +307,9 @@ def run_impact(
         indexed["klic"] = IndexedLayer.build(cables, name="klic")
     for il in indexed.values():
         notes.extend(il.notes)
-    areas = _area_frame(municipalities, wijken, opts)
+    # the area frame is only used by the above/below-ground parts
+    needs_areas = (objects is not None and len(objects) > 0) or (cables is not None and len(cables) > 0)
+    areas = _area_frame(municipalities, wijken, opts) if needs_areas else None
     cable_tree = shapely.STRtree(cables.geometry.values) if cables is not None and len(cables) else None
     object_tree = shapely.STRtree(objects.geometry.values) if objects is not None and len(objects) else None
 
@@ -335,17 +347,17 @@ def run_impact(
             _below(out, variant, strip_frame, cables, line, areas, opts, precautions, cable_tree, notes)
 
     crossings = _crossing_frame(out["crossings"], table, crs)
-    parallel = _concat_geo(out["runs"], crs)
-    segments = _concat_geo(out["segments"], crs)
+    parallel = _concat_geo(out["runs"], crs, front=True)
+    segments = _concat_geo(out["segments"], crs, front=True)
     per_gemeente = _per_area(segments, crossings, parallel, out, ["gemeente"])
     per_wijk = _per_area(segments, crossings, parallel, out, ["gemeente", "wijk"]) if wijken is not None else None
-    strips_gdf = _concat_geo(out["strips"], crs)
+    strips_gdf = _concat_geo(out["strips"], crs, front=True)
     variants = _variants_table(routes, segments, crossings, parallel, strips_gdf, out)
     for note in notes:
         log.info(note)
     return ImpactResult(
-        routes=routes, segments=_front(segments), markers=_concat_geo(out["markers"], crs),
-        strips=_front(strips_gdf), crossings=crossings, parallel_runs=_front(parallel),
+        routes=routes, segments=segments, markers=_concat_geo(out["markers"], crs),
+        strips=strips_gdf, crossings=crossings, parallel_runs=parallel,
         per_gemeente=per_gemeente, per_wijk=per_wijk, variants=variants,
         affected=_concat_geo(out["affected"], crs) if out["affected"] else None,
         buildings_near=_concat_geo(out["near"], crs) if out["near"] else None,
@@ -391,16 +403,14 @@ def _below(out: dict[str, list[Any]], variant: str, strip_frame: gpd.GeoDataFram
     out["below_totals"].append(res.totals.assign(variant=variant))
 
 
-def _front(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    cols = ["variant", *[c for c in gdf.columns if c != "variant"]]
-    return gdf[cols]
-
-
-def _concat_geo(frames: list[gpd.GeoDataFrame], crs: Any) -> gpd.GeoDataFrame:
+def _concat_geo(frames: list[gpd.GeoDataFrame], crs: Any, *, front: bool = False) -> gpd.GeoDataFrame:
+    """Concatenate non-empty frames; ``front`` puts ``variant`` first."""
     frames = [f for f in frames if len(f)]
     if not frames:
         return gpd.GeoDataFrame({"variant": pd.Series(dtype="str")}, geometry=gpd.GeoSeries([], crs=crs))
     gdf = pd.concat([pd.DataFrame(f) for f in frames], ignore_index=True)
+    if front:  # reorder the plain frame: cheaper than on the GeoDataFrame
+        gdf = gdf[["variant", *[c for c in gdf.columns if c != "variant"]]]
     name = frames[0].geometry.name
     return gpd.GeoDataFrame(gdf, geometry=name, crs=crs)
 
@@ -432,19 +442,30 @@ def _key_tuples(df: pd.DataFrame, keys: list[str], *, outside: bool = False) -> 
 
 
 def _count(df: pd.DataFrame | None, keys: list[str], column: str | None = None,
-           mask: np.ndarray | None = None, weights: str | None = None) -> Counter[tuple[Any, ...]]:
-    """Counts (or sums of ``weights``) per key tuple (+ value of ``column``)."""
+           mask: np.ndarray | None = None, weights: str | None = None,
+           tuples: list[tuple[Any, ...]] | None = None) -> Counter[tuple[Any, ...]]:
+    """Counts (or sums of ``weights``) per key tuple (+ value of ``column``).
+
+    ``tuples`` are the precomputed :func:`_key_tuples` of all rows of ``df`` (to reuse them
+    across several counts of one frame)."""
     c: Counter[tuple[Any, ...]] = Counter()
     if df is None or len(df) == 0 or not set(keys) <= set(df.columns):
         return c
-    if mask is not None:
-        df = df[mask]
-    tuples = _key_tuples(df, keys, outside=True)
+    if tuples is None:
+        tuples = _key_tuples(df, keys, outside=True)
     extra = df[column].to_numpy(dtype=object) if column else None
     w = df[weights].to_numpy(dtype=float) if weights else None
+    if mask is not None:  # filter the arrays, not the (wide) frame
+        keep = np.asarray(mask, dtype=bool)
+        tuples = [t for t, k in zip(tuples, keep, strict=True) if k]
+        extra = extra[keep] if extra is not None else None
+        w = w[keep] if w is not None else None
+    if w is None:  # plain counts: Counter's C counting loop
+        c.update(tuples if extra is None else [(*t, e) for t, e in zip(tuples, extra, strict=True)])
+        return c
     for i, t in enumerate(tuples):
         key = (*t, extra[i]) if extra is not None else t
-        c[key] += w[i] if w is not None else 1
+        c[key] += w[i]
     return c
 
 
@@ -452,11 +473,14 @@ def _summary_table(index: list[tuple[Any, ...]], keys: list[str], crossings: pd.
                    parallel: pd.DataFrame, out: dict[str, list[Any]]) -> pd.DataFrame:
     """Crossing, parallel-run, above-ground and operator columns for the rows ``index``."""
     cols: dict[str, list[Any]] = {}
-    classes = list(dict.fromkeys((*CROSSING_CLASSES, *sorted(set(crossings["object_class"]) if len(crossings) else ()))))
-    by_class = _count(crossings, keys, "object_class")
-    by_tech = _count(crossings, keys, "technique")
-    total = _count(crossings, keys)
-    acute = _count(crossings, keys, mask=crossings["acute"].to_numpy(dtype=bool) if len(crossings) else None)
+    classes = list(dict.fromkeys((*CROSSING_CLASSES, *sorted(set(crossings["object_class"].to_numpy(dtype=object)) if len(crossings) else ()))))
+    cr_keys = (_key_tuples(crossings, keys, outside=True)
+               if len(crossings) and set(keys) <= set(crossings.columns) else None)
+    by_class = _count(crossings, keys, "object_class", tuples=cr_keys)
+    by_tech = _count(crossings, keys, "technique", tuples=cr_keys)
+    total = _count(crossings, keys, tuples=cr_keys)
+    acute = _count(crossings, keys, mask=crossings["acute"].to_numpy(dtype=bool) if len(crossings) else None,
+                   tuples=cr_keys)
     runs = _count(parallel, keys)
     for cls in classes:
         cols[f"n_{cls}"] = [by_class[(*k, cls)] for k in index]
@@ -483,7 +507,8 @@ def _summary_table(index: list[tuple[Any, ...]], keys: list[str], crossings: pd.
         if frame is None or not len(frame) or "netbeheerder" not in frame.columns or not set(keys) <= set(frame.columns):
             continue
         ops = frame["netbeheerder"].to_numpy(dtype=object)
-        for t, op in zip(_key_tuples(frame, keys, outside=True), ops, strict=True):
+        frame_keys = cr_keys if frame is crossings and cr_keys is not None else _key_tuples(frame, keys, outside=True)
+        for t, op in zip(frame_keys, ops, strict=True):
             if isinstance(op, str) and op:
                 operators.setdefault(t, set()).add(op)
     cols["klic_operators"] = [", ".join(sorted(operators.get(k, ()))) for k in index]

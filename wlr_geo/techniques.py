@@ -162,6 +162,23 @@ def load_rules(overrides: Mapping[str, Any] | None = None) -> RuleTable:
     return RuleTable(rules=tuple(rules), acute_angle_deg=acute, default_technique=default_technique, labels=labels)
 
 
+def _rule_mask(rule: CrossingRule, coded: Mapping[str, tuple[np.ndarray, Any]], width: np.ndarray) -> np.ndarray:
+    """:meth:`CrossingRule.mask` on pre-factorized condition columns (missing values never match)."""
+    m = np.ones(len(width), dtype=bool)
+    for key in _CONDITIONS:
+        values = getattr(rule, key)
+        if values is not None:
+            codes, uniques = coded[key]
+            wanted = set(values)
+            hit = np.fromiter((u in wanted for u in uniques), dtype=bool, count=len(uniques))
+            m &= (codes >= 0) & np.append(hit, False)[codes]
+    if rule.min_width_m is not None:
+        m &= width >= rule.min_width_m
+    if rule.max_width_m is not None:
+        m &= width < rule.max_width_m
+    return m
+
+
 def apply_rules(crossings: pd.DataFrame, rules: RuleTable | None = None) -> pd.DataFrame:
     """Add ``technique``, ``technique_nl``, ``rule_note`` and ``acute`` to a crossing table.
 
@@ -175,8 +192,11 @@ def apply_rules(crossings: pd.DataFrame, rules: RuleTable | None = None) -> pd.D
     note = np.full(n, "", dtype=object)
     done = np.zeros(n, dtype=bool)
     if n:
+        # factorize the condition columns and the width once, not per rule
+        coded = {k: pd.factorize(out[k].to_numpy(dtype=object), use_na_sentinel=True) for k in _CONDITIONS}
+        width = np.nan_to_num(pd.to_numeric(out["width_m"], errors="coerce").to_numpy(dtype=float), nan=0.0)
         for rule in rules.rules:
-            m = rule.mask(out) & ~done
+            m = _rule_mask(rule, coded, width) & ~done
             technique[m] = rule.technique
             note[m] = rule.note
             done |= m

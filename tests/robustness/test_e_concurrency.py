@@ -130,7 +130,7 @@ def test_e1_corridor_analysis_on_threads_2_partitions_x_20(real_cables: gpd.GeoD
     reference = run_local(route, ds, analysis, n_chunks=2)
     assert len(reference["crossings"]) > 20  # the route really crosses many cables
     # one in-process worker with 4 threads: the chunk tasks share the process, as threads
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=4, processes=False, dashboard_address=None,
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=4, processes=False, dashboard_address=":0",
                                   silence_logs=logging.ERROR) as cluster:
         for _ in range(20):
             got = run_distributed(route, ds, analysis, scheduler=cluster.scheduler_address, n_chunks=2)
