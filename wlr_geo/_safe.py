@@ -31,6 +31,7 @@ __all__ = [
     "MAX_RATIO",
     "PrependedStream",
     "check_no_doctype",
+    "iter_members",
     "iterparse",
     "open_member",
     "read_prolog",
@@ -119,16 +120,21 @@ class PrependedStream(io.RawIOBase):
 
 
 def iterparse(
-    stream: IO[bytes], *, source: str, events: tuple[str, ...] = ("end",), tag: Any = None
+    stream: IO[bytes], *, source: str, events: tuple[str, ...] = ("end",), tag: Any = None,
+    head: bytes | None = None,
 ) -> Iterator[tuple[str, Any]]:
     """Stream-parse XML safely (see module docstring); yields ``(event, element)``.
+
+    ``head`` are bytes a caller already took from ``stream`` with :func:`read_prolog` (checked);
+    they are parsed first instead of reading and checking the prolog again.
 
     Raises
     ------
     UnsafeInputError
         The document declares a DOCTYPE.
     """
-    head = read_prolog(stream, source=source)
+    if head is None:
+        head = read_prolog(stream, source=source)
     wrapped = io.BufferedReader(PrependedStream(stream, head), buffer_size=1 << 20)
     kwargs: dict[str, Any] = {
         "events": events,
@@ -141,6 +147,18 @@ def iterparse(
     if tag is not None:
         kwargs["tag"] = tag
     yield from etree.iterparse(wrapped, **kwargs)
+
+
+def iter_members(stream: IO[bytes], *, source: str, tag: Any, head: bytes | None = None) -> Iterator[Any]:
+    """Yield each element matching ``tag`` (e.g. GML feature members) as it is complete, then
+    free it and the siblings before it, so memory stays bounded on large files."""
+    for _, member in iterparse(stream, source=source, events=("end",), tag=tag, head=head):
+        yield member
+        member.clear()
+        parent = member.getparent()
+        if parent is not None:
+            while member.getprevious() is not None:
+                del parent[0]
 
 
 def _check_name(name: str, *, source: str) -> PurePosixPath:

@@ -58,7 +58,7 @@ import shapely
 from lxml import etree
 
 from wlr_geo._errors import LayerNotFoundError, LayerReadError
-from wlr_geo._safe import iterparse, open_member, safe_members
+from wlr_geo._safe import iter_members, open_member, safe_members
 from wlr_geo.bgt._gml import (
     ARC_TOLERANCE_M,
     GeometryCollector,
@@ -337,15 +337,10 @@ class _ClassReader:
         tags = ("{*}cityObjectMember", "{*}featureMember")
         counted = _CountingReader(stream)
         try:
-            for _, member in iterparse(cast("IO[bytes]", counted), source=self.source, events=("end",), tag=tags):
+            for member in iter_members(cast("IO[bytes]", counted), source=self.source, tag=tags):
                 feature = next((c for c in member if isinstance(c.tag, str)), None)
                 if feature is not None:
                     self._feature(feature)
-                member.clear()
-                parent = member.getparent()
-                if parent is not None:
-                    while member.getprevious() is not None:
-                        del parent[0]
         except etree.XMLSyntaxError as exc:
             raise LayerReadError(f"not well-formed XML: {exc}", source=self.source, layer=self.bgt_class,
                                  hint="the file is truncated or damaged; download the BGT extract again") from None

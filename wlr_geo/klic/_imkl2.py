@@ -15,7 +15,6 @@ network element, and if it has a point geometry as a point element.
 
 from __future__ import annotations
 
-import io
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -26,7 +25,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from wlr_geo._errors import KlicError, OutOfBoundsError
-from wlr_geo._safe import PrependedStream, iterparse, read_prolog
+from wlr_geo._safe import iter_members, iterparse, read_prolog
 from wlr_geo.klic._gml import _LOCAL as _LOCAL_CACHE
 from wlr_geo.klic._gml import RD_BOUNDS_M as _RD_BOUNDS
 from wlr_geo.klic._gml import (
@@ -509,17 +508,15 @@ def parse_stream(stream: IO[bytes], *, source: str) -> RawDelivery:
     parser = _Parser(source)
     raw = parser.raw
     raw.version = detect_version(namespaces)
-    chained: IO[bytes]
+    known_head: bytes | None = head  # parsed first, without reading the prolog again
     if start is not None:
         stream.seek(start)
-        chained = stream
-    else:
-        chained = io.BufferedReader(PrependedStream(stream, head), buffer_size=1 << 20)
+        known_head = None
     from lxml import etree
 
     try:
         if plural:
-            for _, el in iterparse(chained, source=source, events=("end",)):
+            for _, el in iterparse(stream, source=source, events=("end",), head=known_head):
                 parent = el.getparent()
                 if parent is not None and local_name(parent.tag) == "featureMembers":
                     parser.feature(el)
@@ -527,15 +524,10 @@ def parse_stream(stream: IO[bytes], *, source: str) -> RawDelivery:
                     while el.getprevious() is not None:
                         del parent[0]
         else:
-            for _, member in iterparse(chained, source=source, events=("end",),
-                                       tag=("{*}featureMember", "{*}member")):
+            for member in iter_members(stream, source=source, tag=("{*}featureMember", "{*}member"),
+                                       head=known_head):
                 for feat in member:
                     parser.feature(feat)
-                member.clear()
-                parent = member.getparent()
-                if parent is not None:
-                    while member.getprevious() is not None:
-                        del parent[0]
     except etree.XMLSyntaxError as exc:
         raise KlicError(
             f"the XML is not well-formed ({exc}); expected {_EXPECTED}", source=source,
