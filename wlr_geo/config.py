@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,7 +39,7 @@ import geopandas as gpd
 from wlr_geo._errors import ConfigError, Problem, WlrGeoInputError
 from wlr_geo.catalog import Catalog, embedded_dir, load_catalog
 
-__all__ = ["LayerRef", "ProjectConfig", "load_config", "validate_config"]
+__all__ = ["LayerRef", "ProjectConfig", "load_config", "reject_unknown_keys", "validate_config"]
 
 _REF_KEYS = {"catalog", "file", "layer", "format", "assume_crs", "encoding", "id_column", "name"}
 _FORMATS = {"vector", "klic", "bgt", "raster", "parquet"}
@@ -210,6 +210,18 @@ def _parse_ref(role: str, table: Any, cfg_path: Path | None, catalog: Catalog, p
         encoding=table.get("encoding"), id_column=table.get("id_column"), catalog_name=name,
         name=table.get("name"), options=options,
     )
+
+
+def reject_unknown_keys(section: Mapping[str, Any], allowed: Iterable[str], where: str) -> None:
+    """Raise :class:`ConfigError` naming the keys of ``section`` that are not ``allowed``.
+
+    ``where`` is the table's name as written in the config, e.g. ``"[impact]"``.
+    """
+    allowed = set(allowed)
+    unknown = sorted(set(section) - allowed)
+    if unknown:
+        raise ConfigError(f"{where} has unknown key(s) {', '.join(unknown)}",
+                          hint=f"allowed: {', '.join(sorted(allowed))}")
 
 
 def load_config(path: str | os.PathLike[str], *, catalog: Catalog | None = None) -> ProjectConfig:

@@ -64,11 +64,9 @@ class ImpactOptions:
     @classmethod
     def from_config(cls, section: Mapping[str, Any]) -> ImpactOptions:
         """Build from the ``[impact]`` table; unknown keys are an error."""
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(section) - known)
-        if unknown:
-            raise ConfigError(f"[impact] has unknown key(s) {', '.join(unknown)}",
-                              hint=f"allowed: {', '.join(sorted(known))}")
+        from wlr_geo.config import reject_unknown_keys
+
+        reject_unknown_keys(section, {f.name for f in fields(cls)}, "[impact]")
         kwargs = dict(section)
         if "clearance_m" in kwargs and not isinstance(kwargs["clearance_m"], Mapping):
             raise ConfigError("[impact] clearance_m must be a table thema → metres",

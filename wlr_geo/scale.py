@@ -109,11 +109,9 @@ class ScaleOptions:
     @classmethod
     def from_config(cls, section: Mapping[str, Any]) -> ScaleOptions:
         """Build from the raw ``[scale]`` table (``cfg.section("scale")``); unknown keys are an error."""
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(section) - known)
-        if unknown:
-            raise ConfigError(f"[scale] has unknown key(s) {', '.join(unknown)}",
-                              hint=f"allowed: {', '.join(sorted(known))}")
+        from wlr_geo.config import reject_unknown_keys
+
+        reject_unknown_keys(section, {f.name for f in fields(cls)}, "[scale]")
         kwargs = dict(section)
         if kwargs.get("scheduler") == "":
             kwargs["scheduler"] = None

@@ -159,12 +159,9 @@ class StripSpec:
         """Build from the ``[strips]`` table of a project config (unknown keys are an error)."""
         known = {f.name for f in fields(cls)} - {"overrides", "footprint_sizes_m"}
         allowed = known | {"override", "footprints"}
-        unknown = sorted(set(section) - allowed)
-        if unknown:
-            raise ConfigError(
-                f"[strips] has unknown key(s) {', '.join(unknown)}",
-                hint=f"allowed: {', '.join(sorted(allowed))}",
-            )
+        from wlr_geo.config import reject_unknown_keys
+
+        reject_unknown_keys(section, allowed, "[strips]")
         kwargs: dict[str, Any] = {k: section[k] for k in known if k in section}
         overrides = []
         for i, table in enumerate(section.get("override", [])):
