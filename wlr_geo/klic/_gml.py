@@ -262,36 +262,33 @@ def _walk(el: Any, dim: int, ctx: _Ctx) -> BaseGeometry:
     if ln in ("Polygon", "Surface", "PolygonPatch"):
         return _polygon(el, dim, ctx)
     if ln in ("MultiSurface", "MultiPolygon", "CompositeSurface"):
-        polys: list[shapely.Polygon] = []
-        for ch in el:
-            if local_name(ch.tag) in ("surfaceMember", "surfaceMembers", "polygonMember"):
-                for sub in ch:
-                    if isinstance(sub.tag, str):
-                        g = _walk(sub, dim, ctx)
-                        polys.extend(getattr(g, "geoms", [g]))
+        polys = _member_parts(el, ("surfaceMember", "surfaceMembers", "polygonMember"), dim, ctx)
         if not polys:
             raise GmlGeometryError(f"empty gml:{ln}")
         return shapely.MultiPolygon(polys) if len(polys) > 1 else polys[0]
     if ln in ("MultiCurve", "MultiLineString"):
-        lines: list[BaseGeometry] = []
-        for ch in el:
-            if local_name(ch.tag) in ("curveMember", "curveMembers", "lineStringMember"):
-                for sub in ch:
-                    if isinstance(sub.tag, str):
-                        g = _walk(sub, dim, ctx)
-                        lines.extend(getattr(g, "geoms", [g]))
+        lines = _member_parts(el, ("curveMember", "curveMembers", "lineStringMember"), dim, ctx)
         if not lines:
             raise GmlGeometryError(f"empty gml:{ln}")
         return shapely.MultiLineString(lines) if len(lines) > 1 else lines[0]
     if ln == "MultiPoint":
-        pts: list[BaseGeometry] = []
-        for ch in el:
-            if local_name(ch.tag) in ("pointMember", "pointMembers"):
-                pts.extend(_walk(sub, dim, ctx) for sub in ch if isinstance(sub.tag, str))
+        pts = _member_parts(el, ("pointMember", "pointMembers"), dim, ctx)
         if not pts:
             raise GmlGeometryError("empty gml:MultiPoint")
         return shapely.MultiPoint(pts) if len(pts) > 1 else pts[0]
     raise GmlGeometryError(f"unsupported geometry type gml:{ln}")
+
+
+def _member_parts(el: Any, names: tuple[str, ...], dim: int, ctx: _Ctx) -> list[Any]:
+    """The single-part geometries inside the member properties ``names`` of a multi-geometry."""
+    parts: list[Any] = []
+    for ch in el:
+        if local_name(ch.tag) in names:
+            for sub in ch:
+                if isinstance(sub.tag, str):
+                    g = _walk(sub, dim, ctx)
+                    parts.extend(getattr(g, "geoms", [g]))
+    return parts
 
 
 def parse_geometry(el: Any) -> ParsedGeometry:
