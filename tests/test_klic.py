@@ -176,6 +176,29 @@ def test_imkl121_netinformatie_covers_many_themas():
     assert overig["druk_bar"] == pytest.approx(5.3)
 
 
+@pytest.mark.parametrize("name", [*DELIVERIES, f"imkl1.2.1/{IMKL1[1]}"])
+def test_layers_have_a_fixed_schema_whether_columns_are_filled_or_empty(name, tmp_path):
+    """The same dtype per column for every delivery (text stays text when all values are
+    missing), also for empty layers, and the GeoPackage keeps text columns as TEXT fields."""
+    from wlr_geo.klic._model import column_dtype
+
+    data = read_klic(embedded_path(f"klic/{name}"))
+    layers = {"lines": data.lines, "points": data.points, "areas": data.areas,
+              "precautions": data.precautions, "request_areas": data.request_areas,
+              "attachments": data.attachments}
+    for layer, df in layers.items():
+        for col in df.columns:
+            if col != "geometry":
+                assert str(df[col].dtype) == column_dtype(col), (layer, col, df[col].dtype)
+    empty_text = [c for c in data.lines.columns if column_dtype(c) == "str" and data.lines[c].isna().all()]
+    out = tmp_path / "lines.gpkg"
+    pyogrio.write_dataframe(data.lines, out)
+    info = pyogrio.read_info(out)
+    fields = dict(zip(info["fields"], info["dtypes"], strict=True))
+    for col in empty_text:  # an all-missing text column is written as a text field, not REAL
+        assert fields[col] == "object", (col, fields[col])
+
+
 # ---------------------------------------------------------------------------- de-duplication
 
 

@@ -36,18 +36,11 @@ from wlr_geo.klic._model import (
     PRECAUTION_COLUMNS,
     REQUEST_AREA_COLUMNS,
     KlicReport,
+    column_dtype,
     empty_frame,
 )
 
 __all__ = ["assemble", "derive_thema"]
-
-_NUMERIC = {
-    "diameter_mm", "breedte_mm", "spanning_kv", "druk_bar", "diepte_m", "standaard_diepte_m",
-    "z_min_m", "z_max_m", "length_m", "maaiveld_nap_m", "area_m2",
-}
-_INTEGER = {"aantal_kabels", "diepte_aantal"}
-_BOOL = {"van_toepassing", "aanwezig", "geometrie_is_verzoekgebied"}
-
 
 def derive_thema(object_type: str, attrs: dict[str, Any]) -> str:
     """IMKL ``thema`` guessed from the object type and its attributes (no Utiliteitsnet).
@@ -82,17 +75,25 @@ def derive_thema(object_type: str, attrs: dict[str, Any]) -> str:
     return "overig"
 
 
+def _column(values: list[Any], name: str) -> Any:
+    """One typed column (see :func:`~wlr_geo.klic._model.column_dtype`) from a list of values."""
+    dtype = column_dtype(name)
+    if dtype == "float64":
+        return pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(dtype="float64")
+    return pd.array(values, dtype=dtype)
+
+
 def _frame(rows: list[dict[str, Any]], columns: tuple[str, ...], geoms: list[Any] | None) -> pd.DataFrame:
     if not rows:
         return empty_frame(columns, geometry=geoms is not None)
-    df = pd.DataFrame.from_records(rows, columns=list(columns))
-    for c in columns:
-        if c in _NUMERIC:
-            df[c] = pd.to_numeric(df[c], errors="coerce").astype("float64")
-        elif c in _INTEGER:
-            df[c] = pd.array(df[c].tolist(), dtype="Int64")
-        elif c in _BOOL:
-            df[c] = pd.array(df[c].tolist(), dtype="boolean")
+    cols = {c: [r.get(c) for r in rows] for c in columns}
+    return _frame_from_columns(cols, len(rows), columns, geoms)
+
+
+def _frame_from_columns(cols: dict[str, list[Any]], n: int, columns: tuple[str, ...], geoms: Any) -> pd.DataFrame:
+    """A typed (Geo)DataFrame from column lists (absent columns are all missing)."""
+    missing: list[Any] = [None] * n
+    df = pd.DataFrame({c: _column(cols.get(c, missing), c) for c in columns})
     if geoms is None:
         return df
     return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries(geoms, crs=28992), crs=28992)
@@ -121,49 +122,82 @@ class _Context:
         return net.get("thema") if net else None
 
 
+#: Columns of a line row that come from the element's attributes (see ``_Parser._element_attrs``).
+_ELEMENT_ATTR_COLUMNS = (
+    "status", "diameter_mm", "breedte_mm", "materiaal", "spanning_kv", "druk_bar", "aantal_kabels",
+    "product", "verticale_positie", "nauwkeurigheid_xy", "label", "omschrijving", "geldig_vanaf",
+)
+
+
 def _lines(ctx: _Context) -> gpd.GeoDataFrame:
+    """One row per (cable/pipe, resolved UtilityLink), built column by column."""
     raw, rep = ctx.raw, ctx.report
-    rows: list[dict[str, Any]] = []
+    links, ids = raw.links, raw.ids
+    elements = raw.elements
+    row_el: list[int] = []  # element index per row
+    link_ids: list[str] = []
     coords: list[np.ndarray] = []
-    for typ, gid, network, hrefs, attrs in raw.elements:
-        code, name = ctx.operator(gid)
+    zmin: list[float | None] = []
+    zmax: list[float | None] = []
+    nets: list[str | None] = []
+    for i, (_typ, gid, network, hrefs, _attrs) in enumerate(elements):
         if not hrefs:
             rep.broken_links.append((raw.source, gid, "", "no net:link"))
             continue
         for href in hrefs:
-            link = raw.links.get(href)
+            link = links.get(href)
             if link is None:
-                target = raw.ids.get(href)
+                target = ids.get(href)
                 if target == "UtilityLink":  # its geometry was unreadable: in geometry_problems
                     continue
                 reason = "missing (not in the delivery)" if target is None else f"points to a {target}, not a UtilityLink"
                 rep.broken_links.append((raw.source, gid, href, reason))
                 continue
-            xy, zmin, zmax, link_net = link
-            net = network or link_net
-            thema = ctx.thema_of(net)
-            bron = "utiliteitsnet"
-            if thema is None:
-                thema = derive_thema(typ, attrs)
-                bron = "afgeleid"
-                rep.thema_derived += 1
-            netinfo = raw.networks.get(net or "", {})
-            row = dict(attrs)
-            row.update(
-                gml_id=gid, link_id=href, meldnummer=ctx.meldnummer, object_type=typ, thema=thema,
-                thema_bron=bron, bronhoudercode=code, netbeheerder=name, z_min_m=zmin, z_max_m=zmax,
-                standaard_diepte_m=netinfo.get("standaard_diepte_m"), utiliteitsnet_id=net,
-                imkl_versie=raw.version, levering_datum=ctx.datum,
-            )
-            rows.append(row)
+            xy, lo, hi, link_net = link
+            row_el.append(i)
+            link_ids.append(href)
             coords.append(xy)
-    geoms: list[Any] | None = None
-    if coords:
-        sizes = np.fromiter((len(c) for c in coords), dtype=np.intp, count=len(coords))
-        geoms = list(shapely.linestrings(np.concatenate(coords), indices=np.repeat(np.arange(len(coords)), sizes)))
-    gdf = _frame(rows, LINE_COLUMNS, geoms if geoms is not None else [])
-    if len(gdf):
-        gdf["length_m"] = gdf.geometry.length
+            zmin.append(lo)
+            zmax.append(hi)
+            nets.append(network or link_net)
+    n = len(row_el)
+    if not n:
+        return _frame([], LINE_COLUMNS, [])
+    thema: list[str | None] = []
+    bron: list[str] = []
+    standaard: list[float | None] = []
+    networks = raw.networks
+    for i, net in zip(row_el, nets, strict=True):
+        info = networks.get(net) if net is not None else None
+        t = info.get("thema") if info else None
+        if t is None:
+            typ, attrs = elements[i][0], elements[i][4]
+            thema.append(derive_thema(typ, attrs))
+            bron.append("afgeleid")
+            rep.thema_derived += 1
+        else:
+            thema.append(t)
+            bron.append("utiliteitsnet")
+        standaard.append(info.get("standaard_diepte_m") if info else None)
+    codes: list[str | None] = []
+    names: list[str | None] = []
+    for i in row_el:
+        code, name = ctx.operator(elements[i][1])
+        codes.append(code)
+        names.append(name)
+    cols: dict[str, Any] = {
+        "gml_id": [elements[i][1] for i in row_el], "link_id": link_ids,
+        "meldnummer": [ctx.meldnummer] * n, "object_type": [elements[i][0] for i in row_el],
+        "thema": thema, "thema_bron": bron, "bronhoudercode": codes, "netbeheerder": names,
+        "z_min_m": zmin, "z_max_m": zmax, "standaard_diepte_m": standaard, "utiliteitsnet_id": nets,
+        "imkl_versie": [raw.version] * n, "levering_datum": [ctx.datum] * n,
+    }
+    for c in _ELEMENT_ATTR_COLUMNS:
+        cols[c] = [elements[i][4][c] for i in row_el]
+    sizes = np.fromiter((len(c) for c in coords), dtype=np.intp, count=n)
+    geoms = shapely.linestrings(np.concatenate(coords), indices=np.repeat(np.arange(n), sizes))
+    gdf = _frame_from_columns(cols, n, LINE_COLUMNS, geoms)
+    gdf["length_m"] = gdf.geometry.length
     return gdf
 
 
@@ -203,7 +237,7 @@ def _match_depths(lines: gpd.GeoDataFrame, raw: RawDelivery, tolerance_m: float)
         counts[b] = len(found)
     lines["diepte_m"] = pd.to_numeric(pd.Series(values["diepte_m"], index=lines.index), errors="coerce").astype("float64")
     for c in cols[1:]:
-        lines[c] = pd.Series(values[c], index=lines.index, dtype=object)
+        lines[c] = pd.Series(pd.array(values[c], dtype="str"), index=lines.index)
     lines["diepte_aantal"] = pd.array(counts, dtype="Int64")
 
 

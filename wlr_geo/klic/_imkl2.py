@@ -189,6 +189,43 @@ def _props(feat: Any) -> tuple[dict[str, Any], list[Any]]:
     return props, links
 
 
+#: Properties of a cable/pipe/container that :meth:`_Parser._element_attrs` reads.
+_ELEMENT_PROPS = frozenset({
+    "inNetwork", "link", "currentStatus", "pipeDiameter", "kabelDiameter", "ductWidth",
+    "nominalVoltage", "operatingVoltage", "pressure", "aantalKabelsLeidingen", "verticalPosition",
+    "geoNauwkeurigheidXY", "label", "omschrijving", "validFrom", *_MATERIAL_TAGS, *_PRODUCT_TAGS,
+})
+_ELEMENT_TAGS: dict[Any, str] = {}
+_LINK_TAGS: dict[Any, int] = {}  # full tag → 1 centrelineGeometry, 2 inNetwork, 0 not used  # full tag → wanted local name, or "" (not used / not an element)
+
+
+def _element_props(feat: Any) -> tuple[dict[str, Any], list[str]]:
+    """The used properties of a cable/pipe (first per local name) and its ``net:link`` hrefs.
+
+    The same as :func:`_props` restricted to :data:`_ELEMENT_PROPS`, in one pass with the
+    tag → name decision cached (this is the reader's hottest loop after the XML parse).
+    """
+    props: dict[str, Any] = {}
+    hrefs: list[str] = []
+    names = _ELEMENT_TAGS
+    for ch in feat:
+        tag = ch.tag
+        ln = names.get(tag)
+        if ln is None:
+            ln = local_name(tag)
+            ln = ln if ln in _ELEMENT_PROPS else ""
+            names[tag] = ln
+        if not ln:
+            continue
+        if ln == "link":
+            h = ch.get(XLINK)
+            if h:
+                hrefs.append(h)
+        elif ln not in props:
+            props[ln] = ch
+    return props, hrefs
+
+
 def _geom_child(prop: Any) -> Any:
     if prop is None:
         return None
@@ -266,16 +303,22 @@ class _Parser:
         """A UtilityLink: its centre line (RD check deferred to finish_links) and network."""
         raw = self.raw
         centre = net_el = None
+        kinds = _LINK_TAGS
         for ch in feat:
             tag = ch.tag
-            ln = _LOCAL_CACHE.get(tag) if isinstance(tag, str) else None
-            if ln is None:
+            k = kinds.get(tag)
+            if k is None:
                 ln = local_name(tag)
-            if ln == "centrelineGeometry" and centre is None:
-                centre = ch
-            elif ln == "inNetwork" and net_el is None:
+                k = 1 if ln == "centrelineGeometry" else 2 if ln == "inNetwork" else 0
+                kinds[tag] = k
+            if k == 1:
+                if centre is None:
+                    centre = ch
+            elif k == 2 and net_el is None:
                 net_el = ch
-        network = _href(net_el)
+        network = None if net_el is None else net_el.get(XLINK)
+        if centre is None:
+            return
         el = _geom_child(centre)
         if el is None:
             return
@@ -310,6 +353,10 @@ class _Parser:
         if typ == "UtilityLink":  # the most frequent type: only two properties are used
             self._link(feat, gid)
             return
+        if typ in LINE_TYPES:  # the next most frequent: one pass over the used properties
+            props, hrefs = _element_props(feat)
+            raw.elements.append((typ, gid, _href(props.get("inNetwork")), hrefs, self._element_attrs(props)))
+            return
         props, link_els = _props(feat)
         network = _href(props.get("inNetwork"))
         if typ not in _HANDLED:
@@ -321,9 +368,7 @@ class _Parser:
                 if g is not None and g[0].geom_type == "Point":
                     raw.points.append((typ, gid, network, g[0], self._point_attrs(props)))
             return
-        if typ in LINE_TYPES:
-            raw.elements.append((typ, gid, network, [h for e in link_els if (h := e.get(XLINK))], self._element_attrs(props)))
-        elif typ in POINT_TYPES:
+        if typ in POINT_TYPES:
             g = self._geometry(gid, props.get("geometry"))
             if g is not None:
                 attrs = self._point_attrs(props)

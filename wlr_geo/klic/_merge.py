@@ -73,9 +73,7 @@ def merge_layers(parts: list[dict[str, pd.DataFrame]], report: KlicReport) -> di
                 out[name] = df
                 report.duplicates_dropped[name] = 0
                 continue
-            keys = df[list(key)]
-            keyframe = keys.astype(object).where(keys.notna(), "\x00none")
-            dup = pd.Series(pd.util.hash_pandas_object(keyframe, index=False).to_numpy()).duplicated().to_numpy()
+            dup = df.duplicated(subset=list(key)).to_numpy()  # exact key comparison; missing == missing
             report.duplicates_dropped[name] = int(dup.sum())
             out[name] = (df[~dup] if dup.any() else df).reset_index(drop=True)
         return out
@@ -92,11 +90,9 @@ def merge_layers(parts: list[dict[str, pd.DataFrame]], report: KlicReport) -> di
         cat = pd.concat(frames, ignore_index=True)
         if isinstance(frames[0], gpd.GeoDataFrame):
             cat = gpd.GeoDataFrame(cat, geometry="geometry", crs=28992)
-        keyframe = cat[list(key)].astype(object).where(cat[list(key)].notna(), "\x00none")
-        newest_first = cat.assign(_k=pd.util.hash_pandas_object(keyframe, index=False).to_numpy())
-        newest_first = newest_first.sort_values(["_rank", "_row"], ascending=[False, True], kind="stable")
-        kept = newest_first.drop_duplicates("_k", keep="first")
+        newest_first = cat.sort_values(["_rank", "_row"], ascending=[False, True], kind="stable")
+        kept = newest_first.drop_duplicates(subset=list(key), keep="first")
         report.duplicates_dropped[name] = len(cat) - len(kept)
-        kept = kept.sort_values(["_order", "_row"], kind="stable").drop(columns=["_rank", "_order", "_row", "_k"])
+        kept = kept.sort_values(["_order", "_row"], kind="stable").drop(columns=["_rank", "_order", "_row"])
         out[name] = kept.reset_index(drop=True)
     return out

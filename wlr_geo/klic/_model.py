@@ -22,6 +22,7 @@ __all__ = [
     "REQUEST_AREA_COLUMNS",
     "KlicData",
     "KlicReport",
+    "column_dtype",
     "empty_frame",
 ]
 
@@ -58,9 +59,30 @@ ATTACHMENT_COLUMNS: tuple[str, ...] = (
 )
 
 
+#: Column types of the layers; every column not listed here is text (pandas ``str``), so a
+#: layer has the same schema whether a delivery fills a column or leaves it empty.
+FLOAT_COLUMNS = frozenset({
+    "diameter_mm", "breedte_mm", "spanning_kv", "druk_bar", "diepte_m", "standaard_diepte_m",
+    "z_min_m", "z_max_m", "length_m", "maaiveld_nap_m", "area_m2",
+})
+INTEGER_COLUMNS = frozenset({"aantal_kabels", "diepte_aantal"})
+BOOL_COLUMNS = frozenset({"van_toepassing", "aanwezig", "geometrie_is_verzoekgebied"})
+
+
+def column_dtype(name: str) -> str:
+    """The pandas dtype of a KLIC layer column: ``float64``, ``Int64``, ``boolean`` or ``str``."""
+    if name in FLOAT_COLUMNS:
+        return "float64"
+    if name in INTEGER_COLUMNS:
+        return "Int64"
+    if name in BOOL_COLUMNS:
+        return "boolean"
+    return "str"
+
+
 def empty_frame(columns: tuple[str, ...], *, geometry: bool = True) -> pd.DataFrame:
-    """An empty (Geo)DataFrame with the given columns (and EPSG:28992 geometry)."""
-    df = pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    """An empty (Geo)DataFrame with the given columns, typed (and EPSG:28992 geometry)."""
+    df = pd.DataFrame({c: pd.Series(dtype=column_dtype(c)) for c in columns})
     if geometry:
         return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries([], crs=28992), crs=28992)
     return df
