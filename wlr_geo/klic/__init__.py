@@ -30,7 +30,7 @@ from wlr_geo.klic._assemble import assemble
 from wlr_geo.klic._delivery import DeliverySource, discover
 from wlr_geo.klic._imkl2 import parse_stream
 from wlr_geo.klic._merge import merge_layers
-from wlr_geo.klic._model import KlicData, KlicReport
+from wlr_geo.klic._model import KlicData, KlicReport, column_dtype
 from wlr_geo.klic.styles import THEMA_COLOURS, THEMA_LABELS_NL, thema_colour, thema_label
 
 __all__ = [
@@ -39,6 +39,7 @@ __all__ = [
     "DeliverySource",
     "KlicData",
     "KlicReport",
+    "column_dtype",
     "discover",
     "read_klic",
     "thema_colour",
