@@ -196,6 +196,62 @@ def test_indexed_layer_reused_for_second_route_gives_same_answer():
     assert cr2["width_m"].iloc[0] == pytest.approx(cr1["width_m"].iloc[0])
 
 
+def _geos_points_per_object(route: LineString, cables: list[LineString]) -> list[set[tuple[float, float]]]:
+    """Independent answer: GEOS intersection points of the whole route with each cable."""
+    import shapely
+
+    out = []
+    for c in cables:
+        inter = shapely.intersection(route, c)
+        pts = shapely.get_coordinates(inter) if not inter.is_empty else np.empty((0, 2))
+        out.append({(round(x, 6), round(y, 6)) for x, y in pts})
+    return out
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_crossing_points_equal_geos_on_edge_cases(seed):
+    """The candidate search (envelope query + side tests per segment, GEOS only for unclear
+    pairs) finds exactly the points GEOS finds: cables ending on the route or on a route vertex,
+    touching it, lying just outside the query rectangles, nearly parallel, tiny, multi-vertex."""
+    rng = np.random.default_rng(seed)
+    route = LineString([(X0, Y0), (X0 + 300, Y0 + 40), (X0 + 520, Y0 - 60), (X0 + 800, Y0 + 10)])
+    verts = np.asarray(route.coords)
+    cables: list[LineString] = []
+    for _ in range(400):
+        kind = rng.integers(0, 6)
+        p = np.array([X0 + rng.uniform(-20, 820), Y0 + rng.uniform(-80, 60)])
+        if kind == 0:  # ends exactly on a route vertex
+            v = verts[rng.integers(0, len(verts))]
+            cables.append(LineString([v, v + rng.normal(0, 8, 2)]))
+        elif kind == 1:  # ends on the route (interpolated point)
+            q = np.asarray(route.interpolate(rng.uniform(0, route.length)).coords[0])
+            cables.append(LineString([q, q + rng.normal(0, 8, 2)]))
+        elif kind == 2:  # nearly parallel to a segment, just off it
+            i = rng.integers(0, len(verts) - 1)
+            a, b = verts[i], verts[i + 1]
+            n = np.array([-(b - a)[1], (b - a)[0]]) / np.hypot(*(b - a))
+            off = rng.choice([-1, 1]) * rng.choice([1e-7, 1e-3, 4.999999, 5.000001, 0.5])
+            t0, t1 = sorted(rng.uniform(-0.1, 1.1, 2))
+            cables.append(LineString([a + t0 * (b - a) + off * n, a + t1 * (b - a) + off * n * 1.0001]))
+        elif kind == 3:  # tiny
+            cables.append(LineString([p, p + rng.normal(0, 0.004, 2)]))
+        else:  # random, some multi-vertex
+            k = 2 if kind == 4 else 4
+            cables.append(LineString(p + np.cumsum(rng.normal(0, 25, (k, 2)), axis=0)))
+    cables = [c for c in cables if c.length > 0]
+    layer = _gdf(cables, thema=["laagspanning"] * len(cables), gml_id=[f"c{i}" for i in range(len(cables))])
+    # no merging of nearby points and no parallel runs: every distinct intersection point counts
+    opts = CrossingOptions(merge_distance_m=0.0, parallel_min_length_m=1e9)
+    cr, runs = find_crossings(route, layer, options=opts)
+    assert len(runs) == 0
+    expected = _geos_points_per_object(route, cables)
+    got: dict[str, int] = cr.groupby("object_id").size().to_dict()
+    for i, pts in enumerate(expected):
+        if route.intersection(cables[i]).length > 0:
+            continue  # collinear overlaps give pieces, not points
+        assert got.get(f"c{i}", 0) == len(pts), (i, cables[i].wkt, got.get(f"c{i}", 0), pts)
+
+
 def test_crossing_options_validated():
     with pytest.raises(WlrGeoInputError):
         CrossingOptions(merge_distance_m=-1)

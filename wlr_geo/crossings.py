@@ -40,6 +40,7 @@ the layer name is matched against keywords (``snelweg``, ``spoor``, ``kabel``, .
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,10 +50,10 @@ import pandas as pd
 import shapely
 from shapely.geometry import LineString
 
+from wlr_geo._crossing_kernels import Columns, CrossingOptions, RouteGeometry, crossing_arrays
 from wlr_geo._errors import WlrGeoInputError
 from wlr_geo.categories import CATEGORIES, CATEGORY_GROUPS
 from wlr_geo.crs import require_projected
-from wlr_geo.route import route_segments
 
 __all__ = [
     "CROSSING_COLUMNS",
@@ -62,6 +63,7 @@ __all__ = [
     "RouteGeometry",
     "category_from_name",
     "classify_objects",
+    "crossing_columns",
     "find_crossings",
     "object_class_of",
 ]
@@ -100,11 +102,11 @@ _USED_COLUMNS = frozenset({
     "thema", "category", "source_layer", "netbeheerder", "operator",
     *_SUBTYPE_COLUMNS, *_ID_COLUMNS, *_HOOGTE_COLUMNS,
 })
+_STR_DTYPE = pd.StringDtype(na_value=np.nan)
 _CLASS_OF_CATEGORY = {
     cat: ("cable_pipe" if cat == "cable_pipe" else group)
     for group, cats in CATEGORY_GROUPS.items() for cat in cats
 }
-_DELTA_M = 0.05
 
 
 def category_from_name(name: str) -> str:
@@ -127,26 +129,55 @@ def classify_objects(frame: pd.DataFrame, layer_name: str) -> pd.DataFrame:
     Returns a DataFrame on ``frame.index`` with ``object_class``, ``category``, ``subtype``,
     ``object_id``, ``source_layer``, ``relatieveHoogteligging``, ``netbeheerder``.
     """
-    n = len(frame)
+    cols = _classification(
+        lambda c: frame[c].to_numpy(dtype=object),
+        lambda c: pd.to_numeric(frame[c], errors="coerce").astype("Float64").array,
+        lambda c: None, list(frame.columns), len(frame), frame.index, layer_name,
+    )
+    return pd.DataFrame(cols, index=frame.index)
+
+
+def _as_object(raw: np.ndarray) -> np.ndarray:
+    """``raw`` as an object array of the values a DataFrame column of it would give."""
+    if raw.dtype == object:
+        return raw
+    if raw.dtype.kind in "iufb":
+        return raw.astype(object)
+    return pd.Series(raw).to_numpy(dtype=object)
+
+
+def _classification(values_of: Callable[[str], np.ndarray], numeric_of: Callable[[str], Any],
+                    text_of: Callable[[str], Any], columns: list[Any], n: int, index: pd.Index,
+                    layer_name: str) -> dict[str, Any]:
+    """The columns of :func:`classify_objects`; ``values_of(c)`` gives column ``c`` as an object
+    array, ``numeric_of(c)`` as a Float64 array and ``text_of(c)`` as the ``str`` array ``text``
+    would make of it, or None (then it is made from ``values_of(c)``)."""
+    present = set(columns)
 
     def values(name: str) -> tuple[np.ndarray, np.ndarray]:
-        v = frame[name].to_numpy(dtype=object)
+        v = values_of(name)
         return v, np.asarray(pd.isna(v), dtype=bool)
 
     def text(v: np.ndarray) -> Any:
+        if pd.api.types.infer_dtype(v, skipna=False) == "string":  # only str values: as they are
+            return pd.array(v, dtype="str")
         # exact str values pass as they are (str(x) is x); others as before
         return pd.array([x if type(x) is str else (None if pd.isna(x) else str(x)) for x in v], dtype="str")
 
-    if "thema" in frame.columns:
+    def passed(name: str) -> Any:
+        t = text_of(name)
+        return text(values(name)[0]) if t is None else t
+
+    if "thema" in present:
         category = np.full(n, "cable_pipe", dtype=object)
         v, na = values("thema")
         subtype = np.where(na, "onbekend", v)
-    elif "category" in frame.columns:
+    elif "category" in present:
         v, na = values("category")
         category = np.where(na, "other", v)
         category = np.where(np.isin(category.astype(str), CATEGORIES), category, "other")
         subtype = np.full(n, None, dtype=object)
-        for sub_col in (c for c in _SUBTYPE_COLUMNS if c in frame.columns):
+        for sub_col in (c for c in _SUBTYPE_COLUMNS if c in present):
             sv, sna = values(sub_col)
             fill = np.asarray(pd.isna(subtype), dtype=bool) & ~sna
             subtype[fill] = sv[fill]
@@ -154,25 +185,24 @@ def classify_objects(frame: pd.DataFrame, layer_name: str) -> pd.DataFrame:
     else:
         category = np.full(n, category_from_name(layer_name), dtype=object)
         subtype = np.full(n, layer_name, dtype=object)
-    id_col = next((c for c in _ID_COLUMNS if c in frame.columns), None)
-    ids = values(id_col)[0] if id_col is not None else np.array([f"{layer_name}:{i}" for i in frame.index], dtype=object)
-    if "source_layer" in frame.columns:
+    id_col = next((c for c in _ID_COLUMNS if c in present), None)
+    ids = passed(id_col) if id_col is not None else text(np.array([f"{layer_name}:{i}" for i in index], dtype=object))
+    if "source_layer" in present:
         v, na = values("source_layer")
         source = np.where(na, layer_name, v)
     else:
         source = np.full(n, layer_name, dtype=object)
-    h_col = next((c for c in _HOOGTE_COLUMNS if c in frame.columns), None)
-    op_col = next((c for c in ("netbeheerder", "operator") if c in frame.columns), None)
-    return pd.DataFrame({
+    h_col = next((c for c in _HOOGTE_COLUMNS if c in present), None)
+    op_col = next((c for c in ("netbeheerder", "operator") if c in present), None)
+    return {
         "object_class": text(np.array([object_class_of(str(c)) for c in category], dtype=object)),
         "category": text(category),
         "subtype": text(subtype),
-        "object_id": text(ids),
+        "object_id": ids,
         "source_layer": text(source),
-        "relatieveHoogteligging": (pd.to_numeric(frame[h_col], errors="coerce").astype("Float64").array
-                                   if h_col else pd.array([pd.NA] * n, dtype="Float64")),
-        "netbeheerder": text(values(op_col)[0]) if op_col else pd.array([None] * n, dtype="str"),
-    }, index=frame.index)
+        "relatieveHoogteligging": numeric_of(h_col) if h_col else pd.array([pd.NA] * n, dtype="Float64"),
+        "netbeheerder": passed(op_col) if op_col else pd.array([None] * n, dtype="str"),
+    }
 
 
 @dataclass
@@ -268,286 +298,28 @@ class IndexedLayer:
 
     def classified(self, idx: np.ndarray) -> pd.DataFrame:
         """Classification (see :func:`classify_objects`) of kept features ``idx`` (tree indices)."""
+        return pd.DataFrame(self.classified_columns(idx))
+
+    def classified_columns(self, idx: np.ndarray) -> dict[str, Any]:
+        """:meth:`classified` as a dict of arrays (no DataFrame built)."""
         rows = self.positions[idx]
         frame = self.frame
-        cols = [c for c in frame.columns if c in _USED_COLUMNS]
-        data = pd.DataFrame({c: frame[c].iloc[rows].to_numpy() for c in cols}, index=frame.index[rows])
-        return classify_objects(data, self.name).reset_index(drop=True)
+        series = {c: frame[c] for c in frame.columns if c in _USED_COLUMNS}
+        raw: dict[str, np.ndarray] = {}
 
+        def raw_of(c: str) -> np.ndarray:
+            if c not in raw:
+                raw[c] = series[c].iloc[rows].to_numpy()
+            return raw[c]
 
-@dataclass
-class RouteGeometry:
-    """A centreline cut into straight segments, with the helpers the register needs."""
+        def text_of(c: str) -> Any:  # a str column passes as it is: take its rows
+            return series[c].array.take(rows) if series[c].dtype == _STR_DTYPE else None
 
-    line: LineString
-    starts: np.ndarray
-    ends: np.ndarray
-    from_m: np.ndarray
-    seg_len: np.ndarray
-    unit: np.ndarray
-    segments: np.ndarray
-    _rects: dict[float, np.ndarray] = field(default_factory=dict)
-
-    @classmethod
-    def of(cls, line: LineString) -> RouteGeometry:
-        starts, ends, from_m = route_segments(line)
-        vec = ends - starts
-        seg_len = np.hypot(vec[:, 0], vec[:, 1])
-        ok = seg_len > 0
-        starts, ends, from_m, vec, seg_len = starts[ok], ends[ok], from_m[ok], vec[ok], seg_len[ok]
-        segments = shapely.linestrings(np.stack([starts, ends], axis=1))
-        return cls(line, starts, ends, from_m, seg_len, vec / seg_len[:, None], segments)
-
-    @property
-    def length(self) -> float:
-        return float(self.line.length)
-
-    def rects(self, half_width_m: float) -> np.ndarray:
-        """Flat-capped buffers of every segment (cached per width)."""
-        if half_width_m not in self._rects:
-            self._rects[half_width_m] = shapely.buffer(self.segments, half_width_m, cap_style="flat")
-        return self._rects[half_width_m]
-
-    def project(self, seg: np.ndarray, xy: np.ndarray) -> np.ndarray:
-        """Chainage of points ``xy`` projected onto segments ``seg`` (clamped to the segment)."""
-        t = np.einsum("ij,ij->i", xy - self.starts[seg], self.unit[seg])
-        return self.from_m[seg] + np.clip(t, 0.0, self.seg_len[seg])
-
-    def xy_at(self, chainage_m: np.ndarray) -> np.ndarray:
-        """Coordinates (n, 2) of the route at ``chainage_m``."""
-        seg = self.segment_at(chainage_m)
-        return self.starts[seg] + self.unit[seg] * (chainage_m - self.from_m[seg])[:, None]
-
-    def substring(self, from_m: float, to_m: float) -> LineString:
-        """The part of the route between two chainages (a straight piece when they are equal)."""
-        inner = (self.from_m > from_m) & (self.from_m < to_m)
-        xy = np.vstack([self.xy_at(np.array([from_m])), self.starts[inner], self.xy_at(np.array([to_m]))])
-        return LineString(xy)
-
-    def segment_at(self, chainage_m: np.ndarray, *, before: bool = False) -> np.ndarray:
-        i = np.searchsorted(self.from_m, chainage_m, side="left" if before else "right") - 1
-        return np.clip(i, 0, len(self.from_m) - 1)
-
-
-@dataclass(frozen=True)
-class CrossingOptions:
-    """Thresholds of the register (metres, degrees); see the module docstring."""
-
-    merge_distance_m: float = 5.0
-    parallel_distance_m: float = 5.0
-    parallel_min_length_m: float = 20.0
-    parallel_max_angle_deg: float = 15.0
-
-    def __post_init__(self) -> None:
-        for key in ("merge_distance_m", "parallel_distance_m", "parallel_min_length_m", "parallel_max_angle_deg"):
-            v = getattr(self, key)
-            if not np.isfinite(v) or v < 0:
-                raise WlrGeoInputError(f"{key} must be a number ≥ 0, got {v!r}", hint="see [impact] in the README")
-        if self.parallel_distance_m <= 0:
-            raise WlrGeoInputError("parallel_distance_m must be > 0", hint="e.g. 5.0")
-
-
-def _angle_deg(u: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """Angle between two direction arrays, folded to 0–90 degrees."""
-    nu = np.hypot(u[:, 0], u[:, 1])
-    nv = np.hypot(v[:, 0], v[:, 1])
-    with np.errstate(invalid="ignore", divide="ignore"):
-        c = np.abs(np.einsum("ij,ij->i", u, v)) / (nu * nv)
-    return np.degrees(np.arccos(np.clip(np.nan_to_num(c, nan=1.0), 0.0, 1.0)))
-
-
-def _object_direction(objs: np.ndarray, pts: np.ndarray) -> np.ndarray:
-    d = shapely.line_locate_point(objs, pts)
-    lengths = shapely.length(objs)
-    a = shapely.line_interpolate_point(objs, np.clip(d - _DELTA_M, 0, lengths))
-    b = shapely.line_interpolate_point(objs, np.clip(d + _DELTA_M, 0, lengths))
-    return shapely.get_coordinates(b) - shapely.get_coordinates(a)
-
-
-def _merge_intervals(obj: np.ndarray, lo: np.ndarray, hi: np.ndarray, gap_m: float) -> np.ndarray:
-    """Group ids (sorted input by obj, lo) joining intervals of one object closer than gap_m."""
-    if len(obj) == 0:
-        return np.empty(0, dtype=int)
-    df = pd.DataFrame({"obj": obj, "hi": hi})
-    run_hi = df.groupby("obj")["hi"].cummax().to_numpy()
-    new = np.ones(len(obj), dtype=bool)
-    new[1:] = (obj[1:] != obj[:-1]) | (lo[1:] > run_hi[:-1] + gap_m)
-    return np.cumsum(new) - 1
-
-
-def _line_parts(route: RouteGeometry, layer: IndexedLayer, opts: CrossingOptions) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Raw crossing points and parallel pieces of the line objects of one layer."""
-    d = opts.parallel_distance_m
-    seg_i, obj_i = layer.tree.query(route.segments, predicate="dwithin", distance=d)
-    line = ~layer.is_area[obj_i]
-    seg_i, obj_i = seg_i[line], obj_i[line]
-    segs, objs = route.segments[seg_i], layer.geoms[obj_i]
-    # crossing points
-    hit = shapely.intersects(segs, objs)
-    inter = shapely.intersection(segs[hit], objs[hit])
-    parts, pidx = shapely.get_parts(inter, return_index=True)
-    ptype = shapely.get_type_id(parts)
-    is_pt = ptype == 0
-    pts = parts[is_pt]
-    p_seg = seg_i[hit][pidx[is_pt]]
-    p_obj = obj_i[hit][pidx[is_pt]]
-    xy = shapely.get_coordinates(pts)
-    ch = route.project(p_seg, xy)
-    angle = _angle_deg(route.unit[p_seg], _object_direction(layer.geoms[p_obj], pts)) if len(pts) else np.empty(0)
-    points = pd.DataFrame({"obj": p_obj, "chainage_m": ch, "x": xy[:, 0], "y": xy[:, 1], "angle_deg": angle})
-    # parallel pieces: parts within d of each segment, projected on it
-    pieces = shapely.intersection(objs, route.rects(d)[seg_i])
-    pp, ppi = shapely.get_parts(pieces, return_index=True)
-    lines = np.isin(shapely.get_type_id(pp), (1, 2)) & (shapely.length(pp) > 0)
-    pp, ppi = pp[lines], ppi[lines]
-    a = shapely.get_coordinates(shapely.get_point(pp, 0))
-    b = shapely.get_coordinates(shapely.get_point(pp, -1))
-    q_seg = seg_i[ppi]
-    ca, cb = route.project(q_seg, a), route.project(q_seg, b)
-    plen = shapely.length(pp)
-    pang = _angle_deg(route.unit[q_seg], b - a) if len(pp) else np.empty(0)
-    par = pd.DataFrame({
-        "obj": obj_i[ppi], "lo": np.minimum(ca, cb), "hi": np.maximum(ca, cb),
-        "len": plen, "wang": pang * plen,
-    })
-    return points, par
-
-
-def _runs_from_pieces(par: pd.DataFrame, opts: CrossingOptions) -> pd.DataFrame:
-    if par.empty:
-        return _EMPTY_RUNS
-    order = np.lexsort((par["lo"].to_numpy(), par["obj"].to_numpy()))
-    obj, lo, hi, ln, wang = (par[c].to_numpy()[order] for c in ("obj", "lo", "hi", "len", "wang"))
-    grp = _merge_intervals(obj, lo, hi, opts.merge_distance_m)
-    starts = np.flatnonzero(np.r_[True, grp[1:] != grp[:-1]])
-    from_m = np.minimum.reduceat(lo, starts)
-    to_m = np.maximum.reduceat(hi, starts)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        angle = np.add.reduceat(wang, starts) / np.add.reduceat(ln, starts)
-    keep = (to_m - from_m >= opts.parallel_min_length_m) & (angle <= opts.parallel_max_angle_deg)
-    return pd.DataFrame({"obj": obj[starts][keep], "from_m": from_m[keep], "to_m": to_m[keep], "angle_deg": angle[keep]})
-
-
-def _fold_and_merge_points(points: pd.DataFrame, runs: pd.DataFrame, opts: CrossingOptions) -> tuple[pd.DataFrame, np.ndarray]:
-    """Drop points inside parallel runs of their object; merge close points. Returns kept points
-    (with n_merged) and the number of points folded into each run."""
-    folded = np.zeros(len(runs), dtype=int)
-    if points.empty:
-        return points.assign(n_merged=pd.Series(dtype=int)), folded
-    inside = np.zeros(len(points), dtype=bool)
-    if not runs.empty:
-        tol = opts.merge_distance_m
-        p_obj, p_ch = points["obj"].to_numpy(), points["chainage_m"].to_numpy(dtype=float)
-        for k, (r_obj, lo, hi) in enumerate(zip(runs["obj"].to_numpy(), runs["from_m"].to_numpy(dtype=float),
-                                                runs["to_m"].to_numpy(dtype=float), strict=True)):
-            hit = ~inside & (p_obj == r_obj) & (p_ch >= lo - tol) & (p_ch <= hi + tol)
-            folded[k] = int(hit.sum())
-            inside |= hit
-    pts = points[~inside].sort_values(["obj", "chainage_m"], kind="stable").reset_index(drop=True)
-    if pts.empty:
-        return pts.assign(n_merged=pd.Series(dtype=int)), folded
-    ch = pts["chainage_m"].to_numpy()
-    obj = pts["obj"].to_numpy()
-    gap = max(opts.merge_distance_m, 1e-6)
-    new = np.ones(len(pts), dtype=bool)
-    new[1:] = (obj[1:] != obj[:-1]) | (np.diff(ch) > gap)
-    g = np.cumsum(new) - 1
-    sizes = np.bincount(g)
-    out = pts[new].copy()
-    out["n_merged"] = sizes
-    return out.reset_index(drop=True), folded
-
-
-def _edge_angle(route: RouteGeometry, bnd: np.ndarray, chainage: np.ndarray, *, before: bool) -> np.ndarray:
-    """Angle (0–90°) between the route and the polygon boundary where the route meets it."""
-    seg = route.segment_at(chainage, before=before)
-    pts = shapely.points(route.starts[seg] + route.unit[seg] * (chainage - route.from_m[seg])[:, None])
-    d = shapely.line_locate_point(bnd, pts)
-    length = shapely.length(bnd)
-    a = shapely.line_interpolate_point(bnd, np.clip(d - _DELTA_M, 0, length))
-    b = shapely.line_interpolate_point(bnd, np.clip(d + _DELTA_M, 0, length))
-    return _angle_deg(route.unit[seg], shapely.get_coordinates(b) - shapely.get_coordinates(a))
-
-
-def _mrr_axis(poly: shapely.Geometry) -> np.ndarray:
-    c = shapely.get_coordinates(shapely.oriented_envelope(poly))
-    if len(c) < 4:
-        return np.array([1.0, 0.0])
-    e1, e2 = c[1] - c[0], c[2] - c[1]
-    return e1 if np.hypot(*e1) >= np.hypot(*e2) else e2
-
-
-_EMPTY_AREA = pd.DataFrame(columns=["obj", "chainage_m", "x", "y", "angle_deg", "width_m", "from_m", "to_m", "n_merged"])
-_EMPTY_RUNS = pd.DataFrame(columns=["obj", "from_m", "to_m", "angle_deg"])
-
-
-def _area_crossings(route: RouteGeometry, layer: IndexedLayer, opts: CrossingOptions) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Crossings and parallel runs of the polygon objects of one layer."""
-    seg_i, obj_i = layer.tree.query(route.segments, predicate="intersects")
-    area = layer.is_area[obj_i]
-    seg_i, obj_i = seg_i[area], obj_i[area]
-    if len(seg_i) == 0:
-        return _EMPTY_AREA, _EMPTY_RUNS
-    inter = shapely.intersection(route.segments[seg_i], layer.geoms[obj_i])
-    parts, pidx = shapely.get_parts(inter, return_index=True)
-    keep = np.isin(shapely.get_type_id(parts), (1, 2)) & (shapely.length(parts) > 0)
-    # a route running along the boundary only touches: its middle is not properly inside
-    keep[keep] = shapely.contains_properly(
-        layer.geoms[obj_i[pidx[keep]]], shapely.line_interpolate_point(parts[keep], 0.5, normalized=True))
-    parts, pidx = parts[keep], pidx[keep]
-    empty = _EMPTY_AREA
-    if len(parts) == 0:
-        return _EMPTY_AREA, _EMPTY_RUNS
-    s = seg_i[pidx]
-    ca = route.project(s, shapely.get_coordinates(shapely.get_point(parts, 0)))
-    cb = route.project(s, shapely.get_coordinates(shapely.get_point(parts, -1)))
-    df = pd.DataFrame({"obj": obj_i[pidx], "lo": np.minimum(ca, cb), "hi": np.maximum(ca, cb)})
-    df = df.sort_values(["obj", "lo"], kind="stable").reset_index(drop=True)
-    # connected stretches (parts of consecutive segments touch at the vertex)
-    g = _merge_intervals(df["obj"].to_numpy(), df["lo"].to_numpy(), df["hi"].to_numpy(), 1e-6)
-    stretches = df.assign(g=g).groupby("g").agg(obj=("obj", "first"), lo=("lo", "min"), hi=("hi", "max"))
-    stretches["inside"] = stretches["hi"] - stretches["lo"]
-    stretches = stretches.reset_index(drop=True)
-    # entry/exit angles per stretch (vectorised over stretches)
-    total = route.length
-    obj = stretches["obj"].to_numpy(dtype=int)
-    lo, hi, inside = (stretches[c].to_numpy(dtype=float) for c in ("lo", "hi", "inside"))
-    bnd = shapely.boundary(layer.geoms[obj])
-    a_lo = np.where(lo > 1e-6, _edge_angle(route, bnd, lo, before=False), np.nan)
-    a_hi = np.where(hi < total - 1e-6, _edge_angle(route, bnd, hi, before=True), np.nan)
-    n_ends = np.isfinite(a_lo).astype(int) + np.isfinite(a_hi).astype(int)
-    with np.errstate(invalid="ignore"):
-        angles = (np.nan_to_num(a_lo) + np.nan_to_num(a_hi)) / np.maximum(n_ends, 1)
-    max_end = np.fmax(np.nan_to_num(a_lo, nan=-1.0), np.nan_to_num(a_hi, nan=-1.0))
-    for k in np.flatnonzero(n_ends == 0):  # the whole stretch inside: use the polygon's axis
-        seg = int(route.segment_at(np.array([(lo[k] + hi[k]) / 2]))[0])
-        angles[k] = float(_angle_deg(route.unit[seg][None], _mrr_axis(layer.geoms[obj[k]])[None])[0])
-        max_end[k] = angles[k]
-    width = np.zeros(len(obj))
-    for f in (0.25, 0.5, 0.75):
-        width = np.maximum(width, 2.0 * shapely.distance(bnd, shapely.points(route.xy_at(lo + (hi - lo) * f))))
-    along = (max_end <= opts.parallel_max_angle_deg) | (width <= inside / 3.0)
-    stretches["angle_deg"] = angles
-    is_run = along & (stretches["inside"].to_numpy() >= opts.parallel_min_length_m)
-    runs = stretches[is_run].rename(columns={"lo": "from_m", "hi": "to_m"})[["obj", "from_m", "to_m", "angle_deg"]]
-    cr = stretches[~is_run].sort_values(["obj", "lo"], kind="stable").reset_index(drop=True)
-    if cr.empty:
-        return empty, runs.reset_index(drop=True)
-    obj, lo, hi = cr["obj"].to_numpy(), cr["lo"].to_numpy(), cr["hi"].to_numpy()
-    new = np.ones(len(cr), dtype=bool)
-    new[1:] = (obj[1:] != obj[:-1]) | (lo[1:] - hi[:-1] > opts.merge_distance_m)
-    grp = np.cumsum(new) - 1
-    cr["wang"] = cr["angle_deg"] * cr["inside"]
-    agg = cr.assign(g=grp).groupby("g").agg(
-        obj=("obj", "first"), from_m=("lo", "min"), to_m=("hi", "max"), width_m=("inside", "sum"),
-        wang=("wang", "sum"), n_merged=("obj", "size"), angle_first=("angle_deg", "first"),
-    )
-    with np.errstate(invalid="ignore", divide="ignore"):
-        agg["angle_deg"] = np.where(agg["width_m"] > 0, agg["wang"] / agg["width_m"], agg["angle_first"])
-    agg["chainage_m"] = (agg["from_m"] + agg["to_m"]) / 2
-    mid = shapely.get_coordinates(shapely.line_interpolate_point(route.line, agg["chainage_m"].to_numpy()))
-    agg["x"], agg["y"] = mid[:, 0], mid[:, 1]
-    return agg[list(empty.columns)].reset_index(drop=True), runs.reset_index(drop=True)
+        return _classification(
+            lambda c: _as_object(raw_of(c)),
+            lambda c: pd.to_numeric(pd.Series(raw_of(c)), errors="coerce").astype("Float64").array,
+            text_of, list(series), len(rows), frame.index[rows], self.name,
+        )
 
 
 def find_crossings(
@@ -581,57 +353,69 @@ def find_crossings(
     il = layer if isinstance(layer, IndexedLayer) else IndexedLayer.build(layer, name=name)
     if len(il) == 0 or len(rg.segments) == 0:
         return _empty_crossings(), _empty_runs()
-    frames: list[pd.DataFrame] = []
-    run_frames: list[pd.DataFrame] = []
-    if il.has_line:
-        points, pieces = _line_parts(rg, il, opts)
-        line_runs = _runs_from_pieces(pieces, opts)
-        line_pts, folded = _fold_and_merge_points(points, line_runs, opts)
-        if len(line_pts):
-            frames.append(line_pts.assign(width_m=np.nan, from_m=line_pts["chainage_m"],
-                                          to_m=line_pts["chainage_m"], geometry_kind="line"))
-        if len(line_runs):
-            run_frames.append(line_runs.assign(n_crossings_folded=folded, geometry_kind="line"))
-    if il.has_area:
-        area_cr, area_runs = _area_crossings(rg, il, opts)
-        if len(area_cr):
-            frames.append(area_cr.assign(geometry_kind="area"))
-        if len(area_runs):
-            run_frames.append(area_runs.assign(n_crossings_folded=0, geometry_kind="area"))
-    cr = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    runs = pd.concat(run_frames, ignore_index=True) if run_frames else pd.DataFrame()
-    # classify the objects of crossings and runs in one go (one classification per call)
-    n_cr = len(cr)
-    obj_all = np.concatenate([cr["obj"].to_numpy(dtype=int) if n_cr else np.empty(0, dtype=int),
-                              runs["obj"].to_numpy(dtype=int) if len(runs) else np.empty(0, dtype=int)])
-    info_all = il.classified(obj_all) if len(obj_all) else None
-    crossings = (_merge_same_id(_attach(cr, il, CROSSING_COLUMNS, info_all, 0), opts)
-                 if n_cr else _empty_crossings())
-    crossings = crossings.sort_values(["chainage_m", "source_layer", "object_id"], kind="stable").reset_index(drop=True)
-    if len(runs):
-        runs["length_m"] = runs["to_m"] - runs["from_m"]
-        runs_df = (_attach(runs, il, PARALLEL_COLUMNS, info_all, n_cr)
-                   .sort_values("from_m", kind="stable").reset_index(drop=True))
-        geoms = [rg.substring(a, b) for a, b in zip(runs_df["from_m"], runs_df["to_m"], strict=True)]
-        par = gpd.GeoDataFrame(runs_df, geometry=geoms)
-    else:
+    crossings, runs = crossing_columns(rg, il, opts)
+    if runs is None:
         par = _empty_runs()
-    return crossings, par
-
-
-def _attach(df: pd.DataFrame, il: IndexedLayer, columns: list[str],
-            info_all: pd.DataFrame | None = None, offset: int = 0) -> pd.DataFrame:
-    """``df`` without ``obj`` plus the classification of its objects (rows ``offset``… of
-    ``info_all`` when given, classified here otherwise)."""
-    if info_all is not None:
-        info = info_all.iloc[offset:offset + len(df)].reset_index(drop=True)
     else:
-        info = il.classified(df["obj"].to_numpy(dtype=int))
-    out = pd.concat([df.drop(columns=["obj"]).reset_index(drop=True), info], axis=1)
-    for c in ("n_merged", "n_crossings_folded"):
-        if c in out.columns:
-            out[c] = out[c].astype(int)
-    return out[columns]
+        par = gpd.GeoDataFrame(pd.DataFrame({c: runs[c] for c in PARALLEL_COLUMNS}), geometry=runs["geometry"])
+    return (pd.DataFrame(crossings) if crossings is not None else _empty_crossings()), par
+
+
+def crossing_columns(rg: RouteGeometry, il: IndexedLayer, opts: CrossingOptions,
+                     ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """:func:`find_crossings` as column dicts (None for no rows), for callers that join many.
+
+    The crossing dict has the :data:`CROSSING_COLUMNS`; the run dict the
+    :data:`PARALLEL_COLUMNS` plus ``geometry`` (an object array of route stretches).
+    """
+    if len(il) == 0 or len(rg.segments) == 0:
+        return None, None
+    cr, runs = crossing_arrays(rg, il, opts)
+    n_cr, n_runs = len(cr["obj"]), len(runs["obj"])
+    obj_all = np.concatenate([cr["obj"], runs["obj"]]).astype(int)
+    info = il.classified_columns(obj_all) if len(obj_all) else {}
+    crossings = _sorted_crossings(cr, info, opts) if n_cr else None
+    if not n_runs:
+        return crossings, None
+    order = np.argsort(runs["from_m"], kind="stable")
+    cols: dict[str, Any] = {k: runs[k][order] for k in ("from_m", "to_m", "angle_deg")}
+    cols["length_m"] = (runs["to_m"] - runs["from_m"])[order]
+    cols["n_crossings_folded"] = runs["n_crossings_folded"][order].astype(int)
+    cols["geometry_kind"] = pd.array(runs["geometry_kind"][order], dtype="str")
+    cols.update({k: v[n_cr + order] for k, v in info.items()})
+    out = {c: cols[c] for c in PARALLEL_COLUMNS}
+    geoms = np.empty(n_runs, dtype=object)
+    geoms[:] = rg.substrings(cols["from_m"], cols["to_m"])
+    out["geometry"] = geoms
+    return crossings, out
+
+
+def _sorted_crossings(cr: Columns, info: dict[str, Any], opts: CrossingOptions) -> dict[str, Any]:
+    """The crossing columns ordered by chainage, source layer and object id."""
+    n = len(cr["obj"])
+    cols: dict[str, Any] = {k: cr[k] for k in ("chainage_m", "x", "y", "angle_deg", "width_m", "from_m", "to_m")}
+    cols["n_merged"] = cr["n_merged"].astype(int)
+    cols["geometry_kind"] = cr["geometry_kind"]
+    cols.update({k: v[:n] for k, v in info.items()})
+    is_line = cr["geometry_kind"] == "line"
+    ids = np.asarray(cols["object_id"].to_numpy(dtype=object))[is_line]
+    order = np.argsort(cols["chainage_m"], kind="stable")
+    ch = cols["chainage_m"][order]
+    simple = (len(ids) < 2 or len(set(ids)) == len(ids)) and not (ch[1:] == ch[:-1]).any()
+    if not simple:  # rare: object ids to merge or equal chainages to order by layer and id
+        df = pd.DataFrame({c: cols[c] for c in CROSSING_COLUMNS})
+        df["geometry_kind"] = df["geometry_kind"].astype("str")
+        df = _merge_same_id(df, opts)
+        df = df.sort_values(["chainage_m", "source_layer", "object_id"], kind="stable").reset_index(drop=True)
+        return {c: _column_array(df[c]) for c in df.columns}
+    out = {c: cols[c][order] for c in CROSSING_COLUMNS}
+    out["geometry_kind"] = pd.array(out["geometry_kind"], dtype="str")
+    return out
+
+
+def _column_array(series: pd.Series) -> Any:
+    a = series.array
+    return a.to_numpy() if isinstance(a, pd.arrays.NumpyExtensionArray) else a
 
 
 def _merge_same_id(cr: pd.DataFrame, opts: CrossingOptions) -> pd.DataFrame:

@@ -21,6 +21,7 @@ import logging
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
+from itertools import compress
 from typing import Any
 
 import geopandas as gpd
@@ -29,11 +30,18 @@ import pandas as pd
 import shapely
 
 from wlr_geo._errors import ConfigError, LayerValidationError
-from wlr_geo.crossings import CrossingOptions, IndexedLayer, RouteGeometry, find_crossings
+from wlr_geo._frames import Part, concat_columns, concat_parts, str_array
+from wlr_geo.crossings import CrossingOptions, IndexedLayer, RouteGeometry, crossing_columns
 from wlr_geo.crs import check_same_crs, require_projected
-from wlr_geo.route import chainage_markers, format_km, prepare_route, split_by_areas
+from wlr_geo.route import (
+    _area_stretches,
+    _marker_columns,
+    format_km,
+    prepare_route,
+    split_by_areas,
+)
 from wlr_geo.strips import StripSpec, footprints, make_strips
-from wlr_geo.techniques import TECHNIQUES, RuleTable, apply_rules, load_rules
+from wlr_geo.techniques import TECHNIQUES, RuleTable, apply_rules, load_rules, rule_columns
 
 __all__ = ["CROSSING_CLASSES", "ImpactOptions", "ImpactResult", "run_impact"]
 
@@ -184,10 +192,19 @@ def _segments(line: shapely.LineString, municipalities: gpd.GeoDataFrame | None,
             seg["gemeente"] = gm[opts.municipality_column].to_numpy()[idx]
         elif "gemeente" not in seg.columns:
             seg["gemeente"] = None
-    elif municipalities is not None:
-        seg = split_by_areas(line, municipalities, name_column=opts.municipality_column)
-        seg = seg.rename(columns={opts.municipality_column: "gemeente"})
-        seg["wijk"] = None
+    elif municipalities is not None:  # the common case, without the intermediate frame
+        areas, owners, bounds, geoms = _area_stretches(line, municipalities)
+        col = areas[opts.municipality_column]
+        names = pd.Series([col.iloc[o] if o >= 0 else None for o in owners])
+        from_m = np.array([a for a, _ in bounds], dtype=float)
+        to_m = np.array([b for _, b in bounds], dtype=float)
+        return gpd.GeoDataFrame({
+            "gemeente": names.astype(object).where(names.notna(), _OUTSIDE).astype("str").array,
+            "wijk": str_array([""] * len(owners)),
+            "from_m": from_m, "to_m": to_m, "length_m": np.array([b - a for a, b in bounds], dtype=float),
+            "km_range": str_array([f"{format_km(a, 2)} – {format_km(b, 2)}" for a, b in bounds]),
+            "geometry": geoms,
+        }, geometry="geometry", crs=crs)
     else:
         seg = gpd.GeoDataFrame({"gemeente": [None], "wijk": [None], "from_m": [0.0], "to_m": [line.length],
                                 "length_m": [line.length]}, geometry=[line], crs=crs)
@@ -197,11 +214,16 @@ def _segments(line: shapely.LineString, municipalities: gpd.GeoDataFrame | None,
     return seg[["gemeente", "wijk", "from_m", "to_m", "length_m", "km_range", "geometry"]].set_crs(crs, allow_override=True)
 
 
-def _assign_areas(chainage: np.ndarray, seg: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
+def _area_lookup(seg: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Start chainages, gemeente and wijk of the stretches of ``seg`` (for :func:`_assign_areas`)."""
+    return seg["from_m"].to_numpy(), seg["gemeente"].to_numpy(), seg["wijk"].to_numpy()
+
+
+def _assign_areas(chainage: np.ndarray, lookup: tuple[np.ndarray, np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """Gemeente and wijk at each chainage (half-open intervals: a boundary point goes forward)."""
-    starts = seg["from_m"].to_numpy()
-    idx = np.clip(np.searchsorted(starts, chainage + 1e-6, side="right") - 1, 0, len(seg) - 1)
-    return seg["gemeente"].to_numpy()[idx], seg["wijk"].to_numpy()[idx]
+    starts, gemeente, wijk = lookup
+    idx = np.clip(np.searchsorted(starts, chainage + 1e-6, side="right") - 1, 0, len(starts) - 1)
+    return gemeente[idx], wijk[idx]
 
 
 _DEFAULT_RULES: list[RuleTable] = []
@@ -317,44 +339,47 @@ def run_impact(
     for variant, line in zip(routes["variant"], routes.geometry, strict=True):
         rg = RouteGeometry.of(line)
         seg = _segments(line, municipalities, wijken, opts, crs)
-        out["segments"].append(seg.assign(variant=variant))
-        out["markers"].append(chainage_markers(line, every_m=opts.marker_every_m,
-                                               major_every_m=opts.marker_major_every_m, crs=crs).assign(variant=variant))
+        areas_at = _area_lookup(seg)
+        out["segments"].append((variant, seg, {}))
+        markers = _marker_columns(line, every_m=opts.marker_every_m, major_every_m=opts.marker_major_every_m)
+        markers["label"] = str_array(markers["label"])
+        out["markers"].append((variant, markers, {}))
         st = make_strips(line, spec, crs=crs)
         if sites is not None and len(sites):
             fp = footprints(sites, spec.footprint_sizes_m)
             st = pd.concat([st, fp], ignore_index=True)
-        out["strips"].append(st.assign(variant=variant))
+        out["strips"].append((variant, st, {}))
         reach = shapely.buffer(shapely.envelope(line), opts.parallel_distance_m)
         for name, il in indexed.items():
             if len(il) and not shapely.intersects(shapely.box(*il.bounds), reach):
                 notes.append(f"{variant}: layer {name!r} lies entirely outside the route area (0 crossings)")
                 continue
-            cr, runs = find_crossings(rg, il, options=opts.crossing, name=name)
-            if len(cr):
-                gm, wk = _assign_areas(cr["chainage_m"].to_numpy(), seg)
-                cr = cr.assign(gemeente=gm, wijk=wk, variant=variant)
-                out["crossings"].append(cr)
-            if len(runs):
-                gm, wk = _assign_areas(runs["from_m"].to_numpy(), seg)
-                out["runs"].append(runs.assign(gemeente=gm, wijk=wk, variant=variant).set_crs(crs, allow_override=True))
-        strip_frame = st[st["strip"].isin(["werkstrook", "belemmeringenstrook"])][["strip", "geometry"]]
-        if objects is not None and len(objects):
-            _above(out, variant, strip_frame, objects, line, areas, opts, object_tree, notes)
-        if cables is not None and len(cables):
-            _below(out, variant, strip_frame, cables, line, areas, opts, precautions, cable_tree, notes)
+            cr, runs = crossing_columns(rg, il, opts.crossing)
+            if cr is not None:
+                gm, wk = _assign_areas(cr["chainage_m"], areas_at)
+                out["crossings"].append((variant, cr, {"gemeente": str_array(gm), "wijk": str_array(wk)}))
+            if runs is not None:
+                gm, wk = _assign_areas(runs["from_m"], areas_at)
+                out["runs"].append((variant, runs, {"gemeente": str_array(gm), "wijk": str_array(wk)}))
+        has_objects, has_cables = objects is not None and len(objects) > 0, cables is not None and len(cables) > 0
+        if has_objects or has_cables:
+            strip_frame = st[st["strip"].isin(["werkstrook", "belemmeringenstrook"])][["strip", "geometry"]]
+            if has_objects:
+                _above(out, variant, strip_frame, objects, line, areas, opts, object_tree, notes)
+            if has_cables:
+                _below(out, variant, strip_frame, cables, line, areas, opts, precautions, cable_tree, notes)
 
     crossings = _crossing_frame(out["crossings"], table, crs)
-    parallel = _concat_geo(out["runs"], crs, front=True)
-    segments = _concat_geo(out["segments"], crs, front=True)
+    parallel = concat_parts(out["runs"], crs, front=True)
+    segments = concat_parts(out["segments"], crs, front=True)
     per_gemeente = _per_area(segments, crossings, parallel, out, ["gemeente"])
     per_wijk = _per_area(segments, crossings, parallel, out, ["gemeente", "wijk"]) if wijken is not None else None
-    strips_gdf = _concat_geo(out["strips"], crs, front=True)
+    strips_gdf = concat_parts(out["strips"], crs, front=True)
     variants = _variants_table(routes, segments, crossings, parallel, strips_gdf, out)
     for note in notes:
         log.info(note)
     return ImpactResult(
-        routes=routes, segments=segments, markers=_concat_geo(out["markers"], crs),
+        routes=routes, segments=segments, markers=concat_parts(out["markers"], crs),
         strips=strips_gdf, crossings=crossings, parallel_runs=parallel,
         per_gemeente=per_gemeente, per_wijk=per_wijk, variants=variants,
         affected=_concat_geo(out["affected"], crs) if out["affected"] else None,
@@ -413,18 +438,37 @@ def _concat_geo(frames: list[gpd.GeoDataFrame], crs: Any, *, front: bool = False
     return gpd.GeoDataFrame(gdf, geometry=name, crs=crs)
 
 
-def _crossing_frame(frames: list[pd.DataFrame], table: RuleTable, crs: Any) -> gpd.GeoDataFrame:
+_CROSSING_ORDER = ["variant", "chainage_m", "x", "y", "object_class", "category", "subtype", "angle_deg", "width_m",
+                   "from_m", "to_m", "relatieveHoogteligging", "gemeente", "wijk", "technique", "technique_nl",
+                   "acute", "rule_note"]
+
+
+def _crossing_frame(parts: list[Part], table: RuleTable, crs: Any) -> gpd.GeoDataFrame:
+    """All crossings with their technique, ordered by variant and chainage, as points."""
     from wlr_geo.crossings import CROSSING_COLUMNS, _empty_crossings
 
-    cr = pd.concat(frames, ignore_index=True) if frames else _empty_crossings().assign(
-        gemeente=pd.Series(dtype="str"), wijk=pd.Series(dtype="str"), variant=pd.Series(dtype="str"))
-    cr = apply_rules(cr, table)
-    cols = ["variant", "chainage_m", "x", "y", "object_class", "category", "subtype", "angle_deg", "width_m",
-            "from_m", "to_m", "relatieveHoogteligging", "gemeente", "wijk", "technique", "technique_nl",
-            "acute", "rule_note"]
-    cols += [c for c in CROSSING_COLUMNS if c not in cols]
-    cr = cr[cols].sort_values(["variant", "chainage_m"], kind="stable").reset_index(drop=True)
-    return gpd.GeoDataFrame(cr, geometry=shapely.points(cr["x"].to_numpy(float), cr["y"].to_numpy(float)), crs=crs)
+    cols = _CROSSING_ORDER + [c for c in CROSSING_COLUMNS if c not in _CROSSING_ORDER]
+    data = concat_columns(parts) if parts else None
+    if data is None:  # no crossings, or parts that pandas must align
+        cr = (pd.concat([pd.DataFrame(p[1]).assign(**p[2], variant=p[0]) for p in parts], ignore_index=True) if parts
+              else _empty_crossings().assign(gemeente=pd.Series(dtype="str"), wijk=pd.Series(dtype="str"),
+                                             variant=pd.Series(dtype="str")))
+        cr = apply_rules(cr, table)
+        cr = cr[cols].sort_values(["variant", "chainage_m"], kind="stable").reset_index(drop=True)
+        return gpd.GeoDataFrame(cr, geometry=shapely.points(cr["x"].to_numpy(float), cr["y"].to_numpy(float)), crs=crs)
+    n = len(data["chainage_m"])
+    rules = rule_columns(
+        {k: np.asarray(data[k].to_numpy(dtype=object)) for k in ("object_class", "category", "subtype")},
+        np.asarray(data["width_m"], dtype=float), np.asarray(data["angle_deg"], dtype=float), table, n,
+    )
+    for k, v in rules.items():
+        data[k] = v if k == "acute" else str_array(v)
+    _, variant_code = np.unique(np.asarray(data["variant"].to_numpy(dtype=object)), return_inverse=True)
+    order = np.lexsort((np.asarray(data["chainage_m"], dtype=float), variant_code.ravel()))
+    frame = {c: data[c][order] for c in cols}
+    points = shapely.points(np.asarray(frame["x"], dtype=float), np.asarray(frame["y"], dtype=float))
+    frame["geometry"] = gpd.array.from_shapely(points, crs=crs)
+    return gpd.GeoDataFrame(frame, geometry="geometry")
 
 
 def _key_tuples(df: pd.DataFrame, keys: list[str], *, outside: bool = False) -> list[tuple[Any, ...]]:
@@ -434,7 +478,12 @@ def _key_tuples(df: pd.DataFrame, keys: list[str], *, outside: bool = False) -> 
         vals = df[k].to_numpy(dtype=object)
         if outside and k in ("gemeente", "wijk"):
             fill = _OUTSIDE if k == "gemeente" else ""
-            vals = np.array([fill if (not isinstance(v, str) and pd.isna(v)) or v == "" else v for v in vals], dtype=object)
+            missing = np.asarray(pd.isna(vals), dtype=bool)
+            present = np.flatnonzero(~missing)
+            missing[present] = [v == "" for v in vals[present]]
+            if missing.any():
+                vals = vals.copy()
+                vals[missing] = fill
         cols.append(vals)
     return list(zip(*cols, strict=True)) if cols else []
 
@@ -455,7 +504,7 @@ def _count(df: pd.DataFrame | None, keys: list[str], column: str | None = None,
     w = df[weights].to_numpy(dtype=float) if weights else None
     if mask is not None:  # filter the arrays, not the (wide) frame
         keep = np.asarray(mask, dtype=bool)
-        tuples = [t for t, k in zip(tuples, keep, strict=True) if k]
+        tuples = list(compress(tuples, keep.tolist()))
         extra = extra[keep] if extra is not None else None
         w = w[keep] if w is not None else None
     if w is None:  # plain counts: Counter's C counting loop
@@ -468,7 +517,7 @@ def _count(df: pd.DataFrame | None, keys: list[str], column: str | None = None,
 
 
 def _summary_table(index: list[tuple[Any, ...]], keys: list[str], crossings: pd.DataFrame,
-                   parallel: pd.DataFrame, out: dict[str, list[Any]]) -> pd.DataFrame:
+                   parallel: pd.DataFrame, out: dict[str, list[Any]]) -> dict[str, list[Any]]:
     """Crossing, parallel-run, above-ground and operator columns for the rows ``index``."""
     cols: dict[str, list[Any]] = {}
     classes = list(dict.fromkeys((*CROSSING_CLASSES, *sorted(set(crossings["object_class"].to_numpy(dtype=object)) if len(crossings) else ()))))
@@ -506,12 +555,19 @@ def _summary_table(index: list[tuple[Any, ...]], keys: list[str], crossings: pd.
             continue
         ops = frame["netbeheerder"].to_numpy(dtype=object)
         frame_keys = cr_keys if frame is crossings and cr_keys is not None else _key_tuples(frame, keys, outside=True)
-        for t, op in zip(frame_keys, ops, strict=True):
+        for t, op in set(zip(frame_keys, ops, strict=True)):  # distinct pairs: far fewer than rows
             if isinstance(op, str) and op:
                 operators.setdefault(t, set()).add(op)
     cols["klic_operators"] = [", ".join(sorted(operators.get(k, ()))) for k in index]
     cols["n_klic_operators"] = [len(operators.get(k, ())) for k in index]
-    return pd.DataFrame(cols)
+    return cols
+
+
+def _side_by_side(head: dict[str, Any], table: dict[str, list[Any]]) -> pd.DataFrame:
+    """``pd.concat([DataFrame(head), DataFrame(table)], axis=1)`` built as one frame."""
+    if set(head) & set(table):  # duplicate names: keep both, as concat does
+        return pd.concat([pd.DataFrame(head), pd.DataFrame(table)], axis=1)
+    return pd.DataFrame({**head, **table})
 
 
 def _per_area(segments: gpd.GeoDataFrame, crossings: pd.DataFrame, parallel: pd.DataFrame,
@@ -526,16 +582,22 @@ def _per_area(segments: gpd.GeoDataFrame, crossings: pd.DataFrame, parallel: pd.
             length[t] = 0.0
         length[t] += ln
         stretches[t] += 1
-    head = pd.DataFrame(index, columns=keys) if index else pd.DataFrame({k: pd.Series(dtype="str") for k in keys})
-    head["length_m"] = [length[k] for k in index]
-    head["n_stretches"] = [stretches[k] for k in index]
-    return pd.concat([head, _summary_table(index, keys, crossings, parallel, out)], axis=1)
+    table = _summary_table(index, keys, crossings, parallel, out)
+    if not index:
+        head = pd.DataFrame({k: pd.Series(dtype="str") for k in keys})
+        head["length_m"] = []
+        head["n_stretches"] = []
+        return pd.concat([head, pd.DataFrame(table)], axis=1)
+    cols: dict[str, Any] = {k: [t[i] for t in index] for i, k in enumerate(keys)}
+    cols["length_m"] = [length[k] for k in index]
+    cols["n_stretches"] = [stretches[k] for k in index]
+    return _side_by_side(cols, table)
 
 
 def _variants_table(routes: gpd.GeoDataFrame, segments: gpd.GeoDataFrame, crossings: pd.DataFrame,
                     parallel: pd.DataFrame, strips: gpd.GeoDataFrame, out: dict[str, list[Any]]) -> pd.DataFrame:
     index = [(v,) for v in routes["variant"].to_numpy(dtype=object)]
-    head = pd.DataFrame({"variant": [k[0] for k in index], "length_m": routes["length_m"].to_numpy(float)})
+    head: dict[str, Any] = {"variant": [k[0] for k in index], "length_m": routes["length_m"].to_numpy(float)}
     gm: dict[Any, set[Any]] = {}
     for v, g in zip(segments["variant"].to_numpy(dtype=object), segments["gemeente"].to_numpy(dtype=object), strict=True):
         gm.setdefault(v, set()).add(g)
@@ -547,4 +609,4 @@ def _variants_table(routes: gpd.GeoDataFrame, segments: gpd.GeoDataFrame, crossi
     if out.get("violations"):
         vi = _count(pd.concat([pd.DataFrame(f) for f in out["violations"]], ignore_index=True), ["variant"])
         table["n_clearance_violations"] = [vi[k] for k in index]
-    return pd.concat([head, table], axis=1)
+    return _side_by_side(head, table)

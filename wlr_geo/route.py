@@ -162,15 +162,18 @@ def prepare_route(
             f"the route layer has no column {order_column!r}", layer="route",
             hint="set [route] order_column to an existing column or remove it",
         )
-    data = gdf[~(gdf.geometry.isna() | gdf.geometry.is_empty)]
+    geoms = np.asarray(gdf.geometry.values, dtype=object)
+    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    data = gdf if present.all() else gdf[present]
     if len(data) == 0:
         raise LayerValidationError(
             "the route layer has no geometries", layer="route", hint="give a layer with the route line(s)",
         )
     if order_column is not None:
         data = data.sort_values(order_column, kind="stable")
-    bad = ~data.geom_type.isin(["LineString", "MultiLineString"])
-    if bad.any():
+    is_line = np.isin(shapely.get_type_id(np.asarray(data.geometry.values, dtype=object)), (1, 5))
+    if not is_line.all():
+        bad = ~data.geom_type.isin(["LineString", "MultiLineString"])
         raise LayerValidationError(
             f"the route layer holds {', '.join(sorted(set(data.geom_type[bad])))} where lines are expected",
             layer="route", feature=str(data.index[bad][0]), hint="give the route as (multi)line geometry",
@@ -299,8 +302,41 @@ def split_by_areas(
             f"the area layer lacks column(s) {', '.join(missing)}; it has {', '.join(map(str, areas.columns))}",
             hint="name the right column (municipalities: gm_naam, wijken: wk_naam)",
         )
+    areas, owners, bounds, geoms = _area_stretches(line, areas, min_length_m=min_length_m)
+    rows = []
+    for own, (a, b), geom in zip(owners, bounds, geoms, strict=True):
+        row: dict[str, object] = {}
+        if own >= 0:
+            src = areas.iloc[own]
+            row[name_column] = src[name_column]
+            for col in extra_columns:
+                row[col] = src[col]
+        else:
+            row[name_column] = None
+            for col in extra_columns:
+                row[col] = None
+        row.update(from_m=a, to_m=b, length_m=b - a, geometry=geom)
+        rows.append(row)
+    out = gpd.GeoDataFrame(rows, geometry="geometry", crs=areas.crs)
+    return out
+
+
+def _area_stretches(line: LineString, areas: gpd.GeoDataFrame, *, min_length_m: float = 1e-6,
+                   ) -> tuple[gpd.GeoDataFrame, list[int], list[tuple[float, float]], list[LineString]]:
+    """The stretches of :func:`split_by_areas` without building a frame.
+
+    Returns
+    -------
+    tuple
+        The areas with a geometry (the frame ``owners`` index by position), the owning area
+        position per stretch (-1 outside every area), ``(from_m, to_m)`` per stretch and the
+        stretch lines, ordered by chainage.
+    """
     length = line.length
-    areas = areas[~(areas.geometry.isna() | areas.geometry.is_empty)]
+    geom = areas.geometry
+    missing = geom.isna().to_numpy() | geom.is_empty.to_numpy()
+    if missing.any():
+        areas = areas[~missing]
     cuts = np.unique(np.concatenate([[0.0, length], _boundary_chainages(line, areas.geometry)]))
     cuts = cuts[(cuts >= 0) & (cuts <= length)]
     # drop cuts closer than min_length_m to the previous one
@@ -322,26 +358,18 @@ def split_by_areas(
     first = np.concatenate([[True], pt_sorted[1:] != pt_sorted[:-1]]) if len(pt_sorted) else np.array([], bool)
     owner[pt_sorted[first]] = area_sorted[first]
     # merge consecutive intervals with the same owner
-    rows = []
+    owners: list[int] = []
+    bounds: list[tuple[float, float]] = []
+    lines: list[LineString] = []
     start = 0
     for i in range(1, len(owner) + 1):
         if i == len(owner) or owner[i] != owner[start]:
             a, b = float(cuts[start]), float(cuts[i])
-            row: dict[str, object] = {}
-            if owner[start] >= 0:
-                src = areas.iloc[owner[start]]
-                row[name_column] = src[name_column]
-                for col in extra_columns:
-                    row[col] = src[col]
-            else:
-                row[name_column] = None
-                for col in extra_columns:
-                    row[col] = None
-            row.update(from_m=a, to_m=b, length_m=b - a, geometry=substring(line, a, b))
-            rows.append(row)
+            owners.append(int(owner[start]))
+            bounds.append((a, b))
+            lines.append(substring(line, a, b))
             start = i
-    out = gpd.GeoDataFrame(rows, geometry="geometry", crs=areas.crs)
-    return out
+    return areas, owners, bounds, lines
 
 
 def format_km(chainage_m: float, decimals: int = 1) -> str:
@@ -360,6 +388,16 @@ def chainage_markers(
         ``chainage_m``, ``label`` (Dutch, e.g. ``"km 1,2"``), ``major`` (bool, every
         ``major_every_m``), point ``geometry`` (no CRS; set it from the route).
     """
+    cols = _marker_columns(line, every_m=every_m, major_every_m=major_every_m)
+    return gpd.GeoDataFrame(
+        pd.DataFrame({k: cols[k] for k in ("chainage_m", "label", "major")}),
+        geometry=list(cols["geometry"]),
+        crs=crs,
+    )
+
+
+def _marker_columns(line: LineString, *, every_m: float, major_every_m: float) -> dict[str, np.ndarray]:
+    """The columns of :func:`chainage_markers` as arrays (``label`` and ``geometry`` objects)."""
     if every_m <= 0 or major_every_m <= 0:
         raise WlrGeoInputError(
             f"marker spacing must be positive, got every_m={every_m}, major_every_m={major_every_m}",
@@ -372,12 +410,9 @@ def chainage_markers(
     major = np.isclose(np.mod(ch, major_every_m), 0.0) | np.isclose(np.mod(ch, major_every_m), major_every_m)
     if not np.isclose(ratio, round(ratio)):
         log.info("major_every_m %.1f is not a multiple of every_m %.1f", major_every_m, every_m)
-    return gpd.GeoDataFrame(
-        pd.DataFrame({
-            "chainage_m": ch,
-            "label": [format_km(c, decimals) for c in ch],
-            "major": major,
-        }),
-        geometry=list(shapely.line_interpolate_point(line, ch)),
-        crs=crs,
-    )
+    return {
+        "chainage_m": ch,
+        "label": np.array([format_km(c, decimals) for c in ch], dtype=object),
+        "major": major,
+        "geometry": shapely.line_interpolate_point(line, ch),
+    }

@@ -30,7 +30,7 @@ import pandas as pd
 
 from wlr_geo._errors import ConfigError, Problem
 
-__all__ = ["TECHNIQUES", "CrossingRule", "RuleTable", "apply_rules", "load_rules"]
+__all__ = ["TECHNIQUES", "CrossingRule", "RuleTable", "apply_rules", "load_rules", "rule_columns"]
 
 #: Technique codes and their Dutch labels.
 TECHNIQUES: dict[str, str] = {
@@ -188,21 +188,53 @@ def apply_rules(crossings: pd.DataFrame, rules: RuleTable | None = None) -> pd.D
     rules = rules or load_rules()
     out = crossings.copy()
     n = len(out)
+    cols = rule_columns(
+        {k: out[k].to_numpy(dtype=object) for k in _CONDITIONS} if n else {},
+        pd.to_numeric(out["width_m"], errors="coerce").to_numpy(dtype=float) if n else np.empty(0),
+        pd.to_numeric(out["angle_deg"], errors="coerce").to_numpy(dtype=float) if n else np.empty(0),
+        rules, n,
+    )
+    for k, v in cols.items():
+        out[k] = pd.Series(v, index=out.index, dtype="str") if k != "acute" else v
+    return out
+
+
+def rule_columns(conditions: Mapping[str, np.ndarray], width_m: np.ndarray, angle_deg: np.ndarray,
+                 rules: RuleTable, n: int) -> dict[str, Any]:
+    """The columns :func:`apply_rules` adds, from plain arrays.
+
+    Parameters
+    ----------
+    conditions
+        ``object_class``, ``category`` and ``subtype`` as object arrays (ignored when ``n`` is 0).
+    width_m, angle_deg
+        Float arrays (NaN for missing).
+    rules
+        The rule table.
+    n
+        Number of crossings.
+
+    Returns
+    -------
+    dict
+        ``technique``, ``technique_nl``, ``rule_note`` (object arrays of str) and ``acute``
+        (bool array), in that order.
+    """
     technique = np.full(n, rules.default_technique, dtype=object)
     note = np.full(n, "", dtype=object)
     done = np.zeros(n, dtype=bool)
     if n:
         # factorize the condition columns and the width once, not per rule
-        coded = {k: pd.factorize(out[k].to_numpy(dtype=object), use_na_sentinel=True) for k in _CONDITIONS}
-        width = np.nan_to_num(pd.to_numeric(out["width_m"], errors="coerce").to_numpy(dtype=float), nan=0.0)
+        coded = {k: pd.factorize(conditions[k], use_na_sentinel=True) for k in _CONDITIONS}
+        width = np.nan_to_num(width_m, nan=0.0)
         for rule in rules.rules:
             m = _rule_mask(rule, coded, width) & ~done
             technique[m] = rule.technique
             note[m] = rule.note
             done |= m
-    out["technique"] = pd.Series(technique, index=out.index, dtype="str")
-    out["technique_nl"] = pd.Series([rules.labels.get(t, t) for t in technique], index=out.index, dtype="str")
-    out["rule_note"] = pd.Series(note, index=out.index, dtype="str")
-    angle = pd.to_numeric(out["angle_deg"], errors="coerce").to_numpy(dtype=float) if n else np.empty(0)
-    out["acute"] = np.nan_to_num(angle, nan=90.0) < rules.acute_angle_deg
-    return out
+    return {
+        "technique": technique,
+        "technique_nl": np.array([rules.labels.get(t, t) for t in technique], dtype=object),
+        "rule_note": note,
+        "acute": np.nan_to_num(angle_deg, nan=90.0) < rules.acute_angle_deg if n else np.zeros(0, dtype=bool),
+    }
