@@ -33,6 +33,7 @@ __all__ = [
     "check_no_doctype",
     "iter_members",
     "iterparse",
+    "local_name",
     "open_member",
     "read_prolog",
     "safe_extract",
@@ -117,6 +118,21 @@ class PrependedStream(io.RawIOBase):
         n = len(data)
         b[:n] = data
         return n
+
+
+_LOCAL_NAMES: dict[str, str] = {}
+
+
+def local_name(tag: Any) -> str:
+    """Local part of an lxml tag (``{ns}name`` → ``name``; ``""`` for comments and processing
+    instructions), cached per tag."""
+    if not isinstance(tag, str):
+        return ""
+    name = _LOCAL_NAMES.get(tag)
+    if name is None:
+        name = tag[tag.rfind("}") + 1 :]
+        _LOCAL_NAMES[tag] = name
+    return name
 
 
 def iterparse(

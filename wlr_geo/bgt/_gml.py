@@ -28,6 +28,8 @@ from typing import Any
 import numpy as np
 import shapely
 
+from wlr_geo._safe import local_name
+
 __all__ = [
     "ARC_TOLERANCE_M",
     "GeometryCollector",
@@ -35,7 +37,6 @@ __all__ = [
     "GmlGeometryError",
     "is_gml",
     "linearise_arc",
-    "local",
     "parse_geometry",
 ]
 
@@ -63,13 +64,6 @@ class GeometryStats:
     parts_dropped: int = 0
     segment_gaps: int = 0
     messages: list[str] = field(default_factory=list)
-
-
-def local(tag: Any) -> str:
-    """Local name of an lxml tag (``""`` for comments and processing instructions)."""
-    if not isinstance(tag, str):
-        return ""
-    return tag.rpartition("}")[2]
 
 
 def is_gml(el: Any) -> bool:
@@ -122,7 +116,7 @@ def _coords(el: Any, dim: int, stats: GeometryStats) -> np.ndarray:
     dim = _dimension(el, dim)
     pos_parts: list[np.ndarray] = []
     for child in el:
-        name = local(child.tag)
+        name = local_name(child.tag)
         if name == "posList":
             return _reshape(_numbers(child.text), _dimension(child, dim), stats)
         if name == "pos":
@@ -136,11 +130,11 @@ def _coords(el: Any, dim: int, stats: GeometryStats) -> np.ndarray:
                 raise GmlGeometryError("gml:coordinates holds a tuple with fewer than 2 values")
             return np.array(rows, dtype=np.float64).reshape(-1, 2)
         elif name in ("pointProperty", "pointRep"):
-            pts = [c for c in child if local(c.tag) == "Point"]
+            pts = [c for c in child if local_name(c.tag) == "Point"]
             if pts:
                 pos_parts.append(_coords(pts[0], dim, stats))
     if not pos_parts:
-        raise GmlGeometryError(f"gml:{local(el.tag)} has no coordinates")
+        raise GmlGeometryError(f"gml:{local_name(el.tag)} has no coordinates")
     return np.vstack(pos_parts)
 
 
@@ -211,7 +205,7 @@ def _arc_string(el: Any, dim: int, stats: GeometryStats, tol: float, *, circle: 
         stats.arcs_linearised += 1
         return linearise_arc(pts[0], pts[1], pts[2], tolerance_m=tol, full_circle=True)
     if len(pts) < 3 or len(pts) % 2 == 0:
-        raise GmlGeometryError(f"gml:{local(el.tag)} needs an odd number (≥ 3) of points, got {len(pts)}")
+        raise GmlGeometryError(f"gml:{local_name(el.tag)} needs an odd number (≥ 3) of points, got {len(pts)}")
     runs = []
     for i in range(0, len(pts) - 2, 2):
         runs.append(linearise_arc(pts[i], pts[i + 1], pts[i + 2], tolerance_m=tol))
@@ -221,7 +215,7 @@ def _arc_string(el: Any, dim: int, stats: GeometryStats, tol: float, *, circle: 
 
 def _curve(el: Any, dim: int, stats: GeometryStats, tol: float) -> np.ndarray:
     """Coordinates of any GML curve element (linearised)."""
-    name = local(el.tag)
+    name = local_name(el.tag)
     dim = _dimension(el, dim)
     if name in ("LineString", "LinearRing", "LineStringSegment"):
         return _coords(el, dim, stats)
@@ -232,7 +226,7 @@ def _curve(el: Any, dim: int, stats: GeometryStats, tol: float) -> np.ndarray:
     if name == "Curve":
         runs: list[np.ndarray] = []
         for segs in el:
-            if local(segs.tag) != "segments":
+            if local_name(segs.tag) != "segments":
                 continue
             runs.extend(_curve(seg, dim, stats, tol) for seg in segs if is_gml(seg))
         if not runs:
@@ -244,7 +238,7 @@ def _curve(el: Any, dim: int, stats: GeometryStats, tol: float) -> np.ndarray:
             raise GmlGeometryError("gml:CompositeCurve has no curve members")
         return _join(runs, stats)
     if name == "OrientableCurve":
-        base = [m for prop in el if local(prop.tag) == "baseCurve" for m in prop if is_gml(m)]
+        base = [m for prop in el if local_name(prop.tag) == "baseCurve" for m in prop if is_gml(m)]
         if not base:
             raise GmlGeometryError("gml:OrientableCurve has no baseCurve")
         pts = _curve(base[0], dim, stats, tol)
@@ -254,12 +248,12 @@ def _curve(el: Any, dim: int, stats: GeometryStats, tol: float) -> np.ndarray:
 
 def _ring(el: Any, dim: int, stats: GeometryStats, tol: float) -> np.ndarray | None:
     """A closed ring (≥ 4 points) or None if it is too short to be a ring."""
-    name = local(el.tag)
+    name = local_name(el.tag)
     if name == "LinearRing":
         pts = _coords(el, dim, stats)
     elif name == "Ring":
         runs = [_curve(m, _dimension(el, dim), stats, tol)
-                for prop in el if local(prop.tag) == "curveMember" for m in prop if is_gml(m)]
+                for prop in el if local_name(prop.tag) == "curveMember" for m in prop if is_gml(m)]
         if not runs:
             raise GmlGeometryError("gml:Ring has no curve members")
         pts = _join(runs, stats)
@@ -281,7 +275,7 @@ def _polygon(el: Any, dim: int, stats: GeometryStats, tol: float) -> list[np.nda
     holes: list[np.ndarray] = []
     seen_shell = False
     for prop in el:
-        name = local(prop.tag)
+        name = local_name(prop.tag)
         if name not in ("exterior", "interior", "outerBoundaryIs", "innerBoundaryIs"):
             continue
         rings = [c for c in prop if is_gml(c)]
@@ -294,7 +288,7 @@ def _polygon(el: Any, dim: int, stats: GeometryStats, tol: float) -> list[np.nda
         elif ring is not None:
             holes.append(ring)
     if not seen_shell:
-        raise GmlGeometryError(f"gml:{local(el.tag)} has no exterior ring")
+        raise GmlGeometryError(f"gml:{local_name(el.tag)} has no exterior ring")
     if shell is None:
         return None
     return [shell, *holes]
@@ -302,7 +296,7 @@ def _polygon(el: Any, dim: int, stats: GeometryStats, tol: float) -> list[np.nda
 
 def _surfaces(el: Any, dim: int, stats: GeometryStats, tol: float) -> list[list[np.ndarray]]:
     """Polygons (lists of rings) of any GML surface element."""
-    name = local(el.tag)
+    name = local_name(el.tag)
     dim = _dimension(el, dim)
     if name in ("Polygon", "PolygonPatch", "Rectangle"):
         poly = _polygon(el, dim, stats, tol)
@@ -310,7 +304,7 @@ def _surfaces(el: Any, dim: int, stats: GeometryStats, tol: float) -> list[list[
     if name == "Surface":
         out: list[list[np.ndarray]] = []
         for patches in el:
-            if local(patches.tag) in ("patches", "polygonPatches"):
+            if local_name(patches.tag) in ("patches", "polygonPatches"):
                 for patch in patches:
                     if is_gml(patch):
                         out.extend(_surfaces(patch, dim, stats, tol))
@@ -318,13 +312,13 @@ def _surfaces(el: Any, dim: int, stats: GeometryStats, tol: float) -> list[list[
     if name in ("MultiSurface", "CompositeSurface", "MultiPolygon", "Shell"):
         out = []
         for prop in el:
-            if local(prop.tag) in ("surfaceMember", "surfaceMembers", "polygonMember", "polygonMembers"):
+            if local_name(prop.tag) in ("surfaceMember", "surfaceMembers", "polygonMember", "polygonMembers"):
                 for member in prop:
                     if is_gml(member):
                         out.extend(_surfaces(member, dim, stats, tol))
         return out
     if name == "OrientableSurface":
-        return [s for prop in el if local(prop.tag) == "baseSurface" for m in prop if is_gml(m)
+        return [s for prop in el if local_name(prop.tag) == "baseSurface" for m in prop if is_gml(m)
                 for s in _surfaces(m, dim, stats, tol)]
     raise GmlGeometryError(f"gml:{name} is not a supported surface type")
 
@@ -341,7 +335,7 @@ def parse_geometry(el: Any, *, stats: GeometryStats, tolerance_m: float = ARC_TO
     Returns ``None`` when nothing usable is left (every ring or line too short). Raises
     :class:`GmlGeometryError` for unsupported or malformed geometry.
     """
-    name = local(el.tag)
+    name = local_name(el.tag)
     dim = _dimension(el, dim)
     if name == "Point":
         pts = _coords(el, dim, stats)
@@ -349,7 +343,7 @@ def parse_geometry(el: Any, *, stats: GeometryStats, tolerance_m: float = ARC_TO
             raise GmlGeometryError(f"gml:Point has {len(pts)} positions")
         return ("point", pts)
     if name == "MultiPoint":
-        pts_list = [_coords(p, dim, stats) for prop in el for p in prop if local(p.tag) == "Point"]
+        pts_list = [_coords(p, dim, stats) for prop in el for p in prop if local_name(p.tag) == "Point"]
         if not pts_list:
             return None
         return ("multipoint", np.vstack(pts_list))
@@ -362,7 +356,7 @@ def parse_geometry(el: Any, *, stats: GeometryStats, tolerance_m: float = ARC_TO
     if name in ("MultiCurve", "MultiLineString"):
         lines = []
         for prop in el:
-            if local(prop.tag) in ("curveMember", "curveMembers", "lineStringMember"):
+            if local_name(prop.tag) in ("curveMember", "curveMembers", "lineStringMember"):
                 for m in prop:
                     if is_gml(m):
                         line = _curve(m, dim, stats, tolerance_m)

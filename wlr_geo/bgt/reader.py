@@ -58,14 +58,13 @@ import shapely
 from lxml import etree
 
 from wlr_geo._errors import LayerNotFoundError, LayerReadError
-from wlr_geo._safe import iter_members, open_member, safe_members
+from wlr_geo._safe import iter_members, local_name, open_member, safe_members
 from wlr_geo.bgt._gml import (
     ARC_TOLERANCE_M,
     GeometryCollector,
     GeometryStats,
     GmlGeometryError,
     is_gml,
-    local,
     parse_geometry,
 )
 from wlr_geo.bgt.categories import CategoryTable, classify, load_category_table
@@ -354,7 +353,7 @@ class _ClassReader:
 
     def _kind_of(self, tag: Any) -> str:
         """What a property element is: a record column, ``@...`` for special handling, ``""`` to skip."""
-        name = local(tag)
+        name = local_name(tag)
         if not name:
             return ""
         if name == "identificatie":
@@ -374,7 +373,7 @@ class _ClassReader:
         rep = self.report
         rep.n_objects += 1
         rec: list[Any] = [None] * len(_RECORD)
-        rec[_POS["gml_id"]] = next((v for k, v in feat.attrib.items() if local(k) == "id"), None)
+        rec[_POS["gml_id"]] = next((v for k, v in feat.attrib.items() if local_name(k) == "id"), None)
         geom_el = None
         has_kruinlijn = False
         labels: list[Any] = []

@@ -166,12 +166,14 @@ def _lines(ctx: _Context) -> gpd.GeoDataFrame:
     thema: list[str | None] = []
     bron: list[str] = []
     standaard: list[float | None] = []
+    codes: list[str | None] = []
+    names: list[str | None] = []
     networks = raw.networks
     for i, net in zip(row_el, nets, strict=True):
+        typ, gid, _, _, attrs = elements[i]
         info = networks.get(net) if net is not None else None
         t = info.get("thema") if info else None
         if t is None:
-            typ, attrs = elements[i][0], elements[i][4]
             thema.append(derive_thema(typ, attrs))
             bron.append("afgeleid")
             rep.thema_derived += 1
@@ -179,10 +181,7 @@ def _lines(ctx: _Context) -> gpd.GeoDataFrame:
             thema.append(t)
             bron.append("utiliteitsnet")
         standaard.append(info.get("standaard_diepte_m") if info else None)
-    codes: list[str | None] = []
-    names: list[str | None] = []
-    for i in row_el:
-        code, name = ctx.operator(elements[i][1])
+        code, name = ctx.operator(gid)
         codes.append(code)
         names.append(name)
     cols: dict[str, Any] = {
@@ -235,10 +234,9 @@ def _match_depths(lines: gpd.GeoDataFrame, raw: RawDelivery, tolerance_m: float)
         for c in cols:
             values[c][b] = pick[c]
         counts[b] = len(found)
-    lines["diepte_m"] = pd.to_numeric(pd.Series(values["diepte_m"], index=lines.index), errors="coerce").astype("float64")
-    for c in cols[1:]:
-        lines[c] = pd.Series(pd.array(values[c], dtype="str"), index=lines.index)
-    lines["diepte_aantal"] = pd.array(counts, dtype="Int64")
+    for c in cols:
+        lines[c] = _column(values[c], c)
+    lines["diepte_aantal"] = _column(counts, "diepte_aantal")
 
 
 def _points(ctx: _Context) -> gpd.GeoDataFrame:

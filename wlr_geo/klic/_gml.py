@@ -24,12 +24,13 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from wlr_geo._safe import local_name
+
 __all__ = [
     "RD_BOUNDS_M",
     "GmlGeometryError",
     "OutsideRDError",
     "ParsedGeometry",
-    "local_name",
     "parse_geometry",
     "parse_line_coords",
     "parse_point_xy",
@@ -43,20 +44,6 @@ _ARC_STEP_DEG = 4.0
 _JOIN_TOLERANCE_M = 0.001
 _RD_SRS = re.compile(r"(28992|7415)\b")
 _SRS_OK: dict[str, int] = {}
-
-_LOCAL: dict[str, str] = {}
-
-
-def local_name(tag: Any) -> str:
-    """Local part of a Clark-notation tag (``{ns}name`` → ``name``), cached."""
-    if not isinstance(tag, str):  # comments and processing instructions
-        return ""
-    name = _LOCAL.get(tag)
-    if name is None:
-        name = tag[tag.rfind("}") + 1 :]
-        _LOCAL[tag] = name
-    return name
-
 
 class GmlGeometryError(ValueError):
     """A geometry that cannot be used (unknown CRS, odd coordinate count, broken curve)."""

@@ -25,13 +25,11 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from wlr_geo._errors import KlicError, OutOfBoundsError
-from wlr_geo._safe import iter_members, iterparse, read_prolog
-from wlr_geo.klic._gml import _LOCAL as _LOCAL_CACHE
+from wlr_geo._safe import iter_members, iterparse, local_name, read_prolog
 from wlr_geo.klic._gml import RD_BOUNDS_M as _RD_BOUNDS
 from wlr_geo.klic._gml import (
     GmlGeometryError,
     OutsideRDError,
-    local_name,
     parse_geometry,
     parse_line_coords,
     parse_point_xy,
@@ -171,59 +169,43 @@ def _bool(el: Any) -> bool | None:
     return t.lower() in ("true", "1", "ja")
 
 
-def _props(feat: Any) -> tuple[dict[str, Any], list[Any]]:
-    """First child per local name, plus all ``link`` children (multi-valued)."""
-    props: dict[str, Any] = {}
-    links: list[Any] = []
-    for ch in feat:
-        tag = ch.tag
-        ln = _LOCAL_CACHE.get(tag) if isinstance(tag, str) else None
-        if ln is None:
-            ln = local_name(tag)
-            if not ln:
-                continue
-        if ln == "link":
-            links.append(ch)
-        elif ln not in props:
-            props[ln] = ch
-    return props, links
-
-
+#: Properties of a UtilityLink that the reader uses.
+_LINK_PROPS = frozenset({"centrelineGeometry", "inNetwork"})
 #: Properties of a cable/pipe/container that :meth:`_Parser._element_attrs` reads.
 _ELEMENT_PROPS = frozenset({
     "inNetwork", "link", "currentStatus", "pipeDiameter", "kabelDiameter", "ductWidth",
     "nominalVoltage", "operatingVoltage", "pressure", "aantalKabelsLeidingen", "verticalPosition",
     "geoNauwkeurigheidXY", "label", "omschrijving", "validFrom", *_MATERIAL_TAGS, *_PRODUCT_TAGS,
 })
-_ELEMENT_TAGS: dict[Any, str] = {}
-_LINK_TAGS: dict[Any, int] = {}  # full tag → 1 centrelineGeometry, 2 inNetwork, 0 not used  # full tag → wanted local name, or "" (not used / not an element)
+#: Per set of wanted names: full tag → local name, or "" (not wanted / not an element).
+_WANTED_NAMES: dict[frozenset[str] | None, dict[Any, str]] = {}
 
 
-def _element_props(feat: Any) -> tuple[dict[str, Any], list[str]]:
-    """The used properties of a cable/pipe (first per local name) and its ``net:link`` hrefs.
+def _props(feat: Any, wanted: frozenset[str] | None = None) -> tuple[dict[str, Any], list[str | None]]:
+    """First child per local name (only names in ``wanted`` when given), plus the xlink:href of
+    every ``link`` child (None where a link has none).
 
-    The same as :func:`_props` restricted to :data:`_ELEMENT_PROPS`, in one pass with the
-    tag → name decision cached (this is the reader's hottest loop after the XML parse).
+    The tag → name decision is cached per ``wanted``: this is the reader's hottest loop after
+    the XML parse.
     """
+    names = _WANTED_NAMES.setdefault(wanted, {})
     props: dict[str, Any] = {}
-    hrefs: list[str] = []
-    names = _ELEMENT_TAGS
+    links: list[str | None] = []
     for ch in feat:
         tag = ch.tag
         ln = names.get(tag)
         if ln is None:
             ln = local_name(tag)
-            ln = ln if ln in _ELEMENT_PROPS else ""
+            if wanted is not None and ln not in wanted:
+                ln = ""
             names[tag] = ln
         if not ln:
             continue
         if ln == "link":
-            h = ch.get(XLINK)
-            if h:
-                hrefs.append(h)
+            links.append(ch.get(XLINK))
         elif ln not in props:
             props[ln] = ch
-    return props, hrefs
+    return props, links
 
 
 def _geom_child(prop: Any) -> Any:
@@ -302,21 +284,9 @@ class _Parser:
     def _link(self, feat: Any, gid: str) -> None:
         """A UtilityLink: its centre line (RD check deferred to finish_links) and network."""
         raw = self.raw
-        centre = net_el = None
-        kinds = _LINK_TAGS
-        for ch in feat:
-            tag = ch.tag
-            k = kinds.get(tag)
-            if k is None:
-                ln = local_name(tag)
-                k = 1 if ln == "centrelineGeometry" else 2 if ln == "inNetwork" else 0
-                kinds[tag] = k
-            if k == 1:
-                if centre is None:
-                    centre = ch
-            elif k == 2 and net_el is None:
-                net_el = ch
-        network = None if net_el is None else net_el.get(XLINK)
+        props, _ = _props(feat, _LINK_PROPS)
+        centre = props.get("centrelineGeometry")
+        network = _href(props.get("inNetwork"))
         if centre is None:
             return
         el = _geom_child(centre)
@@ -332,10 +302,7 @@ class _Parser:
         self._pending.append((gid, (xy, zmin, zmax, network), len(raw.geometry_problems)))
 
     def feature(self, feat: Any) -> None:
-        tag = feat.tag
-        typ = _LOCAL_CACHE.get(tag) if isinstance(tag, str) else None
-        if typ is None:
-            typ = local_name(tag)
+        typ = local_name(feat.tag)
         if not typ:
             return
         typ = RENAMED_1_TO_2.get(typ, typ)
@@ -353,16 +320,17 @@ class _Parser:
         if typ == "UtilityLink":  # the most frequent type: only two properties are used
             self._link(feat, gid)
             return
-        if typ in LINE_TYPES:  # the next most frequent: one pass over the used properties
-            props, hrefs = _element_props(feat)
-            raw.elements.append((typ, gid, _href(props.get("inNetwork")), hrefs, self._element_attrs(props)))
+        if typ in LINE_TYPES:  # the next most frequent: only the used properties
+            props, links = _props(feat, _ELEMENT_PROPS)
+            raw.elements.append((typ, gid, _href(props.get("inNetwork")), [h for h in links if h],
+                                 self._element_attrs(props)))
             return
-        props, link_els = _props(feat)
+        props, links = _props(feat)
         network = _href(props.get("inNetwork"))
         if typ not in _HANDLED:
             raw.unknown_types[typ] += 1
-            if link_els:
-                raw.elements.append((typ, gid, network, [h for e in link_els if (h := e.get(XLINK))], self._element_attrs(props)))
+            if links:
+                raw.elements.append((typ, gid, network, [h for h in links if h], self._element_attrs(props)))
             else:
                 g = self._geometry(gid, props.get("geometry"))
                 if g is not None and g[0].geom_type == "Point":
