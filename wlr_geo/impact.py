@@ -34,7 +34,6 @@ from wlr_geo._frames import Part, concat_columns, concat_parts, str_array
 from wlr_geo.crossings import CrossingOptions, IndexedLayer, RouteGeometry, crossing_columns
 from wlr_geo.crs import check_same_crs, require_projected
 from wlr_geo.route import (
-    _area_stretches,
     _marker_columns,
     format_km,
     prepare_route,
@@ -182,36 +181,35 @@ def _area_frame(municipalities: gpd.GeoDataFrame | None, wijken: gpd.GeoDataFram
 
 def _segments(line: shapely.LineString, municipalities: gpd.GeoDataFrame | None,
               wijken: gpd.GeoDataFrame | None, opts: ImpactOptions, crs: Any) -> gpd.GeoDataFrame:
+    """The route's stretches per gemeente (and wijk), ordered by chainage."""
     if wijken is not None:
         extra = [opts.municipality_column] if opts.municipality_column in wijken.columns else []
         seg = split_by_areas(line, wijken, name_column=opts.wijk_column, extra_columns=extra)
-        seg = seg.rename(columns={opts.wijk_column: "wijk", opts.municipality_column: "gemeente"})
-        if municipalities is not None and "gemeente" not in extra:
+        wijk = seg[opts.wijk_column].to_numpy(dtype=object)
+        if extra:
+            gemeente = seg[opts.municipality_column].to_numpy(dtype=object)
+        elif municipalities is not None:
             gm = split_by_areas(line, municipalities, name_column=opts.municipality_column)
             idx = np.clip(np.searchsorted(gm["from_m"].to_numpy(), seg["from_m"].to_numpy() + 1e-6, side="right") - 1, 0, len(gm) - 1)
-            seg["gemeente"] = gm[opts.municipality_column].to_numpy()[idx]
-        elif "gemeente" not in seg.columns:
-            seg["gemeente"] = None
-    elif municipalities is not None:  # the common case, without the intermediate frame
-        areas, owners, bounds, geoms = _area_stretches(line, municipalities)
-        col = areas[opts.municipality_column]
-        names = pd.Series([col.iloc[o] if o >= 0 else None for o in owners])
-        from_m = np.array([a for a, _ in bounds], dtype=float)
-        to_m = np.array([b for _, b in bounds], dtype=float)
-        return gpd.GeoDataFrame({
-            "gemeente": names.astype(object).where(names.notna(), _OUTSIDE).astype("str").array,
-            "wijk": str_array([""] * len(owners)),
-            "from_m": from_m, "to_m": to_m, "length_m": np.array([b - a for a, b in bounds], dtype=float),
-            "km_range": str_array([f"{format_km(a, 2)} – {format_km(b, 2)}" for a, b in bounds]),
-            "geometry": geoms,
-        }, geometry="geometry", crs=crs)
+            gemeente = gm[opts.municipality_column].to_numpy(dtype=object)[idx]
+        else:
+            gemeente = np.full(len(seg), None, dtype=object)
+    elif municipalities is not None:
+        seg = split_by_areas(line, municipalities, name_column=opts.municipality_column)
+        gemeente = seg[opts.municipality_column].to_numpy(dtype=object)
+        wijk = np.full(len(seg), None, dtype=object)
     else:
-        seg = gpd.GeoDataFrame({"gemeente": [None], "wijk": [None], "from_m": [0.0], "to_m": [line.length],
-                                "length_m": [line.length]}, geometry=[line], crs=crs)
-    seg["gemeente"] = seg["gemeente"].astype(object).where(seg["gemeente"].notna(), _OUTSIDE).astype("str")
-    seg["wijk"] = seg["wijk"].astype(object).where(seg["wijk"].notna(), "").astype("str")
-    seg["km_range"] = [f"{format_km(a, 2)} – {format_km(b, 2)}" for a, b in zip(seg["from_m"], seg["to_m"], strict=True)]
-    return seg[["gemeente", "wijk", "from_m", "to_m", "length_m", "km_range", "geometry"]].set_crs(crs, allow_override=True)
+        seg = gpd.GeoDataFrame({"from_m": [0.0], "to_m": [line.length], "length_m": [line.length]},
+                               geometry=[line], crs=crs)
+        gemeente = wijk = np.full(1, None, dtype=object)
+    from_m, to_m = seg["from_m"].to_numpy(dtype=float), seg["to_m"].to_numpy(dtype=float)
+    return gpd.GeoDataFrame({
+        "gemeente": str_array(np.where(pd.isna(gemeente), _OUTSIDE, gemeente)),
+        "wijk": str_array(np.where(pd.isna(wijk), "", wijk)),
+        "from_m": from_m, "to_m": to_m, "length_m": seg["length_m"].to_numpy(dtype=float),
+        "km_range": str_array([f"{format_km(a, 2)} – {format_km(b, 2)}" for a, b in zip(from_m, to_m, strict=True)]),
+        "geometry": seg.geometry.values,
+    }, geometry="geometry", crs=crs)
 
 
 def _area_lookup(seg: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -303,22 +303,15 @@ def split_by_areas(
             hint="name the right column (municipalities: gm_naam, wijken: wk_naam)",
         )
     areas, owners, bounds, geoms = _area_stretches(line, areas, min_length_m=min_length_m)
-    rows = []
-    for own, (a, b), geom in zip(owners, bounds, geoms, strict=True):
-        row: dict[str, object] = {}
-        if own >= 0:
-            src = areas.iloc[own]
-            row[name_column] = src[name_column]
-            for col in extra_columns:
-                row[col] = src[col]
-        else:
-            row[name_column] = None
-            for col in extra_columns:
-                row[col] = None
-        row.update(from_m=a, to_m=b, length_m=b - a, geometry=geom)
-        rows.append(row)
-    out = gpd.GeoDataFrame(rows, geometry="geometry", crs=areas.crs)
-    return out
+    own = np.asarray(owners, dtype=np.intp)
+    cols: dict[str, object] = {}
+    for col in (name_column, *extra_columns):
+        values = areas[col].tolist()
+        cols[col] = [values[o] if o >= 0 else None for o in own]
+    a = np.array([lo for lo, _ in bounds], dtype=float)
+    b = np.array([hi for _, hi in bounds], dtype=float)
+    cols.update(from_m=a, to_m=b, length_m=b - a, geometry=geoms)
+    return gpd.GeoDataFrame(cols, geometry="geometry", crs=areas.crs)
 
 
 def _area_stretches(line: LineString, areas: gpd.GeoDataFrame, *, min_length_m: float = 1e-6,
