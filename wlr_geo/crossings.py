@@ -40,7 +40,6 @@ the layer name is matched against keywords (``snelweg``, ``spoor``, ``kabel``, .
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -129,33 +128,17 @@ def classify_objects(frame: pd.DataFrame, layer_name: str) -> pd.DataFrame:
     Returns a DataFrame on ``frame.index`` with ``object_class``, ``category``, ``subtype``,
     ``object_id``, ``source_layer``, ``relatieveHoogteligging``, ``netbeheerder``.
     """
-    cols = _classification(
-        lambda c: frame[c].to_numpy(dtype=object),
-        lambda c: pd.to_numeric(frame[c], errors="coerce").astype("Float64").array,
-        lambda c: None, list(frame.columns), len(frame), frame.index, layer_name,
-    )
-    return pd.DataFrame(cols, index=frame.index)
+    return pd.DataFrame(_classification(frame, layer_name), index=frame.index)
 
 
-def _as_object(raw: np.ndarray) -> np.ndarray:
-    """``raw`` as an object array of the values a DataFrame column of it would give."""
-    if raw.dtype == object:
-        return raw
-    if raw.dtype.kind in "iufb":
-        return raw.astype(object)
-    return pd.Series(raw).to_numpy(dtype=object)
-
-
-def _classification(values_of: Callable[[str], np.ndarray], numeric_of: Callable[[str], Any],
-                    text_of: Callable[[str], Any], columns: list[Any], n: int, index: pd.Index,
-                    layer_name: str) -> dict[str, Any]:
-    """The columns of :func:`classify_objects`; ``values_of(c)`` gives column ``c`` as an object
-    array, ``numeric_of(c)`` as a Float64 array and ``text_of(c)`` as the ``str`` array ``text``
-    would make of it, or None (then it is made from ``values_of(c)``)."""
-    present = set(columns)
+def _classification(frame: pd.DataFrame, layer_name: str) -> dict[str, Any]:
+    """The columns of :func:`classify_objects` as arrays."""
+    present = set(frame.columns)
+    n = len(frame)
+    index = frame.index
 
     def values(name: str) -> tuple[np.ndarray, np.ndarray]:
-        v = values_of(name)
+        v = frame[name].to_numpy(dtype=object)
         return v, np.asarray(pd.isna(v), dtype=bool)
 
     def text(v: np.ndarray) -> Any:
@@ -164,9 +147,9 @@ def _classification(values_of: Callable[[str], np.ndarray], numeric_of: Callable
         # exact str values pass as they are (str(x) is x); others as before
         return pd.array([x if type(x) is str else (None if pd.isna(x) else str(x)) for x in v], dtype="str")
 
-    def passed(name: str) -> Any:
-        t = text_of(name)
-        return text(values(name)[0]) if t is None else t
+    def passed(name: str) -> Any:  # a str column passes as it is
+        col = frame[name]
+        return col.array if col.dtype == _STR_DTYPE else text(values(name)[0])
 
     if "thema" in present:
         category = np.full(n, "cable_pipe", dtype=object)
@@ -200,7 +183,8 @@ def _classification(values_of: Callable[[str], np.ndarray], numeric_of: Callable
         "subtype": text(subtype),
         "object_id": ids,
         "source_layer": text(source),
-        "relatieveHoogteligging": numeric_of(h_col) if h_col else pd.array([pd.NA] * n, dtype="Float64"),
+        "relatieveHoogteligging": (pd.to_numeric(frame[h_col], errors="coerce").astype("Float64").array
+                                   if h_col else pd.array([pd.NA] * n, dtype="Float64")),
         "netbeheerder": passed(op_col) if op_col else pd.array([None] * n, dtype="str"),
     }
 
@@ -303,23 +287,8 @@ class IndexedLayer:
     def classified_columns(self, idx: np.ndarray) -> dict[str, Any]:
         """:meth:`classified` as a dict of arrays (no DataFrame built)."""
         rows = self.positions[idx]
-        frame = self.frame
-        series = {c: frame[c] for c in frame.columns if c in _USED_COLUMNS}
-        raw: dict[str, np.ndarray] = {}
-
-        def raw_of(c: str) -> np.ndarray:
-            if c not in raw:
-                raw[c] = series[c].iloc[rows].to_numpy()
-            return raw[c]
-
-        def text_of(c: str) -> Any:  # a str column passes as it is: take its rows
-            return series[c].array.take(rows) if series[c].dtype == _STR_DTYPE else None
-
-        return _classification(
-            lambda c: _as_object(raw_of(c)),
-            lambda c: pd.to_numeric(pd.Series(raw_of(c)), errors="coerce").astype("Float64").array,
-            text_of, list(series), len(rows), frame.index[rows], self.name,
-        )
+        used = self.frame[[c for c in self.frame.columns if c in _USED_COLUMNS]]
+        return _classification(used.iloc[rows], self.name)
 
 
 def find_crossings(
