@@ -16,7 +16,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-__all__ = ["Part", "concat_columns", "concat_parts", "str_array"]
+__all__ = ["Part", "concat_columns", "concat_frames", "concat_parts", "frame_columns", "str_array"]
 
 #: One per-variant piece of a result: variant name, frame (or dict of equally long column
 #: arrays, geometry as an object array in ``"geometry"``), extra columns added after its own.
@@ -34,9 +34,10 @@ def _length(frame: pd.DataFrame | Mapping[str, Any]) -> int:
     return len(next(iter(frame.values()))) if frame else 0
 
 
-def _assigned(part: Part) -> pd.DataFrame:
-    variant, frame, extra = part
-    return pd.DataFrame(frame).assign(**extra, variant=variant)
+def concat_frames(parts: list[Part]) -> pd.DataFrame:
+    """The parts joined by pandas (which aligns columns and upcasts dtypes where they differ)."""
+    return pd.concat([pd.DataFrame(frame).assign(**extra, variant=variant) for variant, frame, extra in parts],
+                     ignore_index=True)
 
 
 def _array(series: pd.Series) -> Any:
@@ -44,10 +45,15 @@ def _array(series: pd.Series) -> Any:
     return a.to_numpy() if isinstance(a, pd.arrays.NumpyExtensionArray) else a
 
 
+def frame_columns(frame: pd.DataFrame) -> dict[str, Any]:
+    """The columns of ``frame`` as arrays (numpy for numpy-backed columns)."""
+    return {c: _array(frame[c]) for c in frame.columns}
+
+
 def _part_columns(part: Part) -> dict[str, Any]:
     variant, frame, extra = part
     if isinstance(frame, pd.DataFrame):
-        cols: dict[str, Any] = {c: _array(frame[c]) for c in frame.columns}
+        cols: dict[str, Any] = frame_columns(frame)
     else:
         cols = dict(frame)
     n = _length(frame)
@@ -94,7 +100,7 @@ def concat_parts(parts: list[Part], crs: Any, *, front: bool = False) -> gpd.Geo
     name = first.geometry.name if isinstance(first, gpd.GeoDataFrame) else "geometry"
     cols = concat_columns(parts)
     if cols is None:  # differing columns or dtypes: let pandas align and upcast
-        gdf = pd.concat([pd.DataFrame(_assigned(p)) for p in parts], ignore_index=True)
+        gdf = concat_frames(parts)
         if front:
             gdf = gdf[["variant", *[c for c in gdf.columns if c != "variant"]]]
         return gpd.GeoDataFrame(gdf, geometry=name, crs=crs)

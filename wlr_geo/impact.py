@@ -30,7 +30,14 @@ import pandas as pd
 import shapely
 
 from wlr_geo._errors import ConfigError, LayerValidationError
-from wlr_geo._frames import Part, concat_columns, concat_parts, str_array
+from wlr_geo._frames import (
+    Part,
+    concat_columns,
+    concat_frames,
+    concat_parts,
+    frame_columns,
+    str_array,
+)
 from wlr_geo.crossings import CrossingOptions, IndexedLayer, RouteGeometry, crossing_columns
 from wlr_geo.crs import check_same_crs, require_projected
 from wlr_geo.route import (
@@ -40,7 +47,7 @@ from wlr_geo.route import (
     split_by_areas,
 )
 from wlr_geo.strips import StripSpec, footprints, make_strips
-from wlr_geo.techniques import TECHNIQUES, RuleTable, apply_rules, load_rules, rule_columns
+from wlr_geo.techniques import TECHNIQUES, RuleTable, load_rules, rule_columns
 
 __all__ = ["CROSSING_CLASSES", "ImpactOptions", "ImpactResult", "run_impact"]
 
@@ -448,12 +455,9 @@ def _crossing_frame(parts: list[Part], table: RuleTable, crs: Any) -> gpd.GeoDat
     cols = _CROSSING_ORDER + [c for c in CROSSING_COLUMNS if c not in _CROSSING_ORDER]
     data = concat_columns(parts) if parts else None
     if data is None:  # no crossings, or parts that pandas must align
-        cr = (pd.concat([pd.DataFrame(p[1]).assign(**p[2], variant=p[0]) for p in parts], ignore_index=True) if parts
-              else _empty_crossings().assign(gemeente=pd.Series(dtype="str"), wijk=pd.Series(dtype="str"),
-                                             variant=pd.Series(dtype="str")))
-        cr = apply_rules(cr, table)
-        cr = cr[cols].sort_values(["variant", "chainage_m"], kind="stable").reset_index(drop=True)
-        return gpd.GeoDataFrame(cr, geometry=shapely.points(cr["x"].to_numpy(float), cr["y"].to_numpy(float)), crs=crs)
+        cr = concat_frames(parts) if parts else _empty_crossings().assign(
+            gemeente=pd.Series(dtype="str"), wijk=pd.Series(dtype="str"), variant=pd.Series(dtype="str"))
+        data = frame_columns(cr)
     n = len(data["chainage_m"])
     rules = rule_columns(
         {k: np.asarray(data[k].to_numpy(dtype=object)) for k in ("object_class", "category", "subtype")},
