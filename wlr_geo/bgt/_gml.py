@@ -398,7 +398,7 @@ class GeometryCollector:
             out[list(rows)] = shapely.points(np.vstack(pts))
         if "multipoint" in by_kind:
             rows, parts = zip(*by_kind["multipoint"], strict=True)
-            idx = np.repeat(np.arange(len(parts)), [len(p) for p in parts])
+            idx = _owners(parts)
             out[list(rows)] = shapely.multipoints(shapely.points(np.vstack(parts)), indices=idx)
         if "line" in by_kind:
             rows, lines = zip(*by_kind["line"], strict=True)
@@ -406,7 +406,7 @@ class GeometryCollector:
         if "multiline" in by_kind:
             rows, groups = zip(*by_kind["multiline"], strict=True)
             flat = [line for g in groups for line in g]
-            idx = np.repeat(np.arange(len(groups)), [len(g) for g in groups])
+            idx = _owners(groups)
             out[list(rows)] = shapely.multilinestrings(_lines(flat), indices=idx)
         if "polygon" in by_kind:
             rows, polys = zip(*by_kind["polygon"], strict=True)
@@ -414,19 +414,24 @@ class GeometryCollector:
         if "multipolygon" in by_kind:
             rows, groups = zip(*by_kind["multipolygon"], strict=True)
             flat_polys = [p for g in groups for p in g]
-            idx = np.repeat(np.arange(len(groups)), [len(g) for g in groups])
+            idx = _owners(groups)
             out[list(rows)] = shapely.multipolygons(_polygons(flat_polys), indices=idx)
         return out
 
 
+def _owners(groups: Any) -> np.ndarray:
+    """For items flattened from ``groups``: the index of the group each came from."""
+    return np.repeat(np.arange(len(groups)), [len(g) for g in groups])
+
+
 def _lines(lines: list[np.ndarray]) -> np.ndarray:
-    idx = np.repeat(np.arange(len(lines)), [len(c) for c in lines])
+    idx = _owners(lines)
     return np.asarray(shapely.linestrings(np.vstack(lines), indices=idx))
 
 
 def _polygons(polys: list[list[np.ndarray]]) -> np.ndarray:
     rings = [r for p in polys for r in p]
-    ring_idx = np.repeat(np.arange(len(rings)), [len(r) for r in rings])
+    ring_idx = _owners(rings)
     ring_geoms = shapely.linearrings(np.vstack(rings), indices=ring_idx)
-    poly_idx = np.repeat(np.arange(len(polys)), [len(p) for p in polys])
+    poly_idx = _owners(polys)
     return np.asarray(shapely.polygons(ring_geoms, indices=poly_idx))

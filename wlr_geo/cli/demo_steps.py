@@ -125,9 +125,14 @@ def step_bgt(ctx: DemoContext) -> str:
     return last
 
 
+def _run_config_command(ctx: DemoContext, command: str) -> str:
+    """``wlr-geo COMMAND CONFIG -o OUT`` on the demo config; its last output line."""
+    return _run_command(ctx, command, [str(ctx.cfg.path), "-o", str(ctx.out_dir)], command)
+
+
 def step_impact(ctx: DemoContext) -> str:
     """Impact analysis of the indicative route variants (crossings, strips, per gemeente)."""
-    last = _run_command(ctx, "impact", [str(ctx.cfg.path), "-o", str(ctx.out_dir)], "impact")
+    last = _run_config_command(ctx, "impact")
     for name in ("impact.gpkg", "crossings.csv", "per_gemeente.csv", "variants.csv", "impact.xlsx", "summary.json"):
         if (ctx.out_dir / name).exists():
             ctx.manifest.add_output(ctx.out_dir / name)
@@ -150,28 +155,28 @@ def step_impact_samples(ctx: DemoContext) -> str:
 
 def step_routes(ctx: DemoContext) -> str:
     """Least-cost route alternatives from the start to each landing candidate."""
-    last = _run_command(ctx, "route", [str(ctx.cfg.path), "-o", str(ctx.out_dir)], "route")
+    last = _run_config_command(ctx, "route")
     ctx.manifest.add_output(ctx.out_dir / "routes.gpkg")
     return last
 
 
 def step_claims(ctx: DemoContext) -> str:
     """Space claims: footprints, conflicts and the multi-year programme."""
-    last = _run_command(ctx, "claims", [str(ctx.cfg.path), "-o", str(ctx.out_dir)], "claims")
+    last = _run_config_command(ctx, "claims")
     ctx.manifest.add_output(ctx.out_dir / "claims.gpkg")
     return last
 
 
 def step_landing(ctx: DemoContext) -> str:
     """Landing options: multi-criteria ranking with sensitivity analysis."""
-    last = _run_command(ctx, "landing", [str(ctx.cfg.path), "-o", str(ctx.out_dir)], "landing")
+    last = _run_config_command(ctx, "landing")
     ctx.manifest.add_output(ctx.out_dir / "landing_scores.csv")
     return last
 
 
 def step_maps(ctx: DemoContext) -> str:
     """Offline consultation maps (one HTML file each)."""
-    last = _run_command(ctx, "map", [str(ctx.cfg.path), "-o", str(ctx.out_dir)], "map")
+    last = _run_config_command(ctx, "map")
     maps = sorted((ctx.out_dir / "kaarten").glob("*.html")) if (ctx.out_dir / "kaarten").exists() else sorted(ctx.out_dir.glob("*.html"))
     for m in maps:
         ctx.manifest.add_output(m)
@@ -182,7 +187,7 @@ def step_maps(ctx: DemoContext) -> str:
 
 def step_report(ctx: DemoContext) -> str:
     """The consultation report (HTML and PDF) with figures and provenance."""
-    _run_command(ctx, "report", [str(ctx.cfg.path), "-o", str(ctx.out_dir)], "report")
+    _run_config_command(ctx, "report")
     ctx.highlights.append("rapport: report.html (en report.pdf)")
     return "report.html, report.pdf, figures/"
 
