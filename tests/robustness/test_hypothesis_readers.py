@@ -32,7 +32,6 @@ import copy
 import io
 import json
 import os
-import signal
 import sys
 import traceback
 import warnings
@@ -60,6 +59,8 @@ from wlr_geo.bgt import load_category_table, read_bgt
 from wlr_geo.catalog import embedded_path
 from wlr_geo.io import read_layer
 from wlr_geo.klic import read_klic
+
+from ._alarm import time_limit
 
 PROFILE = settings.get_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 #: Seconds one example may take before it counts as a hang.
@@ -352,20 +353,6 @@ class ExampleTimeout(Exception):  # noqa: N818 - a test signal, not a wlr_geo er
     """The reader did not finish within HANG_S seconds."""
 
 
-@contextlib.contextmanager
-def hang_guard(seconds: float) -> Iterator[None]:
-    def _alarm(signum: int, frame: Any) -> None:
-        raise ExampleTimeout(f"the reader did not finish within {seconds} s (a hang?)")
-
-    old = signal.signal(signal.SIGALRM, _alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
-
-
 def _collect(name: str, key: str, raw: bytes, ops: list[str]) -> None:
     """Collect mode: count a failure and keep the first input and traceback of its kind."""
     OUTCOMES[name][key] += 1
@@ -394,7 +381,7 @@ def property_check(name: str, raw: bytes, ops: list[str]) -> Iterator[None]:
 def run_reader(name: str, read: Callable[[], Any], allowed: tuple[type[Exception], ...],
                raw: bytes = b"", ops: list[str] | None = None) -> Any | None:
     """Run ``read``; record the outcome; return its result, or None after a documented error."""
-    with hang_guard(HANG_S), warnings.catch_warnings(record=True) as caught:
+    with time_limit(HANG_S, ExampleTimeout, f"the reader did not finish within {HANG_S} s (a hang?)"), warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
             result = read()

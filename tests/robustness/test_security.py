@@ -14,17 +14,14 @@ Every input is built in the test; nothing is fetched.
 
 from __future__ import annotations
 
-import contextlib
 import io
 import os
-import signal
 import struct
 import subprocess
 import sys
 import warnings
 import zipfile
 import zlib
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -40,27 +37,13 @@ from wlr_geo.catalog import embedded_path
 from wlr_geo.io import read_layer
 from wlr_geo.klic import read_klic
 
+from ._alarm import time_limit
+
 SECRET = "TOPSECRET-wlr-4711"
 KLIC_XML = "22G003180_1/GI_gebiedsinformatielevering_22G003180_1_V2.xml"
 
 
 # ----------------------------------------------------------------------------- helpers
-
-
-@contextlib.contextmanager
-def time_limit(seconds: float) -> Iterator[None]:
-    """Fail (instead of hanging or swelling) if the block runs longer than ``seconds``."""
-
-    def _alarm(signum: int, frame: Any) -> None:
-        raise TimeoutError(f"did not finish within {seconds} s")
-
-    old = signal.signal(signal.SIGALRM, _alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
 
 
 def _klic_xml() -> str:
