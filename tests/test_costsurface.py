@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import math
 
-import geopandas as gpd
 import numpy as np
 import pytest
 import rasterio
+from _rd import X0, Y0, rd_frame
 from affine import Affine
 from pyproj import CRS
 from shapely.geometry import LineString, Point, box
@@ -23,12 +23,6 @@ from wlr_geo.costsurface import (
     read_cost_raster,
     write_cost_raster,
 )
-
-X0, Y0 = 90_000.0, 460_000.0
-
-
-def _gdf(geoms, **cols):
-    return gpd.GeoDataFrame(cols, geometry=list(geoms), crs="EPSG:28992")
 
 
 def _plain_table() -> CostTable:
@@ -103,7 +97,7 @@ def test_grid_rejects_bad_input(bounds, cell):
 
 
 def test_building_is_barrier_and_rest_is_base():
-    bld = _gdf([box(X0 + 40, Y0 + 40, X0 + 60, Y0 + 60)])
+    bld = rd_frame([box(X0 + 40, Y0 + 40, X0 + 60, Y0 + 60)])
     r = build_cost_raster({"buildings": bld}, bounds=(X0, Y0, X0 + 100, Y0 + 100), cell_m=10, table=_plain_table())
     assert r.shape == (10, 10) and r.cost.dtype == np.float32
     inf = np.isinf(r.cost)
@@ -114,7 +108,7 @@ def test_building_is_barrier_and_rest_is_base():
 
 
 def test_area_costs_highest_wins_and_category_column():
-    polys = _gdf([box(X0, Y0, X0 + 50, Y0 + 100), box(X0 + 20, Y0, X0 + 100, Y0 + 100)],
+    polys = rd_frame([box(X0, Y0, X0 + 50, Y0 + 100), box(X0 + 20, Y0, X0 + 100, Y0 + 100)],
                  category=["nature", "green"])
     r = build_cost_raster({"landcover": polys}, bounds=(X0, Y0, X0 + 100, Y0 + 100), cell_m=10, table=_plain_table())
     t = CostTable.default()
@@ -123,7 +117,7 @@ def test_area_costs_highest_wins_and_category_column():
 
 
 def test_crossing_surcharge_per_cell_and_one_crossing_total():
-    road = _gdf([LineString([(X0, Y0 + 55), (X0 + 100, Y0 + 55)])], category=["local_road"])
+    road = rd_frame([LineString([(X0, Y0 + 55), (X0 + 100, Y0 + 55)])], category=["local_road"])
     r = build_cost_raster({"roads": road}, bounds=(X0, Y0, X0 + 100, Y0 + 100), cell_m=10, table=_plain_table())
     surcharge = CostTable.default().crossing["local_road"]
     assert np.allclose(r.cost[4], 1.0 + surcharge / 10)  # row 4 = y 60..50
@@ -137,7 +131,7 @@ def test_crossing_surcharge_per_cell_and_one_crossing_total():
 def test_buffer_rings_innermost_wins():
     table = CostTable.from_dict({"buffer": {"building": [[10.0, 5.0], [30.0, 1.0]]}})
     table = CostTable(base=1.0, area=table.area, crossing=table.crossing, buffer=table.buffer, roles=table.roles)
-    bld = _gdf([box(X0 + 50, Y0 + 50, X0 + 60, Y0 + 60)])
+    bld = rd_frame([box(X0 + 50, Y0 + 50, X0 + 60, Y0 + 60)])
     r = build_cost_raster({"buildings": bld}, bounds=(X0, Y0, X0 + 110, Y0 + 110), cell_m=10, table=table)
     # building cell: row 5, col 5
     assert np.isinf(r.cost[5, 5])
@@ -151,7 +145,7 @@ def test_bundling_discount_beside_line_not_on_it():
     table = CostTable(base=1.0, area=CostTable.default().area, crossing={"cable_pipe": 10.0},
                       bundling_categories=("cable_pipe",), bundling_width_m=20.0, bundling_factor=0.5,
                       roles={"pipelines": "cable_pipe"})
-    pipe = _gdf([LineString([(X0, Y0 + 55), (X0 + 100, Y0 + 55)])])
+    pipe = rd_frame([LineString([(X0, Y0 + 55), (X0 + 100, Y0 + 55)])])
     r = build_cost_raster({"pipelines": pipe}, bounds=(X0, Y0, X0 + 100, Y0 + 100), cell_m=10, table=table)
     assert np.allclose(r.cost[4], 1.0 + 10.0 / 10)  # the line itself: crossing, no discount
     assert np.allclose(r.cost[[2, 3, 5, 6]], 0.5)   # within 20 m
@@ -174,7 +168,7 @@ def test_raster_costs_array_and_resampled_layer():
 
 
 def test_inputs_not_mutated_and_reprojected_layer_accepted():
-    bld = _gdf([box(X0 + 40, Y0 + 40, X0 + 60, Y0 + 60)])
+    bld = rd_frame([box(X0 + 40, Y0 + 40, X0 + 60, Y0 + 60)])
     before = bld.copy()
     wgs = bld.to_crs(4326)
     r1 = build_cost_raster({"buildings": bld}, bounds=(X0, Y0, X0 + 100, Y0 + 100), cell_m=10)
@@ -186,15 +180,15 @@ def test_inputs_not_mutated_and_reprojected_layer_accepted():
 def test_unknown_category_and_missing_role_default_raise():
     bounds = (X0, Y0, X0 + 100, Y0 + 100)
     with pytest.raises(WlrGeoInputError, match="forest"):
-        build_cost_raster({"x": _gdf([box(X0, Y0, X0 + 10, Y0 + 10)], category=["forest"])}, bounds=bounds, cell_m=10)
+        build_cost_raster({"x": rd_frame([box(X0, Y0, X0 + 10, Y0 + 10)], category=["forest"])}, bounds=bounds, cell_m=10)
     with pytest.raises(WlrGeoInputError, match=r"\[roles\]"):
-        build_cost_raster({"mystery": _gdf([box(X0, Y0, X0 + 10, Y0 + 10)])}, bounds=bounds, cell_m=10)
+        build_cost_raster({"mystery": rd_frame([box(X0, Y0, X0 + 10, Y0 + 10)])}, bounds=bounds, cell_m=10)
 
 
 def test_point_objects_only_give_buffers():
     table = CostTable(base=1.0, buffer={"structure": ((15.0, 4.0),)}, roles={"masts": "structure"},
                       area={"structure": math.inf})
-    masts = _gdf([Point(X0 + 55, Y0 + 55)])
+    masts = rd_frame([Point(X0 + 55, Y0 + 55)])
     r = build_cost_raster({"masts": masts}, bounds=(X0, Y0, X0 + 100, Y0 + 100), cell_m=10, table=table)
     assert not np.isinf(r.cost).any()
     assert r.cost[4, 5] == 1.0  # the point's own cell is the object: no ring there
@@ -205,7 +199,7 @@ def test_point_objects_only_give_buffers():
 
 
 def test_geotiff_round_trip(tmp_path):
-    bld = _gdf([box(X0 + 40, Y0 + 40, X0 + 60, Y0 + 60)])
+    bld = rd_frame([box(X0 + 40, Y0 + 40, X0 + 60, Y0 + 60)])
     r = build_cost_raster({"buildings": bld}, bounds=(X0, Y0, X0 + 100, Y0 + 100), cell_m=10)
     p = write_cost_raster(r, tmp_path / "c.tif")
     back = read_cost_raster(p)

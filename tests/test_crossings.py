@@ -9,6 +9,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+from _rd import X0, Y0, rd_frame
 from shapely.geometry import LineString, Point, Polygon, box
 
 from wlr_geo._errors import ConfigError, WlrGeoInputError
@@ -22,12 +23,9 @@ from wlr_geo.crossings import (
 )
 from wlr_geo.techniques import apply_rules, load_rules
 
-X0, Y0 = 90_000.0, 460_000.0
 ROUTE = LineString([(X0, Y0), (X0 + 1000, Y0)])
 
 
-def _gdf(geoms, **cols):
-    return gpd.GeoDataFrame(cols or None, geometry=geoms, crs="EPSG:28992")
 
 
 def _road_strip(cx: float, angle_deg: float, width: float = 10.0, half_len: float = 60.0) -> Polygon:
@@ -40,7 +38,7 @@ def _road_strip(cx: float, angle_deg: float, width: float = 10.0, half_len: floa
 
 
 def test_road_polygons_at_90_and_30_degrees():
-    roads = _gdf([_road_strip(X0 + 300, 90), _road_strip(X0 + 600, 30)], category=["local_road", "regional_road"])
+    roads = rd_frame([_road_strip(X0 + 300, 90), _road_strip(X0 + 600, 30)], category=["local_road", "regional_road"])
     cr, runs = find_crossings(ROUTE, roads, name="wegen")
     assert len(runs) == 0
     assert cr["chainage_m"].tolist() == pytest.approx([300.0, 600.0])
@@ -58,7 +56,7 @@ def test_road_polygons_at_90_and_30_degrees():
 def test_cable_crossing_twice_and_merge_of_close_crossings():
     far = LineString([(X0 + 100, Y0 - 20), (X0 + 100, Y0 + 20), (X0 + 150, Y0 + 20), (X0 + 150, Y0 - 20)])
     close = LineString([(X0 + 500, Y0 - 20), (X0 + 500, Y0 + 20), (X0 + 503, Y0 + 20), (X0 + 503, Y0 - 20)])
-    klic = _gdf([far, close], thema=["water", "laagspanning"], netbeheerder=["Dunea", "Liander"], gml_id=["w1", "l1"])
+    klic = rd_frame([far, close], thema=["water", "laagspanning"], netbeheerder=["Dunea", "Liander"], gml_id=["w1", "l1"])
     cr, runs = find_crossings(ROUTE, klic, name="klic")
     assert cr["chainage_m"].tolist() == pytest.approx([100.0, 150.0, 500.0])
     assert cr["object_id"].tolist() == ["w1", "w1", "l1"]
@@ -78,7 +76,7 @@ def test_cable_parallel_for_120_m_is_a_run_not_crossings():
     beside = LineString([(X0 + 200, Y0 + 1), (X0 + 320, Y0 + 1)])
     zigzag = LineString([(X0 + 600, Y0 - 1)] + [(X0 + 600 + 20 * i, Y0 + (1 if i % 2 else -1)) for i in range(1, 7)])
     collinear = LineString([(X0 + 800, Y0), (X0 + 920, Y0)])
-    klic = _gdf([beside, zigzag, collinear], thema=["datatransport"] * 3, gml_id=["b", "z", "c"])
+    klic = rd_frame([beside, zigzag, collinear], thema=["datatransport"] * 3, gml_id=["b", "z", "c"])
     cr, runs = find_crossings(ROUTE, klic, name="klic")
     assert len(cr) == 0
     runs = runs.sort_values("from_m")
@@ -93,7 +91,7 @@ def test_shallow_but_real_crossing_is_a_crossing():
     # 30° crossing: 20 m inside the 5 m corridor, but too steep for a parallel run
     a = math.radians(30)
     c = LineString([(X0 + 400 - 50 * math.cos(a), Y0 - 50 * math.sin(a)), (X0 + 400 + 50 * math.cos(a), Y0 + 50 * math.sin(a))])
-    cr, runs = find_crossings(ROUTE, _gdf([c], thema=["gasHogeDruk"]))
+    cr, runs = find_crossings(ROUTE, rd_frame([c], thema=["gasHogeDruk"]))
     assert len(runs) == 0
     assert cr["chainage_m"].tolist() == pytest.approx([400.0])
     assert cr["angle_deg"].tolist() == pytest.approx([30.0])
@@ -103,7 +101,7 @@ def test_crossing_at_route_vertex_counted_once_and_angle_per_segment():
     route = LineString([(X0, Y0), (X0 + 100, Y0), (X0 + 100, Y0 + 100)])
     road = LineString([(X0 + 50, Y0 + 150), (X0 + 150, Y0 + 50)])  # 45°, crosses the 2nd leg at y = 100
     cable = LineString([(X0 + 90, Y0 - 10), (X0 + 110, Y0 + 10)])  # through the vertex (X0+100, Y0)
-    cr, _ = find_crossings(route, _gdf([road, cable], thema=["warmte", "water"]))
+    cr, _ = find_crossings(route, rd_frame([road, cable], thema=["warmte", "water"]))
     assert len(cr) == 2
     assert cr["chainage_m"].tolist() == pytest.approx([100.0, 200.0])
     assert cr["angle_deg"].tolist() == pytest.approx([45.0, 45.0])
@@ -113,7 +111,7 @@ def test_route_inside_road_lengthwise_is_a_parallel_run():
     verge = box(X0 + 100, Y0 - 3, X0 + 400, Y0 + 3)
     crossing = box(X0 + 600, Y0 - 50, X0 + 610, Y0 + 50)
     beside = box(X0 + 700, Y0, X0 + 800, Y0 + 5)  # touches the route along its edge only
-    cr, runs = find_crossings(ROUTE, _gdf([verge, crossing, beside], category=["green", "minor_water", "paved"]))
+    cr, runs = find_crossings(ROUTE, rd_frame([verge, crossing, beside], category=["green", "minor_water", "paved"]))
     assert cr["chainage_m"].tolist() == pytest.approx([605.0])
     assert runs["from_m"].tolist() == pytest.approx([100.0])
     assert runs["to_m"].tolist() == pytest.approx([400.0])
@@ -123,7 +121,7 @@ def test_route_inside_road_lengthwise_is_a_parallel_run():
 def test_route_starting_inside_polygon_uses_polygon_axis():
     # a 20 x 200 m polygon at 60° containing the route start
     poly = _road_strip(X0, 60, width=20, half_len=100)
-    cr, _ = find_crossings(ROUTE, _gdf([poly], category=["minor_water"]))
+    cr, _ = find_crossings(ROUTE, rd_frame([poly], category=["minor_water"]))
     assert len(cr) == 1
     assert cr["from_m"].iloc[0] == pytest.approx(0.0)
     assert cr["angle_deg"].iloc[0] == pytest.approx(60.0)
@@ -132,22 +130,22 @@ def test_route_starting_inside_polygon_uses_polygon_axis():
 def test_polygon_crossed_twice_is_two_crossings_or_one_when_close():
     u = Polygon([(X0 + 100, Y0 - 50), (X0 + 200, Y0 - 50), (X0 + 200, Y0 + 50), (X0 + 190, Y0 + 50),
                  (X0 + 190, Y0 - 40), (X0 + 110, Y0 - 40), (X0 + 110, Y0 + 50), (X0 + 100, Y0 + 50)])
-    cr, _ = find_crossings(ROUTE, _gdf([u], category=["minor_water"]))
+    cr, _ = find_crossings(ROUTE, rd_frame([u], category=["minor_water"]))
     assert cr["width_m"].tolist() == pytest.approx([10.0, 10.0])
-    cr2, _ = find_crossings(ROUTE, _gdf([u], category=["minor_water"]), options=CrossingOptions(merge_distance_m=100))
+    cr2, _ = find_crossings(ROUTE, rd_frame([u], category=["minor_water"]), options=CrossingOptions(merge_distance_m=100))
     assert cr2["width_m"].tolist() == pytest.approx([20.0])
     assert cr2["n_merged"].tolist() == [2]
 
 
 def test_hoogteligging_and_ids_from_bgt_columns():
-    roads = _gdf([_road_strip(X0 + 300, 90)], category=["motorway"], functie=["rijbaan autosnelweg"],
+    roads = rd_frame([_road_strip(X0 + 300, 90)], category=["motorway"], functie=["rijbaan autosnelweg"],
                  gml_id=["bgt.1"], relatieve_hoogteligging=[1])
     cr, _ = find_crossings(ROUTE, roads, name="bgt_wegdeel")
     assert cr["subtype"].iloc[0] == "rijbaan autosnelweg"
     assert cr["object_id"].iloc[0] == "bgt.1"
     assert cr["relatieveHoogteligging"].iloc[0] == 1
     assert cr["source_layer"].iloc[0] == "bgt_wegdeel"
-    water = _gdf([_road_strip(X0 + 300, 90), _road_strip(X0 + 600, 90)], category=["minor_water", "minor_water"],
+    water = rd_frame([_road_strip(X0 + 300, 90), _road_strip(X0 + 600, 90)], category=["minor_water", "minor_water"],
                  functie=[None, None], bgt_type=["watervlakte", None])
     cr, _ = find_crossings(ROUTE, water, name="bgt_waterdeel")
     assert cr["subtype"].tolist() == ["watervlakte", "minor_water"]
@@ -171,7 +169,7 @@ def test_degenerate_layers_do_not_crash():
     bowtie = Polygon([(X0 + 300, Y0 - 10), (X0 + 320, Y0 + 10), (X0 + 320, Y0 - 10), (X0 + 300, Y0 + 10)])
     zero = LineString([(X0 + 500, Y0), (X0 + 500, Y0)])
     far = LineString([(X0, Y0 + 5000), (X0 + 10, Y0 + 5010)])
-    layer = IndexedLayer.build(_gdf([bowtie, zero, far, Point(X0, Y0), None]), name="rommel")
+    layer = IndexedLayer.build(rd_frame([bowtie, zero, far, Point(X0, Y0), None]), name="rommel")
     assert any("zero-length" in n for n in layer.notes)
     assert any("repaired" in n for n in layer.notes)
     assert any("point" in n for n in layer.notes)
@@ -181,13 +179,13 @@ def test_degenerate_layers_do_not_crash():
     assert cr["width_m"].sum() == pytest.approx(20.0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        nan = _gdf([LineString([(X0, Y0), (np.nan, Y0)])])
+        nan = rd_frame([LineString([(X0, Y0), (np.nan, Y0)])])
     with pytest.raises(WlrGeoInputError, match="NaN"):
         IndexedLayer.build(nan, name="nan")
 
 
 def test_indexed_layer_reused_for_second_route_gives_same_answer():
-    layer = IndexedLayer.build(_gdf([_road_strip(X0 + 300, 90)], category=["rail"]), name="spoor")
+    layer = IndexedLayer.build(rd_frame([_road_strip(X0 + 300, 90)], category=["rail"]), name="spoor")
     r2 = LineString([(X0 + 1000, Y0), (X0, Y0)])  # same line, other way
     cr1, _ = find_crossings(ROUTE, layer)
     cr2, _ = find_crossings(r2, layer)
@@ -239,7 +237,7 @@ def test_crossing_points_equal_geos_on_edge_cases(seed):
             k = 2 if kind == 4 else 4
             cables.append(LineString(p + np.cumsum(rng.normal(0, 25, (k, 2)), axis=0)))
     cables = [c for c in cables if c.length > 0]
-    layer = _gdf(cables, thema=["laagspanning"] * len(cables), gml_id=[f"c{i}" for i in range(len(cables))])
+    layer = rd_frame(cables, thema=["laagspanning"] * len(cables), gml_id=[f"c{i}" for i in range(len(cables))])
     # no merging of nearby points and no parallel runs: every distinct intersection point counts
     opts = CrossingOptions(merge_distance_m=0.0, parallel_min_length_m=1e9)
     cr, runs = find_crossings(route, layer, options=opts)

@@ -13,6 +13,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+from _rd import X0, Y0, rd_frame
 from click.testing import CliRunner
 from shapely.geometry import LineString, Polygon, box
 
@@ -23,17 +24,11 @@ from wlr_geo.impact import ImpactOptions, run_impact
 from wlr_geo.impact_io import write_impact
 from wlr_geo.strips import StripSpec
 
-X0, Y0 = 90_000.0, 460_000.0
-
-
-def _gdf(geoms, **cols):
-    return gpd.GeoDataFrame(cols or None, geometry=geoms, crs="EPSG:28992")
-
 
 @pytest.fixture
 def gm3():
     """Municipalities A (x < 400 and x ≥ 600), B (400 ≤ x < 600) along a 1 km route."""
-    return _gdf(
+    return rd_frame(
         [box(X0 - 100, Y0 - 500, X0 + 400, Y0 + 500).union(box(X0 + 600, Y0 - 500, X0 + 1100, Y0 + 500)),
          box(X0 + 400, Y0 - 500, X0 + 600, Y0 + 500)],
         gm_naam=["A", "B"],
@@ -42,15 +37,15 @@ def gm3():
 
 @pytest.fixture
 def route():
-    return _gdf([LineString([(X0, Y0), (X0 + 500, Y0), (X0 + 500, Y0), (X0 + 1000, Y0)])])
+    return rd_frame([LineString([(X0, Y0), (X0 + 500, Y0), (X0 + 500, Y0), (X0 + 1000, Y0)])])
 
 
 def test_crossing_on_boundary_and_leave_reenter(route, gm3):
     # a cable exactly on the A|B boundary at x = 400 and one on B|A at x = 600, a road in B
-    cables = _gdf([LineString([(X0 + 400, Y0 - 50), (X0 + 400, Y0 + 50)]),
+    cables = rd_frame([LineString([(X0 + 400, Y0 - 50), (X0 + 400, Y0 + 50)]),
                    LineString([(X0 + 600, Y0 - 50), (X0 + 600, Y0 + 50)])],
                   thema=["water", "gasHogeDruk"], netbeheerder=["Dunea", "Stedin"], gml_id=["c1", "c2"])
-    roads = _gdf([box(X0 + 495, Y0 - 50, X0 + 505, Y0 + 50)], category=["motorway"])
+    roads = rd_frame([box(X0 + 495, Y0 - 50, X0 + 505, Y0 + 50)], category=["motorway"])
     res = run_impact(route, {"klic": cables, "wegen": roads}, municipalities=gm3)
     cr = res.crossings
     assert cr["chainage_m"].tolist() == pytest.approx([400.0, 500.0, 600.0])
@@ -74,9 +69,9 @@ def test_crossing_on_boundary_and_leave_reenter(route, gm3):
 
 
 def test_variants_side_by_side_and_layer_reuse(gm3):
-    two = _gdf([LineString([(X0, Y0), (X0 + 1000, Y0)]), LineString([(X0, Y0 + 100), (X0 + 1000, Y0 + 300)])],
+    two = rd_frame([LineString([(X0, Y0), (X0 + 1000, Y0)]), LineString([(X0, Y0 + 100), (X0 + 1000, Y0 + 300)])],
                variant=["west", "oost"])
-    roads = IndexedLayer.build(_gdf([box(X0 + 300, Y0 - 400, X0 + 310, Y0 + 400)], category=["rail"]), name="spoor")
+    roads = IndexedLayer.build(rd_frame([box(X0 + 300, Y0 - 400, X0 + 310, Y0 + 400)], category=["rail"]), name="spoor")
     res = run_impact(two, {"spoor": roads}, municipalities=gm3, variant_column="variant")
     v = res.variants.set_index("variant")
     assert list(v.index) == ["west", "oost"]
@@ -91,7 +86,7 @@ def test_variants_side_by_side_and_layer_reuse(gm3):
 
 
 def test_wijken_and_strip_spec(route, gm3):
-    wk = _gdf([box(X0 - 100, Y0 - 500, X0 + 250, Y0 + 500), box(X0 + 250, Y0 - 500, X0 + 1100, Y0 + 500)],
+    wk = rd_frame([box(X0 - 100, Y0 - 500, X0 + 250, Y0 + 500), box(X0 + 250, Y0 - 500, X0 + 1100, Y0 + 500)],
               wk_naam=["W1", "W2"], gm_naam=["A", "A"])
     res = run_impact(route, {}, municipalities=gm3, wijken=wk, strips=StripSpec().with_width(20))
     assert res.per_wijk is not None
@@ -104,7 +99,7 @@ def test_wijken_and_strip_spec(route, gm3):
 
 def test_degenerate_inputs(route, gm3):
     empty = gpd.GeoDataFrame({"category": pd.Series(dtype=str)}, geometry=gpd.GeoSeries([], crs=28992))
-    far = _gdf([box(0, 300_000, 10, 300_010)], category=["rail"])
+    far = rd_frame([box(0, 300_000, 10, 300_010)], category=["rail"])
     res = run_impact(route, {"leeg": empty, "ver": far}, municipalities=gm3)
     assert len(res.crossings) == 0
     assert "chainage_m" in res.crossings.columns
@@ -120,7 +115,7 @@ def test_degenerate_inputs(route, gm3):
 
 
 def test_write_outputs(tmp_path, route, gm3):
-    cables = _gdf([LineString([(X0 + 100, Y0 - 5), (X0 + 100, Y0 + 5)])], thema=["warmte"], netbeheerder=["Eneco"], gml_id=["h"])
+    cables = rd_frame([LineString([(X0 + 100, Y0 - 5), (X0 + 100, Y0 + 5)])], thema=["warmte"], netbeheerder=["Eneco"], gml_id=["h"])
     res = run_impact(route, {"klic": cables}, municipalities=gm3)
     paths = write_impact(res, tmp_path)
     names = {p.name for p in paths}
@@ -138,8 +133,8 @@ def test_write_outputs(tmp_path, route, gm3):
 def test_cli_quick_form(tmp_path, route, gm3):
     route.to_file(tmp_path / "in.gpkg", layer="route")
     gm3.to_file(tmp_path / "in.gpkg", layer="gemeenten")
-    _gdf([box(X0 + 700, Y0 - 30, X0 + 720, Y0 + 30)]).to_file(tmp_path / "in.gpkg", layer="spoorlijnen")
-    _gdf([LineString([(X0 + 200, Y0 - 9), (X0 + 200, Y0 + 9)])], category=["regional_road"]).to_file(tmp_path / "wegen.gpkg")
+    rd_frame([box(X0 + 700, Y0 - 30, X0 + 720, Y0 + 30)]).to_file(tmp_path / "in.gpkg", layer="spoorlijnen")
+    rd_frame([LineString([(X0 + 200, Y0 - 9), (X0 + 200, Y0 + 9)])], category=["regional_road"]).to_file(tmp_path / "wegen.gpkg")
     out = tmp_path / "out"
     r = CliRunner().invoke(cli, [
         "impact", "--route", f"{tmp_path / 'in.gpkg'}:route", "--layer", f"{tmp_path / 'in.gpkg'}:spoorlijnen",
@@ -159,7 +154,7 @@ def test_cli_quick_form(tmp_path, route, gm3):
 
 def test_cli_config_and_errors(tmp_path, route):
     route.to_file(tmp_path / "route.gpkg")
-    _gdf([box(X0 + 300, Y0 - 30, X0 + 320, Y0 + 30)]).to_file(tmp_path / "water.gpkg")
+    rd_frame([box(X0 + 300, Y0 - 30, X0 + 320, Y0 + 30)]).to_file(tmp_path / "water.gpkg")
     (tmp_path / "p.toml").write_text(
         '[layers.route]\nfile = "route.gpkg"\n\n[layers.municipalities]\ncatalog = "municipalities"\n\n'
         '[[layers.crossing_layers]]\nfile = "water.gpkg"\ncategory = "major_water"\n\n'
@@ -186,9 +181,9 @@ def test_impact_options_from_config():
 
 
 def test_above_and_below_ground_are_integrated(route, gm3):
-    cables = _gdf([LineString([(X0 + 100, Y0 + 2), (X0 + 300, Y0 + 2)]), LineString([(X0 + 700, Y0 - 30), (X0 + 700, Y0 + 30)])],
+    cables = rd_frame([LineString([(X0 + 100, Y0 + 2), (X0 + 300, Y0 + 2)]), LineString([(X0 + 700, Y0 - 30), (X0 + 700, Y0 + 30)])],
                   thema=["hoogspanning", "datatransport"], netbeheerder=["Liander", "KPN"], gml_id=["h1", "d1"])
-    objects = _gdf([box(X0 + 50, Y0 + 5, X0 + 60, Y0 + 12), box(X0 + 900, Y0 - 100, X0 + 950, Y0 + 100)],
+    objects = rd_frame([box(X0 + 50, Y0 + 5, X0 + 60, Y0 + 12), box(X0 + 900, Y0 - 100, X0 + 950, Y0 + 100)],
                    category=["building", "green"], object_id=["p1", "g1"], source_layer=["pand", "groen"])
     res = run_impact(route, {}, municipalities=gm3, cables=cables, objects=objects)
     assert res.affected is not None and len(res.affected) >= 2
@@ -232,8 +227,8 @@ def test_oracle_duckdb_counts_widths_and_strip_areas():
     from wlr_geo.duck import connect
 
     route_line, cables, polys = _oracle_data()
-    route = _gdf([route_line])
-    layers = {"klic": _gdf(cables, thema=["water"] * len(cables)), "vlakken": _gdf(polys, category=["minor_water"] * len(polys))}
+    route = rd_frame([route_line])
+    layers = {"klic": rd_frame(cables, thema=["water"] * len(cables)), "vlakken": rd_frame(polys, category=["minor_water"] * len(polys))}
     opts = ImpactOptions(merge_distance_m=0.0, parallel_min_length_m=1e9)
     spec = StripSpec(werkstrook_left_m=17.5, werkstrook_right_m=17.5, belemmeringenstrook_left_m=5, belemmeringenstrook_right_m=5)
     res = run_impact(route, layers, strips=spec, options=opts)
@@ -273,7 +268,7 @@ def test_embedded_real_boundaries_and_power_links():
     gm = read_layer(embedded_path("boundaries.gpkg"), "municipalities")
     wk = read_layer(embedded_path("boundaries.gpkg"), "wijken")
     power = read_layer(embedded_path("energy_osm.gpkg"), "osm2017_power_links_abstract")
-    route = _gdf([LineString([(80_000, 452_000), (88_000, 458_000), (95_000, 466_000)])])
+    route = rd_frame([LineString([(80_000, 452_000), (88_000, 458_000), (95_000, 466_000)])])
     res = run_impact(route, {"power": power}, municipalities=gm, wijken=wk)
     assert res.per_gemeente["length_m"].sum() == pytest.approx(res.routes["length_m"].iloc[0])
     assert res.per_wijk is not None
@@ -291,7 +286,7 @@ def test_embedded_klic_delivery():
     from wlr_geo.klic import read_klic
 
     klic = read_klic(embedded_path("klic/Levering_22C001966_3.zip"))
-    route = _gdf([LineString([(127_330, 480_730), (127_560, 480_950), (127_790, 481_150)])])
+    route = rd_frame([LineString([(127_330, 480_730), (127_560, 480_950), (127_790, 481_150)])])
     res = run_impact(route, {}, cables=klic.lines, precautions=klic.precautions)
     assert len(res.crossings) > 0
     assert set(res.crossings["subtype"]) <= set(klic.lines["thema"])
@@ -318,7 +313,7 @@ def test_delivery_kind_detection(tmp_path):
 def test_cli_quick_form_with_klic_delivery(tmp_path):
     from wlr_geo.catalog import embedded_path
 
-    _gdf([LineString([(127_330, 480_730), (127_790, 481_150)])]).to_file(tmp_path / "route.gpkg")
+    rd_frame([LineString([(127_330, 480_730), (127_790, 481_150)])]).to_file(tmp_path / "route.gpkg")
     out = tmp_path / "out"
     r = CliRunner().invoke(cli, ["impact", "--route", str(tmp_path / "route.gpkg"), "--layer",
                                  str(embedded_path("klic/Levering_22C001966_3.zip")), "-o", str(out), "--no-xlsx"])

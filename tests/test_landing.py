@@ -9,6 +9,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+from _rd import rd_frame
 from shapely.geometry import LineString, MultiLineString, Point, box
 
 from wlr_geo._errors import ConfigError, WlrGeoInputError
@@ -29,8 +30,6 @@ X0, Y0 = 100_000.0, 450_000.0
 RD = "EPSG:28992"
 
 
-def _gdf(geoms, **cols):
-    return gpd.GeoDataFrame(cols, geometry=list(geoms), crs=RD)
 
 
 # --- normalisation ---------------------------------------------------------------------------
@@ -182,17 +181,17 @@ def test_criteria_from_config():
 
 @pytest.fixture
 def layers():
-    cands = _gdf([Point(X0 + 100, Y0), box(X0 + 300, Y0 - 10, X0 + 320, Y0 + 10)], candidate_id=["A", "B"])
+    cands = rd_frame([Point(X0 + 100, Y0), box(X0 + 300, Y0 - 10, X0 + 320, Y0 + 10)], candidate_id=["A", "B"])
     return {
         "candidates": cands,
-        "route": _gdf([LineString([(X0 - 1000, Y0), (X0, Y0)])]),
-        "wijken": _gdf([Point(X0 + 100, Y0 + 100), Point(X0 + 310, Y0 + 100)], inwoners=[3.0, 1.0]),
-        "constraint": _gdf([box(X0 + 100, Y0 - 10, X0 + 200, Y0 + 10)], id=["n1"]),
-        "claims": _gdf([box(X0 + 95, Y0 - 5, X0 + 105, Y0 + 5)], claim_id=["c1"]),
-        "buildings": _gdf([box(X0 + 100, Y0 + 50, X0 + 110, Y0 + 60)]),
-        "substations": _gdf([Point(X0 + 320, Y0 + 30)]),
-        "roads": _gdf([LineString([(X0 + 200, Y0 - 50), (X0 + 200, Y0 + 50)])]),
-        "water": _gdf([box(X0 + 250, Y0 - 1000, X0 + 260, Y0 + 1000)]),
+        "route": rd_frame([LineString([(X0 - 1000, Y0), (X0, Y0)])]),
+        "wijken": rd_frame([Point(X0 + 100, Y0 + 100), Point(X0 + 310, Y0 + 100)], inwoners=[3.0, 1.0]),
+        "constraint": rd_frame([box(X0 + 100, Y0 - 10, X0 + 200, Y0 + 10)], id=["n1"]),
+        "claims": rd_frame([box(X0 + 95, Y0 - 5, X0 + 105, Y0 + 5)], claim_id=["c1"]),
+        "buildings": rd_frame([box(X0 + 100, Y0 + 50, X0 + 110, Y0 + 60)]),
+        "substations": rd_frame([Point(X0 + 320, Y0 + 30)]),
+        "roads": rd_frame([LineString([(X0 + 200, Y0 - 50), (X0 + 200, Y0 + 50)])]),
+        "water": rd_frame([box(X0 + 250, Y0 - 1000, X0 + 260, Y0 + 1000)]),
     }
 
 
@@ -247,17 +246,17 @@ def test_landing_criteria_input_errors(layers):
 
 
 def test_route_end_point():
-    route = _gdf([LineString([(X0, Y0), (X0 + 10, Y0)]), LineString([(X0 + 10, Y0), (X0 + 10, Y0 + 5)])])
+    route = rd_frame([LineString([(X0, Y0), (X0 + 10, Y0)]), LineString([(X0 + 10, Y0), (X0 + 10, Y0 + 5)])])
     assert route_end_point(route).equals(Point(X0 + 10, Y0 + 5))
     assert route_end_point(route, reverse=True).equals(Point(X0, Y0))
-    gap = _gdf([MultiLineString([[(X0, Y0), (X0 + 1, Y0)], [(X0 + 5, Y0), (X0 + 6, Y0)]])])
+    gap = rd_frame([MultiLineString([[(X0, Y0), (X0 + 1, Y0)], [(X0 + 5, Y0), (X0 + 6, Y0)]])])
     with pytest.raises(WlrGeoInputError, match="does not merge"):
         route_end_point(gap)
 
 
 def test_estimate_wijk_inhabitants_by_area_share():
-    mun = _gdf([box(X0, Y0, X0 + 300, Y0 + 100)], gm_code=["GM1"], inwoners_2021=[900])
-    wijken = _gdf([box(X0, Y0, X0 + 100, Y0 + 100), box(X0 + 100, Y0, X0 + 300, Y0 + 100)], gm_code=["GM1", "GM1"])
+    mun = rd_frame([box(X0, Y0, X0 + 300, Y0 + 100)], gm_code=["GM1"], inwoners_2021=[900])
+    wijken = rd_frame([box(X0, Y0, X0 + 100, Y0 + 100), box(X0 + 100, Y0, X0 + 300, Y0 + 100)], gm_code=["GM1", "GM1"])
     est = estimate_wijk_inhabitants(wijken, mun)
     assert est.name == "inwoners_schatting_oppervlakteaandeel"
     assert est.to_numpy() == pytest.approx([300.0, 600.0])
@@ -277,7 +276,7 @@ def test_embedded_wijken_estimate_sums_to_municipal_totals():
 
 
 def test_route_end_point_of_variants_with_a_shared_end():
-    variants = _gdf([LineString([(X0, Y0), (X0 + 50, Y0 + 50), (X0 + 100, Y0)]),
+    variants = rd_frame([LineString([(X0, Y0), (X0 + 50, Y0 + 50), (X0 + 100, Y0)]),
                      LineString([(X0, Y0), (X0 + 50, Y0 - 50), (X0 + 100, Y0)])])
     assert route_end_point(variants).equals(Point(X0 + 100, Y0))
     assert route_end_point(variants, reverse=True).equals(Point(X0, Y0))
@@ -289,10 +288,10 @@ def test_route_end_point_of_variants_with_a_shared_end():
 def _landing_project(tmp_path, landing_toml):
     from wlr_geo.io import write_layers
 
-    cands = _gdf([Point(X0 + 100, Y0), Point(X0 + 300, Y0), Point(X0 + 600, Y0)], site_id=["A", "B", "C"])
-    route = _gdf([LineString([(X0 - 1000, Y0), (X0, Y0)])])
-    subst = _gdf([Point(X0 + 600, Y0 + 100)], name=["150kV test"])
-    water = _gdf([LineString([(X0 + 200, Y0 - 500), (X0 + 200, Y0 + 500)])], id=["sloot"])
+    cands = rd_frame([Point(X0 + 100, Y0), Point(X0 + 300, Y0), Point(X0 + 600, Y0)], site_id=["A", "B", "C"])
+    route = rd_frame([LineString([(X0 - 1000, Y0), (X0, Y0)])])
+    subst = rd_frame([Point(X0 + 600, Y0 + 100)], name=["150kV test"])
+    water = rd_frame([LineString([(X0 + 200, Y0 - 500), (X0 + 200, Y0 + 500)])], id=["sloot"])
     write_layers({"kandidaten": cands, "route": route, "stations": subst, "water": water}, tmp_path / "d.gpkg")
     cfg = tmp_path / "project.toml"
     cfg.write_text(f"""
@@ -397,14 +396,14 @@ def test_bad_geometries_are_repaired_not_geos_errors():
     import shapely
 
     bowtie = shapely.Polygon([(X0, Y0), (X0 + 10, Y0 + 10), (X0 + 10, Y0), (X0, Y0 + 10)])
-    cands = _gdf([bowtie, Point(X0 + 50, Y0)], candidate_id=["bow", "pt"])
-    raw = landing_criteria(cands, route_end=Point(X0 - 10, Y0), constraints={"n": _gdf([bowtie])},
+    cands = rd_frame([bowtie, Point(X0 + 50, Y0)], candidate_id=["bow", "pt"])
+    raw = landing_criteria(cands, route_end=Point(X0 - 10, Y0), constraints={"n": rd_frame([bowtie])},
                            footprint_m2=100.0)
     assert raw.loc["bow", "site_area_m2"] == pytest.approx(50.0)
     assert raw.loc["bow", "free_area_m2"] == pytest.approx(0.0)
     assert raw.loc["pt", "free_area_m2"] == pytest.approx(100.0)
     with pytest.raises(WlrGeoInputError, match="NaN"):
-        landing_criteria(_gdf([Point(np.nan, Y0)], candidate_id=["x"]), route_end=Point(X0, Y0))
+        landing_criteria(rd_frame([Point(np.nan, Y0)], candidate_id=["x"]), route_end=Point(X0, Y0))
 
 
 def test_scores_are_invariant_to_weight_scale_and_bounded():

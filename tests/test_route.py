@@ -6,6 +6,7 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
+from _rd import X0, Y0, rd_frame
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import LineString, MultiLineString, Point, box
@@ -20,12 +21,6 @@ from wlr_geo.route import (
     split_by_areas,
 )
 
-X0, Y0 = 90_000.0, 460_000.0
-
-
-def _gdf(geoms, **cols):
-    return gpd.GeoDataFrame(cols or None, geometry=geoms, crs="EPSG:28992")
-
 
 def test_prepare_merges_ordered_parts_and_flips_reversed_part():
     parts = [
@@ -33,7 +28,7 @@ def test_prepare_merges_ordered_parts_and_flips_reversed_part():
         LineString([(X0 + 300, Y0), (X0 + 100, Y0)]),  # drawn the other way
         LineString([(X0 + 300, Y0), (X0 + 300, Y0 + 50)]),
     ]
-    out = prepare_route(_gdf(parts))
+    out = prepare_route(rd_frame(parts))
     assert list(out["variant"]) == ["route"]
     line = out.geometry.iloc[0]
     assert line.length == pytest.approx(350.0)
@@ -43,7 +38,7 @@ def test_prepare_merges_ordered_parts_and_flips_reversed_part():
 
 def test_prepare_drops_duplicate_vertices_with_note():
     line = LineString([(X0, Y0), (X0, Y0), (X0 + 10, Y0), (X0 + 10, Y0), (X0 + 20, Y0)])
-    out = prepare_route(_gdf([line]))
+    out = prepare_route(rd_frame([line]))
     assert len(shapely.get_coordinates(out.geometry.iloc[0])) == 3
     assert any("2 duplicate vertices" in n for n in out.attrs["notes"])
 
@@ -51,7 +46,7 @@ def test_prepare_drops_duplicate_vertices_with_note():
 def test_reverse_option_and_variants():
     a = LineString([(X0, Y0), (X0 + 1000, Y0)])
     b = LineString([(X0, Y0), (X0, Y0 + 500)])
-    gdf = _gdf([a, b], v=["noord", "oost"])
+    gdf = rd_frame([a, b], v=["noord", "oost"])
     out = prepare_route(gdf, variant_column="v", reverse=["noord"])
     assert list(out["variant"]) == ["noord", "oost"]
     noord = out.geometry.iloc[0]
@@ -61,7 +56,7 @@ def test_reverse_option_and_variants():
 
 
 def test_multilinestring_input_and_order_column():
-    gdf = _gdf(
+    gdf = rd_frame(
         [LineString([(X0 + 100, Y0), (X0 + 200, Y0)]), MultiLineString([[(X0, Y0), (X0 + 100, Y0)]])],
         order=[2, 1],
     )
@@ -79,7 +74,7 @@ def test_multilinestring_input_and_order_column():
 )
 def test_prepare_bad_routes_raise_clear_errors(geoms, match):
     with pytest.raises(LayerValidationError, match=match):
-        prepare_route(_gdf(geoms))
+        prepare_route(rd_frame(geoms))
 
 
 def test_prepare_empty_route_raises():
@@ -89,7 +84,7 @@ def test_prepare_empty_route_raises():
 
 def test_prepare_missing_variant_column():
     with pytest.raises(LayerValidationError, match="no column 'v'"):
-        prepare_route(_gdf([LineString([(X0, Y0), (X0 + 1, Y0)])]), variant_column="v")
+        prepare_route(rd_frame([LineString([(X0, Y0), (X0 + 1, Y0)])]), variant_column="v")
 
 
 def test_chainage_and_point_roundtrip():
