@@ -188,7 +188,9 @@ def _props(feat: Any, wanted: frozenset[str] | None = None) -> tuple[dict[str, A
     The tag → name decision is cached per ``wanted``: this is the reader's hottest loop after
     the XML parse.
     """
-    names = _WANTED_NAMES.setdefault(wanted, {})
+    names = _WANTED_NAMES.get(wanted)
+    if names is None:
+        names = _WANTED_NAMES[wanted] = {}
     props: dict[str, Any] = {}
     links: list[str | None] = []
     for ch in feat:

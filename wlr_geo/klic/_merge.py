@@ -23,6 +23,7 @@ delivery twice therefore yields each object once.
 from __future__ import annotations
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from wlr_geo.klic._model import KlicReport
@@ -66,33 +67,24 @@ def merge_layers(parts: list[dict[str, pd.DataFrame]], report: KlicReport) -> di
     """Concatenate per layer, drop duplicates (newest wins) and count them in ``report``."""
     ranks = _ranks(report)
     out: dict[str, pd.DataFrame] = {}
-    if len(parts) == 1:  # one delivery: only duplicates within it, first one kept, order unchanged
-        for name, key in KEYS.items():
-            df = parts[0][name]
-            if not len(df):
-                out[name] = df
-                report.duplicates_dropped[name] = 0
-                continue
-            dup = df.duplicated(subset=list(key)).to_numpy()  # exact key comparison; missing == missing
-            report.duplicates_dropped[name] = int(dup.sum())
-            out[name] = (df[~dup] if dup.any() else df).reset_index(drop=True)
-        return out
     for name, key in KEYS.items():
-        frames = []
-        for i, part in enumerate(parts):
-            df = part[name]
-            if len(df):
-                frames.append(df.assign(_rank=ranks[i], _order=i, _row=range(len(df))))
-        if not frames:
+        filled = [(i, part[name]) for i, part in enumerate(parts) if len(part[name])]
+        if not filled:
             out[name] = parts[0][name] if parts else pd.DataFrame()
             report.duplicates_dropped[name] = 0
             continue
-        cat = pd.concat(frames, ignore_index=True)
-        if isinstance(frames[0], gpd.GeoDataFrame):
-            cat = gpd.GeoDataFrame(cat, geometry="geometry", crs=28992)
-        newest_first = cat.sort_values(["_rank", "_row"], ascending=[False, True], kind="stable")
-        kept = newest_first.drop_duplicates(subset=list(key), keep="first")
-        report.duplicates_dropped[name] = len(cat) - len(kept)
-        kept = kept.sort_values(["_order", "_row"], kind="stable").drop(columns=["_rank", "_order", "_row"])
-        out[name] = kept.reset_index(drop=True)
+        if len(filled) == 1:
+            cat = filled[0][1]
+        else:
+            cat = pd.concat([df for _, df in filled], ignore_index=True)
+            if isinstance(filled[0][1], gpd.GeoDataFrame):
+                cat = gpd.GeoDataFrame(cat, geometry="geometry", crs=28992)
+        # newest delivery first, within a delivery its own row order; keep each key's first row
+        rank = np.concatenate([np.full(len(df), ranks[i]) for i, df in filled])
+        newest_first = np.lexsort((np.arange(len(cat)), -rank))
+        dup = cat[list(key)].iloc[newest_first].duplicated().to_numpy()
+        keep = np.zeros(len(cat), dtype=bool)
+        keep[newest_first[~dup]] = True
+        report.duplicates_dropped[name] = int(dup.sum())
+        out[name] = (cat if keep.all() else cat[keep]).reset_index(drop=True)
     return out
