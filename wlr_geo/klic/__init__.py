@@ -64,24 +64,13 @@ def _warn(report: KlicReport) -> None:
             + " — read as lines/points where they have net:link / a point geometry, else skipped",
             WlrGeoWarning, stacklevel=3,
         )
-    if report.broken_links:
-        warnings.warn(
-            f"KLIC: {len(report.broken_links)} net:link reference(s) do not resolve to a "
-            f"UtilityLink and were skipped (e.g. {_examples(report.broken_links)})",
-            WlrGeoWarning, stacklevel=3,
-        )
-    if report.geometry_problems:
-        warnings.warn(
-            f"KLIC: {len(report.geometry_problems)} geometry(ies) could not be read and were "
-            f"skipped (e.g. {_examples(report.geometry_problems)})",
-            WlrGeoWarning, stacklevel=3,
-        )
-    if report.missing_attachments:
-        warnings.warn(
-            f"KLIC: {len(report.missing_attachments)} attachment(s) named in the XML are not in "
-            f"the delivery (e.g. {_examples(report.missing_attachments)})",
-            WlrGeoWarning, stacklevel=3,
-        )
+    for items, what in (
+        (report.broken_links, "net:link reference(s) do not resolve to a UtilityLink and were skipped"),
+        (report.geometry_problems, "geometry(ies) could not be read and were skipped"),
+        (report.missing_attachments, "attachment(s) named in the XML are not in the delivery"),
+    ):
+        if items:
+            warnings.warn(f"KLIC: {len(items)} {what} (e.g. {_examples(items)})", WlrGeoWarning, stacklevel=3)
 
 
 def read_klic(

@@ -181,6 +181,15 @@ _ELEMENT_PROPS = frozenset({
 _WANTED_NAMES: dict[frozenset[str] | None, dict[Any, str]] = {}
 
 
+def _first_value(props: dict[str, Any], names: tuple[str, ...]) -> str | None:
+    """Code (xlink:href tail) or text of the first of ``names`` that ``props`` holds."""
+    for name in names:
+        el = props.get(name)
+        if el is not None:
+            return _code(el) or _text(el)
+    return None
+
+
 def _props(feat: Any, wanted: frozenset[str] | None = None) -> tuple[dict[str, Any], list[str | None]]:
     """First child per local name (only names in ``wanted`` when given), plus the xlink:href of
     every ``link`` child (None where a link has none).
@@ -422,18 +431,8 @@ class _Parser:
     def _element_attrs(p: dict[str, Any]) -> dict[str, Any]:
         get = p.get
         voltage = _measure(get("nominalVoltage"), "kv", "V") or _measure(get("operatingVoltage"), "kv", "V")
-        material = None
-        for t in _MATERIAL_TAGS:
-            el = get(t)
-            if el is not None:
-                material = _code(el) or _text(el)
-                break
-        product = None
-        for t in _PRODUCT_TAGS:
-            el = get(t)
-            if el is not None:
-                product = _code(el) or _text(el)
-                break
+        material = _first_value(p, _MATERIAL_TAGS)
+        product = _first_value(p, _PRODUCT_TAGS)
         count = _text(get("aantalKabelsLeidingen"))
         return {
             "status": _code(get("currentStatus")),
