@@ -31,9 +31,12 @@ __all__ = [
     "GmlGeometryError",
     "OutsideRDError",
     "ParsedGeometry",
+    "line_dimension",
     "parse_geometry",
     "parse_line_coords",
     "parse_point_xy",
+    "plain_line_xy",
+    "plain_point_xyz",
     "rd_problem",
 ]
 
@@ -323,6 +326,36 @@ def _check_rd(xy: np.ndarray) -> None:
         raise OutsideRDError(msg)
 
 
+def line_dimension(srs: str | None, srs_dimension: str | None) -> int:
+    """Coordinate dimension of a line element from its ``srsName`` and ``srsDimension``.
+
+    Raises
+    ------
+    GmlGeometryError
+        A CRS other than RD, or a dimension other than 2 or 3.
+    """
+    dim = _srs_dimension(srs) if srs else 2
+    return _dim(srs_dimension, dim)
+
+
+def plain_line_xy(pos_list: str | None, *, check_rd: bool = True,
+                  numbers: bytearray | None = None) -> np.ndarray:
+    """XY vertices of a 2D ``LineString`` holding one ``posList`` (the text of that posList).
+
+    The common case of :func:`parse_line_coords`; the compiled KLIC scanner calls it directly
+    with the text it read and, where it could, the numbers it parsed from it (float64 bytes).
+    """
+    arr = _numbers(pos_list) if numbers is None else np.frombuffer(numbers, dtype=np.float64)
+    if arr.size % 2:
+        raise GmlGeometryError(f"posList has {arr.size} numbers, not a multiple of srsDimension=2")
+    xy = arr.reshape(-1, 2)
+    if len(xy) < 2:
+        raise GmlGeometryError("gml:LineString with fewer than 2 positions")
+    if check_rd:
+        _check_rd(xy)
+    return xy
+
+
 def parse_line_coords(el: Any, *, check_rd: bool = True) -> tuple[np.ndarray, float | None, float | None]:
     """XY vertices (n, 2) of a line geometry (``LineString`` or ``Curve``) plus its Z range.
 
@@ -337,22 +370,12 @@ def parse_line_coords(el: Any, *, check_rd: bool = True) -> tuple[np.ndarray, fl
     GmlGeometryError
         Not a single line, fewer than 2 positions, outside RD, or as :func:`parse_geometry`.
     """
-    srs = el.get("srsName")
-    dim = _srs_dimension(srs) if srs else 2
-    dim = _dim(el.get("srsDimension"), dim)
+    dim = line_dimension(el.get("srsName"), el.get("srsDimension"))
     ln = local_name(el.tag)
-    if dim == 2 and ln == "LineString" and len(el) == 1:  # fast path: one 2D posList
+    if dim == 2 and ln == "LineString" and len(el) == 1:  # one 2D posList (as the KLIC scanner)
         pl = el[0]
         if local_name(pl.tag) == "posList" and pl.get("srsDimension") is None:
-            arr = _numbers(pl.text)
-            if arr.size % 2:
-                raise GmlGeometryError(f"posList has {arr.size} numbers, not a multiple of srsDimension=2")
-            xy = arr.reshape(-1, 2)
-            if len(xy) < 2:
-                raise GmlGeometryError(f"gml:{ln} with fewer than 2 positions")
-            if check_rd:
-                _check_rd(xy)
-            return xy, None, None
+            return plain_line_xy(pl.text, check_rd=check_rd), None, None
     ctx = _Ctx()
     if ln == "LineString":
         xy = _coords(el, dim, ctx)
@@ -386,18 +409,23 @@ def parse_point_xy(el: Any) -> tuple[float, float, float | None] | None:
     pos = el[0]
     if local_name(pos.tag) != "pos":
         return None
-    srs = el.get("srsName")
+    return plain_point_xyz(el.get("srsName"), el.get("srsDimension"), pos.get("srsDimension"), pos.text)
+
+
+def plain_point_xyz(srs: str | None, point_dim: str | None, pos_dim: str | None,
+                    text: str | None) -> tuple[float, float, float | None] | None:
+    """The values part of :func:`parse_point_xy`: the Point's ``srsName`` and
+    ``srsDimension``, its pos's ``srsDimension`` and text (the compiled KLIC scanner reads
+    these four itself)."""
     dim = _SRS_OK.get(srs) if srs else 2
     if dim is None:
         return None
-    for holder in (el, pos):  # srsDimension on the Point, then on its pos (as _walk/_coords)
-        sd = holder.get("srsDimension")
+    for sd in (point_dim, pos_dim):  # srsDimension on the Point, then on its pos (as _walk/_coords)
         if sd is not None:
             sd = sd.strip()
             if sd not in ("2", "3"):
                 return None
             dim = int(sd)
-    text = pos.text
     if not text:
         return None
     parts = text.split()

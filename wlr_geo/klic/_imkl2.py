@@ -15,8 +15,10 @@ network element, and if it has a point geometry as a point element.
 
 from __future__ import annotations
 
+import os
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -30,14 +32,17 @@ from wlr_geo.klic._gml import RD_BOUNDS_M as _RD_BOUNDS
 from wlr_geo.klic._gml import (
     GmlGeometryError,
     OutsideRDError,
+    line_dimension,
     parse_geometry,
     parse_line_coords,
     parse_point_xy,
+    plain_line_xy,
+    plain_point_xyz,
     rd_problem,
 )
 from wlr_geo.klic._imkl1 import IMKL1_NAMESPACES, IMKL2_NAMESPACE, RENAMED_1_TO_2, detect_version
 
-__all__ = ["LINE_TYPES", "POINT_TYPES", "RawDelivery", "parse_stream"]
+__all__ = ["LINE_TYPES", "POINT_TYPES", "RawDelivery", "parse_stream", "scanner_status"]
 
 XLINK = "{http://www.w3.org/1999/xlink}href"
 GML_ID_ATTRS = ("{http://www.opengis.net/gml/3.2}id", "{http://www.opengis.net/gml}id")
@@ -96,7 +101,7 @@ class RawDelivery:
     meta: dict[str, Any] = field(default_factory=dict)
     ids: dict[str, str] = field(default_factory=dict)  # gml:id → feature type
     links: dict[str, tuple[np.ndarray, float | None, float | None, str | None]] = field(default_factory=dict)
-    elements: list[tuple[str, str, str | None, list[str], dict[str, Any]]] = field(default_factory=list)
+    elements: list[tuple[str, str, str | None, tuple[str, ...], dict[str, Any]]] = field(default_factory=list)
     points: list[tuple[str, str, str | None, BaseGeometry, dict[str, Any]]] = field(default_factory=list)
     depths: list[tuple[str, str, str | None, BaseGeometry, dict[str, Any]]] = field(default_factory=list)
     areas: list[tuple[str, str, str | None, BaseGeometry, dict[str, Any]]] = field(default_factory=list)
@@ -148,8 +153,14 @@ def _measure(el: Any, kind: str, default_unit: str) -> float | None:
     """A gml:MeasureType value converted to the unit of ``kind``; None if absent or ≤ 0."""
     if el is None:
         return None
-    t = _text(el)
-    if t is None:
+    return _measure_value(el.text, el.get("uom"), kind, default_unit)
+
+
+def _measure_value(text: str | None, uom: str | None, kind: str, default_unit: str) -> float | None:
+    if text is None:
+        return None
+    t = text.strip()
+    if not t:
         return None
     try:
         v = float(t)
@@ -157,9 +168,37 @@ def _measure(el: Any, kind: str, default_unit: str) -> float | None:
         return None
     if v <= 0:
         return None
-    uom = (el.get("uom") or default_unit).rsplit(":", 1)[-1].strip().lower()
-    factor = _UOM_FACTORS[kind].get(uom)
+    unit = (uom or default_unit).rsplit(":", 1)[-1].strip().lower()
+    factor = _UOM_FACTORS[kind].get(unit)
     return None if factor is None else v * factor
+
+
+#: What the cable/pipe attributes are read from: (text, xlink:href, uom) of one property
+#: element, as the compiled scanner returns it and :func:`_leaf` makes it from an element.
+Leaf = tuple[str | None, str | None, str | None]
+
+
+def _leaf(el: Any) -> Leaf:
+    return el.text, el.get(XLINK), el.get("uom")
+
+
+def _leaf_text(leaf: Leaf | None) -> str | None:
+    if leaf is None or leaf[0] is None:
+        return None
+    return leaf[0].strip() or None
+
+
+def _leaf_code(leaf: Leaf | None) -> str | None:
+    """The last part of the property's xlink:href (a code list value)."""
+    if leaf is None or not leaf[1]:
+        return None
+    return leaf[1].rstrip("/").rsplit("/", 1)[-1] or None
+
+
+def _leaf_measure(leaf: Leaf | None, kind: str, default_unit: str) -> float | None:
+    if leaf is None:
+        return None
+    return _measure_value(leaf[0], leaf[2], kind, default_unit)
 
 
 def _bool(el: Any) -> bool | None:
@@ -177,22 +216,43 @@ _ELEMENT_PROPS = frozenset({
     "nominalVoltage", "operatingVoltage", "pressure", "aantalKabelsLeidingen", "verticalPosition",
     "geoNauwkeurigheidXY", "label", "omschrijving", "validFrom", *_MATERIAL_TAGS, *_PRODUCT_TAGS,
 })
+#: The cable/pipe properties in a fixed order: the attributes of an element are a function of
+#: the tuple of its property leaves in this order (and are cached per distinct tuple).
+_ELEMENT_ORDER = tuple(sorted(_ELEMENT_PROPS - {"link"}))
+_NETWORK_SLOT = _ELEMENT_ORDER.index("inNetwork")
+#: Property name → position in that tuple; ``link`` → -1 (every link is kept, in order).
+_ELEMENT_SLOTS: dict[str, int] = {**{n: i for i, n in enumerate(_ELEMENT_ORDER)}, "link": -1}
+#: The point properties read besides ``geometry``, in the order ``_Parser._point_attrs`` takes.
+_POINT_ORDER = ("currentStatus", "appurtenanceType", "inNetwork", "verticalPosition", "label", "omschrijving")
+_POINT_NETWORK_SLOT = _POINT_ORDER.index("inNetwork")
+#: Property name → position in that tuple; ``geometry`` → -1 (the scanner returns its child).
+_POINT_SLOTS: dict[str, int] = {**{n: i for i, n in enumerate(_POINT_ORDER)}, "geometry": -1}
+
+
+def _point_leaves(props: dict[str, Any]) -> tuple[Leaf | None, ...]:
+    """The ``_POINT_ORDER`` leaves of a feature's first-child-per-name ``props``."""
+    return tuple(None if (el := props.get(n)) is None else _leaf(el) for n in _POINT_ORDER)
+
+
 #: Per set of wanted names: full tag → local name, or "" (not wanted / not an element).
 _WANTED_NAMES: dict[frozenset[str] | None, dict[Any, str]] = {}
 
 
-def _first_value(props: dict[str, Any], names: tuple[str, ...]) -> str | None:
+def _first_value(props: dict[str, Leaf | None], names: tuple[str, ...]) -> str | None:
     """Code (xlink:href tail) or text of the first of ``names`` that ``props`` holds."""
     for name in names:
-        el = props.get(name)
-        if el is not None:
-            return _code(el) or _text(el)
+        leaf = props.get(name)
+        if leaf is not None:
+            return _leaf_code(leaf) or _leaf_text(leaf)
     return None
 
 
-def _props(feat: Any, wanted: frozenset[str] | None = None) -> tuple[dict[str, Any], list[str | None]]:
+def _props(
+    feat: Any, wanted: frozenset[str] | None = None, *, leaves: bool = False,
+) -> tuple[dict[str, Any], list[str | None]]:
     """First child per local name (only names in ``wanted`` when given), plus the xlink:href of
-    every ``link`` child (None where a link has none).
+    every ``link`` child (None where a link has none). With ``leaves`` the children are given
+    as :data:`Leaf` tuples instead of elements (as the compiled scanner gives them).
 
     The tag → name decision is cached per ``wanted``: this is the reader's hottest loop after
     the XML parse.
@@ -215,7 +275,7 @@ def _props(feat: Any, wanted: frozenset[str] | None = None) -> tuple[dict[str, A
         if ln == "link":
             links.append(ch.get(XLINK))
         elif ln not in props:
-            props[ln] = ch
+            props[ln] = _leaf(ch) if leaves else ch
     return props, links
 
 
@@ -232,6 +292,54 @@ def _multi(feat: Any, name: str) -> list[str]:
     return [h for ch in feat if local_name(ch.tag) == name and (h := ch.get(XLINK))]
 
 
+# ----------------------------------------------------------------------------- compiled scanner
+
+_SCAN_FORMAT = 4  # the tuple layout of wlr_geo/klic/_scan.pyx (its FORMAT)
+_SCAN_LINK, _SCAN_ELEMENT, _SCAN_SKIPPED, _SCAN_POINT = 1, 2, 3, 4
+#: Local name (as in the file, IMKL 1.2.1 names included) → what the scanner reads itself.
+_SCAN_KINDS: dict[str, int] = {}
+for _name in sorted({*LINE_TYPES, *SKIPPED_TYPES, *POINT_TYPES, "UtilityLink", *RENAMED_1_TO_2}):
+    _typ = RENAMED_1_TO_2.get(_name, _name)
+    if _typ == "UtilityLink":
+        _SCAN_KINDS[_name] = _SCAN_LINK
+    elif _typ in LINE_TYPES:
+        _SCAN_KINDS[_name] = _SCAN_ELEMENT
+    elif _typ in SKIPPED_TYPES:
+        _SCAN_KINDS[_name] = _SCAN_SKIPPED
+    elif _typ in POINT_TYPES:
+        _SCAN_KINDS[_name] = _SCAN_POINT
+_SCANNER: Callable[[Any, dict[str, int], dict[str, int], dict[str, int]], list[Any]] | None = None
+_SCANNER_PROBLEM: str | None = None
+
+
+def _load_scanner() -> None:
+    """Import the compiled scanner (:mod:`wlr_geo.klic._scan`) unless it is missing or
+    switched off with ``WLR_GEO_KLIC_PURE_PYTHON=1``."""
+    global _SCANNER, _SCANNER_PROBLEM
+    if os.environ.get("WLR_GEO_KLIC_PURE_PYTHON", "") not in ("", "0"):
+        _SCANNER_PROBLEM = "switched off with WLR_GEO_KLIC_PURE_PYTHON"
+        return
+    try:
+        from wlr_geo.klic import _scan  # type: ignore[attr-defined]
+    except (ImportError, ValueError) as exc:  # not built, or built against another lxml
+        _SCANNER_PROBLEM = f"not available ({exc})"
+        return
+    if getattr(_scan, "FORMAT", None) != _SCAN_FORMAT:
+        _SCANNER_PROBLEM = "built from another version of wlr_geo; reinstall wlr_geo"
+        return
+    _SCANNER = _scan.scan_member
+
+
+def scanner_status() -> str:
+    """Whether the IMKL reader uses its compiled scanner, and if not, why not."""
+    if _SCANNER is not None:
+        return "compiled scanner in use"
+    return f"pure Python: the compiled scanner is {_SCANNER_PROBLEM}"
+
+
+_load_scanner()
+
+
 # ----------------------------------------------------------------------------- the parser
 
 
@@ -239,6 +347,10 @@ class _Parser:
     def __init__(self, source: str) -> None:
         self.raw = RawDelivery(source)
         self._seen_types: set[str] = set()
+        # attributes per distinct tuple of cable/pipe property leaves (shared, never changed)
+        self._attrs: dict[tuple[Leaf | None, ...], dict[str, Any]] = {}
+        # line coordinate dimension per (srsName, srsDimension) seen
+        self._dims: dict[tuple[str | None, str | None], int] = {}
         # UtilityLink centre lines whose RD bounds check is still to do (see finish_links):
         # (gml:id, entry for raw.links, len(geometry_problems) when it was read)
         self._pending: list[tuple[str, tuple[np.ndarray, float | None, float | None, str | None], int]] = []
@@ -275,10 +387,14 @@ class _Parser:
             raw.geometry_problems.insert(pos, (gid, msg))
 
     def _geometry(self, gid: str, prop: Any) -> tuple[BaseGeometry, float | None, float | None] | None:
-        el = _geom_child(prop)
+        return self._geometry_of(gid, _geom_child(prop))
+
+    def _geometry_of(self, gid: str, el: Any, plain: tuple[str | None, ...] | None = None,
+                     ) -> tuple[BaseGeometry, float | None, float | None] | None:
+        """The geometry element ``el``; ``plain`` as the compiled scanner gives it for a Point."""
         if el is None:
             return None
-        fast = parse_point_xy(el)
+        fast = parse_point_xy(el) if plain is None else plain_point_xyz(*plain)
         if fast is not None:
             self.raw.geometries_ok += 1
             return shapely.Point(fast[0], fast[1]), fast[2], fast[2]
@@ -292,19 +408,19 @@ class _Parser:
         self.raw.geometries_ok += 1
         return pg.geometry, pg.z_min, pg.z_max
 
-    def _link(self, feat: Any, gid: str) -> None:
-        """A UtilityLink: its centre line (RD check deferred to finish_links) and network."""
+    def _link(self, gid: str, network: str | None, el: Any,
+              plain: tuple[str | None, str | None, str | None, bytearray | None] | None = None) -> None:
+        """A UtilityLink: its centre line ``el`` (RD check deferred to finish_links) and network.
+
+        ``plain`` is (srsName, srsDimension, posList text, its numbers or None) when the
+        compiled scanner found the centre line to be a LineString with one plain posList.
+        """
         raw = self.raw
-        props, _ = _props(feat, _LINK_PROPS)
-        centre = props.get("centrelineGeometry")
-        network = _href(props.get("inNetwork"))
-        if centre is None:
-            return
-        el = _geom_child(centre)
-        if el is None:
-            return
         try:
-            xy, zmin, zmax = parse_line_coords(el, check_rd=False)
+            if plain is not None and self._dimension(plain[0], plain[1]) == 2:
+                xy, zmin, zmax = plain_line_xy(plain[2], check_rd=False, numbers=plain[3]), None, None
+            else:
+                xy, zmin, zmax = parse_line_coords(el, check_rd=False)
         except GmlGeometryError as exc:
             if isinstance(exc, OutsideRDError):
                 raw.geometries_outside_rd += 1
@@ -312,48 +428,110 @@ class _Parser:
             return
         self._pending.append((gid, (xy, zmin, zmax, network), len(raw.geometry_problems)))
 
-    def feature(self, feat: Any) -> None:
-        typ = local_name(feat.tag)
-        if not typ:
-            return
-        typ = RENAMED_1_TO_2.get(typ, typ)
-        gid = feat.get(_GML32_ID) or feat.get(_GML_ID) or f"<{typ} zonder gml:id>"
+    def _dimension(self, srs: str | None, srs_dimension: str | None) -> int:
+        """:func:`line_dimension`, remembered per value pair (it raises for bad values)."""
+        dim = self._dims.get((srs, srs_dimension))
+        if dim is None:
+            dim = self._dims[(srs, srs_dimension)] = line_dimension(srs, srs_dimension)
+        return dim
+
+    def _element(self, typ: str, gid: str, leaves: tuple[Leaf | None, ...], links: tuple[str, ...]) -> None:
+        """A cable, pipe or container from its property ``leaves`` (in ``_ELEMENT_ORDER``) and
+        the non-empty hrefs of its ``net:link`` children."""
+        attrs = self._attrs.get(leaves)
+        if attrs is None:  # few distinct combinations per delivery: 236 of 5,277 in 22C001966
+            attrs = self._attrs[leaves] = self._element_attrs(dict(zip(_ELEMENT_ORDER, leaves, strict=True)))
+        network = leaves[_NETWORK_SLOT]
+        self.raw.elements.append((typ, gid, None if network is None else network[1], links, attrs))
+
+    def _register(self, name: str, tag: str, gid: str | None) -> tuple[str, str] | None:
+        """Count one feature (local name ``name``); its IMKL 2 type and id, None if skipped."""
+        typ = RENAMED_1_TO_2.get(name, name)
+        gid = gid or f"<{typ} zonder gml:id>"
         raw = self.raw
         raw.ids[gid] = typ
         raw.counts[typ] += 1
         if typ in SKIPPED_TYPES:
-            return
+            return None
         if typ not in self._seen_types:
             self._seen_types.add(typ)
-            ns = feat.tag[1 : feat.tag.find("}")] if feat.tag.startswith("{") else ""
+            ns = tag[1 : tag.find("}")] if tag.startswith("{") else ""
             if ns:
                 raw.namespaces.add(ns)
+        return typ, gid
+
+    def scanned(self, items: list[Any]) -> None:
+        """The features of one member as the compiled scanner returned them.
+
+        Does what :meth:`_register`, :meth:`_link`, :meth:`_element` and :meth:`_point` do,
+        with the registration and the common plain 2D centre line inlined (the reader's
+        hottest loop); anything unusual goes through those methods.
+        """
+        raw = self.raw
+        ids, counts, seen, pending, dims = raw.ids, raw.counts, self._seen_types, self._pending, self._dims
+        for item in items:
+            if type(item) is not tuple:
+                self.feature(item)
+                continue
+            kind, name, tag, gid = item[0], item[1], item[2], item[3]
+            typ = RENAMED_1_TO_2.get(name, name)
+            if typ not in seen or typ in SKIPPED_TYPES or not gid:
+                reg = self._register(name, tag, gid)
+                if reg is None:
+                    continue
+                typ, gid = reg
+            else:
+                ids[gid] = typ
+                counts[typ] += 1
+            if kind == _SCAN_LINK:
+                el, plain = item[5], item[6]
+                if el is None:
+                    continue
+                if plain is not None and plain[3] is not None and dims.get((plain[0], plain[1])) == 2:
+                    arr = np.frombuffer(plain[3], dtype=np.float64)
+                    if arr.size >= 4 and not arr.size % 2:
+                        pending.append((gid, (arr.reshape(-1, 2), None, None, item[4]), len(raw.geometry_problems)))
+                        continue
+                self._link(gid, item[4], el, plain)
+            elif kind == _SCAN_ELEMENT:
+                self._element(typ, gid, item[4], item[5])
+            else:
+                self._point(typ, gid, item[4], item[5], item[6])
+
+    def feature(self, feat: Any) -> None:
+        local = local_name(feat.tag)
+        if not local:
+            return
+        reg = self._register(local, feat.tag, feat.get(_GML32_ID) or feat.get(_GML_ID))
+        if reg is None:
+            return
+        typ, gid = reg
+        raw = self.raw
         if typ == "UtilityLink":  # the most frequent type: only two properties are used
-            self._link(feat, gid)
+            props, _ = _props(feat, _LINK_PROPS)
+            el = _geom_child(props.get("centrelineGeometry"))
+            if el is not None:
+                self._link(gid, _href(props.get("inNetwork")), el)
             return
         if typ in LINE_TYPES:  # the next most frequent: only the used properties
-            props, links = _props(feat, _ELEMENT_PROPS)
-            raw.elements.append((typ, gid, _href(props.get("inNetwork")), [h for h in links if h],
-                                 self._element_attrs(props)))
+            props, links = _props(feat, _ELEMENT_PROPS, leaves=True)
+            self._element(typ, gid, tuple(props.get(n) for n in _ELEMENT_ORDER),
+                          tuple(h for h in links if h))
             return
         props, links = _props(feat)
         network = _href(props.get("inNetwork"))
         if typ not in _HANDLED:
             raw.unknown_types[typ] += 1
             if links:
-                raw.elements.append((typ, gid, network, [h for h in links if h], self._element_attrs(props)))
+                raw.elements.append((typ, gid, network, tuple(h for h in links if h),
+                                     self._element_attrs({k: _leaf(v) for k, v in props.items()})))
             else:
                 g = self._geometry(gid, props.get("geometry"))
                 if g is not None and g[0].geom_type == "Point":
-                    raw.points.append((typ, gid, network, g[0], self._point_attrs(props)))
+                    raw.points.append((typ, gid, network, g[0], self._point_attrs(_point_leaves(props))))
             return
         if typ in POINT_TYPES:
-            g = self._geometry(gid, props.get("geometry"))
-            if g is not None:
-                attrs = self._point_attrs(props)
-                if g[1] is not None:
-                    attrs["z_min_m"], attrs["z_max_m"] = g[1], g[2]
-                raw.points.append((typ, gid, network, g[0], attrs))
+            self._point(typ, gid, _point_leaves(props), _geom_child(props.get("geometry")))
         elif typ in DEPTH_TYPES:
             g = self._geometry(gid, props.get("ligging"))
             if g is not None:
@@ -428,36 +606,51 @@ class _Parser:
             raw.meta["referentie"] = _text(props.get("referentie"))
 
     @staticmethod
-    def _element_attrs(p: dict[str, Any]) -> dict[str, Any]:
+    def _element_attrs(p: dict[str, Leaf | None]) -> dict[str, Any]:
         get = p.get
-        voltage = _measure(get("nominalVoltage"), "kv", "V") or _measure(get("operatingVoltage"), "kv", "V")
+        voltage = (_leaf_measure(get("nominalVoltage"), "kv", "V")
+                   or _leaf_measure(get("operatingVoltage"), "kv", "V"))
         material = _first_value(p, _MATERIAL_TAGS)
         product = _first_value(p, _PRODUCT_TAGS)
-        count = _text(get("aantalKabelsLeidingen"))
+        count = _leaf_text(get("aantalKabelsLeidingen"))
         return {
-            "status": _code(get("currentStatus")),
-            "diameter_mm": _measure(get("pipeDiameter"), "mm", "mm") or _measure(get("kabelDiameter"), "mm", "mm"),
-            "breedte_mm": _measure(get("ductWidth"), "mm", "cm"),
+            "status": _leaf_code(get("currentStatus")),
+            "diameter_mm": (_leaf_measure(get("pipeDiameter"), "mm", "mm")
+                            or _leaf_measure(get("kabelDiameter"), "mm", "mm")),
+            "breedte_mm": _leaf_measure(get("ductWidth"), "mm", "cm"),
             "materiaal": material,
             "spanning_kv": voltage,
-            "druk_bar": _measure(get("pressure"), "bar", "bar"),
+            "druk_bar": _leaf_measure(get("pressure"), "bar", "bar"),
             "aantal_kabels": int(count) if count and count.isdigit() else None,
             "product": product,
-            "verticale_positie": _text(get("verticalPosition")),
-            "nauwkeurigheid_xy": _code(get("geoNauwkeurigheidXY")),
-            "label": _text(get("label")),
-            "omschrijving": _text(get("omschrijving")),
-            "geldig_vanaf": _text(get("validFrom")),
+            "verticale_positie": _leaf_text(get("verticalPosition")),
+            "nauwkeurigheid_xy": _leaf_code(get("geoNauwkeurigheidXY")),
+            "label": _leaf_text(get("label")),
+            "omschrijving": _leaf_text(get("omschrijving")),
+            "geldig_vanaf": _leaf_text(get("validFrom")),
         }
 
+    def _point(self, typ: str, gid: str, leaves: tuple[Leaf | None, ...], el: Any,
+               plain: tuple[str | None, ...] | None = None) -> None:
+        """A point element from its property ``leaves`` (in ``_POINT_ORDER``) and geometry."""
+        g = self._geometry_of(gid, el, plain)
+        if g is None:
+            return
+        attrs = self._point_attrs(leaves)
+        if g[1] is not None:
+            attrs["z_min_m"], attrs["z_max_m"] = g[1], g[2]
+        network = leaves[_POINT_NETWORK_SLOT]
+        self.raw.points.append((typ, gid, None if network is None else network[1], g[0], attrs))
+
     @staticmethod
-    def _point_attrs(p: dict[str, Any]) -> dict[str, Any]:
+    def _point_attrs(leaves: tuple[Leaf | None, ...]) -> dict[str, Any]:
+        status, soort, _network, position, label, omschrijving = leaves
         return {
-            "status": _code(p.get("currentStatus")),
-            "soort": _code(p.get("appurtenanceType")),
-            "verticale_positie": _text(p.get("verticalPosition")),
-            "label": _text(p.get("label")),
-            "omschrijving": _text(p.get("omschrijving")),
+            "status": _leaf_code(status),
+            "soort": _leaf_code(soort),
+            "verticale_positie": _leaf_text(position),
+            "label": _leaf_text(label),
+            "omschrijving": _leaf_text(omschrijving),
         }
 
     @staticmethod
@@ -500,8 +693,11 @@ def _check_root(head: bytes, source: str) -> tuple[str, set[str], bool]:
     return root, namespaces, plural
 
 
-def parse_stream(stream: IO[bytes], *, source: str) -> RawDelivery:
+def parse_stream(stream: IO[bytes], *, source: str, accelerate: bool = True) -> RawDelivery:
     """Parse one IMKL XML stream into a :class:`RawDelivery`.
+
+    ``accelerate=False`` uses the pure-Python walk even when the compiled scanner is built
+    (the result is the same; see :func:`scanner_status`).
 
     Raises
     ------
@@ -538,10 +734,14 @@ def parse_stream(stream: IO[bytes], *, source: str) -> RawDelivery:
                     while el.getprevious() is not None:
                         del parent[0]
         else:
+            scan = _SCANNER if accelerate else None
             for member in iter_members(stream, source=source, tag=("{*}featureMember", "{*}member"),
                                        head=known_head):
-                for feat in member:
-                    parser.feature(feat)
+                if scan is not None:
+                    parser.scanned(scan(member, _SCAN_KINDS, _ELEMENT_SLOTS, _POINT_SLOTS))
+                else:
+                    for feat in member:
+                        parser.feature(feat)
     except etree.XMLSyntaxError as exc:
         raise KlicError(
             f"the XML is not well-formed ({exc}); expected {_EXPECTED}", source=source,
