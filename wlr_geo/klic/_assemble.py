@@ -23,6 +23,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import shapely
 
 from wlr_geo.klic._delivery import DeliverySource
@@ -80,6 +81,11 @@ def _column(values: list[Any], name: str) -> Any:
     dtype = column_dtype(name)
     if dtype == "float64":
         return pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(dtype="float64")
+    if dtype == "str":
+        try:  # text and missing values only (the usual case): let pyarrow build the array
+            return pd.array(pa.array(values, type=pa.large_string(), from_pandas=True), dtype=dtype)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            pass  # other values: pandas turns them into text
     return pd.array(values, dtype=dtype)
 
 
@@ -224,7 +230,7 @@ def _match_depths(lines: gpd.GeoDataFrame, raw: RawDelivery, tolerance_m: float)
         if d <= best[a] + 0.01:
             per_line[int(b)].append(raw.depths[a][4])
     cols = ("diepte_m", "diepte_referentie", "diepte_nauwkeurigheid", "diepte_aangrijpingspunt")
-    values: dict[str, list[Any]] = {c: list(lines[c]) for c in cols}
+    values: dict[str, Any] = {c: lines[c].to_numpy(dtype=object) for c in cols}
     counts = [0] * len(lines)
     for b, found in per_line.items():
         usable = [f for f in found if f["diepte_m"] is not None] or found
