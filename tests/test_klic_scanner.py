@@ -38,6 +38,23 @@ def test_scanner_is_in_use_where_required():
     assert scanner_status() == "compiled scanner in use"
 
 
+@needs_scanner
+def test_scanner_switch_and_version_check(monkeypatch):
+    monkeypatch.setattr(_imkl2, "_SCANNER", _imkl2._SCANNER)
+    monkeypatch.setattr(_imkl2, "_SCANNER_PROBLEM", _imkl2._SCANNER_PROBLEM)
+    monkeypatch.setenv("WLR_GEO_KLIC_PURE_PYTHON", "1")
+    _imkl2._load_scanner()
+    assert _imkl2._SCANNER is None
+    assert scanner_status() == "pure Python: the compiled scanner is switched off with WLR_GEO_KLIC_PURE_PYTHON"
+    monkeypatch.setenv("WLR_GEO_KLIC_PURE_PYTHON", "0")
+    monkeypatch.setattr(_imkl2, "_SCAN_FORMAT", -1)  # as if the build were left from another version
+    _imkl2._load_scanner()
+    assert _imkl2._SCANNER is None
+    assert "built from another version of wlr_geo" in scanner_status()
+    monkeypatch.undo()
+    assert _imkl2._SCANNER is not None
+
+
 def _comparable(raw: Any) -> dict[str, Any]:
     """A RawDelivery as plain data (geometries as WKB, arrays as lists)."""
     d = dataclasses.asdict(raw)

@@ -296,18 +296,25 @@ def _multi(feat: Any, name: str) -> list[str]:
 
 _SCAN_FORMAT = 4  # the tuple layout of wlr_geo/klic/_scan.pyx (its FORMAT)
 _SCAN_LINK, _SCAN_ELEMENT, _SCAN_SKIPPED, _SCAN_POINT = 1, 2, 3, 4
-#: Local name (as in the file, IMKL 1.2.1 names included) → what the scanner reads itself.
-_SCAN_KINDS: dict[str, int] = {}
-for _name in sorted({*LINE_TYPES, *SKIPPED_TYPES, *POINT_TYPES, "UtilityLink", *RENAMED_1_TO_2}):
-    _typ = RENAMED_1_TO_2.get(_name, _name)
-    if _typ == "UtilityLink":
-        _SCAN_KINDS[_name] = _SCAN_LINK
-    elif _typ in LINE_TYPES:
-        _SCAN_KINDS[_name] = _SCAN_ELEMENT
-    elif _typ in SKIPPED_TYPES:
-        _SCAN_KINDS[_name] = _SCAN_SKIPPED
-    elif _typ in POINT_TYPES:
-        _SCAN_KINDS[_name] = _SCAN_POINT
+
+
+def _scan_kinds() -> dict[str, int]:
+    """Local name (as in the file, IMKL 1.2.1 names included) → what the scanner reads itself."""
+    kinds: dict[str, int] = {}
+    for name in sorted({*LINE_TYPES, *SKIPPED_TYPES, *POINT_TYPES, "UtilityLink", *RENAMED_1_TO_2}):
+        typ = RENAMED_1_TO_2.get(name, name)
+        if typ == "UtilityLink":
+            kinds[name] = _SCAN_LINK
+        elif typ in LINE_TYPES:
+            kinds[name] = _SCAN_ELEMENT
+        elif typ in SKIPPED_TYPES:
+            kinds[name] = _SCAN_SKIPPED
+        elif typ in POINT_TYPES:
+            kinds[name] = _SCAN_POINT
+    return kinds
+
+
+_SCAN_KINDS = _scan_kinds()
 _SCANNER: Callable[[Any, dict[str, int], dict[str, int], dict[str, int]], list[Any]] | None = None
 _SCANNER_PROBLEM: str | None = None
 
@@ -316,6 +323,7 @@ def _load_scanner() -> None:
     """Import the compiled scanner (:mod:`wlr_geo.klic._scan`) unless it is missing or
     switched off with ``WLR_GEO_KLIC_PURE_PYTHON=1``."""
     global _SCANNER, _SCANNER_PROBLEM
+    _SCANNER = None
     if os.environ.get("WLR_GEO_KLIC_PURE_PYTHON", "") not in ("", "0"):
         _SCANNER_PROBLEM = "switched off with WLR_GEO_KLIC_PURE_PYTHON"
         return
