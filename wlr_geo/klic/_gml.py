@@ -339,11 +339,11 @@ def line_dimension(srs: str | None, srs_dimension: str | None) -> int:
 
 
 def plain_line_xy(pos_list: str | None, *, check_rd: bool = True,
-                  numbers: bytearray | None = None) -> np.ndarray:
+                  numbers: bytes | None = None) -> np.ndarray:
     """XY vertices of a 2D ``LineString`` holding one ``posList`` (the text of that posList).
 
     The common case of :func:`parse_line_coords`; the compiled KLIC scanner calls it directly
-    with the text it read and, where it could, the numbers it parsed from it (float64 bytes).
+    with the text it read and, where it could, the numbers it parsed from it (float64 values as bytes; the array is read-only).
     """
     arr = _numbers(pos_list) if numbers is None else np.frombuffer(numbers, dtype=np.float64)
     if arr.size % 2:

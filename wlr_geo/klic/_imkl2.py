@@ -294,7 +294,7 @@ def _multi(feat: Any, name: str) -> list[str]:
 
 # ----------------------------------------------------------------------------- compiled scanner
 
-_SCAN_FORMAT = 4  # the tuple layout of wlr_geo/klic/_scan.pyx (its FORMAT)
+_SCAN_FORMAT = 5  # the tuple layout of wlr_geo/klic/_scan.pyx (its FORMAT)
 _SCAN_LINK, _SCAN_ELEMENT, _SCAN_SKIPPED, _SCAN_POINT = 1, 2, 3, 4
 
 
@@ -417,7 +417,7 @@ class _Parser:
         return pg.geometry, pg.z_min, pg.z_max
 
     def _link(self, gid: str, network: str | None, el: Any,
-              plain: tuple[str | None, str | None, str | None, bytearray | None] | None = None) -> None:
+              plain: tuple[str | None, str | None, str | None, bytes | None] | None = None) -> None:
         """A UtilityLink: its centre line ``el`` (RD check deferred to finish_links) and network.
 
         ``plain`` is (srsName, srsDimension, posList text, its numbers or None) when the

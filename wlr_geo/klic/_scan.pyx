@@ -18,7 +18,7 @@ https://lxml.de/capi.html), so values are exactly what the Python code would see
 """
 
 cimport lxml.includes.etreepublic as cetree
-from cpython.bytearray cimport PyByteArray_AS_STRING, PyByteArray_FromStringAndSize
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
 from cpython.conversion cimport PyOS_string_to_double
 from lxml.includes cimport tree
 from libc.string cimport memcpy
@@ -32,7 +32,7 @@ cdef const_xmlChar* _XLINK = <const_xmlChar*>b"http://www.w3.org/1999/xlink"
 
 #: Layout version of the returned tuples; :mod:`._imkl2` uses only a scanner of its own
 #: version (a stale build left in an editable checkout is ignored). Raise it on any change.
-FORMAT = 4
+FORMAT = 5
 
 #: Kind codes in the ``kinds`` mapping and in the returned tuples.
 LINK = 1
@@ -91,7 +91,7 @@ cdef inline bint _decimal(const unsigned char* p, Py_ssize_t n) noexcept:
 
 
 cdef object _numbers(object text):
-    """The numbers of a posList as a bytearray of float64, or None.
+    """The numbers of a posList as bytes holding float64 values, or None.
 
     Only for ASCII text whose tokens are plain decimals: their values are then those of
     ``float(token)`` (the same ``PyOS_string_to_double`` underneath). For anything else the
@@ -112,8 +112,8 @@ cdef object _numbers(object text):
             return None
         if not _separator(p[i]) and (i == 0 or _separator(p[i - 1])):
             count += 1
-    result = PyByteArray_FromStringAndSize(NULL, count * 8)
-    out = <double*>PyByteArray_AS_STRING(result)
+    result = PyBytes_FromStringAndSize(NULL, count * 8)  # new, not shared yet: may be filled
+    out = <double*>PyBytes_AS_STRING(result)
     i = 0
     count = 0
     while i < n:
