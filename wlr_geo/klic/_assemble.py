@@ -139,14 +139,14 @@ def _lines(ctx: _Context) -> gpd.GeoDataFrame:
     """One row per (cable/pipe, resolved UtilityLink), built column by column."""
     raw, rep = ctx.raw, ctx.report
     links, ids = raw.links, raw.ids
-    elements = raw.elements
+    elements, element_attrs = raw.elements, raw.element_attrs
     row_el: list[int] = []  # element index per row
     link_ids: list[str] = []
     coords: list[np.ndarray] = []
     zmin: list[float | None] = []
     zmax: list[float | None] = []
     nets: list[str | None] = []
-    for i, (_typ, gid, network, hrefs, _attrs) in enumerate(elements):
+    for i, (_typ, gid, network, hrefs, _attrs_at) in enumerate(elements):
         if not hrefs:
             rep.broken_links.append((raw.source, gid, "", "no net:link"))
             continue
@@ -176,7 +176,8 @@ def _lines(ctx: _Context) -> gpd.GeoDataFrame:
     names: list[str | None] = []
     networks = raw.networks
     for i, net in zip(row_el, nets, strict=True):
-        typ, gid, _, _, attrs = elements[i]
+        typ, gid, _, _, attrs_at = elements[i]
+        attrs = element_attrs[attrs_at]
         info = networks.get(net) if net is not None else None
         t = info.get("thema") if info else None
         if t is None:
@@ -198,7 +199,7 @@ def _lines(ctx: _Context) -> gpd.GeoDataFrame:
         "imkl_versie": [raw.version] * n, "levering_datum": [ctx.datum] * n,
     }
     for c in _ELEMENT_ATTR_COLUMNS:
-        cols[c] = [elements[i][4][c] for i in row_el]
+        cols[c] = [element_attrs[elements[i][4]][c] for i in row_el]
     sizes = np.fromiter((len(c) for c in coords), dtype=np.intp, count=n)
     geoms = shapely.linestrings(np.concatenate(coords), indices=np.repeat(np.arange(n), sizes))
     gdf = _frame_from_columns(cols, n, LINE_COLUMNS, geoms)

@@ -101,7 +101,10 @@ class RawDelivery:
     meta: dict[str, Any] = field(default_factory=dict)
     ids: dict[str, str] = field(default_factory=dict)  # gml:id → feature type
     links: dict[str, tuple[np.ndarray, float | None, float | None, str | None]] = field(default_factory=dict)
-    elements: list[tuple[str, str, str | None, tuple[str, ...], dict[str, Any]]] = field(default_factory=list)
+    # cables/pipes: (type, gml:id, network, link hrefs, index into element_attrs)
+    elements: list[tuple[str, str, str | None, tuple[str, ...], int]] = field(default_factory=list)
+    # their distinct attribute sets (many elements share one; see _Parser._element)
+    element_attrs: list[dict[str, Any]] = field(default_factory=list)
     points: list[tuple[str, str, str | None, BaseGeometry, dict[str, Any]]] = field(default_factory=list)
     depths: list[tuple[str, str, str | None, BaseGeometry, dict[str, Any]]] = field(default_factory=list)
     areas: list[tuple[str, str, str | None, BaseGeometry, dict[str, Any]]] = field(default_factory=list)
@@ -355,8 +358,8 @@ class _Parser:
     def __init__(self, source: str) -> None:
         self.raw = RawDelivery(source)
         self._seen_types: set[str] = set()
-        # attributes per distinct tuple of cable/pipe property leaves (shared, never changed)
-        self._attrs: dict[tuple[Leaf | None, ...], dict[str, Any]] = {}
+        # index in raw.element_attrs per distinct tuple of cable/pipe property leaves
+        self._attrs: dict[tuple[Leaf | None, ...], int] = {}
         # line coordinate dimension per (srsName, srsDimension) seen
         self._dims: dict[tuple[str | None, str | None], int] = {}
         # UtilityLink centre lines whose RD bounds check is still to do (see finish_links):
@@ -448,9 +451,16 @@ class _Parser:
         the non-empty hrefs of its ``net:link`` children."""
         attrs = self._attrs.get(leaves)
         if attrs is None:  # few distinct combinations per delivery: 236 of 5,277 in 22C001966
-            attrs = self._attrs[leaves] = self._element_attrs(dict(zip(_ELEMENT_ORDER, leaves, strict=True)))
+            attrs = self._attrs[leaves] = self._add_attrs(dict(zip(_ELEMENT_ORDER, leaves, strict=True)))
         network = leaves[_NETWORK_SLOT]
+        # only strings and an int: the tuple is not tracked by the garbage collector, which
+        # keeps full collections (they walk every tracked object) away on big deliveries
         self.raw.elements.append((typ, gid, None if network is None else network[1], links, attrs))
+
+    def _add_attrs(self, props: dict[str, Leaf | None]) -> int:
+        """Store the attributes of a cable/pipe with property leaves ``props``; their index."""
+        self.raw.element_attrs.append(self._element_attrs(props))
+        return len(self.raw.element_attrs) - 1
 
     def _register(self, name: str, tag: str, gid: str | None) -> tuple[str, str] | None:
         """Count one feature (local name ``name``); its IMKL 2 type and id, None if skipped."""
@@ -532,7 +542,7 @@ class _Parser:
             raw.unknown_types[typ] += 1
             if links:
                 raw.elements.append((typ, gid, network, tuple(h for h in links if h),
-                                     self._element_attrs({k: _leaf(v) for k, v in props.items()})))
+                                     self._add_attrs({k: _leaf(v) for k, v in props.items()})))
             else:
                 g = self._geometry(gid, props.get("geometry"))
                 if g is not None and g[0].geom_type == "Point":
