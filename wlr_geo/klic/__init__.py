@@ -13,7 +13,8 @@ IMKL 2.x, a start page, PDFs and attachments under ``bronnen/``.
 28992
 
 Modules: :mod:`~wlr_geo.klic._delivery` (finding the XML in zips and folders),
-:mod:`~wlr_geo.klic._imkl2` (streaming parser), :mod:`~wlr_geo.klic._imkl1` (versions),
+:mod:`~wlr_geo.klic._imkl2` (streaming parser), :mod:`~wlr_geo.klic._values` (property values
+and attributes), :mod:`~wlr_geo.klic._imkl1` (versions),
 :mod:`~wlr_geo.klic._gml` (geometry), :mod:`~wlr_geo.klic._assemble` (links, themes, depth),
 :mod:`~wlr_geo.klic._merge` (several deliveries), :mod:`~wlr_geo.klic.styles` (colours),
 :mod:`wlr_geo.klic._scan` (optional compiled fast path of the parser; see

@@ -128,7 +128,7 @@ class _Context:
         return net.get("thema") if net else None
 
 
-#: Columns of a line row that come from the element's attributes (see ``_Parser._element_attrs``).
+#: Columns of a line row that come from the element's attributes (see ``_values.element_attrs``).
 _ELEMENT_ATTR_COLUMNS = (
     "status", "diameter_mm", "breedte_mm", "materiaal", "spanning_kv", "druk_bar", "aantal_kabels",
     "product", "verticale_positie", "nauwkeurigheid_xy", "label", "omschrijving", "geldig_vanaf",

@@ -41,10 +41,26 @@ from wlr_geo.klic._gml import (
     rd_problem,
 )
 from wlr_geo.klic._imkl1 import IMKL1_NAMESPACES, IMKL2_NAMESPACE, RENAMED_1_TO_2, detect_version
+from wlr_geo.klic._values import (
+    ELEMENT_ORDER,
+    ELEMENT_PROPS,
+    POINT_ORDER,
+    XLINK,
+    Leaf,
+    bool_of,
+    code_of,
+    depth_attrs,
+    element_attrs,
+    href_of,
+    href_tail,
+    leaf_of,
+    measure_of,
+    point_attrs,
+    text_of,
+)
 
 __all__ = ["LINE_TYPES", "POINT_TYPES", "RawDelivery", "parse_stream", "scanner_status"]
 
-XLINK = "{http://www.w3.org/1999/xlink}href"
 GML_ID_ATTRS = ("{http://www.opengis.net/gml/3.2}id", "{http://www.opengis.net/gml}id")
 _GML32_ID, _GML_ID = GML_ID_ATTRS
 
@@ -77,16 +93,6 @@ _HANDLED = (
        "GebiedsinformatieAanvraag"}
 )
 
-_UOM_FACTORS: dict[str, dict[str, float]] = {
-    "mm": {"mm": 1.0, "cm": 10.0, "dm": 100.0, "m": 1000.0, "inch": 25.4, "in": 25.4},
-    "kv": {"v": 0.001, "kv": 1.0, "mv": 1000.0},
-    "bar": {"bar": 1.0, "mbar": 0.001, "pa": 1e-5, "kpa": 0.01, "mpa": 10.0, "psi": 0.0689476},
-    "m": {"m": 1.0, "cm": 0.01, "mm": 0.001, "dm": 0.1},
-}
-_MATERIAL_TAGS = ("buismateriaalType", "telecommunicationsCableMaterialType", "pipeMaterial", "materiaal")
-_PRODUCT_TAGS = (
-    "thermalProductType", "oilGasChemicalsProductType", "waterType", "sewerWaterType", "producttype",
-)
 _ROOT_TAG = re.compile(rb"<(?![?!])([A-Za-z_][\w.\-]*:)?([A-Za-z_][\w.\-]*)([^>]*)>", re.DOTALL)
 _XMLNS = re.compile(rb"xmlns(?::[\w.\-]+)?\s*=\s*[\"']([^\"']+)[\"']")
 _COMMENT = re.compile(rb"<!--.*?-->", re.DOTALL)
@@ -122,132 +128,23 @@ class RawDelivery:
     namespaces: set[str] = field(default_factory=set)
 
 
-# ----------------------------------------------------------------------------- value helpers
-
-
-def _tail(href: str | None) -> str | None:
-    if not href:
-        return None
-    return href.rstrip("/").rsplit("/", 1)[-1] or None
-
-
-def _href(el: Any) -> str | None:
-    return None if el is None else el.get(XLINK)
-
-
-def _text(el: Any) -> str | None:
-    if el is None or el.text is None:
-        return None
-    t = el.text.strip()
-    return t or None
-
-
-def _code(el: Any) -> str | None:
-    """``_tail(_href(el))`` in one call: the last part of an element's xlink:href."""
-    if el is None:
-        return None
-    href = el.get(XLINK)
-    if not href:
-        return None
-    return href.rstrip("/").rsplit("/", 1)[-1] or None
-
-
-def _measure(el: Any, kind: str, default_unit: str) -> float | None:
-    """A gml:MeasureType value converted to the unit of ``kind``; None if absent or ≤ 0."""
-    if el is None:
-        return None
-    return _measure_value(el.text, el.get("uom"), kind, default_unit)
-
-
-def _measure_value(text: str | None, uom: str | None, kind: str, default_unit: str) -> float | None:
-    if text is None:
-        return None
-    t = text.strip()
-    if not t:
-        return None
-    try:
-        v = float(t)
-    except ValueError:
-        return None
-    if v <= 0:
-        return None
-    unit = (uom or default_unit).rsplit(":", 1)[-1].strip().lower()
-    factor = _UOM_FACTORS[kind].get(unit)
-    return None if factor is None else v * factor
-
-
-#: What the cable/pipe attributes are read from: (text, xlink:href, uom) of one property
-#: element, as the compiled scanner returns it and :func:`_leaf` makes it from an element.
-Leaf = tuple[str | None, str | None, str | None]
-
-
-def _leaf(el: Any) -> Leaf:
-    return el.text, el.get(XLINK), el.get("uom")
-
-
-def _leaf_text(leaf: Leaf | None) -> str | None:
-    if leaf is None or leaf[0] is None:
-        return None
-    return leaf[0].strip() or None
-
-
-def _leaf_code(leaf: Leaf | None) -> str | None:
-    """The last part of the property's xlink:href (a code list value)."""
-    if leaf is None or not leaf[1]:
-        return None
-    return leaf[1].rstrip("/").rsplit("/", 1)[-1] or None
-
-
-def _leaf_measure(leaf: Leaf | None, kind: str, default_unit: str) -> float | None:
-    if leaf is None:
-        return None
-    return _measure_value(leaf[0], leaf[2], kind, default_unit)
-
-
-def _bool(el: Any) -> bool | None:
-    t = _text(el)
-    if t is None:
-        return None
-    return t.lower() in ("true", "1", "ja")
-
-
 #: Properties of a UtilityLink that the reader uses.
 _LINK_PROPS = frozenset({"centrelineGeometry", "inNetwork"})
-#: Properties of a cable/pipe/container that :meth:`_Parser._element_attrs` reads.
-_ELEMENT_PROPS = frozenset({
-    "inNetwork", "link", "currentStatus", "pipeDiameter", "kabelDiameter", "ductWidth",
-    "nominalVoltage", "operatingVoltage", "pressure", "aantalKabelsLeidingen", "verticalPosition",
-    "geoNauwkeurigheidXY", "label", "omschrijving", "validFrom", *_MATERIAL_TAGS, *_PRODUCT_TAGS,
-})
-#: The cable/pipe properties in a fixed order: the attributes of an element are a function of
-#: the tuple of its property leaves in this order (and are cached per distinct tuple).
-_ELEMENT_ORDER = tuple(sorted(_ELEMENT_PROPS - {"link"}))
-_NETWORK_SLOT = _ELEMENT_ORDER.index("inNetwork")
+_NETWORK_SLOT = ELEMENT_ORDER.index("inNetwork")
 #: Property name → position in that tuple; ``link`` → -1 (every link is kept, in order).
-_ELEMENT_SLOTS: dict[str, int] = {**{n: i for i, n in enumerate(_ELEMENT_ORDER)}, "link": -1}
-#: The point properties read besides ``geometry``, in the order ``_Parser._point_attrs`` takes.
-_POINT_ORDER = ("currentStatus", "appurtenanceType", "inNetwork", "verticalPosition", "label", "omschrijving")
-_POINT_NETWORK_SLOT = _POINT_ORDER.index("inNetwork")
+_ELEMENT_SLOTS: dict[str, int] = {**{n: i for i, n in enumerate(ELEMENT_ORDER)}, "link": -1}
+_POINT_NETWORK_SLOT = POINT_ORDER.index("inNetwork")
 #: Property name → position in that tuple; ``geometry`` → -1 (the scanner returns its child).
-_POINT_SLOTS: dict[str, int] = {**{n: i for i, n in enumerate(_POINT_ORDER)}, "geometry": -1}
+_POINT_SLOTS: dict[str, int] = {**{n: i for i, n in enumerate(POINT_ORDER)}, "geometry": -1}
 
 
 def _point_leaves(props: dict[str, Any]) -> tuple[Leaf | None, ...]:
-    """The ``_POINT_ORDER`` leaves of a feature's first-child-per-name ``props``."""
-    return tuple(None if (el := props.get(n)) is None else _leaf(el) for n in _POINT_ORDER)
+    """The ``POINT_ORDER`` leaves of a feature's first-child-per-name ``props``."""
+    return tuple(None if (el := props.get(n)) is None else leaf_of(el) for n in POINT_ORDER)
 
 
 #: Per set of wanted names: full tag → local name, or "" (not wanted / not an element).
 _WANTED_NAMES: dict[frozenset[str] | None, dict[Any, str]] = {}
-
-
-def _first_value(props: dict[str, Leaf | None], names: tuple[str, ...]) -> str | None:
-    """Code (xlink:href tail) or text of the first of ``names`` that ``props`` holds."""
-    for name in names:
-        leaf = props.get(name)
-        if leaf is not None:
-            return _leaf_code(leaf) or _leaf_text(leaf)
-    return None
 
 
 def _props(
@@ -255,7 +152,7 @@ def _props(
 ) -> tuple[dict[str, Any], list[str | None]]:
     """First child per local name (only names in ``wanted`` when given), plus the xlink:href of
     every ``link`` child (None where a link has none). With ``leaves`` the children are given
-    as :data:`Leaf` tuples instead of elements (as the compiled scanner gives them).
+    as :data:`~wlr_geo.klic._values.Leaf` tuples instead of elements (as the compiled scanner gives them).
 
     The tag → name decision is cached per ``wanted``: this is the reader's hottest loop after
     the XML parse.
@@ -278,7 +175,7 @@ def _props(
         if ln == "link":
             links.append(ch.get(XLINK))
         elif ln not in props:
-            props[ln] = _leaf(ch) if leaves else ch
+            props[ln] = leaf_of(ch) if leaves else ch
     return props, links
 
 
@@ -360,8 +257,6 @@ class _Parser:
         self._seen_types: set[str] = set()
         # index in raw.element_attrs per distinct tuple of cable/pipe property leaves
         self._attrs: dict[tuple[Leaf | None, ...], int] = {}
-        # line coordinate dimension per (srsName, srsDimension) seen
-        self._dims: dict[tuple[str | None, str | None], int] = {}
         # UtilityLink centre lines whose RD bounds check is still to do (see finish_links):
         # (gml:id, entry for raw.links, len(geometry_problems) when it was read)
         self._pending: list[tuple[str, tuple[np.ndarray, float | None, float | None, str | None], int]] = []
@@ -428,7 +323,7 @@ class _Parser:
         """
         raw = self.raw
         try:
-            if plain is not None and self._dimension(plain[0], plain[1]) == 2:
+            if plain is not None and line_dimension(plain[0], plain[1]) == 2:
                 xy, zmin, zmax = plain_line_xy(plain[2], check_rd=False, numbers=plain[3]), None, None
             else:
                 xy, zmin, zmax = parse_line_coords(el, check_rd=False)
@@ -439,19 +334,12 @@ class _Parser:
             return
         self._pending.append((gid, (xy, zmin, zmax, network), len(raw.geometry_problems)))
 
-    def _dimension(self, srs: str | None, srs_dimension: str | None) -> int:
-        """:func:`line_dimension`, remembered per value pair (it raises for bad values)."""
-        dim = self._dims.get((srs, srs_dimension))
-        if dim is None:
-            dim = self._dims[(srs, srs_dimension)] = line_dimension(srs, srs_dimension)
-        return dim
-
     def _element(self, typ: str, gid: str, leaves: tuple[Leaf | None, ...], links: tuple[str, ...]) -> None:
-        """A cable, pipe or container from its property ``leaves`` (in ``_ELEMENT_ORDER``) and
+        """A cable, pipe or container from its property ``leaves`` (in ``ELEMENT_ORDER``) and
         the non-empty hrefs of its ``net:link`` children."""
         attrs = self._attrs.get(leaves)
         if attrs is None:  # few distinct combinations per delivery: 236 of 5,277 in 22C001966
-            attrs = self._attrs[leaves] = self._add_attrs(dict(zip(_ELEMENT_ORDER, leaves, strict=True)))
+            attrs = self._attrs[leaves] = self._add_attrs(dict(zip(ELEMENT_ORDER, leaves, strict=True)))
         network = leaves[_NETWORK_SLOT]
         # only strings and an int: the tuple is not tracked by the garbage collector, which
         # keeps full collections (they walk every tracked object) away on big deliveries
@@ -459,7 +347,7 @@ class _Parser:
 
     def _add_attrs(self, props: dict[str, Leaf | None]) -> int:
         """Store the attributes of a cable/pipe with property leaves ``props``; their index."""
-        self.raw.element_attrs.append(self._element_attrs(props))
+        self.raw.element_attrs.append(element_attrs(props))
         return len(self.raw.element_attrs) - 1
 
     def _register(self, name: str, tag: str, gid: str | None) -> tuple[str, str] | None:
@@ -479,38 +367,20 @@ class _Parser:
         return typ, gid
 
     def scanned(self, items: list[Any]) -> None:
-        """The features of one member as the compiled scanner returned them.
-
-        Does what :meth:`_register`, :meth:`_link`, :meth:`_element` and :meth:`_point` do,
-        with the registration and the common plain 2D centre line inlined (the reader's
-        hottest loop); anything unusual goes through those methods.
-        """
-        raw = self.raw
-        ids, counts, seen, pending, dims = raw.ids, raw.counts, self._seen_types, self._pending, self._dims
+        """The features of one member as the compiled scanner returned them: tuples for the
+        kinds it reads itself, lxml elements for the rest (see :mod:`wlr_geo.klic._scan`)."""
         for item in items:
             if type(item) is not tuple:
                 self.feature(item)
                 continue
-            kind, name, tag, gid = item[0], item[1], item[2], item[3]
-            typ = RENAMED_1_TO_2.get(name, name)
-            if typ not in seen or typ in SKIPPED_TYPES or not gid:
-                reg = self._register(name, tag, gid)
-                if reg is None:
-                    continue
-                typ, gid = reg
-            else:
-                ids[gid] = typ
-                counts[typ] += 1
+            kind = item[0]
+            reg = self._register(item[1], item[2], item[3])
+            if reg is None or kind == _SCAN_SKIPPED:
+                continue
+            typ, gid = reg
             if kind == _SCAN_LINK:
-                el, plain = item[5], item[6]
-                if el is None:
-                    continue
-                if plain is not None and plain[3] is not None and dims.get((plain[0], plain[1])) == 2:
-                    arr = np.frombuffer(plain[3], dtype=np.float64)
-                    if arr.size >= 4 and not arr.size % 2:
-                        pending.append((gid, (arr.reshape(-1, 2), None, None, item[4]), len(raw.geometry_problems)))
-                        continue
-                self._link(gid, item[4], el, plain)
+                if item[5] is not None:
+                    self._link(gid, item[4], item[5], item[6])
             elif kind == _SCAN_ELEMENT:
                 self._element(typ, gid, item[4], item[5])
             else:
@@ -529,50 +399,50 @@ class _Parser:
             props, _ = _props(feat, _LINK_PROPS)
             el = _geom_child(props.get("centrelineGeometry"))
             if el is not None:
-                self._link(gid, _href(props.get("inNetwork")), el)
+                self._link(gid, href_of(props.get("inNetwork")), el)
             return
         if typ in LINE_TYPES:  # the next most frequent: only the used properties
-            props, links = _props(feat, _ELEMENT_PROPS, leaves=True)
-            self._element(typ, gid, tuple(props.get(n) for n in _ELEMENT_ORDER),
+            props, links = _props(feat, ELEMENT_PROPS, leaves=True)
+            self._element(typ, gid, tuple(props.get(n) for n in ELEMENT_ORDER),
                           tuple(h for h in links if h))
             return
         props, links = _props(feat)
-        network = _href(props.get("inNetwork"))
+        network = href_of(props.get("inNetwork"))
         if typ not in _HANDLED:
             raw.unknown_types[typ] += 1
             if links:
                 raw.elements.append((typ, gid, network, tuple(h for h in links if h),
-                                     self._add_attrs({k: _leaf(v) for k, v in props.items()})))
+                                     self._add_attrs({k: leaf_of(v) for k, v in props.items()})))
             else:
                 g = self._geometry(gid, props.get("geometry"))
                 if g is not None and g[0].geom_type == "Point":
-                    raw.points.append((typ, gid, network, g[0], self._point_attrs(_point_leaves(props))))
+                    raw.points.append((typ, gid, network, g[0], point_attrs(_point_leaves(props))))
             return
         if typ in POINT_TYPES:
             self._point(typ, gid, _point_leaves(props), _geom_child(props.get("geometry")))
         elif typ in DEPTH_TYPES:
             g = self._geometry(gid, props.get("ligging"))
             if g is not None:
-                raw.depths.append((typ, gid, network, g[0], self._depth_attrs(typ, props)))
+                raw.depths.append((typ, gid, network, g[0], depth_attrs(typ, props)))
         elif typ == "Utiliteitsnet":
             raw.networks[gid] = {
-                "thema": _tail(_href(props.get("thema"))),
-                "network_type": _tail(_href(props.get("utilityNetworkType"))),
-                "standaard_diepte_m": _measure(props.get("standaardDieptelegging"), "m", "m"),
+                "thema": code_of(props.get("thema")),
+                "network_type": code_of(props.get("utilityNetworkType")),
+                "standaard_diepte_m": measure_of(props.get("standaardDieptelegging"), "m", "m"),
             }
         elif typ == "Beheerder":
             org = props.get("organisatie")
             name = None
             if org is not None:
-                name = next((_text(n) for n in org.iter("{*}naam")), None)
-            raw.beheerders[gid] = {"bronhoudercode": _text(props.get("bronhoudercode")), "naam": name}
+                name = next((text_of(n) for n in org.iter("{*}naam")), None)
+            raw.beheerders[gid] = {"bronhoudercode": text_of(props.get("bronhoudercode")), "naam": name}
         elif typ == "Belanghebbende":
             raw.belanghebbenden.append({
                 "gml_id": gid,
-                "netbeheerder": _href(props.get("netbeheerder")),
+                "netbeheerder": href_of(props.get("netbeheerder")),
                 "utiliteitsnetten": _multi(feat, "utiliteitsnet"),
-                "indicatie_ev": _bool(props.get("indicatieEisVoorzorgsmaatregel")),
-                "betrokken": _bool(props.get("betrokkenBijAanvraag")),
+                "indicatie_ev": bool_of(props.get("indicatieEisVoorzorgsmaatregel")),
+                "betrokken": bool_of(props.get("betrokkenBijAanvraag")),
             })
         elif typ == "ExtraGeometrie":
             for pname in ("vlakgeometrie2D", "vlakgeometrie2.5D", "vlakgeometrie3D", "puntgeometrie2.5D",
@@ -589,104 +459,51 @@ class _Parser:
         elif typ == "AanduidingEisVoorzorgsmaatregel":
             g = self._geometry(gid, props.get("geometrie"))
             raw.precaution_areas.append((gid, network, None if g is None else g[0], {
-                "eis": _text(props.get("eisVoorzorgsmaatregel")),
-                "net_omschrijving": _text(props.get("netbeheerderNetOmschrijving")),
-                "net_aanduiding": _text(props.get("netbeheerderNetAanduiding")),
-                "werk_aanduiding": _text(props.get("netbeheerderWerkAanduiding")),
+                "eis": text_of(props.get("eisVoorzorgsmaatregel")),
+                "net_omschrijving": text_of(props.get("netbeheerderNetOmschrijving")),
+                "net_aanduiding": text_of(props.get("netbeheerderNetAanduiding")),
+                "werk_aanduiding": text_of(props.get("netbeheerderWerkAanduiding")),
             }))
         elif typ in ATTACHMENT_TYPES:
-            soort = _tail(_href(props.get("bijlageType")) or _href(props.get("extraInfoType")))
+            soort = href_tail(href_of(props.get("bijlageType")) or href_of(props.get("extraInfoType")))
             raw.attachments.append({
                 "gml_id": gid, "object_type": typ, "soort": soort,
-                "pad": _text(props.get("bestandLocatie")),
-                "bestand_id": _text(props.get("bestandIdentificator")),
-                "media_type": _tail(_href(props.get("bestandMediaType"))),
-                "thema": _tail(_href(props.get("thema"))),
-                "eis": _text(props.get("eisVoorzorgsmaatregel")),
-                "toelichting": _text(props.get("toelichting")),
+                "pad": text_of(props.get("bestandLocatie")),
+                "bestand_id": text_of(props.get("bestandIdentificator")),
+                "media_type": code_of(props.get("bestandMediaType")),
+                "thema": code_of(props.get("thema")),
+                "eis": text_of(props.get("eisVoorzorgsmaatregel")),
+                "toelichting": text_of(props.get("toelichting")),
                 "network": network,
             })
         elif typ == "GebiedsinformatieLevering":
             raw.meta["levering_id"] = gid
-            raw.meta["leveringsvolgnummer"] = _text(props.get("leveringsvolgnummer"))
-            raw.meta["datum_levering"] = _text(props.get("datumLeveringSamengesteld")) or _text(props.get("beginLifespanVersion"))
-            raw.meta["levering_compleet"] = _bool(props.get("indicatieLeveringCompleet"))
+            raw.meta["leveringsvolgnummer"] = text_of(props.get("leveringsvolgnummer"))
+            raw.meta["datum_levering"] = text_of(props.get("datumLeveringSamengesteld")) or text_of(props.get("beginLifespanVersion"))
+            raw.meta["levering_compleet"] = bool_of(props.get("indicatieLeveringCompleet"))
             for kaart in feat.iter("{*}kaartreferentie"):
                 raw.attachments.append({
                     "gml_id": gid, "object_type": "Achtergrondkaart", "soort": "achtergrondkaart",
-                    "pad": _text(kaart), "bestand_id": None, "media_type": None, "thema": None,
+                    "pad": text_of(kaart), "bestand_id": None, "media_type": None, "thema": None,
                     "eis": None, "toelichting": None, "network": None,
                 })
         elif typ == "GebiedsinformatieAanvraag":
-            raw.meta["meldnummer"] = _text(props.get("klicMeldnummer"))
-            raw.meta["aanvraag_soort"] = _tail(_href(props.get("aanvraagSoort")))
-            raw.meta["aanvraag_datum"] = _text(props.get("aanvraagDatum")) or _text(props.get("beginLifespanVersion"))
-            raw.meta["referentie"] = _text(props.get("referentie"))
-
-    @staticmethod
-    def _element_attrs(p: dict[str, Leaf | None]) -> dict[str, Any]:
-        get = p.get
-        voltage = (_leaf_measure(get("nominalVoltage"), "kv", "V")
-                   or _leaf_measure(get("operatingVoltage"), "kv", "V"))
-        material = _first_value(p, _MATERIAL_TAGS)
-        product = _first_value(p, _PRODUCT_TAGS)
-        count = _leaf_text(get("aantalKabelsLeidingen"))
-        return {
-            "status": _leaf_code(get("currentStatus")),
-            "diameter_mm": (_leaf_measure(get("pipeDiameter"), "mm", "mm")
-                            or _leaf_measure(get("kabelDiameter"), "mm", "mm")),
-            "breedte_mm": _leaf_measure(get("ductWidth"), "mm", "cm"),
-            "materiaal": material,
-            "spanning_kv": voltage,
-            "druk_bar": _leaf_measure(get("pressure"), "bar", "bar"),
-            "aantal_kabels": int(count) if count and count.isdigit() else None,
-            "product": product,
-            "verticale_positie": _leaf_text(get("verticalPosition")),
-            "nauwkeurigheid_xy": _leaf_code(get("geoNauwkeurigheidXY")),
-            "label": _leaf_text(get("label")),
-            "omschrijving": _leaf_text(get("omschrijving")),
-            "geldig_vanaf": _leaf_text(get("validFrom")),
-        }
+            raw.meta["meldnummer"] = text_of(props.get("klicMeldnummer"))
+            raw.meta["aanvraag_soort"] = code_of(props.get("aanvraagSoort"))
+            raw.meta["aanvraag_datum"] = text_of(props.get("aanvraagDatum")) or text_of(props.get("beginLifespanVersion"))
+            raw.meta["referentie"] = text_of(props.get("referentie"))
 
     def _point(self, typ: str, gid: str, leaves: tuple[Leaf | None, ...], el: Any,
                plain: tuple[str | None, ...] | None = None) -> None:
-        """A point element from its property ``leaves`` (in ``_POINT_ORDER``) and geometry."""
+        """A point element from its property ``leaves`` (in ``POINT_ORDER``) and geometry."""
         g = self._geometry_of(gid, el, plain)
         if g is None:
             return
-        attrs = self._point_attrs(leaves)
+        attrs = point_attrs(leaves)
         if g[1] is not None:
             attrs["z_min_m"], attrs["z_max_m"] = g[1], g[2]
         network = leaves[_POINT_NETWORK_SLOT]
         self.raw.points.append((typ, gid, None if network is None else network[1], g[0], attrs))
-
-    @staticmethod
-    def _point_attrs(leaves: tuple[Leaf | None, ...]) -> dict[str, Any]:
-        status, soort, _network, position, label, omschrijving = leaves
-        return {
-            "status": _leaf_code(status),
-            "soort": _leaf_code(soort),
-            "verticale_positie": _leaf_text(position),
-            "label": _leaf_text(label),
-            "omschrijving": _leaf_text(omschrijving),
-        }
-
-    @staticmethod
-    def _depth_attrs(typ: str, p: dict[str, Any]) -> dict[str, Any]:
-        peil = _text(p.get("dieptePeil"))
-        try:
-            value = float(peil) if peil is not None else None
-        except ValueError:
-            value = None
-        return {
-            "diepte_m": value,
-            "diepte_referentie": "NAP" if typ == "DiepteNAP" else "maaiveld",
-            "diepte_nauwkeurigheid": _tail(_href(p.get("diepteNauwkeurigheid"))),
-            "diepte_aangrijpingspunt": _tail(_href(p.get("diepteAangrijpingspunt"))),
-            "maaiveld_nap_m": _measure(p.get("maaiveldPeil"), "m", "m"),
-            "label": _text(p.get("label")),
-        }
-
 
 _EXPECTED = (
     "a KLIC delivery in IMKL 2.x (namespace " + IMKL2_NAMESPACE + ") or IMKL 1.2.1 ("

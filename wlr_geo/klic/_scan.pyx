@@ -186,18 +186,16 @@ cdef tuple _link(cetree._Document doc, xmlNode* c, name):
             cetree.elementFactory(doc, geom), fast)
 
 
-cdef tuple _point(cetree._Document doc, xmlNode* c, name, dict slots):
-    """(POINT, name, tag, gml id, properties, geometry element or None, plain or None).
+cdef list _read_slots(xmlNode* c, dict slots, list links, xmlNode** other):
+    """The property leaves of feature ``c`` as a list by slot, as ``_props`` in :mod:`._imkl2`.
 
-    ``properties`` as in ``_element``; the slot -1 is the ``geometry`` property, whose first
-    element child is returned. ``plain`` is ``(srsName, srsDimension, pos srsDimension, pos
-    text)`` when that child is a ``Point`` whose only child is a ``pos`` — the structure
-    :func:`wlr_geo.klic._gml.parse_point_xy` checks before it reads those four values.
+    ``slots`` maps each wanted property name to its position in the list; the leaf of the
+    first child of that name goes there as ``(text, xlink:href, uom)`` (None where there is
+    no such child). One name maps to -1: with ``links`` given, the non-empty href of every
+    child of that name is appended to it (``net:link``); otherwise the first such child is
+    stored in ``other`` (``geometry``).
     """
     cdef xmlNode* ch = cetree.findChildForwards(c, 0)
-    cdef xmlNode* prop = NULL
-    cdef xmlNode* geom = NULL
-    cdef xmlNode* pos
     cdef Py_ssize_t i
     props = [None] * (len(slots) - 1)
     while ch is not NULL:
@@ -205,50 +203,56 @@ cdef tuple _point(cetree._Document doc, xmlNode* c, name, dict slots):
             slot = slots.get(cetree.pyunicode(ch.name))
             if slot is not None:
                 i = slot
-                if i < 0:
-                    if prop is NULL:
-                        prop = ch
-                elif props[i] is None:
-                    props[i] = (cetree.textOf(ch), _get(ch, _XLINK, b"href"), _get(ch, NULL, b"uom"))
+                if i >= 0:
+                    if props[i] is None:
+                        props[i] = (cetree.textOf(ch), _get(ch, _XLINK, b"href"), _get(ch, NULL, b"uom"))
+                elif links is not None:
+                    href = _get(ch, _XLINK, b"href")
+                    if href:
+                        links.append(href)
+                elif other[0] is NULL:
+                    other[0] = ch
         ch = cetree.nextElement(ch)
+    return props
+
+
+cdef tuple _point(cetree._Document doc, xmlNode* c, name, dict slots):
+    """(POINT, name, tag, gml id, properties, geometry element or None, plain or None).
+
+    ``properties`` as ``_read_slots`` gives them (``geometry`` is the slot -1), as a tuple;
+    the first element child of ``geometry`` is returned. ``plain`` is ``(srsName,
+    srsDimension, pos srsDimension, pos text)`` when that child is a ``Point`` whose only child
+    is a ``pos`` — the structure :func:`wlr_geo.klic._gml.parse_point_xy` checks before it
+    reads those four values.
+    """
+    cdef xmlNode* prop = NULL
+    cdef xmlNode* geom = NULL
+    cdef xmlNode* pos
+    props = tuple(_read_slots(c, slots, None, &prop))
     if prop is not NULL:
         geom = _first_element(prop)
     if geom is NULL:
-        return (POINT, name, cetree.namespacedName(c), _gml_id(c), tuple(props), None, None)
+        return (POINT, name, cetree.namespacedName(c), _gml_id(c), props, None, None)
     plain = None
     if _is(geom, b"Point"):
         pos = cetree.findChildForwards(geom, 0)
         if pos is not NULL and cetree.nextElement(pos) is NULL and _is(pos, b"pos"):
             plain = (_get(geom, NULL, b"srsName"), _get(geom, NULL, b"srsDimension"),
                      _get(pos, NULL, b"srsDimension"), cetree.textOf(pos))
-    return (POINT, name, cetree.namespacedName(c), _gml_id(c), tuple(props),
+    return (POINT, name, cetree.namespacedName(c), _gml_id(c), props,
             cetree.elementFactory(doc, geom), plain)
 
 
 cdef tuple _element(xmlNode* c, name, dict slots):
-    """(ELEMENT, name, tag, gml id, properties, [link hrefs]).
+    """(ELEMENT, name, tag, gml id, properties, link hrefs), both as tuples.
 
-    ``slots`` maps each wanted property name to its position in ``properties``, a tuple with
-    ``(text, xlink:href, uom)`` of the first child of that name (None where there is none);
-    ``link`` maps to -1: the non-empty href of every ``link`` child goes to the tuple of
-    links — as ``_props(feat, wanted, leaves=True)`` and the filter in :mod:`._imkl2`.
+    ``properties`` and the non-empty hrefs of the ``link`` children (slot -1) as
+    ``_read_slots`` gives them — as ``_props(feat, wanted, leaves=True)`` and the filter in
+    :mod:`._imkl2`.
     """
-    cdef xmlNode* ch = cetree.findChildForwards(c, 0)
-    cdef Py_ssize_t i
-    props = [None] * (len(slots) - 1)
+    cdef xmlNode* unused = NULL
     links = []
-    while ch is not NULL:
-        if ch.type == tree.XML_ELEMENT_NODE:
-            slot = slots.get(cetree.pyunicode(ch.name))
-            if slot is not None:
-                i = slot
-                if i < 0:
-                    href = _get(ch, _XLINK, b"href")
-                    if href:
-                        links.append(href)
-                elif props[i] is None:
-                    props[i] = (cetree.textOf(ch), _get(ch, _XLINK, b"href"), _get(ch, NULL, b"uom"))
-        ch = cetree.nextElement(ch)
+    props = _read_slots(c, slots, links, &unused)
     return (ELEMENT, name, cetree.namespacedName(c), _gml_id(c), tuple(props), tuple(links))
 
 
