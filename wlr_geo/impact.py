@@ -64,10 +64,11 @@ class ImpactOptions:
     """Parameters of the ``[impact]`` config section (metres, degrees)."""
 
     building_distance_m: float = 25.0
-    merge_distance_m: float = 5.0
-    parallel_distance_m: float = 5.0
-    parallel_min_length_m: float = 20.0
-    parallel_max_angle_deg: float = 15.0
+    # the crossing-register thresholds, with CrossingOptions' defaults (see ``crossing``)
+    merge_distance_m: float = CrossingOptions.merge_distance_m
+    parallel_distance_m: float = CrossingOptions.parallel_distance_m
+    parallel_min_length_m: float = CrossingOptions.parallel_min_length_m
+    parallel_max_angle_deg: float = CrossingOptions.parallel_max_angle_deg
     segment_m: float = 100.0
     marker_every_m: float = 100.0
     marker_major_every_m: float = 1000.0
@@ -89,10 +90,8 @@ class ImpactOptions:
 
     @property
     def crossing(self) -> CrossingOptions:
-        return CrossingOptions(
-            merge_distance_m=self.merge_distance_m, parallel_distance_m=self.parallel_distance_m,
-            parallel_min_length_m=self.parallel_min_length_m, parallel_max_angle_deg=self.parallel_max_angle_deg,
-        )
+        """The crossing-register thresholds of these options."""
+        return CrossingOptions(**{f.name: getattr(self, f.name) for f in fields(CrossingOptions)})
 
 
 @dataclass
