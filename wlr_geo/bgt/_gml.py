@@ -393,29 +393,14 @@ class GeometryCollector:
         by_kind: dict[str, list[tuple[int, Any]]] = {}
         for row, (kind, data) in self._items:
             by_kind.setdefault(kind, []).append((row, data))
-        if "point" in by_kind:
-            rows, pts = zip(*by_kind["point"], strict=True)
-            out[list(rows)] = shapely.points(np.vstack(pts))
-        if "multipoint" in by_kind:
-            rows, parts = zip(*by_kind["multipoint"], strict=True)
-            idx = _owners(parts)
-            out[list(rows)] = shapely.multipoints(shapely.points(np.vstack(parts)), indices=idx)
-        if "line" in by_kind:
-            rows, lines = zip(*by_kind["line"], strict=True)
-            out[list(rows)] = _lines(list(lines))
-        if "multiline" in by_kind:
-            rows, groups = zip(*by_kind["multiline"], strict=True)
-            flat = [line for g in groups for line in g]
-            idx = _owners(groups)
-            out[list(rows)] = shapely.multilinestrings(_lines(flat), indices=idx)
-        if "polygon" in by_kind:
-            rows, polys = zip(*by_kind["polygon"], strict=True)
-            out[list(rows)] = _polygons(list(polys))
-        if "multipolygon" in by_kind:
-            rows, groups = zip(*by_kind["multipolygon"], strict=True)
-            flat_polys = [p for g in groups for p in g]
-            idx = _owners(groups)
-            out[list(rows)] = shapely.multipolygons(_polygons(flat_polys), indices=idx)
+        for kind, items in by_kind.items():
+            rows, data = zip(*items, strict=True)
+            if kind in _SINGLE:
+                out[list(rows)] = _SINGLE[kind](list(data))
+            else:  # a multi-geometry: build the flattened parts, then group them per row
+                part_kind, make_multi = _MULTI[kind]
+                parts = _SINGLE[part_kind]([p for group in data for p in group])
+                out[list(rows)] = make_multi(parts, indices=_owners(data))
         return out
 
 
@@ -435,3 +420,17 @@ def _polygons(polys: list[list[np.ndarray]]) -> np.ndarray:
     ring_geoms = shapely.linearrings(np.vstack(rings), indices=ring_idx)
     poly_idx = _owners(polys)
     return np.asarray(shapely.polygons(ring_geoms, indices=poly_idx))
+
+
+#: Geometry spec kind → builder of all geometries of that kind from their data.
+_SINGLE: dict[str, Any] = {
+    "point": lambda pts: shapely.points(np.vstack(pts)),
+    "line": _lines,
+    "polygon": _polygons,
+}
+#: Multi kind → (kind of its parts, shapely builder grouping parts by index).
+_MULTI: dict[str, tuple[str, Any]] = {
+    "multipoint": ("point", shapely.multipoints),
+    "multiline": ("line", shapely.multilinestrings),
+    "multipolygon": ("polygon", shapely.multipolygons),
+}
