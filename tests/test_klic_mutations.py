@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pyogrio
 import pytest
+from _imkl import HEAD, IMKL2
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -22,16 +23,6 @@ from wlr_geo._errors import (
 )
 from wlr_geo.klic import read_klic
 
-HEAD = (
-    '<?xml version="1.0" encoding="UTF-8"?>\n'
-    '<gml:FeatureCollection gml:id="fc" xmlns:gml="http://www.opengis.net/gml/3.2" '
-    'xmlns:imkl="{ns}" '
-    'xmlns:net="http://inspire.ec.europa.eu/schemas/net/4.0" '
-    'xmlns:us-net-common="http://inspire.ec.europa.eu/schemas/us-net-common/4.0" '
-    'xmlns:us-net-el="http://inspire.ec.europa.eu/schemas/us-net-el/4.0" '
-    'xmlns:xlink="http://www.w3.org/1999/xlink">\n'
-)
-IMKL2 = "http://www.geostandaarden.nl/imkl/wibon"
 SRS = 'srsName="urn:ogc:def:crs:EPSG::28992"'
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _imkl import HEAD, IMKL2
 
 from wlr_geo._errors import WlrGeoError
 from wlr_geo.catalog import embedded_path
@@ -103,14 +104,6 @@ def test_scanner_equals_python_walk_on_every_sample_delivery():
 
 # ------------------------------------------------------------------ generated odd features
 
-HEAD = (
-    '<?xml version="1.0" encoding="UTF-8"?>\n'
-    '<gml:FeatureCollection gml:id="fc" xmlns:gml="http://www.opengis.net/gml/3.2" '
-    'xmlns:imkl="{ns}" xmlns:net="http://inspire.ec.europa.eu/schemas/net/4.0" '
-    'xmlns:c="http://inspire.ec.europa.eu/schemas/us-net-common/4.0" '
-    'xmlns:xlink="http://www.w3.org/1999/xlink">\n'
-)
-IMKL2 = "http://www.geostandaarden.nl/imkl/wibon"
 IMKL1 = "http://www.geostandaarden.nl/imkl/2015/wion/1.2"
 SRS = ["urn:ogc:def:crs:EPSG::28992", "urn:ogc:def:crs:EPSG::7415", "EPSG:4326", None, ""]
 
@@ -224,14 +217,14 @@ def _element(rng: random.Random, i: int, n_links: int) -> str:
     if rng.random() < 0.8:
         props.append(f'<net:inNetwork xlink:href="net{rng.randrange(3)}"/>')
     if rng.random() < 0.8:
-        props.append(f'<c:currentStatus xlink:href="http://x/ConditionOfFacilityValue/{rng.choice(["functional", "projected", ""])}"/>')
+        props.append(f'<us-net-common:currentStatus xlink:href="http://x/ConditionOfFacilityValue/{rng.choice(["functional", "projected", ""])}"/>')
     if rng.random() < 0.6:
         uom = rng.choice(["", ' uom="mm"', ' uom="urn:ogc:def:uom:OGC::cm"', ' uom="inch"', ' uom="furlong"'])
-        props.append(f"<c:pipeDiameter{uom}>{_text(rng, rng.choice(['110', '0', '-3', 'abc', '1e2']))}</c:pipeDiameter>")
+        props.append(f"<us-net-common:pipeDiameter{uom}>{_text(rng, rng.choice(['110', '0', '-3', 'abc', '1e2']))}</us-net-common:pipeDiameter>")
     if rng.random() < 0.3:
-        props.append(f'<c:nominalVoltage uom="{rng.choice(["V", "kV", "MV"])}">{rng.choice(["400", "10", "x"])}</c:nominalVoltage>')
+        props.append(f'<us-net-common:nominalVoltage uom="{rng.choice(["V", "kV", "MV"])}">{rng.choice(["400", "10", "x"])}</us-net-common:nominalVoltage>')
     if rng.random() < 0.3:
-        props.append(f'<c:pressure uom="{rng.choice(["bar", "mbar", "Pa"])}">{rng.choice(["8", "0.1", ""])}</c:pressure>')
+        props.append(f'<us-net-common:pressure uom="{rng.choice(["bar", "mbar", "Pa"])}">{rng.choice(["8", "0.1", ""])}</us-net-common:pressure>')
     if rng.random() < 0.5:
         props.append(f'<imkl:buismateriaalType xlink:href="http://x/Materiaal/{rng.choice(["PE", "staal", ""])}"/>')
     if rng.random() < 0.3:
@@ -245,7 +238,7 @@ def _element(rng: random.Random, i: int, n_links: int) -> str:
     if rng.random() < 0.2:
         props.append("<!-- comment -->")
     if rng.random() < 0.1:
-        props.append('<c:currentStatus xlink:href="second/ignored"/>')
+        props.append('<us-net-common:currentStatus xlink:href="second/ignored"/>')
     rng.shuffle(props)
     return f"<imkl:{typ}{_gml_id(rng, 'E', i)}>{''.join(props)}</imkl:{typ}>"
 
@@ -276,9 +269,9 @@ def _point(rng: random.Random, i: int) -> str:
     if rng.random() < 0.7:
         props.append(f'<net:inNetwork xlink:href="net{rng.randrange(3)}"/>')
     if rng.random() < 0.5:
-        props.append('<c:appurtenanceType xlink:href="http://x/AppurtenanceTypeValue/valve"/>')
+        props.append('<us-net-common:appurtenanceType xlink:href="http://x/AppurtenanceTypeValue/valve"/>')
     if rng.random() < 0.5:
-        props.append(f"<c:verticalPosition>{_text(rng, 'underground')}</c:verticalPosition>")
+        props.append(f"<us-net-common:verticalPosition>{_text(rng, 'underground')}</us-net-common:verticalPosition>")
     if rng.random() < 0.3:
         props.append(f"<imkl:label>{_text(rng, 'K1')}</imkl:label>")
     rng.shuffle(props)
