@@ -14,6 +14,7 @@ variant comparison).
 from __future__ import annotations
 
 import math
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -231,7 +232,7 @@ def route_command(config: Path | None, cost_path: Path | None, start_text: str |
     if opts["coarse_factor"]:
         path_options["coarse_factor"] = opts["coarse_factor"]
     frames = []
-    with click.progressbar(targets, label="routing", file=click.get_text_stream("stderr"),
+    with click.progressbar(targets, label="routing", file=sys.stderr,
                            item_show_func=lambda t: t[0] if t else None) as bar:
         for label, xy in bar:
             alts = k_alternatives(raster, start, xy, k=int(opts["k"]), min_separation_m=opts["min_separation_m"],
