@@ -15,6 +15,15 @@ layers, using the documented :class:`CostTable` (defaults in ``wlr_geo/defaults/
 
 The builder is pure (layers in, array out); :func:`write_cost_raster` / :func:`read_cost_raster`
 do the GeoTIFF I/O (atomic write; barriers stored as nodata).
+
+**Barriers** (:func:`barrier_mask`, the one definition every router uses): a cell is a barrier
+when its value is nodata, NaN, +inf or −inf, or — when the caller sets ``barrier_cost`` (CLI
+``--barrier-above``, config ``[routing] barrier_cost``) — at or above ``barrier_cost``. Use the
+latter for rasters that code "no-go" as a large number (9999, 1e6) without declaring nodata:
+without it such cells are merely expensive and a route may cross them when that is cheaper than
+a detour. A route never enters a barrier cell and never passes diagonally between two barrier
+cells that touch only at a corner (no corner cutting): a one-cell-wide diagonal line of barrier
+cells is a wall. Costs below zero are errors; 0 is allowed.
 """
 
 from __future__ import annotations
@@ -47,6 +56,7 @@ __all__ = [
     "CostRaster",
     "CostTable",
     "RasterLayer",
+    "barrier_mask",
     "build_cost_raster",
     "grid_for_bounds",
     "read_cost_raster",
@@ -229,7 +239,7 @@ class RasterLayer:
 
 @dataclass
 class CostRaster:
-    """A cost surface: ``cost[row, col]`` = relative cost per metre (``inf`` = barrier).
+    """A cost surface: ``cost[row, col]`` = relative cost per metre (barriers: :func:`barrier_mask`).
 
     The grid is north-up: ``transform`` maps (col, row) to RD (x, y) of the cell's upper-left
     corner; cells are square with side ``cell_m``.
@@ -268,6 +278,25 @@ class CostRaster:
 
     def contains(self, row: int, col: int) -> bool:
         return 0 <= row < self.shape[0] and 0 <= col < self.shape[1]
+
+
+def barrier_mask(values: np.ndarray, barrier_cost: float | None = None) -> np.ndarray:
+    """Boolean mask of the barrier cells of a cost array (see the module docstring).
+
+    Barriers: NaN, +inf, −inf, and values ≥ ``barrier_cost`` when it is given.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> barrier_mask(np.array([1.0, np.nan, -np.inf, 9999.0]), 9999).tolist()
+    [False, True, True, True]
+    """
+    values = np.asarray(values)
+    bad = ~np.isfinite(values)
+    if barrier_cost is not None:
+        with np.errstate(invalid="ignore"):
+            bad |= values >= barrier_cost
+    return bad
 
 
 def grid_for_bounds(bounds: Sequence[float], cell_m: float) -> tuple[Affine, tuple[int, int]]:
@@ -526,7 +555,10 @@ def read_raster_layer(path: str | os.PathLike[str], *, band: int = 1) -> RasterL
 
 
 def read_cost_raster(path: str | os.PathLike[str]) -> CostRaster:
-    """Read a cost raster GeoTIFF (nodata, NaN and inf = barrier).
+    """Read a cost raster GeoTIFF (nodata, NaN and ±inf become ``inf`` = barrier).
+
+    Values at or above a ``barrier_cost`` stay as they are in the raster; the router treats them
+    as barriers when given ``barrier_cost`` (see :func:`barrier_mask`).
 
     Raises
     ------

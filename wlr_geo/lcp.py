@@ -1,26 +1,50 @@
 """Least-cost routing on a :class:`~wlr_geo.costsurface.CostRaster`.
 
 * :func:`least_cost_path` — one optimal path from a start to an end point (RD metres), either at
-  full resolution (``method="full"``) or coarse-to-fine (default): solve on a grid coarsened by
-  block aggregation, then refine at full resolution inside a corridor around the coarse path,
-  window by window along it, so memory stays bounded by the window size instead of the grid.
-* :func:`k_alternatives` — k distinct alternatives: after each path, the cells within a corridor
-  around all accepted paths are made ``penalty`` times more expensive and the next path is
-  searched; a candidate closer than ``min_separation_m`` to an accepted path is rejected and the
-  penalty raised.
+  full resolution (``method="full"``, exact) or coarse-to-fine (default, verified).
+* :func:`k_alternatives` — up to k distinct alternatives by penalising earlier corridors.
 * :func:`route_variants` — build the cost raster from layers and return k alternatives.
 * :func:`compare_variants` — one table: length, cost, crossings by class, impacted area.
 
-Path cost follows ``skimage.graph.MCP_Geometric``: a step between two 8-connected cells costs
+**Path cost** follows ``skimage.graph.MCP_Geometric``: a step between two 8-connected cells costs
 step length × mean of the two cells' costs per metre, so on open ground (cost 1) a path costs its
-length in metres. Diagonal steps may pass between two barrier cells that touch only at a corner;
-the cost raster builder rasterises barriers and lines with ``all_touched`` so that this cannot
-happen with vector barriers.
+length in metres ("equivalent metres").
+
+**Barriers.** A cell is a barrier when its value is nodata, NaN, +inf or −inf, or — with
+``barrier_cost`` set — at or above ``barrier_cost`` (for rasters that code "no-go" as 9999 or
+1e6 without declaring nodata). No path enters a barrier cell, and no diagonal step passes
+between two barrier cells that touch at a corner (no corner cutting), with every method; a
+one-cell diagonal line of barrier cells is therefore a wall.
+
+**Coarse-to-fine** (default) in three steps:
+
+1. *Coarse solve* (:class:`~wlr_geo._lcp_grid.CoarseGraph`): the grid in blocks of F × F
+   cells; each block's open cells split into 4-connected pieces, one coarse node each, joined
+   where a fine step joins them. The coarse graph thus has exactly the connectivity of the fine
+   grid: it never crosses a barrier wall where the grid has no gap and never loses a gap, however
+   narrow. A coarse node costs its block's cheapest monotone crossing — left to right or top to
+   bottom, at any angle up to 45° — either the cheaper direction (a cheap road or strip keeps
+   its low cost, whatever its direction) or the dearer one (a line of very expensive but finite
+   cells keeps the cost of crossing it). Both coarse paths are computed.
+2. *Refine*: the exact optimum at full resolution inside a corridor around both coarse paths
+   (``corridor_m``), with the same graph as the full solve.
+3. *Verify*: the refined path is compared with (a) a lower bound on the optimum over the whole
+   grid (the corridor optimum, or for each step leaving the corridor, the cost to it plus the
+   lowest cell cost times the remaining distance) and (b) a re-solve in a corridor twice as wide
+   around the refined path. When the path is within ``epsilon`` (default 1 %) of the bound
+   (``verification="bound"``: proven) or of the wider re-solve (``"corridor"``), it is
+   returned; otherwise the corridor is widened again. When the corridor would exceed
+   ``max_corridor_cells``, the grid is solved at full resolution if that fits in memory
+   (``"full"``), else the best path is returned as ``"unverified"`` with a warning.
+
+**Alternatives** (:func:`k_alternatives`) come from penalising the corridors of earlier routes.
+Every pair of alternatives is *distinct*: each has at least ``min_distinct_share`` of its length
+farther than ``min_separation_m`` from the other. No alternative enters a barrier. When fewer
+than k distinct alternatives exist, fewer are returned and the reason is logged and kept in
+``attrs["shortfall"]``.
 
 **Separation** between two paths is the *symmetric mean distance*: the mean over points sampled
-every cell along path A of the distance to path B, averaged with the same from B to A. Unlike the
-Hausdorff distance it is not dominated by one detour, and unlike the minimum distance it is not
-zero because all alternatives share the start and end.
+every cell along path A of the distance to path B, averaged with the same from B to A.
 """
 
 from __future__ import annotations
@@ -39,7 +63,16 @@ import shapely
 from shapely.geometry import LineString
 
 from wlr_geo._errors import WlrGeoInputError
-from wlr_geo._lcp_grid import coarsen, mcp_path, path_cost, refine_in_windows
+from wlr_geo._lcp_grid import (
+    CoarseGraph,
+    barrier_of,
+    coarsen,
+    corner_cuts,
+    full_solve_fits,
+    path_cost,
+    solve_blocks,
+    solve_full,
+)
 from wlr_geo.costsurface import (
     CostRaster,
     CostTable,
@@ -50,10 +83,12 @@ from wlr_geo.costsurface import (
 from wlr_geo.crs import RD_NEW, ensure_rd
 
 __all__ = [
+    "DEFAULT_EPSILON",
     "NoPathError",
     "PathResult",
     "coarsen",
     "compare_variants",
+    "distinct_share",
     "k_alternatives",
     "least_cost_path",
     "path_cost",
@@ -63,8 +98,17 @@ __all__ = [
 
 log = logging.getLogger("wlr_geo")
 
-#: Fine cells per refinement window (the bound on memory of coarse-to-fine).
-DEFAULT_WINDOW_CELLS = 1_500_000
+#: Default tolerance of the coarse-to-fine verification (1 %).
+DEFAULT_EPSILON = 0.01
+
+#: Largest corridor (cells) coarse-to-fine solves before it falls back to full resolution.
+DEFAULT_CORRIDOR_CELLS = 8_000_000
+
+#: Default corridor half-width around the coarse paths, in coarse blocks.
+DEFAULT_CORRIDOR_BLOCKS = 3
+
+#: Verification outcomes (column ``verification``), see the module docstring.
+VERIFICATIONS = ("exact", "bound", "corridor", "full", "unverified")
 
 
 class NoPathError(WlrGeoInputError):
@@ -86,9 +130,17 @@ class PathResult:
     cells
         (n, 2) array of (row, col) of the raster path, start to end.
     method
-        ``"full"`` or ``"coarse-to-fine"``.
+        ``"full"`` or ``"coarse-to-fine"`` (the method that produced the path).
     info
-        Diagnostics (coarse factor, corridor, windows, fallbacks).
+        Diagnostics (coarse factor, corridor cells, solves, fallbacks).
+    verification
+        How the cost was checked: ``"exact"`` (full-resolution solve, or a corridor that covers
+        the whole grid), ``"bound"`` (within ε of a lower bound of the optimum), ``"corridor"``
+        (a re-solve in a corridor twice as wide changed the cost by at most ε), ``"full"``
+        (coarse-to-fine could not verify; solved at full resolution) or ``"unverified"``.
+    verification_ratio
+        The ratio checked: cost ÷ lower bound (``"bound"``), narrower ÷ wider corridor cost
+        (``"corridor"``, ``"unverified"``), 1 for exact solves.
     """
 
     line: LineString
@@ -97,10 +149,34 @@ class PathResult:
     cells: np.ndarray
     method: str
     info: dict[str, Any] = field(default_factory=dict)
+    verification: str = "exact"
+    verification_ratio: float = 1.0
 
 
+def _check_options(barrier_cost: float | None, epsilon: float) -> None:
+    if barrier_cost is not None and (isinstance(barrier_cost, bool) or not isinstance(barrier_cost, int | float)
+                                     or not math.isfinite(barrier_cost) or barrier_cost <= 0):
+        raise WlrGeoInputError(f"barrier_cost = {barrier_cost!r} must be a finite number > 0",
+                               hint="e.g. barrier_cost = 9999 when the raster codes no-go areas as 9999")
+    if isinstance(epsilon, bool) or not isinstance(epsilon, int | float) or not 0.0 <= epsilon <= 0.5:
+        raise WlrGeoInputError(f"epsilon = {epsilon!r} must be a number from 0 to 0.5",
+                               hint="use e.g. epsilon = 0.01 (1 %)")
 
-def _snap(raster: CostRaster, xy: Sequence[float], what: str) -> tuple[int, int]:
+
+def _check_costs(raster: CostRaster) -> None:
+    cost = raster.cost
+    if cost.ndim != 2 or min(cost.shape) < 1:
+        raise WlrGeoInputError(f"the cost raster has shape {cost.shape}", hint="give a 2-D raster")
+    lowest = cost.min()
+    if lowest >= 0:  # the common case: one pass, no temporaries (NaN and -inf fail this test)
+        return
+    if np.any((cost < 0) & np.isfinite(cost)):
+        n = int(np.count_nonzero((cost < 0) & np.isfinite(cost)))
+        raise WlrGeoInputError(f"the cost raster has {n} cell(s) with a negative cost",
+                               hint="costs must be ≥ 0; mark impassable cells as nodata, inf or ≥ barrier_cost")
+
+
+def _snap(raster: CostRaster, xy: Sequence[float], what: str, barrier_cost: float | None) -> tuple[int, int]:
     try:
         x, y = (float(v) for v in xy)
     except (TypeError, ValueError):
@@ -115,7 +191,7 @@ def _snap(raster: CostRaster, xy: Sequence[float], what: str) -> tuple[int, int]
             f"(x {xmin:.0f}…{xmax:.0f}, y {ymin:.0f}…{ymax:.0f})",
             hint="check the coordinates (RD metres, x first) or enlarge the raster bounds",
         )
-    if not np.isfinite(raster.cost[r, c]):
+    if barrier_of(np.asarray(raster.cost[r, c]), barrier_cost):
         raise WlrGeoInputError(
             f"{what} ({x:.1f}, {y:.1f}) lies on a barrier cell of the cost raster (row {r}, col {c})",
             hint=f"move the {what} point off the barrier (e.g. out of a building or structure), or "
@@ -124,55 +200,65 @@ def _snap(raster: CostRaster, xy: Sequence[float], what: str) -> tuple[int, int]
     return r, c
 
 
-
 def _to_line(raster: CostRaster, cells: np.ndarray, start_xy: Sequence[float], end_xy: Sequence[float],
-             tolerance_m: float) -> LineString:
+             tolerance_m: float, barrier_cost: float | None) -> LineString:
     """The cell path as a line from the exact start to the exact end, simplified.
 
-    The tolerance is halved (down to the raw cell-centre line) while the simplified line would
-    run through a barrier cell (checked at quarter-cell spacing).
+    The raw line runs start point → start cell centre → … → end cell centre → end point, so it
+    lies in the path's cells (touching barrier cells at most in a corner point that a diagonal
+    step may pass). The tolerance is halved (down to the raw line) while the simplified line
+    would enter a barrier cell or pass a corner between two barrier cells.
     """
     x, y = raster.xy(cells[:, 0], cells[:, 1])
     coords = np.column_stack([x, y])
-    coords[0] = (float(start_xy[0]), float(start_xy[1]))
-    coords[-1] = (float(end_xy[0]), float(end_xy[1]))
-    line = LineString(coords)
+    coords = np.vstack([[float(start_xy[0]), float(start_xy[1])], coords,
+                        [float(end_xy[0]), float(end_xy[1])]])
+    keep = np.concatenate([[True], np.any(np.diff(coords, axis=0) != 0, axis=1)])
+    line = LineString(coords[keep])
     tol = tolerance_m
     for _ in range(4):
         if tol <= 0:
             break
         simple = line.simplify(tol, preserve_topology=True)
-        if isinstance(simple, LineString) and not simple.is_empty and not _hits_barrier(raster, simple, line):
+        if isinstance(simple, LineString) and not simple.is_empty and not _hits_barrier(raster, simple, barrier_cost):
             return simple
         tol /= 2.0
     return line
 
 
-def _hits_barrier(raster: CostRaster, simple: LineString, raw: LineString) -> bool:
-    """Whether ``simple`` runs through the interior of barrier cells for longer than ``raw``.
-
-    Exact: the barrier cells within one cell of points sampled every half cell along
-    ``simple`` become squares, and the lengths of both lines inside them are compared (the
-    raw cell path may touch barrier corners on diagonal steps, with length 0).
-    """
+def _hits_barrier(raster: CostRaster, line: LineString, barrier_cost: float | None) -> bool:
+    """Whether ``line`` runs through barrier cells (length > 0) or through a corner point
+    where two barrier cells touch diagonally with the two other cells open (a pinch)."""
     cell = raster.cell_m
-    n = max(2, math.ceil(simple.length / (cell / 2.0)) + 1)
-    pts = shapely.get_coordinates(shapely.line_interpolate_point(simple, np.linspace(0.0, simple.length, n)))
+    h, w = raster.shape
+    n = max(2, math.ceil(line.length / (cell / 2.0)) + 1)
+    pts = shapely.get_coordinates(shapely.line_interpolate_point(line, np.linspace(0.0, line.length, n)))
     col = np.floor((pts[:, 0] - raster.transform.c) / cell).astype(np.int64)
     row = np.floor((raster.transform.f - pts[:, 1]) / cell).astype(np.int64)
-    near = np.unique(np.concatenate([np.column_stack([row + dr, col + dc])
-                                     for dr in (-1, 0, 1) for dc in (-1, 0, 1)]), axis=0)
-    ok = (near[:, 0] >= 0) & (near[:, 0] < raster.shape[0]) & (near[:, 1] >= 0) & (near[:, 1] < raster.shape[1])
-    near = near[ok]
-    near = near[~np.isfinite(raster.cost[near[:, 0], near[:, 1]])]
-    if not len(near):
+    r0, r1 = max(int(row.min()) - 2, 0), min(int(row.max()) + 3, h)
+    c0, c1 = max(int(col.min()) - 2, 0), min(int(col.max()) + 3, w)
+    near = np.zeros((r1 - r0, c1 - c0), dtype=bool)
+    for dr in (-1, 0, 1):
+        for dc in (-1, 0, 1):
+            rr, cc = row + dr - r0, col + dc - c0
+            ok = (rr >= 0) & (rr < r1 - r0) & (cc >= 0) & (cc < c1 - c0)
+            near[rr[ok], cc[ok]] = True
+    bar = barrier_of(np.asarray(raster.cost[r0:r1, c0:c1]), barrier_cost)
+    hit = np.argwhere(bar & near)
+    if not len(hit):
         return False
-    x0 = raster.transform.c + near[:, 1] * cell
-    y1 = raster.transform.f - near[:, 0] * cell
-    cells = shapely.union_all(shapely.box(x0, y1 - cell, x0 + cell, y1))
-    inside_simple = shapely.length(shapely.intersection(simple, cells))
-    inside_raw = shapely.length(shapely.intersection(raw, cells))
-    return bool(inside_simple > inside_raw + 1e-6 * cell)
+    x0 = raster.transform.c + (hit[:, 1] + c0) * cell
+    y1 = raster.transform.f - (hit[:, 0] + r0) * cell
+    squares = shapely.union_all(shapely.box(x0, y1 - cell, x0 + cell, y1))
+    if shapely.length(shapely.intersection(line, squares)) > 1e-6 * cell:
+        return True
+    # pinch corners: barrier at (r, c) and (r+1, c+1), or at (r, c+1) and (r+1, c)
+    pinch = (bar[:-1, :-1] & bar[1:, 1:]) | (bar[:-1, 1:] & bar[1:, :-1])
+    pr, pc = np.nonzero(pinch & near[1:, 1:])
+    if not len(pr):
+        return False
+    corners = shapely.points(raster.transform.c + (pc + c0 + 1) * cell, raster.transform.f - (pr + r0 + 1) * cell)
+    return bool(np.any(shapely.distance(corners, line) < 1e-9 * cell))
 
 
 def least_cost_path(
@@ -181,9 +267,12 @@ def least_cost_path(
     end_xy: Sequence[float],
     *,
     method: str = "coarse-to-fine",
+    barrier_cost: float | None = None,
+    epsilon: float = DEFAULT_EPSILON,
     coarse_factor: int | None = None,
     corridor_m: float | None = None,
-    max_window_cells: int = DEFAULT_WINDOW_CELLS,
+    max_corridor_cells: int = DEFAULT_CORRIDOR_CELLS,
+    max_full_bytes: int | None = None,
     simplify_m: float | None = None,
 ) -> PathResult:
     """The least-cost path between two RD points.
@@ -191,23 +280,25 @@ def least_cost_path(
     Parameters
     ----------
     raster
-        Cost per metre per cell (``inf`` = barrier).
+        Cost per metre per cell; barriers: nodata/NaN/±inf and values ≥ ``barrier_cost``.
     start_xy, end_xy
         (x, y) in RD metres.
     method
-        ``"full"``: one ``MCP_Geometric`` solve on the whole grid (exact; memory ~60 bytes per
-        cell). ``"coarse-to-fine"``: solve on a grid coarsened ``coarse_factor`` times
-        (:func:`coarsen`), then at full resolution in a corridor of half-width ``corridor_m``
-        around the coarse path, window by window (≤ about ``max_window_cells`` cells each). If
-        the corridor holds no path (a gap narrower than a coarse cell), the corridor is widened
-        twice, then the coarse factor halved once and, for grids of ≤ 25 M cells, the full
-        solve is the last resort.
+        ``"full"``: exact solve of the whole grid (``MCP_Geometric``, about 75 bytes per cell;
+        if its path cuts a barrier corner, an exact graph solve). ``"coarse-to-fine"``: coarse
+        solve, refinement in a corridor and verification (module docstring).
+    barrier_cost
+        Cells at or above this cost are barriers (default: only nodata, NaN, ±inf).
+    epsilon
+        Tolerance of the coarse-to-fine verification (0.01 = 1 %).
     coarse_factor
-        Fine cells per coarse cell side (default: ``max(4, ceil(longest side / 700))``).
+        Fine cells per coarse block side (default: ``max(4, ceil(longest side / 700))``).
     corridor_m
-        Corridor half-width (default: 4 coarse cells).
-    max_window_cells
-        Cells per refinement window.
+        Half-width of the refinement corridor around the coarse paths (default: 3 blocks).
+    max_corridor_cells
+        Largest corridor solved before falling back to full resolution.
+    max_full_bytes
+        Memory allowed for a full-resolution fallback (default: half the available memory).
     simplify_m
         Simplification tolerance of the output line (default: one cell).
 
@@ -218,9 +309,9 @@ def least_cost_path(
     Raises
     ------
     WlrGeoInputError
-        Start or end outside the raster or on a barrier; unknown method.
+        Start or end outside the raster or on a barrier; bad options; negative costs.
     NoPathError
-        No finite-cost path exists.
+        No path exists that avoids the barriers.
 
     Examples
     --------
@@ -229,13 +320,15 @@ def least_cost_path(
     >>> from wlr_geo.costsurface import CostRaster
     >>> r = CostRaster(np.ones((50, 50), dtype="float32"), Affine(10, 0, 0, 0, -10, 500))
     >>> p = least_cost_path(r, (5, 495), (495, 495), method="full")
-    >>> round(p.cost), round(p.length_m)
-    (490, 490)
+    >>> round(p.cost), round(p.length_m), p.verification
+    (490, 490, 'exact')
     """
     if method not in ("full", "coarse-to-fine"):
         raise WlrGeoInputError(f"unknown routing method {method!r}", hint='use "full" or "coarse-to-fine"')
-    start = _snap(raster, start_xy, "start")
-    end = _snap(raster, end_xy, "end")
+    _check_options(barrier_cost, epsilon)
+    _check_costs(raster)
+    start = _snap(raster, start_xy, "start", barrier_cost)
+    end = _snap(raster, end_xy, "end", barrier_cost)
     if start == end:
         raise WlrGeoInputError(
             f"start {tuple(start_xy)} and end {tuple(end_xy)} fall in the same {raster.cell_m:g} m cell",
@@ -245,87 +338,142 @@ def least_cost_path(
     tol = cell if simplify_m is None else simplify_m
     h, w = raster.shape
     factor = coarse_factor or max(4, math.ceil(max(h, w) / 700))
-    if factor < 2:
-        raise WlrGeoInputError(f"coarse_factor {factor} must be ≥ 2", hint="use e.g. coarse_factor = 8")
+    if isinstance(factor, bool) or not isinstance(factor, int) or factor < 2:
+        raise WlrGeoInputError(f"coarse_factor {factor!r} must be an integer ≥ 2", hint="use e.g. coarse_factor = 8")
     info: dict[str, Any] = {"cells": h * w}
-    cells: np.ndarray | None = None
     if method == "coarse-to-fine" and min(h, w) >= 3 * factor:
-        cells = _coarse_to_fine(raster, start, end, factor, corridor_m, max_window_cells, info)
-        if cells is None and factor >= 4:
-            log.info("coarse-to-fine found no path in the corridor; retrying with coarse factor %d", factor // 2)
-            info["retry_coarse_factor"] = factor // 2
-            cells = _coarse_to_fine(raster, start, end, factor // 2, corridor_m, max_window_cells, info)
-        if cells is None:
-            if h * w > 25_000_000:
-                raise NoPathError(
-                    "no path was found in the corridor around the coarse path",
-                    hint="lower coarse_factor or widen corridor_m (a gap in a barrier is narrower than the corridor sees)",
-                )
-            log.info("coarse-to-fine found no path in the corridor; solving at full resolution")
-            info["fallback"] = "full"
-    if cells is None:
-        solved = mcp_path(raster.cost, start, end)
-        if solved is None:
-            raise NoPathError(
-                f"no path connects start {tuple(start_xy)} and end {tuple(end_xy)}: barriers separate them",
-                hint="check the barrier layers (buildings, structures) or lower their cost in the cost table",
-            )
-        cells = solved[0]
-        method_used = "full" if method == "full" else method
+        cells, verification, ratio = _coarse_to_fine(raster, start, end, factor, barrier_cost, epsilon,
+                                                     corridor_m, max_corridor_cells, max_full_bytes, info)
+        method_used = "full" if verification == "full" else "coarse-to-fine"
     else:
-        method_used = "coarse-to-fine"
+        if method == "coarse-to-fine":
+            info["fallback"] = f"grid smaller than 3 coarse blocks of {factor} cells"
+        cells = _full(raster, start, end, barrier_cost, max_full_bytes, info)
+        verification, ratio, method_used = "exact", 1.0, "full"
+    clean_path_check(raster, cells, barrier_cost)
     cost = path_cost(raster.cost, cells, cell)
-    line = _to_line(raster, cells, start_xy, end_xy, tol)
-    return PathResult(line=line, cost=cost, length_m=float(line.length), cells=cells,
-                      method=method_used, info=info)
+    line = _to_line(raster, cells, start_xy, end_xy, tol, barrier_cost)
+    return PathResult(line=line, cost=cost, length_m=float(line.length), cells=cells, method=method_used,
+                      info=info, verification=verification, verification_ratio=ratio)
+
+
+def clean_path_check(raster: CostRaster, cells: np.ndarray, barrier_cost: float | None) -> None:
+    """Raise ``RuntimeError`` if a cell path enters a barrier, cuts a barrier corner or is not 8-connected.
+
+    A safeguard on every path this module returns (it never fires unless a solver is wrong).
+    """
+    cells = np.asarray(cells, dtype=np.int64)
+    steps = np.abs(np.diff(cells, axis=0))
+    if len(steps) and (steps.max() > 1 or not (steps.sum(axis=1) > 0).all()):
+        raise RuntimeError("internal error: the path is not a chain of 8-connected cells")
+    r0, c0 = max(int(cells[:, 0].min()) - 1, 0), max(int(cells[:, 1].min()) - 1, 0)
+    r1, c1 = int(cells[:, 0].max()) + 2, int(cells[:, 1].max()) + 2
+    bar = barrier_of(np.asarray(raster.cost[r0:r1, c0:c1]), barrier_cost)
+    local = cells - np.array([r0, c0])
+    if bar[local[:, 0], local[:, 1]].any() or len(corner_cuts(local, bar)):
+        raise RuntimeError("internal error: the path enters a barrier or cuts a barrier corner")
+
+
+def _full(raster: CostRaster, start: tuple[int, int], end: tuple[int, int], barrier_cost: float | None,
+          max_full_bytes: int | None, info: dict[str, Any]) -> np.ndarray:
+    try:
+        solved = solve_full(raster.cost, start, end, barrier_cost, max_bytes=max_full_bytes)
+    except MemoryError as exc:
+        raise WlrGeoInputError(f"the full-resolution solve does not fit in memory ({exc})",
+                               hint='use method "coarse-to-fine"') from None
+    if solved is None:
+        raise NoPathError(
+            "no path connects start and end: barriers separate them",
+            hint="check the barrier layers (buildings, structures), barrier_cost, or lower their cost in the cost table",
+        )
+    info["full_solver"] = solved[2]
+    return solved[0]
+
+
+def _corridor(mask: np.ndarray, radius: float) -> np.ndarray:
+    """Blocks within ``radius`` blocks of the ``True`` blocks of ``mask``."""
+    from scipy.ndimage import distance_transform_edt
+
+    return np.asarray(distance_transform_edt(~mask) <= radius)
 
 
 def _coarse_to_fine(raster: CostRaster, start: tuple[int, int], end: tuple[int, int], factor: int,
-                    corridor_m: float | None, max_window_cells: int, info: dict[str, Any]) -> np.ndarray | None:
+                    barrier_cost: float | None, epsilon: float, corridor_m: float | None,
+                    max_corridor_cells: int, max_full_bytes: int | None,
+                    info: dict[str, Any]) -> tuple[np.ndarray, str, float]:
+    cost = raster.cost
     cell = raster.cell_m
-    cs, ce = (start[0] // factor, start[1] // factor), (end[0] // factor, end[1] // factor)
-    solved = None
-    for rule, options in (("split", {}), ("mean", {"split_barriers": False}),
-                          ("open", {"split_barriers": False, "barrier_fraction": 1.01})):
-        coarse = coarsen(raster.cost, factor, **options)
-        for rc in (cs, ce):
-            if not np.isfinite(coarse[rc]):
-                block = raster.cost[rc[0] * factor:(rc[0] + 1) * factor, rc[1] * factor:(rc[1] + 1) * factor]
-                coarse[rc] = float(np.mean(block[np.isfinite(block)]))
-        solved = mcp_path(coarse, cs, ce)
-        del coarse
-        if solved is not None:
-            info["coarse_rule"] = rule
+    graph = CoarseGraph(cost, factor, barrier_cost)
+    guides = [p for p in (graph.path_blocks(start, end, rule) for rule in ("min", "max")) if p is not None]
+    if not guides:
+        raise NoPathError(
+            "no path connects start and end: barriers separate them",
+            hint="check the barrier layers (buildings, structures), barrier_cost, or lower their cost in the cost table",
+        )
+    marked = np.zeros(graph.shape, dtype=bool)
+    for g in guides:
+        marked[g[:, 0], g[:, 1]] = True
+    radius = DEFAULT_CORRIDOR_BLOCKS if corridor_m is None else max(1.0, corridor_m / (factor * cell))
+    region = _corridor(marked, radius)
+    info.update(coarse_factor=factor, corridor_m=radius * factor * cell, coarse_nodes=graph.n_nodes)
+    res = solve_blocks(cost, barrier_cost, np.argwhere(region), factor, start, end, min_cost=graph.min_cost)
+    if res is None:  # pragma: no cover - every coarse path is followed by a fine path
+        raise RuntimeError("internal error: no fine path in the corridor of a coarse path")
+    solves = 1
+    info["first_corridor_cost"] = res.cost * cell
+    width = 2.0 * radius
+    verification, ratio = "unverified", math.nan
+    while True:
+        if region.all():
+            verification, ratio = "exact", 1.0
             break
-    if solved is None:
-        return None
-    ccells = solved[0]
-    centres = (ccells + 0.5) * factor  # index space (row, col) of coarse cell centres
-    pts = [(start[1] + 0.5, start[0] + 0.5)]
-    pts += [(c, r) for r, c in centres[1:-1]]
-    pts.append((end[1] + 0.5, end[0] + 0.5))
-    if len(pts) == 2 and pts[0] == pts[1]:
-        return np.asarray([start], dtype=np.int64)
-    guide = LineString(pts)
-    half = (corridor_m / cell) if corridor_m else 4.0 * factor
-    half = max(half, 1.5 * factor)
-    info.update(coarse_factor=factor, corridor_m=half * cell, coarse_path_cells=len(ccells))
-    for attempt in range(3):
-        budget_side = math.sqrt(max_window_cells)
-        overlap = max(half, 2.0 * factor)
-        step = math.sqrt(2.0) * (budget_side - 2 * half) - overlap - half
-        step = max(step, 2.0 * overlap)
-        refined = refine_in_windows(raster.cost, guide, start, end, half_width=half, step=step, overlap=overlap,
-                          max_window_cells=max_window_cells)
-        if refined is not None:
-            info["windows"] = refined[1]
-            info["corridor_m"] = half * cell
-            if attempt:
-                info["corridor_widened"] = attempt
-            return refined[0]
-        half *= 2.0
-        log.info("no path in the corridor; widening it to %.0f m", half * cell)
-    return None
+        if res.cost <= (1.0 + epsilon) * res.lower_bound:
+            verification, ratio = "bound", res.cost / res.lower_bound if res.lower_bound > 0 else 1.0
+            break
+        on_path = np.zeros(graph.shape, dtype=bool)
+        on_path[res.cells[:, 0] // factor, res.cells[:, 1] // factor] = True
+        wider = _corridor(on_path, width) | region
+        n_cells = int(wider.sum()) * factor * factor
+        if n_cells > max_corridor_cells:
+            log.info("coarse-to-fine: a corridor of %d cells exceeds max_corridor_cells = %d", n_cells,
+                     max_corridor_cells)
+            break
+        res2 = solve_blocks(cost, barrier_cost, np.argwhere(wider), factor, start, end,
+                            limit=res.cost * (1.0 + 1e-9) + 1e-9, min_cost=graph.min_cost)
+        solves += 1
+        assert res2 is not None  # the previous path lies in the wider corridor
+        ratio = res.cost / res2.cost if res2.cost > 0 else 1.0
+        prev, res, region = res, res2, wider
+        if wider.all():
+            verification, ratio = "exact", 1.0
+            break
+        if res.cost <= (1.0 + epsilon) * res.lower_bound:
+            verification, ratio = "bound", res.cost / res.lower_bound if res.lower_bound > 0 else 1.0
+            break
+        if prev.cost <= (1.0 + epsilon) * res.cost:
+            verification = "corridor"
+            break
+        log.info("coarse-to-fine: a wider corridor lowered the cost by %.2f %% (> ε = %.2f %%); widening again",
+                 100.0 * (ratio - 1.0), 100.0 * epsilon)
+        width *= 2.0
+    info.update(corridor_cells=int(region.sum()) * factor * factor, solves=solves,
+                lower_bound=res.lower_bound * cell)
+    if verification == "unverified":
+        h, w = raster.shape
+        if full_solve_fits(h * w, max_full_bytes):
+            log.info("coarse-to-fine could not verify the path within ε = %.2f %%; solving at full resolution",
+                     100.0 * epsilon)
+            info["fallback"] = "full (not verified within epsilon)"
+            try:
+                return _full(raster, start, end, barrier_cost, max_full_bytes, info), "full", 1.0
+            except WlrGeoInputError:
+                pass  # the exact corner-cutting solve does not fit: keep the corridor path
+        log.warning("coarse-to-fine path could not be verified within ε = %.2f %% (last widening changed the "
+                    "cost by a factor %.4f) and the full-resolution solve does not fit in memory",
+                    100.0 * epsilon, ratio)
+    log.info("coarse-to-fine: %s (ratio %.4f) after %d corridor solve(s), %d cells", verification, ratio,
+             solves, info["corridor_cells"])
+    return res.cells, verification, float(ratio)
 
 
 def path_separation(a: LineString, b: LineString, *, step_m: float) -> float:
@@ -338,6 +486,14 @@ def path_separation(a: LineString, b: LineString, *, step_m: float) -> float:
     return 0.5 * (one_way(a, b) + one_way(b, a))
 
 
+def distinct_share(a: LineString, b: LineString, *, buffer_m: float) -> float:
+    """Share (0–1) of the length of ``a`` that lies farther than ``buffer_m`` from ``b``."""
+    if a.length <= 0:
+        return 0.0
+    outside = shapely.difference(a, shapely.buffer(b, buffer_m, quad_segs=16))
+    return float(min(1.0, shapely.length(outside) / a.length))
+
+
 def k_alternatives(
     raster: CostRaster,
     start: Sequence[float],
@@ -345,13 +501,23 @@ def k_alternatives(
     *,
     k: int = 3,
     min_separation_m: float | None = None,
+    min_distinct_share: float = 0.5,
     penalty: float = 3.0,
     penalty_width_m: float | None = None,
     max_tries: int = 4,
     method: str = "coarse-to-fine",
+    barrier_cost: float | None = None,
     **path_options: Any,
 ) -> gpd.GeoDataFrame:
-    """Up to ``k`` distinct least-cost alternatives, best first.
+    """Up to ``k`` distinct least-cost alternatives, cheapest first.
+
+    The first alternative is the least-cost path. After each accepted alternative the cells
+    within ``penalty_width_m`` of it cost ``penalty`` times more and the next path is searched on
+    that penalised raster. A candidate is accepted when it is *distinct* from every accepted
+    alternative — at least ``min_distinct_share`` of its length lies farther than
+    ``min_separation_m`` from the other, and the same holds the other way round —; otherwise the
+    penalty is doubled and the search repeated, at most ``max_tries`` times. Barriers (with
+    ``barrier_cost``) are never entered: penalties only raise finite costs.
 
     Parameters
     ----------
@@ -362,83 +528,117 @@ def k_alternatives(
     k
         Number of alternatives wanted.
     min_separation_m
-        Minimum symmetric mean distance (:func:`path_separation`) between any two alternatives
-        (default: 20 cells).
+        Buffer distance of the distinctness rule (default: 10 cells).
+    min_distinct_share
+        Share of length (0–1] that must lie outside the buffer (default 0.5).
     penalty
-        Cost multiplier inside the penalty corridor around accepted paths; multiplied by 2 for
-        each rejected candidate.
+        Cost multiplier inside the penalty corridor around accepted paths (> 1).
     penalty_width_m
-        Half-width of the penalty corridor around accepted paths (default: ``2 × min_separation_m``).
+        Half-width of the penalty corridor (default: ``2 × min_separation_m``).
     max_tries
-        Candidates tried per alternative before giving up (fewer than ``k`` rows are returned
-        and the shortfall is logged).
-    method, path_options
-        Passed to :func:`least_cost_path` (``coarse_factor``, ``corridor_m``, ...).
+        Candidates tried per alternative before giving up.
+    method, barrier_cost, path_options
+        Passed to :func:`least_cost_path` (``epsilon``, ``coarse_factor``, ``corridor_m``, ...).
 
     Returns
     -------
     GeoDataFrame
         Columns ``rank`` (1 = cheapest), ``cost`` (on the *unpenalised* raster, equivalent
-        metres), ``length_m``, ``separation_m`` (to the nearest better alternative; NaN for
-        rank 1), ``method``, geometry (EPSG:28992).
+        metres), ``length_m``, ``separation_m`` (symmetric mean distance to the nearest cheaper
+        alternative; NaN for rank 1), ``shared_share`` (largest share of the length within
+        ``min_separation_m`` of a cheaper alternative; NaN for rank 1), ``method``,
+        ``verification``, ``verification_ratio`` (of the search that found it, on the raster
+        penalised for the earlier alternatives), geometry (EPSG:28992). ``attrs["shortfall"]``
+        is ``None`` or a dict (``requested``, ``found``, ``reason``, ``message``) when fewer
+        than ``k`` rows are returned; ``attrs["min_separation_m"]`` and
+        ``attrs["min_distinct_share"]`` hold the rule used.
     """
     from rasterio.features import rasterize
 
-    if not isinstance(k, int) or k < 1:
+    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
         raise WlrGeoInputError(f"k = {k!r} must be a positive integer", hint="use e.g. k = 3")
-    if not penalty > 1.0:
-        raise WlrGeoInputError(f"penalty = {penalty!r} must be > 1", hint="use e.g. penalty = 3")
+    if isinstance(penalty, bool) or not isinstance(penalty, int | float) or not (1.0 < penalty < math.inf):
+        raise WlrGeoInputError(f"penalty = {penalty!r} must be a finite number > 1", hint="use e.g. penalty = 3")
+    if (isinstance(min_distinct_share, bool) or not isinstance(min_distinct_share, int | float)
+            or not 0.0 < min_distinct_share <= 1.0):
+        raise WlrGeoInputError(f"min_distinct_share = {min_distinct_share!r} must be in (0, 1]",
+                               hint="use e.g. min_distinct_share = 0.5")
     cell = raster.cell_m
-    sep_min = 20.0 * cell if min_separation_m is None else float(min_separation_m)
-    pen_width = penalty_width_m if penalty_width_m is not None else max(2.0 * sep_min, 2.0 * cell)
+    sep = 10.0 * cell if min_separation_m is None else float(min_separation_m)
+    if not (math.isfinite(sep) and sep > 0):
+        raise WlrGeoInputError(f"min_separation_m = {min_separation_m!r} must be a positive number",
+                               hint="use e.g. min_separation_m = 250")
+    pen_width = penalty_width_m if penalty_width_m is not None else max(2.0 * sep, 2.0 * cell)
     accepted: list[PathResult] = []
-    separations: list[float] = []
-    penalised = raster
+    shortfall: dict[str, Any] | None = None
+    base: np.ndarray | None = None  # the raster with barriers as inf, for penalising
     mask = np.zeros(raster.shape, dtype=bool)
     for i in range(k):
         factor = penalty
         found = False
-        for _ in range(max_tries):
+        tried: list[float] = []
+        for _ in range(max_tries if accepted else 1):
             if accepted:
-                mult = np.where(mask, np.float32(factor), np.float32(1.0))
-                penalised = CostRaster(cost=raster.cost * mult, transform=raster.transform, crs=raster.crs)
-                del mult
-            result = least_cost_path(penalised, start, end, method=method, **path_options)
-            seps = [path_separation(result.line, p.line, step_m=cell) for p in accepted]
-            if not seps or min(seps) >= sep_min:
+                if base is None:
+                    dtype = np.float64 if raster.cost.dtype == np.float64 else np.float32
+                    base = np.where(barrier_of(raster.cost, barrier_cost), np.inf, raster.cost).astype(dtype)
+                penalised = CostRaster(cost=np.where(mask, base * base.dtype.type(factor), base),
+                                       transform=raster.transform, crs=raster.crs)
+                result = least_cost_path(penalised, start, end, method=method, barrier_cost=None, **path_options)
+                del penalised
+            else:
+                result = least_cost_path(raster, start, end, method=method, barrier_cost=barrier_cost,
+                                         **path_options)
+            tried.append(factor)
+            clean_path_check(raster, result.cells, barrier_cost)
+            shares = [min(distinct_share(result.line, p.line, buffer_m=sep),
+                          distinct_share(p.line, result.line, buffer_m=sep)) for p in accepted]
+            if not shares or min(shares) >= min_distinct_share:
                 cost = path_cost(raster.cost, result.cells, cell)
-                accepted.append(PathResult(result.line, cost, result.length_m, result.cells,
-                                           result.method, result.info))
-                separations.append(min(seps) if seps else math.nan)
+                accepted.append(PathResult(result.line, cost, result.length_m, result.cells, result.method,
+                                           result.info, result.verification, result.verification_ratio))
                 found = True
                 break
+            log.debug("alternative %d: only %.0f %% distinct (< %.0f %%); penalty → %g", i + 1,
+                      100 * min(shares), 100 * min_distinct_share, factor * 2)
             factor *= 2.0
-            log.debug("alternative %d: separation %.0f m < %.0f m; penalty → %g", i + 1, min(seps), sep_min, factor)
         if not found:
-            log.warning("only %d of %d alternatives are at least %.0f m apart", len(accepted), k, sep_min)
+            message = (f"only {len(accepted)} of {k} alternatives: no further route has at least "
+                       f"{100 * min_distinct_share:.0f} % of its length more than {sep:.0f} m from every "
+                       f"other route (penalties tried: {', '.join(f'{t:g}' for t in tried)})")
+            shortfall = {"requested": k, "found": len(accepted), "reason": "not_distinct", "message": message}
+            log.warning("%s", message)
             break
         if i + 1 < k:
             burnt = rasterize([(accepted[-1].line.buffer(pen_width), 1)], out_shape=raster.shape,
                               transform=raster.transform, fill=0, dtype="uint8")
             mask |= burnt.astype(bool)
             del burnt
+    del base
     order = sorted(range(len(accepted)), key=lambda j: accepted[j].cost)
+    routes = [accepted[j] for j in order]
+    lines = [r.line for r in routes]
+    separation = [math.nan] + [min(path_separation(lines[j], lines[m], step_m=cell) for m in range(j))
+                               for j in range(1, len(lines))]
+    shared = [math.nan] + [max(1.0 - distinct_share(lines[j], lines[m], buffer_m=sep) for m in range(j))
+                           for j in range(1, len(lines))]
     gdf = gpd.GeoDataFrame(
         {
-            "rank": np.arange(1, len(accepted) + 1, dtype=np.int64),
-            "cost": [accepted[j].cost for j in order],
-            "length_m": [accepted[j].length_m for j in order],
-            "separation_m": [separations[j] for j in order],
-            "method": [accepted[j].method for j in order],
+            "rank": np.arange(1, len(routes) + 1, dtype=np.int64),
+            "cost": [r.cost for r in routes],
+            "length_m": [r.length_m for r in routes],
+            "separation_m": separation,
+            "shared_share": shared,
+            "method": [r.method for r in routes],
+            "verification": [r.verification for r in routes],
+            "verification_ratio": [r.verification_ratio for r in routes],
         },
-        geometry=[accepted[j].line for j in order],
+        geometry=lines,
         crs=RD_NEW,
     )
-    # separation to the nearest *better* alternative after re-ranking by cost
-    lines = list(gdf.geometry)
-    gdf["separation_m"] = [math.nan] + [
-        min(path_separation(lines[j], lines[m], step_m=cell) for m in range(j)) for j in range(1, len(lines))
-    ]
+    gdf.attrs["shortfall"] = shortfall
+    gdf.attrs["min_separation_m"] = sep
+    gdf.attrs["min_distinct_share"] = float(min_distinct_share)
     return gdf
 
 
@@ -454,6 +654,9 @@ def route_variants(
     margin_m: float = 2_000.0,
     raster_costs: Sequence[tuple[RasterLayer | np.ndarray | str | os.PathLike[str], float]] = (),
     min_separation_m: float | None = None,
+    min_distinct_share: float = 0.5,
+    barrier_cost: float | None = None,
+    method: str = "coarse-to-fine",
     return_raster: bool = False,
 ) -> gpd.GeoDataFrame | tuple[gpd.GeoDataFrame, CostRaster]:
     """Build a cost raster from ``layers`` and return ``k`` route alternatives.
@@ -464,8 +667,8 @@ def route_variants(
         Role → GeoDataFrame, as for :func:`~wlr_geo.costsurface.build_cost_raster`.
     start_xy, end_xy
         RD (x, y).
-    k, min_separation_m
-        See :func:`k_alternatives`.
+    k, min_separation_m, min_distinct_share, barrier_cost, method
+        See :func:`k_alternatives` and :func:`least_cost_path`.
     cell_m
         Cell size of the cost raster.
     table
@@ -482,7 +685,7 @@ def route_variants(
     Returns
     -------
     GeoDataFrame
-        ``rank``, ``cost``, ``length_m``, ``separation_m``, ``method``, geometry.
+        As :func:`k_alternatives`.
     """
     if bounds is None:
         xs = (float(start_xy[0]), float(end_xy[0]))
@@ -490,7 +693,8 @@ def route_variants(
         bounds = (min(xs) - margin_m, min(ys) - margin_m, max(xs) + margin_m, max(ys) + margin_m)
     rasters = [(read_raster_layer(r) if isinstance(r, str | os.PathLike) else r, float(f)) for r, f in raster_costs]
     raster = build_cost_raster(layers, bounds=bounds, cell_m=cell_m, table=table, raster_costs=rasters)
-    routes = k_alternatives(raster, start_xy, end_xy, k=k, min_separation_m=min_separation_m)
+    routes = k_alternatives(raster, start_xy, end_xy, k=k, min_separation_m=min_separation_m,
+                            min_distinct_share=min_distinct_share, barrier_cost=barrier_cost, method=method)
     return (routes, raster) if return_raster else routes
 
 
@@ -499,6 +703,11 @@ def _variant_names(routes: gpd.GeoDataFrame) -> list[str]:
     if "target" in routes.columns and routes["target"].nunique() > 1:
         return [f"{t} alternatief {r}" for t, r in zip(routes["target"], ranks, strict=True)]
     return [f"alternatief {r}" for r in ranks]
+
+
+#: Route columns carried into the comparison table, in this order.
+_COMPARE_COLUMNS = ("rank", "target", "cost", "length_m", "separation_m", "shared_share", "method",
+                    "verification", "verification_ratio")
 
 
 def compare_variants(
@@ -519,7 +728,9 @@ def compare_variants(
     buildings near, etc. Otherwise this function counts itself: ``crossings_<category>`` =
     number of separate intersections of each route with the line features of each category,
     ``area_<category>_m2`` = area of polygons of each category inside a strip ``width_m`` wide.
-    ``variant``, ``rank``, ``target``, ``cost`` and ``length_m`` are always present.
+    ``variant``, ``rank``, ``target``, ``cost`` and ``length_m`` are always present, and the
+    routing columns of :func:`k_alternatives` (``separation_m``, ``shared_share``, ``method``,
+    ``verification``, ``verification_ratio``) when ``routes`` has them.
 
     Parameters
     ----------
@@ -542,7 +753,7 @@ def compare_variants(
     """
     routes = ensure_rd(routes, layer="routes", check=False)
     layers = dict(layers or {})
-    base = pd.DataFrame({c: routes[c] for c in ("rank", "target", "cost", "length_m") if c in routes.columns})
+    base = pd.DataFrame({c: routes[c] for c in _COMPARE_COLUMNS if c in routes.columns})
     base.insert(0, "variant", _variant_names(routes))
     try:
         from wlr_geo import impact

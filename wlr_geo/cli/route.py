@@ -7,8 +7,16 @@ Two forms::
 
 The config form builds the cost raster from the config's layers (``[routing]`` section) and
 writes ``DIR/cost.tif``; both write ``DIR/routes.gpkg`` (layer ``routes``: one line per
-alternative with ``target``, ``rank``, ``cost``, ``length_m``) and ``DIR/routes.csv`` (the
-variant comparison).
+alternative with ``target``, ``rank``, ``cost``, ``length_m``, ``separation_m``,
+``shared_share``, ``method``, ``verification``, ``verification_ratio``) and ``DIR/routes.csv``
+(the variant comparison, with the same routing columns).
+
+Routing keys of ``[routing]`` (see :data:`ROUTING_KEYS`; CLI options override them):
+``barrier_cost`` (``--barrier-above``: cells at or above it are barriers), ``epsilon``
+(``--epsilon``: tolerance of the coarse-to-fine verification, default 0.01),
+``min_distinct_share`` (``--min-distinct-share``: share of each alternative's length that must
+lie farther than ``min_separation_m`` from every other alternative, default 0.5), besides
+``k``, ``min_separation_m``, ``penalty``, ``method``, ``coarse_factor``, ``corridor_m``.
 """
 
 from __future__ import annotations
@@ -16,6 +24,7 @@ from __future__ import annotations
 import math
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +44,37 @@ ROUTING_KEYS = {
     "start", "ends", "landing_candidates", "target_column", "cell_m", "k", "min_separation_m",
     "penalty", "method", "coarse_factor", "corridor_m", "bounds", "margin_m", "cost_layers",
     "raster_costs", "cost_table", "cost_table_file", "width_m",
+    "barrier_cost", "epsilon", "min_distinct_share",
 }
+
+#: Dutch wording of the verification outcomes (wlr_geo.lcp.PathResult.verification).
+VERIFICATION_NL = {
+    "exact": "exact (volledige resolutie)",
+    "bound": "bewezen binnen de tolerantie van een ondergrens",
+    "corridor": "bevestigd door een bredere corridor",
+    "full": "exact (teruggevallen op volledige resolutie)",
+    "unverified": "NIET bevestigd binnen de tolerantie",
+}
+
+
+#: Short Dutch labels of the verification outcomes for the summary table.
+VERIFICATION_SHORT_NL = {
+    "exact": "exact",
+    "bound": "ondergrens",
+    "corridor": "bredere corridor",
+    "full": "exact (terugval)",
+    "unverified": "niet bevestigd",
+}
+
+
+def _nl(value: float, decimals: int = 0) -> str:
+    """Dutch number formatting: 12.345,6."""
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", "_").replace(".", ",").replace("_", ".")
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 #: Roles that are not cost layers unless ``cost_layers`` names them.
 _NON_COST_ROLES = {"route", "municipalities", "wijken", "landing_candidates"}
@@ -81,10 +120,18 @@ def routing_from_config(cfg: Any) -> dict[str, Any]:
         problems.append(Problem("[routing] names no end points", source=src,
                                 hint='add ends = [[x, y]] or landing_candidates = "<layer role>"'))
     for key, default, lo in (("cell_m", 25.0, 0.0), ("min_separation_m", None, 0.0), ("penalty", 3.0, 1.0),
-                             ("corridor_m", None, 0.0), ("margin_m", 2000.0, -1.0), ("width_m", 10.0, 0.0)):
+                             ("corridor_m", None, 0.0), ("margin_m", 2000.0, -1.0), ("width_m", 10.0, 0.0),
+                             ("barrier_cost", None, 0.0)):
         value = sec.get(key, default)
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float) or not value > lo):
-            problems.append(Problem(f"[routing].{key} = {value!r} must be a number > {lo:g}", source=src))
+        if value is not None and (not _is_number(value) or not value > lo):
+            problems.append(Problem(f"[routing].{key} = {value!r} must be a finite number > {lo:g}", source=src))
+        opts[key] = value
+    for key, default, lo, hi, lo_open in (("epsilon", 0.01, 0.0, 0.5, False),
+                                          ("min_distinct_share", 0.5, 0.0, 1.0, True)):
+        value = sec.get(key, default)
+        if not _is_number(value) or value > hi or value < lo or (lo_open and value == lo):
+            span = f"{'(' if lo_open else '['}{lo:g}, {hi:g}]"
+            problems.append(Problem(f"[routing].{key} = {value!r} must be a number in {span}", source=src))
         opts[key] = value
     for key, default in (("k", 3), ("coarse_factor", None)):
         value = sec.get(key, default)
@@ -131,20 +178,34 @@ def _targets_from_layer(gdf: gpd.GeoDataFrame, column: str | None) -> list[tuple
     return [(lab, (p.x, p.y)) for lab, p in zip(labels, pts, strict=True)]
 
 
+#: Summary columns: route column → (Dutch header, formatter).
+_SUMMARY: dict[str, tuple[str, Callable[[Any], str]]] = {
+    "target": ("doel", str),
+    "rank": ("rang", str),
+    "cost": ("kosten (eq. m)", lambda v: _nl(v)),
+    "length_m": ("lengte (m)", lambda v: _nl(v)),
+    "separation_m": ("afstand (m)", lambda v: _nl(v)),
+    "shared_share": ("gedeeld", lambda v: f"{_nl(100 * v)} %"),
+    "method": ("methode", str),
+    "verification": ("controle", lambda v: VERIFICATION_SHORT_NL.get(str(v), str(v))),
+}
+
+
 def _summary(routes: pd.DataFrame) -> None:
     table = Table(title=f"Routealternatieven ({len(routes)})")
-    for col in ("target", "rank", "cost", "length_m", "separation_m", "method"):
-        if col in routes.columns:
-            table.add_column(col, justify="right" if col not in ("target", "method") else "left")
+    cols = [c for c in _SUMMARY if c in routes.columns]
+    for col in cols:
+        table.add_column(_SUMMARY[col][0], justify="left" if col in ("target", "method", "verification") else "right")
     for _, row in routes.iterrows():
         cells = []
-        for col in ("target", "rank", "cost", "length_m", "separation_m", "method"):
-            if col not in routes.columns:
-                continue
+        for col in cols:
             v = row[col]
-            cells.append(f"{v:,.0f}" if isinstance(v, float) and math.isfinite(v) else ("-" if isinstance(v, float) else str(v)))
+            if isinstance(v, float) and not math.isfinite(v):
+                cells.append("-")
+            else:
+                cells.append(_SUMMARY[col][1](v))
         table.add_row(*cells)
-    Console(width=140).print(table)
+    Console(width=160).print(table)
 
 
 @click.command("route")
@@ -157,10 +218,17 @@ def _summary(routes: pd.DataFrame) -> None:
 @click.option("--method", type=click.Choice(["coarse-to-fine", "full"]), default=None, help="Routing method.")
 @click.option("--coarse-factor", type=click.IntRange(min=2), default=None, help="Fine cells per coarse cell side.")
 @click.option("--corridor", "corridor_m", type=float, default=None, help="Refinement corridor half-width (m).")
+@click.option("--barrier-above", "barrier_cost", type=float, default=None,
+              help="Cells with a cost at or above this value are barriers (e.g. 9999).")
+@click.option("--epsilon", type=click.FloatRange(0.0, 0.5), default=None,
+              help="Tolerance of the coarse-to-fine verification (default 0.01 = 1 %).")
+@click.option("--min-distinct-share", "min_distinct_share", type=click.FloatRange(0.0, 1.0, min_open=True),
+              default=None, help="Share of each alternative's length farther than --min-separation from the others (default 0.5).")
 @click.option("-o", "--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Output folder.")
 def route_command(config: Path | None, cost_path: Path | None, start_text: str | None, end_texts: tuple[str, ...],
                   k: int | None, min_separation_m: float | None, method: str | None, coarse_factor: int | None,
-                  corridor_m: float | None, out_dir: Path) -> None:
+                  corridor_m: float | None, barrier_cost: float | None, epsilon: float | None,
+                  min_distinct_share: float | None, out_dir: Path) -> None:
     """Route alternatives by least-cost routing: writes DIR/routes.gpkg, routes.csv (and cost.tif)."""
     from wlr_geo.costsurface import (
         CostTable,
@@ -175,11 +243,16 @@ def route_command(config: Path | None, cost_path: Path | None, start_text: str |
     if (config is None) == (cost_path is None):
         raise WlrGeoInputError("give either a CONFIG or --cost RASTER.tif",
                                hint="wlr-geo route CONFIG -o DIR, or wlr-geo route --cost R.tif --start X,Y --end X,Y -o DIR")
+    for name, value in (("--barrier-above", barrier_cost), ("--min-separation", min_separation_m),
+                        ("--corridor", corridor_m)):
+        if value is not None and not (math.isfinite(value) and value > 0):
+            raise WlrGeoInputError(f"{name} {value!r} must be a finite number > 0", hint=f"e.g. {name} 9999")
     t0 = time.perf_counter()
     layers: dict[str, gpd.GeoDataFrame] = {}
     impact_areas: dict[str, gpd.GeoDataFrame] = {}
     opts: dict[str, Any] = {"k": 3, "min_separation_m": None, "method": "coarse-to-fine", "coarse_factor": None,
-                            "corridor_m": None, "penalty": 3.0, "width_m": 10.0}
+                            "corridor_m": None, "penalty": 3.0, "width_m": 10.0, "barrier_cost": None,
+                            "epsilon": 0.01, "min_distinct_share": 0.5}
     if cost_path is not None:
         if start_text is None or not end_texts:
             raise WlrGeoInputError("--cost needs --start X,Y and at least one --end X,Y",
@@ -221,25 +294,32 @@ def route_command(config: Path | None, cost_path: Path | None, start_text: str |
             xs, ys = [p[0] for p in pts], [p[1] for p in pts]
             bounds = (min(xs) - m, min(ys) - m, max(xs) + m, max(ys) + m)
         rasters = [(read_raster_layer(cfg.layer(role).path), factor) for role, factor in opts["raster_costs"]]
-        click.echo(f"building cost raster ({opts['cell_m']:g} m cells) from {len(layers)} layer(s)…", err=True)
+        click.echo(f"kostenraster bouwen ({_nl(float(opts['cell_m']), 1 if float(opts['cell_m']) % 1 else 0)} m "
+                   f"cellen) uit {len(layers)} {'laag' if len(layers) == 1 else 'lagen'}…", err=True)
         raster = build_cost_raster(layers, bounds=bounds, cell_m=float(opts["cell_m"]), table=table, raster_costs=rasters)
         write_cost_raster(raster, out_dir / "cost.tif")
-    for key, value in (("k", k), ("min_separation_m", min_separation_m), ("method", method),
-                       ("coarse_factor", coarse_factor), ("corridor_m", corridor_m)):
-        if value is not None:
-            opts[key] = value
-    path_options: dict[str, Any] = {}
+    overrides: dict[str, Any] = {"k": k, "min_separation_m": min_separation_m, "method": method,
+                                 "coarse_factor": coarse_factor, "corridor_m": corridor_m,
+                                 "barrier_cost": barrier_cost, "epsilon": epsilon,
+                                 "min_distinct_share": min_distinct_share}
+    opts.update({key: value for key, value in overrides.items() if value is not None})
+    path_options: dict[str, Any] = {"epsilon": float(opts["epsilon"])}
     if opts["coarse_factor"]:
         path_options["coarse_factor"] = opts["coarse_factor"]
     frames = []
-    with click.progressbar(targets, label="routing", file=sys.stderr,
+    notes: list[str] = []
+    with click.progressbar(targets, label="routes zoeken", file=sys.stderr,
                            item_show_func=lambda t: t[0] if t else None) as bar:
         for label, xy in bar:
             alts = k_alternatives(raster, start, xy, k=int(opts["k"]), min_separation_m=opts["min_separation_m"],
+                                  min_distinct_share=float(opts["min_distinct_share"]),
                                   penalty=float(opts["penalty"]), method=str(opts["method"]),
-                                  corridor_m=opts["corridor_m"], **path_options)
+                                  barrier_cost=opts["barrier_cost"], corridor_m=opts["corridor_m"], **path_options)
+            notes += _route_notes(label, alts, int(opts["k"]), float(opts["epsilon"]))
             alts.insert(0, "target", label)
             frames.append(alts)
+    for note in notes:
+        click.echo(note, err=True)
     routes = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=frames[0].crs)
     write_layer(routes, out_dir / "routes.gpkg", "routes", replace_file=True)
     comparison = compare_variants(routes, layers, width_m=float(opts["width_m"]), table=table, **impact_areas)
@@ -250,6 +330,23 @@ def route_command(config: Path | None, cost_path: Path | None, start_text: str |
     ins = config_inputs(load_config(config)) if config is not None else [(str(cost_path), "cost", None)]
     record_run("wlr-geo route", out_dir, config_path=config, inputs=ins, outputs=outs)
     _summary(routes)
-    click.echo(f"wrote {out_dir / 'routes.gpkg'} ({len(routes)} routes), {out_dir / 'routes.csv'}"
-               + (f", {out_dir / 'cost.tif'}" if cost_path is None else "")
-               + f" in {time.perf_counter() - t0:.1f} s")
+    click.echo(f"geschreven: {out_dir / 'routes.gpkg'} ({len(routes)} {'route' if len(routes) == 1 else 'routes'}), "
+               f"{out_dir / 'routes.csv'}" + (f", {out_dir / 'cost.tif'}" if cost_path is None else "")
+               + f" in {_nl(time.perf_counter() - t0, 1)} s")
+
+
+def _route_notes(label: str, alts: gpd.GeoDataFrame, k: int, epsilon: float) -> list[str]:
+    """Dutch lines for the log: how each route was verified, and why fewer than k were found."""
+    notes = []
+    for _, row in alts.iterrows():
+        how = VERIFICATION_NL.get(str(row["verification"]), str(row["verification"]))
+        ratio = float(row["verification_ratio"])
+        extra = f" (verhouding {_nl(ratio, 4)})" if row["verification"] in ("bound", "corridor", "unverified") else ""
+        notes.append(f"doel {label}, alternatief {row['rank']}: {how}{extra}")
+    short = alts.attrs.get("shortfall")
+    if short:
+        notes.append(
+            f"doel {label}: {short['found']} van {k} alternatieven gevonden; geen verdere route ligt voor ten minste "
+            f"{_nl(100 * alts.attrs['min_distinct_share'])} % van haar lengte verder dan "
+            f"{_nl(alts.attrs['min_separation_m'])} m van de andere routes (tolerantie {_nl(100 * epsilon, 1)} %)")
+    return notes
