@@ -18,6 +18,7 @@ from wlr_geo.costsurface import (
     CostRaster,
     CostTable,
     RasterLayer,
+    barrier_mask,
     build_cost_raster,
     grid_for_bounds,
     read_cost_raster,
@@ -240,3 +241,22 @@ def test_read_nodata_is_barrier(tmp_path):
     r = read_cost_raster(tmp_path / "nd.tif")
     assert np.isinf(r.cost[0, 0]) and np.isinf(r.cost).sum() == 1
     assert isinstance(r, CostRaster) and r.cell_m == 5.0
+
+
+def test_read_nan_and_infinities_are_barriers_and_coded_no_go_stays(tmp_path):
+    arr = np.full((10, 10), 2.0, dtype=np.float32)
+    arr[1, 1], arr[2, 2], arr[3, 3], arr[4, 4] = np.nan, np.inf, -np.inf, 9999.0
+    _write_tif(tmp_path / "codes.tif", arr)
+    r = read_cost_raster(tmp_path / "codes.tif")
+    assert np.isinf(r.cost[[1, 2, 3], [1, 2, 3]]).all() and (r.cost[[1, 2, 3], [1, 2, 3]] > 0).all()
+    assert r.cost[4, 4] == 9999.0  # a coded "no-go" is a cost until the router gets barrier_cost
+    assert barrier_mask(r.cost).sum() == 3
+    assert barrier_mask(r.cost, 9999).sum() == 4
+    assert barrier_mask(r.cost, 10_000).sum() == 3
+
+
+def test_barrier_mask_definition():
+    values = np.array([1.0, 0.0, np.nan, np.inf, -np.inf, 9998.9, 9999.0, 1e30])
+    assert barrier_mask(values).tolist() == [False, False, True, True, True, False, False, False]
+    assert barrier_mask(values, 9999.0).tolist() == [False, False, True, True, True, False, True, True]
+    assert np.isnan(values[2]) and values[6] == 9999.0  # the input is not modified

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 from itertools import combinations
 
@@ -13,17 +14,21 @@ from affine import Affine
 from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy import ndimage
 from scipy.ndimage import gaussian_filter
 from shapely.geometry import LineString, box
 from skimage.graph import MCP_Geometric
 
 from wlr_geo._errors import WlrGeoInputError
+from wlr_geo._lcp_grid import CoarseGraph, solve_blocks
 from wlr_geo.cli.main import cli
 from wlr_geo.costsurface import CostRaster, CostTable, write_cost_raster
 from wlr_geo.lcp import (
+    DEFAULT_EPSILON,
     NoPathError,
     coarsen,
     compare_variants,
+    distinct_share,
     k_alternatives,
     least_cost_path,
     path_cost,
@@ -158,39 +163,105 @@ def test_no_path_raises():
 # --- coarse-to-fine ------------------------------------------------------------------------
 
 
-def test_coarsen_mean_and_barrier_rule():
-    cost = np.array([[1, 3, np.inf, np.inf, 5],
-                      [1, 3, np.inf, 2.0, 5],
-                      [7, 7, 1, 1, 9]], dtype=np.float32)
-    c = coarsen(cost, 2, directional=False, split_barriers=False)
-    assert c.shape == (2, 3)
-    assert c[0, 0] == 2.0
-    assert math.isinf(c[0, 1])          # 3 of 4 cells barrier
-    assert c[0, 2] == 5.0               # edge block of 2 existing cells
-    assert c[1, 0] == 7.0 and c[1, 1] == 1.0 and c[1, 2] == 9.0
-    assert coarsen(cost, 2, barrier_fraction=1.01, directional=False, split_barriers=False)[0, 1] == 2.0
-    # directional: the cheapest row or column of the block (column 0 of block (0, 0) = 1)
-    assert coarsen(cost, 2, split_barriers=False)[0, 0] == 1.0
+def test_coarsen_min_keeps_cheap_lines_at_any_angle_and_max_keeps_walls():
+    f = 8
+    bg = np.full((f, f), 2.0)
+    straight = bg.copy()
+    straight[3, :] = 0.5                       # a horizontal road
+    diagonal = bg.copy()
+    diagonal[np.arange(f), np.arange(f)] = 0.5  # a 45° road: a chain of diagonal steps
+    steep = bg.copy()
+    steep[np.arange(f), (np.arange(f) * 0.6).astype(int)] = 0.5  # about 59° from the x axis
+    wall = bg.copy()
+    wall[:, 4] = 1e6                           # a finite wall across the block
+    both = np.hstack([straight, diagonal, steep, wall])
+    lo, hi = coarsen(both, f, rule="min"), coarsen(both, f, rule="max")
+    # cost per metre along the road, entering and leaving included
+    assert lo[0, 0] == pytest.approx(0.5)
+    assert lo[0, 1] == pytest.approx(0.5)
+    assert lo[0, 2] < 0.7
+    assert lo[0, 3] == pytest.approx(2.0)      # along the wall it is cheap ...
+    assert hi[0, 3] == pytest.approx((1e6 + 7 * 2.0) / 8, rel=1e-6)  # ... across it is not
+    assert hi[0, 0] == pytest.approx((7 * 2.0 + 0.5) / 8)  # crossing the road: one cheap cell
 
 
-def test_coarsen_keeps_a_cheap_strip_cheap():
-    cost = np.full((8, 8), 5.0)
-    cost[1, :] = 1.0  # a one-cell bundling strip
-    assert coarsen(cost, 4, split_barriers=False)[0, 0] == 1.0
-    assert coarsen(cost, 4, split_barriers=False, directional=False)[0, 0] == 4.0
+def test_coarsen_barriers_and_smooth_blocks():
+    cost = np.ones((8, 12))
+    cost[:4, :4] = np.nan                      # block (0, 0): all barrier
+    cost[4:, 4:8] = np.arange(16).reshape(4, 4) * 0.01 + 1.0  # smooth: within 10 %
+    cost[0, 8:12] = -np.inf
+    c = coarsen(cost, 4)
+    assert math.isinf(c[0, 0])
+    assert c[1, 1] == pytest.approx(min((cost[4:, 4:8]).mean(axis=1).min(), (cost[4:, 4:8]).mean(axis=0).min()))
+    assert math.isfinite(c[0, 2])              # one barrier row: the rest is open
+    assert math.isinf(coarsen(np.full((4, 4), 9999.0), 4, barrier_cost=9999)[0, 0])
+    with pytest.raises(ValueError, match="rule"):
+        coarsen(cost, 4, rule="mean")
 
 
-def test_coarsen_splits_blocks_cut_by_a_thin_wall_but_keeps_the_gap():
+def test_coarse_graph_keeps_walls_and_every_gap():
     cost = np.ones((48, 48))
     cost[:, 21] = np.inf   # one-cell wall: at most 1/8 of any 8×8 block
-    cost[40, 21] = 1.0     # gap in block row 5
-    split = coarsen(cost, 8)
-    plain = coarsen(cost, 8, split_barriers=False)
-    assert np.isfinite(plain).all()
-    assert np.isinf(split[:4, 2]).all()  # blocks cut by the wall
-    assert np.isinf(split[:4, 3]).all()  # its widened window (cols 20-35) is cut too
-    assert np.isfinite(split[4:, 2:4]).all()  # windows holding the gap stay open
-    assert np.isfinite(split[:, [0, 1, 4, 5]]).all()
+    cost[40, 21] = 1.0     # the gap, far from the straight line
+    g = CoarseGraph(cost, 8)
+    # blocks cut by the wall hold two pieces (two coarse nodes)
+    assert g.node_of((5, 20)) != g.node_of((5, 22))
+    blocks = g.path_blocks((5, 5), (5, 42), "min")
+    assert blocks is not None and (5, 2) in {tuple(b) for b in blocks}  # through the gap's block
+    cost[40, 21] = np.inf
+    assert CoarseGraph(cost, 8).path_blocks((5, 5), (5, 42), "min") is None
+
+
+def test_coarse_graph_diagonal_barrier_has_no_corner_leak():
+    cost = np.ones((40, 40))
+    cost[np.arange(40), np.arange(40)] = np.inf   # a diagonal line: only corners touch
+    g = CoarseGraph(cost, 4)
+    assert g.path_blocks((30, 5), (5, 30), "min") is None
+    assert g.path_blocks((30, 5), (35, 2), "max") is not None
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 10_000), density=st.floats(0.0, 0.5), factor=st.integers(2, 7),
+       h=st.integers(6, 40), w=st.integers(6, 40))
+def test_coarse_graph_has_exactly_the_fine_connectivity(seed, density, factor, h, w):
+    rng = np.random.default_rng(seed)
+    cost = 1 + 4 * rng.random((h, w))
+    cost[rng.random((h, w)) < density] = np.inf
+    s = (int(rng.integers(0, h)), int(rng.integers(0, w)))
+    e = (int(rng.integers(0, h)), int(rng.integers(0, w)))
+    cost[s] = cost[e] = 1.0
+    open_ = np.isfinite(cost)
+    labels, _ = ndimage.label(open_)            # 4-connected = connected without corner cutting
+    connected = labels[s] == labels[e]
+    g = CoarseGraph(cost, factor)
+    for rule in ("min", "max"):
+        blocks = g.path_blocks(s, e, rule)
+        assert (blocks is not None) == connected
+        if blocks is not None:  # every coarse path is followed by a fine path through its blocks
+            assert solve_blocks(cost, None, np.unique(blocks, axis=0), factor, s, e) is not None
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000), density=st.floats(0.0, 0.45), factor=st.integers(2, 8))
+def test_block_solve_equals_the_mcp_optimum_without_pinches(seed, density, factor):
+    rng = np.random.default_rng(seed)
+    cost = 0.5 + 4 * rng.random((30, 37))
+    cost[rng.random((30, 37)) < density] = np.inf
+    cost[0, 0] = cost[29, 36] = 1.0
+    bar = ~np.isfinite(cost)
+    pinch = (bar[:-1, :-1] & bar[1:, 1:] & ~bar[:-1, 1:] & ~bar[1:, :-1]) | \
+            (bar[:-1, 1:] & bar[1:, :-1] & ~bar[:-1, :-1] & ~bar[1:, 1:])
+    blocks = np.indices((-(-30 // factor), -(-37 // factor))).reshape(2, -1).T
+    res = solve_blocks(cost, None, blocks, factor, (0, 0), (29, 36), min_cost=0.5)
+    cum, _ = MCP_Geometric(cost, fully_connected=True).find_costs([(0, 0)], [(29, 36)])
+    if res is None:
+        assert not np.isfinite(cum[29, 36]) or pinch.any()
+        return
+    assert res.cost >= cum[29, 36] * (1 - 1e-12)       # the corner rule only removes edges
+    assert res.lower_bound == res.cost                  # the blocks cover the grid: nothing leaves
+    if not pinch.any():
+        assert res.cost == pytest.approx(cum[29, 36], rel=1e-12)
+    assert path_cost(cost, res.cells, 1.0) == pytest.approx(res.cost, rel=1e-12)
 
 
 def _landscape(n: int, seed: int) -> np.ndarray:
@@ -206,44 +277,153 @@ def _landscape(n: int, seed: int) -> np.ndarray:
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
-def test_coarse_to_fine_within_2_percent_of_full(seed):
+def test_coarse_to_fine_within_epsilon_of_full(seed):
     r = _raster(_landscape(500, seed), cell=2.0)
     a, b = _xy(r, 5, 5), _xy(r, 494, 494)
     full = least_cost_path(r, a, b, method="full")
     c2f = least_cost_path(r, a, b, method="coarse-to-fine", coarse_factor=8)
-    assert c2f.method == "coarse-to-fine" and "fallback" not in c2f.info
+    assert c2f.method == "coarse-to-fine" and c2f.verification in ("bound", "corridor")
+    assert c2f.info["corridor_cells"] < 0.6 * 500 * 500
     assert full.cost <= c2f.cost * (1 + 1e-9)  # full is the optimum
-    assert c2f.cost <= full.cost * 1.02
+    assert c2f.cost <= full.cost * (1 + DEFAULT_EPSILON)
+    assert c2f.verification_ratio <= 1 + DEFAULT_EPSILON
 
 
-def test_coarse_to_fine_uses_several_windows_and_stays_valid():
-    r = _raster(_landscape(600, 7), cell=1.0)
-    a, b = _xy(r, 5, 5), _xy(r, 594, 594)
-    c2f = least_cost_path(r, a, b, coarse_factor=6, max_window_cells=40_000)
-    assert c2f.info["windows"] > 3
-    steps = np.abs(np.diff(c2f.cells, axis=0))
-    assert steps.max() == 1 and (steps.sum(axis=1) > 0).all()  # 8-connected, no repeats
-    assert np.isfinite(r.cost[c2f.cells[:, 0], c2f.cells[:, 1]]).all()
-    full = least_cost_path(r, a, b, method="full")
-    assert c2f.cost <= full.cost * 1.02
+def test_coarse_to_fine_falls_back_to_full_when_the_corridor_budget_is_exceeded(caplog):
+    r = _raster(_landscape(300, 7), cell=1.0)
+    a, b = _xy(r, 5, 5), _xy(r, 294, 294)
+    with caplog.at_level(logging.INFO, logger="wlr_geo"):
+        p = least_cost_path(r, a, b, coarse_factor=6, max_corridor_cells=1_000)
+    assert p.method == "full" and p.verification == "full" and "fallback" in p.info
+    assert "solving at full resolution" in caplog.text
+    assert p.cost == pytest.approx(least_cost_path(r, a, b, method="full").cost, rel=1e-12)
+
+
+def test_coarse_to_fine_unverified_when_full_does_not_fit(caplog):
+    r = _raster(_landscape(300, 7), cell=1.0)
+    a, b = _xy(r, 5, 5), _xy(r, 294, 294)
+    with caplog.at_level(logging.WARNING, logger="wlr_geo"):
+        p = least_cost_path(r, a, b, coarse_factor=6, max_corridor_cells=1_000, max_full_bytes=1)
+    assert p.method == "coarse-to-fine" and p.verification == "unverified"
+    assert "could not be verified" in caplog.text
+    steps = np.abs(np.diff(p.cells, axis=0))
+    assert steps.max() == 1 and np.isfinite(r.cost[p.cells[:, 0], p.cells[:, 1]]).all()
+
+
+def test_full_method_does_not_cut_barrier_corners():
+    cost = np.ones((60, 60))
+    cost[np.arange(60), 59 - np.arange(60)] = np.nan  # anti-diagonal one-cell line
+    cost[50, 9] = 1.0                                  # a one-cell gap far from the straight line
+    r = _raster(cost)
+    a, b = _xy(r, 10, 10), _xy(r, 49, 49)
+    # MCP_Geometric slips through the corners: straight across
+    cum, _ = MCP_Geometric(np.where(np.isfinite(cost), cost, np.inf), fully_connected=True).find_costs(
+        [(10, 10)], [(49, 49)])
+    for method in ("full", "coarse-to-fine"):
+        p = least_cost_path(r, a, b, method=method, coarse_factor=5)
+        side = p.cells.sum(axis=1) - 59          # < 0 before the line, > 0 after it
+        k = int(np.flatnonzero(side > 0)[0])
+        assert np.abs(p.cells[k - 1:k + 1] - [50, 9]).max() <= 1  # it crosses at the gap
+        assert p.cost > 1.4 * cum[49, 49]           # MCP alone: straight through a corner
+    assert least_cost_path(r, a, b, method="full").info["full_solver"] == "graph"
+
+
+def test_nan_minus_inf_and_barrier_cost_are_barriers():
+    cost = np.ones((40, 40), dtype=np.float32)
+    cost[:, 20] = np.nan
+    cost[:10, 20] = -np.inf
+    cost[30, 20] = 9999.0                 # the only finite cell of the wall
+    r = _raster(cost)
+    a, b = _xy(r, 5, 5), _xy(r, 5, 35)
+    for method in ("full", "coarse-to-fine"):
+        through = least_cost_path(r, a, b, method=method, coarse_factor=4)
+        assert (30, 20) in {tuple(c) for c in through.cells.tolist()}   # 9999 is merely expensive
+        with pytest.raises(NoPathError, match="barrier"):
+            least_cost_path(r, a, b, method=method, barrier_cost=9999, coarse_factor=4)
+    with pytest.raises(WlrGeoInputError, match="lies on a barrier"):
+        least_cost_path(r, _xy(r, 30, 20), b, barrier_cost=5000)
+    with pytest.raises(WlrGeoInputError, match="lies on a barrier"):
+        least_cost_path(r, _xy(r, 3, 20), b)                             # -inf
+
+
+@pytest.mark.parametrize("bad", [0, -1, float("nan"), float("inf"), True, "9999"])
+def test_bad_barrier_cost_is_rejected(bad):
+    r = _raster(np.ones((20, 20)))
+    with pytest.raises(WlrGeoInputError, match="barrier_cost"):
+        least_cost_path(r, _xy(r, 1, 1), _xy(r, 18, 18), barrier_cost=bad)
+
+
+def test_negative_costs_and_bad_epsilon_are_rejected():
+    cost = np.ones((20, 20))
+    cost[3, 3] = -2.0
+    r = _raster(cost)
+    with pytest.raises(WlrGeoInputError, match="negative"):
+        least_cost_path(r, _xy(r, 1, 1), _xy(r, 18, 18))
+    with pytest.raises(WlrGeoInputError, match="epsilon"):
+        least_cost_path(_raster(np.ones((20, 20))), _xy(r, 1, 1), _xy(r, 18, 18), epsilon=1.5)
 
 
 # --- alternatives --------------------------------------------------------------------------
 
 
-def test_k3_alternatives_are_pairwise_separated_and_ranked():
+def test_k3_alternatives_are_pairwise_distinct_and_ranked():
     r = _raster(np.ones((150, 150)), cell=10.0)
     a, b = _xy(r, 75, 5), _xy(r, 75, 144)
     alts = k_alternatives(r, a, b, k=3, min_separation_m=100.0, method="full")
-    assert list(alts["rank"]) == [1, 2, 3]
+    assert list(alts["rank"]) == [1, 2, 3] and alts.attrs["shortfall"] is None
     assert list(alts["cost"]) == sorted(alts["cost"])
     assert alts["cost"].iloc[0] == pytest.approx(1390.0)  # the straight line on open ground
     for i, j in combinations(range(3), 2):
-        assert path_separation(alts.geometry.iloc[i], alts.geometry.iloc[j], step_m=10) >= 100.0
-    assert math.isnan(alts["separation_m"].iloc[0]) and (alts["separation_m"].iloc[1:] >= 100).all()
+        for p, q in ((i, j), (j, i)):
+            assert distinct_share(alts.geometry.iloc[p], alts.geometry.iloc[q], buffer_m=100.0) >= 0.5
+    for j in (1, 2):  # shared_share: the largest share within 100 m of a cheaper alternative
+        expect = max(1 - distinct_share(alts.geometry.iloc[j], alts.geometry.iloc[m], buffer_m=100.0)
+                     for m in range(j))
+        assert alts["shared_share"].iloc[j] == pytest.approx(expect)
+        assert alts["separation_m"].iloc[j] == pytest.approx(min(
+            path_separation(alts.geometry.iloc[j], alts.geometry.iloc[m], step_m=10) for m in range(j)))
+    assert math.isnan(alts["separation_m"].iloc[0]) and math.isnan(alts["shared_share"].iloc[0])
+    assert (alts["verification"] == "exact").all() and (alts["method"] == "full").all()
     assert alts.crs.to_epsg() == 28992
     # the reported cost is on the unpenalised raster: cost ≥ length on cost-1 ground
     assert (alts["cost"] >= alts["length_m"] - 1e-6).all()
+
+
+def test_distinct_share_known_answers():
+    a = LineString([(0, 0), (100, 0)])
+    assert distinct_share(a, LineString([(0, 30), (100, 30)]), buffer_m=10) == pytest.approx(1.0)
+    assert distinct_share(a, LineString([(0, 5), (100, 5)]), buffer_m=10) == pytest.approx(0.0)
+    half = LineString([(0, 0), (50, 0)])
+    assert distinct_share(a, half, buffer_m=10) == pytest.approx(0.4)  # 60 m within 10 m of 0…50
+
+
+def test_fewer_alternatives_when_only_one_corridor_exists(caplog):
+    cost = np.full((60, 80), np.nan)
+    cost[28:32, :] = 1.0            # one channel, 4 cells wide: no distinct second route
+    r = _raster(cost, cell=5.0)
+    with caplog.at_level(logging.WARNING, logger="wlr_geo"):
+        alts = k_alternatives(r, _xy(r, 30, 2), _xy(r, 30, 77), k=3, min_separation_m=25.0)
+    assert len(alts) == 1
+    short = alts.attrs["shortfall"]
+    assert short["requested"] == 3 and short["found"] == 1 and short["reason"] == "not_distinct"
+    assert "only 1 of 3 alternatives" in caplog.text
+
+
+def test_alternatives_never_enter_cells_at_or_above_barrier_cost():
+    cost = np.ones((90, 90), dtype=np.float32)
+    cost[:, 45] = 1e6               # a finite no-go wall ...
+    cost[[10, 45, 80], 45] = 1.0    # ... with three gaps
+    r = _raster(cost, cell=2.0)
+    alts = k_alternatives(r, _xy(r, 45, 3), _xy(r, 45, 86), k=3, barrier_cost=1e5, min_separation_m=10.0,
+                          coarse_factor=5)
+    assert len(alts) == 3
+    for line in alts.geometry:
+        xs = np.array([line.interpolate(t).x for t in np.linspace(0, line.length, 4000)])
+        ys = np.array([line.interpolate(t).y for t in np.linspace(0, line.length, 4000)])
+        col = np.floor((xs - X0) / 2.0).astype(int)
+        row = np.floor((Y0 + 180 - ys) / 2.0).astype(int)
+        assert (cost[row, col] < 1e5).all()
+    assert alts["cost"].max() < 1e5
 
 
 def test_separation_is_symmetric_mean_distance():
@@ -376,6 +556,60 @@ def test_cli_config_errors_reported_together(tmp_path):
     res = CliRunner().invoke(cli, ["route", str(tmp_path / "p.toml"), "-o", str(tmp_path / "out")])
     assert res.exit_code == 2
     assert "unknown keys: speed" in res.output and "start" in res.output and "cell_m" in res.output
+
+
+def test_cli_barrier_above_and_routing_columns(tmp_path):
+    cost = np.ones((100, 100), dtype=np.float32)
+    cost[:, 50] = 9999.0              # "no-go" coded as a number, no nodata declared
+    cost[[10, 50, 90], 50] = 1.0
+    r = _raster(cost, cell=5.0)
+    path = write_cost_raster(r, tmp_path / "cost.tif")
+    a, b = _xy(r, 50, 3), _xy(r, 50, 96)
+    out = tmp_path / "out"
+    res = CliRunner().invoke(cli, ["route", "--cost", str(path), "--start", f"{a[0]},{a[1]}", "--end", f"{b[0]},{b[1]}",
+                                   "-k", "3", "--min-separation", "25", "--barrier-above", "9999",
+                                   "--epsilon", "0.005", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    routes = pyogrio.read_dataframe(out / "routes.gpkg", layer="routes")
+    assert len(routes) == 3
+    assert (routes["cost"] < 9999).all()  # no route through the coded wall
+    header = (out / "routes.csv").read_text(encoding="utf-8").splitlines()[0].split(",")
+    assert header[:10] == ["variant", "rank", "target", "cost", "length_m", "separation_m", "shared_share",
+                           "method", "verification", "verification_ratio"]
+    assert "alternatief 1:" in res.output and "geschreven:" in res.output
+    assert set(routes["verification"]) <= {"exact", "bound", "corridor", "full"}
+
+
+def test_cli_reports_fewer_alternatives_in_dutch(tmp_path):
+    cost = np.full((60, 80), np.nan, dtype=np.float32)
+    cost[28:32, :] = 1.0
+    r = _raster(cost, cell=5.0)
+    path = write_cost_raster(r, tmp_path / "cost.tif")
+    a, b = _xy(r, 30, 2), _xy(r, 30, 77)
+    res = CliRunner().invoke(cli, ["route", "--cost", str(path), "--start", f"{a[0]},{a[1]}", "--end", f"{b[0]},{b[1]}",
+                                   "-k", "3", "--min-separation", "25", "-o", str(tmp_path / "out")])
+    assert res.exit_code == 0, res.output
+    assert "1 van 3 alternatieven gevonden" in res.output and "50 %" in res.output
+
+
+@pytest.mark.parametrize("option", [["--barrier-above", "nan"], ["--barrier-above", "0"], ["--epsilon", "0.9"],
+                                    ["--min-distinct-share", "0"]])
+def test_cli_rejects_bad_routing_options(tmp_path, option):
+    path, r = _cli_raster(tmp_path)
+    a, b = _xy(r, 5, 5), _xy(r, 5, 95)
+    res = CliRunner().invoke(cli, ["route", "--cost", str(path), "--start", f"{a[0]},{a[1]}",
+                                   "--end", f"{b[0]},{b[1]}", *option, "-o", str(tmp_path / "o")])
+    assert res.exit_code == 2 and "Traceback" not in res.output
+
+
+def test_cli_routing_keys_are_validated_together(tmp_path):
+    (tmp_path / "p.toml").write_text(
+        "[routing]\nstart = [1, 2]\nends = [[3, 4]]\nbarrier_cost = true\nepsilon = 2\n"
+        "min_distinct_share = 0\npenalty = nan\n", encoding="utf-8")
+    res = CliRunner().invoke(cli, ["route", str(tmp_path / "p.toml"), "-o", str(tmp_path / "out")])
+    assert res.exit_code == 2
+    for key in ("barrier_cost", "epsilon", "min_distinct_share", "penalty"):
+        assert f"[routing].{key}" in res.output
 
 
 # --- property: coarse-to-fine is never better than the optimum and always a valid path -----

@@ -37,7 +37,13 @@ from _routing_cases import (
 from affine import Affine
 
 from wlr_geo.costsurface import CostRaster
-from wlr_geo.lcp import DEFAULT_EPSILON, NoPathError, distinct_share, k_alternatives, least_cost_path
+from wlr_geo.lcp import (
+    DEFAULT_EPSILON,
+    NoPathError,
+    distinct_share,
+    k_alternatives,
+    least_cost_path,
+)
 
 CASES = known_answer_cases()
 THREE_GAP = three_gap_cases()

@@ -23,7 +23,7 @@ latter for rasters that code "no-go" as a large number (9999, 1e6) without decla
 without it such cells are merely expensive and a route may cross them when that is cheaper than
 a detour. A route never enters a barrier cell and never passes diagonally between two barrier
 cells that touch only at a corner (no corner cutting): a one-cell-wide diagonal line of barrier
-cells is a wall. Costs below zero are errors; 0 is allowed.
+cells is a wall. The router rejects negative costs; :func:`read_cost_raster` also rejects 0.
 """
 
 from __future__ import annotations
