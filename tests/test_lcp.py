@@ -151,6 +151,27 @@ def test_simplified_line_never_enters_a_barrier_cell():
     assert len(p.line.coords) < len(p.cells)  # it was simplified
 
 
+def test_line_barrier_check_is_exact():
+    from wlr_geo.lcp import _hits_barrier
+
+    cost = np.ones((6, 6))
+    cost[2, 2] = cost[3, 3] = np.inf            # a pinch at the corner between rows 2|3, cols 2|3
+    r = _raster(cost)                           # cell 1 m; index (row, col) -> x = X0 + col, y = Y0 + 6 - row
+
+    def line(*pts):  # points in index space (col, row)
+        return LineString([(X0 + x, Y0 + 6 - y) for x, y in pts])
+
+    assert _hits_barrier(r, line((0.5, 2.5), (5.5, 2.5)), None)          # through cell (2, 2)
+    assert not _hits_barrier(r, line((0.5, 1.5), (5.5, 1.5)), None)      # the row above
+    assert _hits_barrier(r, line((0.5, 2.0), (5.5, 2.0)), None)          # along the edge of cell (2, 2)
+    assert _hits_barrier(r, line((3.5, 2.5), (2.5, 3.5)), None)          # diagonal between the two: cut
+    assert not _hits_barrier(r, line((1.5, 1.5), (2.0, 2.0)), None)      # ends on the corner of (2, 2)
+    assert _hits_barrier(r, line((4.5, 1.5), (1.5, 4.5)), None)          # a long line across the pinch
+    cost[3, 3] = 1.0                            # one barrier beside the corner: passing it is allowed
+    assert not _hits_barrier(_raster(cost), line((3.5, 2.5), (2.5, 3.5)), None)
+    assert _hits_barrier(_raster(np.full((4, 4), 5.0)), line((0.5, 0.5), (3.5, 3.5)), 5.0)  # barrier_cost
+
+
 def test_no_path_raises():
     cost = np.ones((60, 60))
     cost[:, 30] = np.inf

@@ -359,6 +359,11 @@ def _crossing(v: np.ndarray) -> np.ndarray:
     barrier). The corner rule is left out of this estimate (barriers' connectivity is handled
     exactly by :class:`CoarseGraph`).
     """
+    with np.errstate(over="ignore"):  # sums beyond the float range are inf: impassable, as they should be
+        return _crossing_dp(v)
+
+
+def _crossing_dp(v: np.ndarray) -> np.ndarray:
     adv, lat, nb = v.shape
     half = 0.5 * v
     dist = half[0].copy()

@@ -84,6 +84,7 @@ from wlr_geo.crs import RD_NEW, ensure_rd
 
 __all__ = [
     "DEFAULT_EPSILON",
+    "VERIFICATIONS",
     "NoPathError",
     "PathResult",
     "coarsen",
@@ -101,13 +102,15 @@ log = logging.getLogger("wlr_geo")
 #: Default tolerance of the coarse-to-fine verification (1 %).
 DEFAULT_EPSILON = 0.01
 
-#: Largest corridor (cells) coarse-to-fine solves before it falls back to full resolution.
+#: Largest corridor (cells) coarse-to-fine solves before it falls back to full resolution: an
+#: eighth of the grid, at least a million cells (small grids are widened up to the whole grid)
+#: and at most eight million (about 1.5 GB for the corridor graph).
 DEFAULT_CORRIDOR_CELLS = 8_000_000
 
 #: Default corridor half-width around the coarse paths, in coarse blocks.
 DEFAULT_CORRIDOR_BLOCKS = 3
 
-#: Verification outcomes (column ``verification``), see the module docstring.
+#: Verification outcomes (column ``verification``; see :class:`PathResult`).
 VERIFICATIONS = ("exact", "bound", "corridor", "full", "unverified")
 
 
@@ -227,38 +230,63 @@ def _to_line(raster: CostRaster, cells: np.ndarray, start_xy: Sequence[float], e
 
 
 def _hits_barrier(raster: CostRaster, line: LineString, barrier_cost: float | None) -> bool:
-    """Whether ``line`` runs through barrier cells (length > 0) or through a corner point
-    where two barrier cells touch diagonally with the two other cells open (a pinch)."""
+    """Whether ``line`` runs through a barrier cell (over any length) or through a corner point
+    between two barrier cells that it passes diagonally (corner cutting). Exact: each segment is
+    cut where it crosses grid lines, and every piece and every grid corner it meets is checked."""
     cell = raster.cell_m
     h, w = raster.shape
-    n = max(2, math.ceil(line.length / (cell / 2.0)) + 1)
-    pts = shapely.get_coordinates(shapely.line_interpolate_point(line, np.linspace(0.0, line.length, n)))
-    col = np.floor((pts[:, 0] - raster.transform.c) / cell).astype(np.int64)
-    row = np.floor((raster.transform.f - pts[:, 1]) / cell).astype(np.int64)
-    r0, r1 = max(int(row.min()) - 2, 0), min(int(row.max()) + 3, h)
-    c0, c1 = max(int(col.min()) - 2, 0), min(int(col.max()) + 3, w)
-    near = np.zeros((r1 - r0, c1 - c0), dtype=bool)
-    for dr in (-1, 0, 1):
-        for dc in (-1, 0, 1):
-            rr, cc = row + dr - r0, col + dc - c0
-            ok = (rr >= 0) & (rr < r1 - r0) & (cc >= 0) & (cc < c1 - c0)
-            near[rr[ok], cc[ok]] = True
-    bar = barrier_of(np.asarray(raster.cost[r0:r1, c0:c1]), barrier_cost)
-    hit = np.argwhere(bar & near)
-    if not len(hit):
-        return False
-    x0 = raster.transform.c + (hit[:, 1] + c0) * cell
-    y1 = raster.transform.f - (hit[:, 0] + r0) * cell
-    squares = shapely.union_all(shapely.box(x0, y1 - cell, x0 + cell, y1))
-    if shapely.length(shapely.intersection(line, squares)) > 1e-6 * cell:
+    xy = shapely.get_coordinates(line)
+    cx = (xy[:, 0] - raster.transform.c) / cell   # index space: x = column, y = row
+    cy = (raster.transform.f - xy[:, 1]) / cell
+    rows: list[np.ndarray] = []
+    cols: list[np.ndarray] = []
+    corner_pairs: list[np.ndarray] = []
+    eps = 1e-9
+    for x0, y0, x1, y1 in zip(cx[:-1], cy[:-1], cx[1:], cy[1:], strict=True):
+        ts = [np.array([0.0, 1.0])]
+        if x1 != x0:
+            xs = np.arange(math.floor(min(x0, x1)) + 1, math.ceil(max(x0, x1)))
+            ts.append((xs - x0) / (x1 - x0))
+        if y1 != y0:
+            ys = np.arange(math.floor(min(y0, y1)) + 1, math.ceil(max(y0, y1)))
+            ts.append((ys - y0) / (y1 - y0))
+        t = np.unique(np.clip(np.concatenate(ts), 0.0, 1.0))
+        mid = 0.5 * (t[:-1] + t[1:])
+        mx, my = x0 + mid * (x1 - x0), y0 + mid * (y1 - y0)
+        # each piece lies in one cell, or runs along a grid line between two cells
+        rx, ry = np.round(mx), np.round(my)
+        on_x, on_y = np.abs(mx - rx) < eps, np.abs(my - ry) < eps
+        col_a = np.where(on_x, rx - 1, np.floor(mx)).astype(np.int64)
+        col_b = np.where(on_x, rx, np.floor(mx)).astype(np.int64)
+        row_a = np.where(on_y, ry - 1, np.floor(my)).astype(np.int64)
+        row_b = np.where(on_y, ry, np.floor(my)).astype(np.int64)
+        rows += [row_a, row_b, row_a, row_b]
+        cols += [col_a, col_b, col_b, col_a]
+        if x1 != x0 and y1 != y0:  # grid corners met by a diagonal piece
+            px, py = x0 + t * (x1 - x0), y0 + t * (y1 - y0)
+            at = (np.abs(px - np.round(px)) < eps) & (np.abs(py - np.round(py)) < eps) & (t > 0) & (t < 1)
+            if at.any():
+                kx, ky = np.round(px[at]).astype(np.int64), np.round(py[at]).astype(np.int64)
+                sx, sy = np.sign(x1 - x0), np.sign(y1 - y0)
+                # it passes between the cells beside the corner: (ky - 1 or ky) x (kx or kx - 1)
+                side_a = np.column_stack([ky - (sy > 0), kx - (sx < 0)])
+                side_b = np.column_stack([ky - (sy < 0), kx - (sx > 0)])
+                corner_pairs.append(np.hstack([side_a, side_b]))
+    r = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+    c = np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64)
+    ok = (r >= 0) & (r < h) & (c >= 0) & (c < w)
+    if barrier_of(np.asarray(raster.cost[r[ok], c[ok]]), barrier_cost).any():
         return True
-    # pinch corners: barrier at (r, c) and (r+1, c+1), or at (r, c+1) and (r+1, c)
-    pinch = (bar[:-1, :-1] & bar[1:, 1:]) | (bar[:-1, 1:] & bar[1:, :-1])
-    pr, pc = np.nonzero(pinch & near[1:, 1:])
-    if not len(pr):
-        return False
-    corners = shapely.points(raster.transform.c + (pc + c0 + 1) * cell, raster.transform.f - (pr + r0 + 1) * cell)
-    return bool(np.any(shapely.distance(corners, line) < 1e-9 * cell))
+    if corner_pairs:
+        pairs = np.concatenate(corner_pairs)
+        inside = ((pairs[:, [0, 2]] >= 0) & (pairs[:, [0, 2]] < h)).all(axis=1) & \
+                 ((pairs[:, [1, 3]] >= 0) & (pairs[:, [1, 3]] < w)).all(axis=1)
+        pairs = pairs[inside]
+        a = barrier_of(np.asarray(raster.cost[pairs[:, 0], pairs[:, 1]]), barrier_cost)
+        b = barrier_of(np.asarray(raster.cost[pairs[:, 2], pairs[:, 3]]), barrier_cost)
+        if (a & b).any():
+            return True
+    return False
 
 
 def least_cost_path(
@@ -271,7 +299,7 @@ def least_cost_path(
     epsilon: float = DEFAULT_EPSILON,
     coarse_factor: int | None = None,
     corridor_m: float | None = None,
-    max_corridor_cells: int = DEFAULT_CORRIDOR_CELLS,
+    max_corridor_cells: int | None = None,
     max_full_bytes: int | None = None,
     simplify_m: float | None = None,
 ) -> PathResult:
@@ -296,7 +324,8 @@ def least_cost_path(
     corridor_m
         Half-width of the refinement corridor around the coarse paths (default: 3 blocks).
     max_corridor_cells
-        Largest corridor solved before falling back to full resolution.
+        Largest corridor solved before falling back to full resolution (default: an eighth of
+        the grid, at least 1 million and at most :data:`DEFAULT_CORRIDOR_CELLS` cells).
     max_full_bytes
         Memory allowed for a full-resolution fallback (default: half the available memory).
     simplify_m
@@ -341,6 +370,8 @@ def least_cost_path(
     if isinstance(factor, bool) or not isinstance(factor, int) or factor < 2:
         raise WlrGeoInputError(f"coarse_factor {factor!r} must be an integer ≥ 2", hint="use e.g. coarse_factor = 8")
     info: dict[str, Any] = {"cells": h * w}
+    if max_corridor_cells is None:
+        max_corridor_cells = min(DEFAULT_CORRIDOR_CELLS, max(1_000_000, h * w // 8))
     if method == "coarse-to-fine" and min(h, w) >= 3 * factor:
         cells, verification, ratio = _coarse_to_fine(raster, start, end, factor, barrier_cost, epsilon,
                                                      corridor_m, max_corridor_cells, max_full_bytes, info)
@@ -350,14 +381,14 @@ def least_cost_path(
             info["fallback"] = f"grid smaller than 3 coarse blocks of {factor} cells"
         cells = _full(raster, start, end, barrier_cost, max_full_bytes, info)
         verification, ratio, method_used = "exact", 1.0, "full"
-    clean_path_check(raster, cells, barrier_cost)
+    _check_path(raster, cells, barrier_cost)
     cost = path_cost(raster.cost, cells, cell)
     line = _to_line(raster, cells, start_xy, end_xy, tol, barrier_cost)
     return PathResult(line=line, cost=cost, length_m=float(line.length), cells=cells, method=method_used,
                       info=info, verification=verification, verification_ratio=ratio)
 
 
-def clean_path_check(raster: CostRaster, cells: np.ndarray, barrier_cost: float | None) -> None:
+def _check_path(raster: CostRaster, cells: np.ndarray, barrier_cost: float | None) -> None:
     """Raise ``RuntimeError`` if a cell path enters a barrier, cuts a barrier corner or is not 8-connected.
 
     A safeguard on every path this module returns (it never fires unless a solver is wrong).
@@ -590,7 +621,7 @@ def k_alternatives(
                 result = least_cost_path(raster, start, end, method=method, barrier_cost=barrier_cost,
                                          **path_options)
             tried.append(factor)
-            clean_path_check(raster, result.cells, barrier_cost)
+            _check_path(raster, result.cells, barrier_cost)
             shares = [min(distinct_share(result.line, p.line, buffer_m=sep),
                           distinct_share(p.line, result.line, buffer_m=sep)) for p in accepted]
             if not shares or min(shares) >= min_distinct_share:

@@ -214,7 +214,8 @@ def _summary(routes: pd.DataFrame) -> None:
 @click.option("--start", "start_text", help="Start point X,Y in RD metres.")
 @click.option("--end", "end_texts", multiple=True, help="End point X,Y in RD metres (repeatable).")
 @click.option("-k", "k", type=click.IntRange(min=1), default=None, help="Alternatives per end point (default 3).")
-@click.option("--min-separation", "min_separation_m", type=float, default=None, help="Minimum mean distance between alternatives (m).")
+@click.option("--min-separation", "min_separation_m", type=float, default=None,
+              help="Distance (m) beyond which parts of two alternatives count as distinct (default 10 cells).")
 @click.option("--method", type=click.Choice(["coarse-to-fine", "full"]), default=None, help="Routing method.")
 @click.option("--coarse-factor", type=click.IntRange(min=2), default=None, help="Fine cells per coarse cell side.")
 @click.option("--corridor", "corridor_m", type=float, default=None, help="Refinement corridor half-width (m).")
