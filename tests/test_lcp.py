@@ -20,7 +20,7 @@ from shapely.geometry import LineString, box
 from skimage.graph import MCP_Geometric
 
 from wlr_geo._errors import WlrGeoInputError
-from wlr_geo._lcp_grid import CoarseGraph, solve_blocks
+from wlr_geo._lcp_grid import BlockGraph, CoarseGraph, solve_blocks
 from wlr_geo.cli.main import cli
 from wlr_geo.costsurface import CostRaster, CostTable, write_cost_raster
 from wlr_geo.lcp import (
@@ -295,6 +295,38 @@ def _landscape(n: int, seed: int) -> np.ndarray:
     cost[: n // 20, : n // 20] = 1.0
     cost[-n // 20:, -n // 20:] = 1.0
     return cost
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 10_000), density=st.floats(0.0, 0.3), factor=st.integers(2, 6),
+       radius=st.integers(0, 3))
+def test_corridor_lower_bound_is_a_lower_bound(seed, density, factor, radius):
+    """The bound a corridor solve reports never exceeds the optimum over the whole grid."""
+    rng = np.random.default_rng(seed)
+    h, w = 36, 44
+    cost = 0.3 + 5 * rng.random((h, w))
+    cost[rng.random((h, w)) < density] = np.inf
+    s, e = (2, 3), (h - 3, w - 4)
+    cost[s] = cost[e] = 1.0
+    hb, wb = -(-h // factor), -(-w // factor)
+    near = np.zeros((hb, wb), dtype=bool)  # blocks near the straight line
+    for t in np.linspace(0, 1, 50):
+        near[round((s[0] + t * (e[0] - s[0])) // factor), round((s[1] + t * (e[1] - s[1])) // factor)] = True
+    blocks = np.argwhere(ndimage.binary_dilation(near, iterations=radius) if radius else near)
+    res = solve_blocks(cost, None, blocks, factor, s, e, min_cost=float(cost[np.isfinite(cost)].min()))
+    bar = ~np.isfinite(cost)
+    everything = np.indices((hb, wb)).reshape(2, -1).T
+    g = BlockGraph(cost, None, everything, factor, e)
+    best = g.solve(s, e)
+    if res is None:
+        return
+    assert best is not None and best.lower_bound == best.cost
+    assert res.lower_bound <= best.cost * (1 + 1e-12) <= res.cost * (1 + 1e-12)
+    # the same corridor as an inner part of the whole grid's graph
+    in_corridor = np.isin(everything[:, 0] * wb + everything[:, 1], blocks[:, 0] * wb + blocks[:, 1])
+    inner = g.solve(s, e, inner=in_corridor)
+    assert inner is not None and inner.cost == pytest.approx(res.cost, rel=1e-12) and inner.lower_bound == 0.0
+    assert not bar[res.cells[:, 0], res.cells[:, 1]].any()
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])

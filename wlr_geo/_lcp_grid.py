@@ -36,6 +36,7 @@ import numpy as np
 from wlr_geo.costsurface import barrier_mask
 
 __all__ = [
+    "BlockGraph",
     "BlockSolve",
     "CoarseGraph",
     "clean_costs",
@@ -166,13 +167,18 @@ def solve_full(cost: np.ndarray, start: tuple[int, int], end: tuple[int, int], b
     MemoryError
         The MCP path cuts a corner and the exact graph solve does not fit in ``max_bytes``.
     """
-    clean = clean_costs(cost, barrier_cost)
+    lowest = cost.min()
+    # MCP_Geometric treats +inf as impassable; NaN, -inf and values ≥ barrier_cost need a copy
+    clean = cost if barrier_cost is None and lowest >= 0 else clean_costs(cost, barrier_cost)
     solved = mcp_path(clean, start, end)
     if solved is None:
         return None
-    if not len(corner_cuts(solved[0], np.isinf(clean))):
+    cells = solved[0]
+    r0, c0 = cells.min(axis=0)
+    r1, c1 = cells.max(axis=0) + 1
+    if not len(corner_cuts(cells - [r0, c0], barrier_of(clean[r0:r1, c0:c1], None))):
         return solved[0], solved[1], "mcp"
-    del solved
+    del solved, cells
     h, w = cost.shape
     if not full_solve_fits(h * w, max_bytes, per_cell=GRAPH_BYTES_PER_CELL):
         raise MemoryError(f"the exact solve of {h * w:,} cells needs about "
@@ -226,123 +232,161 @@ def _gather(cost: np.ndarray, blocks: np.ndarray, factor: int, halo: int) -> np.
     return vals
 
 
+class BlockGraph:
+    """The routing graph on the cells of a set of ``F × F`` blocks (a corridor).
+
+    Built once (:meth:`solve` may then run on all blocks or on a subset): 8 edge slots per cell
+    in :data:`MOVES` order, ``inf`` where a step is not an edge (barrier, corner cut, or a target
+    outside the blocks). Steps that leave the blocks are kept aside for the lower bound.
+    """
+
+    def __init__(self, cost: np.ndarray, barrier_cost: float | None, blocks: np.ndarray, factor: int,
+                 end: tuple[int, int], *, min_cost: float | None = None) -> None:
+        f = factor
+        h, w = cost.shape
+        hb, wb = -(-h // f), -(-w // f)
+        blocks = np.asarray(blocks, dtype=np.int64)
+        m = len(blocks)
+        n = m * f * f
+        itype = np.int32 if 8 * n < 2**31 else np.int64
+        slot_of = np.full((hb + 2, wb + 2), -1, dtype=itype)  # padded by one block
+        slot_of[blocks[:, 0] + 1, blocks[:, 1] + 1] = np.arange(m, dtype=itype)
+        data = np.empty((n, 8), dtype=np.float64)
+        indices = np.empty((n, 8), dtype=itype)
+        ar = np.arange(f)
+        # per move: block offset (-1, 0, 1) and local index of the target, per local source index
+        geometry = []
+        for dr, dc in MOVES:
+            oi, li = np.divmod(ar + dr, f)
+            oj, lj = np.divmod(ar + dc, f)
+            geometry.append(((oi + 1)[:, None], (oj + 1)[None, :], (li[:, None] * f + lj[None, :]).astype(itype),
+                             SQRT2 if dr and dc else 1.0))
+        exit_src: list[np.ndarray] = []
+        exit_lb: list[np.ndarray] = []
+        end_r, end_c = end
+        chunk = max(1, 262_144 // (f * f))
+        for b0 in range(0, m, chunk):
+            blk = blocks[b0:b0 + chunk]
+            mc = len(blk)
+            nbr = np.stack([slot_of[blk[:, 0] + 1 + di, blk[:, 1] + 1 + dj]
+                            for di in (-1, 0, 1) for dj in (-1, 0, 1)], axis=1).reshape(mc, 3, 3)
+            border = (nbr < 0).any(axis=(1, 2))
+            half = _gather(cost, blk, f, 1)
+            if barrier_cost is not None:
+                half[half >= barrier_cost] = np.inf
+            half[~np.isfinite(half)] = np.inf
+            fin = np.isfinite(half)
+            half *= 0.5
+            hsrc = half[:, 1:f + 1, 1:f + 1]
+            fsrc = fin[:, 1:f + 1, 1:f + 1]
+            own = np.arange(b0 * f * f, (b0 + mc) * f * f, dtype=itype).reshape(mc, f, f)
+            d8 = np.empty((8, mc, f, f))
+            i8 = np.empty((8, mc, f, f), dtype=itype)
+            for k, (dr, dc) in enumerate(MOVES):
+                oi, oj, local, step = geometry[k]
+                ok = fsrc & fin[:, 1 + dr:f + 1 + dr, 1 + dc:f + 1 + dc]
+                if dr and dc:  # no corner cutting
+                    ok &= fin[:, 1 + dr:f + 1 + dr, 1:f + 1] | fin[:, 1:f + 1, 1 + dc:f + 1 + dc]
+                nslot = nbr[:, oi, oj]
+                edge = ok & (nslot >= 0)
+                wgt = d8[k]
+                np.add(hsrc, half[:, 1 + dr:f + 1 + dr, 1 + dc:f + 1 + dc], out=wgt)
+                if step != 1.0:
+                    wgt *= step
+                tid = i8[k]
+                np.multiply(nslot, f * f, out=tid)
+                tid += local
+                leave_blocks = np.flatnonzero(border)
+                if len(leave_blocks):
+                    leave = ok[leave_blocks] & (nslot[leave_blocks] < 0)
+                    bi, ii, jj = np.nonzero(leave)
+                    if len(bi):
+                        bj = leave_blocks[bi]
+                        tr = blk[bj, 0] * f + ii + dr
+                        tc = blk[bj, 1] * f + jj + dc
+                        exit_src.append(own[bj, ii, jj].astype(np.int64))
+                        exit_lb.append(wgt[bj, ii, jj] + (min_cost or 0.0) * octile(tr - end_r, tc - end_c))
+                np.copyto(wgt, np.inf, where=~edge)
+                np.copyto(tid, own, where=~edge)
+            rows = slice(b0 * f * f, (b0 + mc) * f * f)
+            data[rows] = d8.reshape(8, -1).T
+            indices[rows] = i8.reshape(8, -1).T
+            del d8, i8, half, fin
+        self.factor, self.blocks, self.nodes = f, blocks, n
+        self._slot_of = slot_of
+        self._data = data.reshape(-1)
+        self._indices = indices.reshape(-1)
+        self._indptr = np.arange(0, 8 * n + 1, 8, dtype=itype)
+        self._exit_src = np.concatenate(exit_src) if exit_src else np.zeros(0, dtype=np.int64)
+        self._exit_lb = np.concatenate(exit_lb) if exit_lb else np.zeros(0)
+
+
+    def node(self, rc: tuple[int, int]) -> int:
+        """Node id of a cell (-1 if its block is not in the graph)."""
+        f = self.factor
+        br, bc = rc[0] // f, rc[1] // f
+        slot = int(self._slot_of[br + 1, bc + 1])
+        return -1 if slot < 0 else slot * f * f + (rc[0] - br * f) * f + (rc[1] - bc * f)
+
+    def solve(self, start: tuple[int, int], end: tuple[int, int], *, limit: float | None = None,
+              inner: np.ndarray | None = None) -> BlockSolve | None:
+        """Exact least-cost path from ``start`` to ``end`` (both in the blocks).
+
+        ``inner`` (bool per block, in the order of ``blocks``) restricts the search to those
+        blocks; the lower bound is then 0 (unknown). ``limit`` (a known path cost) prunes the
+        search.
+        Returns ``None`` when start and end are not connected.
+        """
+        from scipy.sparse import csr_matrix
+        from scipy.sparse.csgraph import dijkstra
+
+        f2 = self.factor * self.factor
+        data = self._data
+        if inner is not None:  # no step into a cell outside the inner blocks
+            inner_node = np.repeat(np.asarray(inner, dtype=bool), f2)
+            data = np.where(inner_node[self._indices], data, np.inf)
+            del inner_node
+        graph = csr_matrix((data, self._indices, self._indptr), shape=(self.nodes, self.nodes))
+        s, t = self.node(start), self.node(end)
+        if s < 0 or t < 0:
+            raise ValueError("start and end must lie in the selected blocks")
+        dist, pred = dijkstra(graph, directed=True, indices=s, return_predecessors=True,
+                              limit=np.inf if limit is None else float(limit))
+        del graph, data
+        total = float(dist[t])
+        if not math.isfinite(total):
+            return None
+        seq = [t]
+        cur = t
+        while cur != s:
+            cur = int(pred[cur])
+            seq.append(cur)
+        ids = np.asarray(seq[::-1], dtype=np.int64)
+        slot, local = np.divmod(ids, f2)
+        li, lj = np.divmod(local, self.factor)
+        cells = np.column_stack([self.blocks[slot, 0] * self.factor + li, self.blocks[slot, 1] * self.factor + lj])
+        lower = total
+        if inner is not None:
+            lower = 0.0  # steps out of the inner blocks are not bounded
+        elif len(self._exit_src):
+            lower = min(total, float((dist[self._exit_src] + self._exit_lb).min()))
+        return BlockSolve(cells=cells, cost=total, lower_bound=lower, nodes=self.nodes)
+
+
 def solve_blocks(cost: np.ndarray, barrier_cost: float | None, blocks: np.ndarray, factor: int,
                  start: tuple[int, int], end: tuple[int, int], *, limit: float | None = None,
                  min_cost: float | None = None) -> BlockSolve | None:
     """Exact least-cost path on the cells of ``blocks`` (block row, block col; ``factor`` cells square).
 
     The graph is the one of the module docstring restricted to the cells of the blocks (the
-    corner rule looks at the cells just outside as well). Start and end must lie in the blocks.
-    ``limit`` (a known path cost in the blocks) prunes the search. ``min_cost`` (the lowest
-    finite cost of the grid) enables the lower bound (otherwise it is 0 unless no step leaves).
-
-    Returns ``None`` when start and end are not connected inside the blocks.
+    corner rule looks at the cells just outside as well), see :class:`BlockGraph`. Start and
+    end must lie in the blocks. ``limit`` (a known path cost in the blocks) prunes the search.
+    ``min_cost`` (the lowest finite cost of the grid) enables the lower bound (otherwise it is
+    0 unless no step leaves). Returns ``None`` when start and end are not connected inside the
+    blocks.
     """
-    from scipy.sparse import csr_matrix
-    from scipy.sparse.csgraph import dijkstra
-
-    f = factor
-    h, w = cost.shape
-    hb, wb = -(-h // f), -(-w // f)
-    blocks = np.asarray(blocks, dtype=np.int64)
-    m = len(blocks)
-    n = m * f * f
-    itype = np.int32 if 8 * n < 2**31 else np.int64
-    slot_of = np.full((hb + 2, wb + 2), -1, dtype=itype)  # padded by one block
-    slot_of[blocks[:, 0] + 1, blocks[:, 1] + 1] = np.arange(m, dtype=itype)
-    data = np.empty((n, 8), dtype=np.float64)
-    indices = np.empty((n, 8), dtype=itype)
-    ar = np.arange(f)
-    # per move: block offset (-1, 0, 1) and local index of the target, per local source index
-    geometry = []
-    for dr, dc in MOVES:
-        oi, li = np.divmod(ar + dr, f)
-        oj, lj = np.divmod(ar + dc, f)
-        geometry.append(((oi + 1)[:, None], (oj + 1)[None, :], (li[:, None] * f + lj[None, :]).astype(itype),
-                         SQRT2 if dr and dc else 1.0))
-    exit_src: list[np.ndarray] = []
-    exit_lb: list[np.ndarray] = []
-    end_r, end_c = end
-    chunk = max(1, 262_144 // (f * f))
-    for b0 in range(0, m, chunk):
-        blk = blocks[b0:b0 + chunk]
-        mc = len(blk)
-        nbr = np.stack([slot_of[blk[:, 0] + 1 + di, blk[:, 1] + 1 + dj]
-                        for di in (-1, 0, 1) for dj in (-1, 0, 1)], axis=1).reshape(mc, 3, 3)
-        border = (nbr < 0).any(axis=(1, 2))
-        half = _gather(cost, blk, f, 1)
-        if barrier_cost is not None:
-            half[half >= barrier_cost] = np.inf
-        half[~np.isfinite(half)] = np.inf
-        fin = np.isfinite(half)
-        half *= 0.5
-        hsrc = half[:, 1:f + 1, 1:f + 1]
-        fsrc = fin[:, 1:f + 1, 1:f + 1]
-        own = np.arange(b0 * f * f, (b0 + mc) * f * f, dtype=itype).reshape(mc, f, f)
-        d8 = np.empty((8, mc, f, f))
-        i8 = np.empty((8, mc, f, f), dtype=itype)
-        for k, (dr, dc) in enumerate(MOVES):
-            oi, oj, local, step = geometry[k]
-            ok = fsrc & fin[:, 1 + dr:f + 1 + dr, 1 + dc:f + 1 + dc]
-            if dr and dc:  # no corner cutting
-                ok &= fin[:, 1 + dr:f + 1 + dr, 1:f + 1] | fin[:, 1:f + 1, 1 + dc:f + 1 + dc]
-            nslot = nbr[:, oi, oj]
-            edge = ok & (nslot >= 0)
-            wgt = d8[k]
-            np.add(hsrc, half[:, 1 + dr:f + 1 + dr, 1 + dc:f + 1 + dc], out=wgt)
-            if step != 1.0:
-                wgt *= step
-            tid = i8[k]
-            np.multiply(nslot, f * f, out=tid)
-            tid += local
-            leave_blocks = np.flatnonzero(border)
-            if len(leave_blocks):
-                leave = ok[leave_blocks] & (nslot[leave_blocks] < 0)
-                bi, ii, jj = np.nonzero(leave)
-                if len(bi):
-                    bj = leave_blocks[bi]
-                    tr = blk[bj, 0] * f + ii + dr
-                    tc = blk[bj, 1] * f + jj + dc
-                    exit_src.append(own[bj, ii, jj].astype(np.int64))
-                    exit_lb.append(wgt[bj, ii, jj] + (min_cost or 0.0) * octile(tr - end_r, tc - end_c))
-            np.copyto(wgt, np.inf, where=~edge)
-            np.copyto(tid, own, where=~edge)
-        rows = slice(b0 * f * f, (b0 + mc) * f * f)
-        data[rows] = d8.reshape(8, -1).T
-        indices[rows] = i8.reshape(8, -1).T
-        del d8, i8, half, fin
-    graph = csr_matrix((data.reshape(-1), indices.reshape(-1), np.arange(0, 8 * n + 1, 8, dtype=itype)),
-                       shape=(n, n))
-    del data, indices
-
-    def node(rc: tuple[int, int]) -> int:
-        br, bc = rc[0] // f, rc[1] // f
-        return int(slot_of[br + 1, bc + 1]) * f * f + (rc[0] - br * f) * f + (rc[1] - bc * f)
-
-    s, t = node(start), node(end)
-    if s < 0 or t < 0:
-        raise ValueError("start and end must lie in the selected blocks")
-    dist, pred = dijkstra(graph, directed=True, indices=s, return_predecessors=True,
-                          limit=np.inf if limit is None else float(limit))
-    del graph
-    total = float(dist[t])
-    if not math.isfinite(total):
-        return None
-    seq = [t]
-    cur = t
-    while cur != s:
-        cur = int(pred[cur])
-        seq.append(cur)
-    ids = np.asarray(seq[::-1], dtype=np.int64)
-    slot, local = np.divmod(ids, f * f)
-    li, lj = np.divmod(local, f)
-    cells = np.column_stack([blocks[slot, 0] * f + li, blocks[slot, 1] * f + lj])
-    lower = total
-    if exit_src:
-        es = np.concatenate(exit_src)
-        lb = dist[es] + np.concatenate(exit_lb)
-        lower = min(total, float(lb.min())) if len(lb) else total
-    return BlockSolve(cells=cells, cost=total, lower_bound=lower, nodes=n)
+    graph = BlockGraph(cost, barrier_cost, blocks, factor, end, min_cost=min_cost)
+    return graph.solve(start, end, limit=limit)
 
 
 # --- coarse level -------------------------------------------------------------------------

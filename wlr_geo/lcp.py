@@ -64,6 +64,7 @@ from shapely.geometry import LineString
 
 from wlr_geo._errors import WlrGeoInputError
 from wlr_geo._lcp_grid import (
+    BlockGraph,
     CoarseGraph,
     barrier_of,
     coarsen,
@@ -108,7 +109,7 @@ DEFAULT_EPSILON = 0.01
 DEFAULT_CORRIDOR_CELLS = 8_000_000
 
 #: Default corridor half-width around the coarse paths, in coarse blocks.
-DEFAULT_CORRIDOR_BLOCKS = 3
+DEFAULT_CORRIDOR_BLOCKS = 2
 
 #: Verification outcomes (column ``verification``; see :class:`PathResult`).
 VERIFICATIONS = ("exact", "bound", "corridor", "full", "unverified")
@@ -320,9 +321,9 @@ def least_cost_path(
     epsilon
         Tolerance of the coarse-to-fine verification (0.01 = 1 %).
     coarse_factor
-        Fine cells per coarse block side (default: ``max(4, ceil(longest side / 700))``).
+        Fine cells per coarse block side (default: ``max(4, ceil(longest side / 500))``).
     corridor_m
-        Half-width of the refinement corridor around the coarse paths (default: 3 blocks).
+        Half-width of the refinement corridor around the coarse paths (default: 2 blocks).
     max_corridor_cells
         Largest corridor solved before falling back to full resolution (default: an eighth of
         the grid, at least 1 million and at most :data:`DEFAULT_CORRIDOR_CELLS` cells).
@@ -366,7 +367,7 @@ def least_cost_path(
     cell = raster.cell_m
     tol = cell if simplify_m is None else simplify_m
     h, w = raster.shape
-    factor = coarse_factor or max(4, math.ceil(max(h, w) / 700))
+    factor = coarse_factor or max(4, math.ceil(max(h, w) / 500))
     if isinstance(factor, bool) or not isinstance(factor, int) or factor < 2:
         raise WlrGeoInputError(f"coarse_factor {factor!r} must be an integer ≥ 2", hint="use e.g. coarse_factor = 8")
     info: dict[str, Any] = {"cells": h * w}
@@ -445,22 +446,42 @@ def _coarse_to_fine(raster: CostRaster, start: tuple[int, int], end: tuple[int, 
     for g in guides:
         marked[g[:, 0], g[:, 1]] = True
     radius = DEFAULT_CORRIDOR_BLOCKS if corridor_m is None else max(1.0, corridor_m / (factor * cell))
-    region = _corridor(marked, radius)
     info.update(coarse_factor=factor, corridor_m=radius * factor * cell, coarse_nodes=graph.n_nodes)
-    res = solve_blocks(cost, barrier_cost, np.argwhere(region), factor, start, end, min_cost=graph.min_cost)
-    if res is None:  # pragma: no cover - every coarse path is followed by a fine path
+    # one graph for the corridor and for the corridor twice as wide; first the narrow one
+    inner = _corridor(marked, radius)
+    region = _corridor(marked, 2.0 * radius)
+    if int(region.sum()) * factor * factor > max_corridor_cells:
+        region = inner
+    blocks = np.argwhere(region)
+    fine = BlockGraph(cost, barrier_cost, blocks, factor, end, min_cost=graph.min_cost)
+    first = fine.solve(start, end, inner=None if region is inner else inner[blocks[:, 0], blocks[:, 1]])
+    if first is None:  # pragma: no cover - every coarse path is followed by a fine path
         raise RuntimeError("internal error: no fine path in the corridor of a coarse path")
+    info["first_corridor_cost"] = first.cost * cell
     solves = 1
-    info["first_corridor_cost"] = res.cost * cell
-    width = 2.0 * radius
     verification, ratio = "unverified", math.nan
+    prev, res = first, first
+    width = 4.0 * radius
+    if region is not inner:
+        wide = fine.solve(start, end, limit=first.cost * (1.0 + 1e-9) + 1e-9)
+        assert wide is not None  # the first path lies in the wider corridor
+        res = wide
+        solves += 1
+    del fine
     while True:
+        ratio = prev.cost / res.cost if res.cost > 0 else 1.0
         if region.all():
             verification, ratio = "exact", 1.0
             break
         if res.cost <= (1.0 + epsilon) * res.lower_bound:
             verification, ratio = "bound", res.cost / res.lower_bound if res.lower_bound > 0 else 1.0
             break
+        if solves > 1 and prev.cost <= (1.0 + epsilon) * res.cost:
+            verification = "corridor"
+            break
+        if solves > 1:
+            log.info("coarse-to-fine: a wider corridor lowered the cost by %.2f %% (> ε = %.2f %%); widening again",
+                     100.0 * (ratio - 1.0), 100.0 * epsilon)
         on_path = np.zeros(graph.shape, dtype=bool)
         on_path[res.cells[:, 0] // factor, res.cells[:, 1] // factor] = True
         wider = _corridor(on_path, width) | region
@@ -469,23 +490,11 @@ def _coarse_to_fine(raster: CostRaster, start: tuple[int, int], end: tuple[int, 
             log.info("coarse-to-fine: a corridor of %d cells exceeds max_corridor_cells = %d", n_cells,
                      max_corridor_cells)
             break
-        res2 = solve_blocks(cost, barrier_cost, np.argwhere(wider), factor, start, end,
-                            limit=res.cost * (1.0 + 1e-9) + 1e-9, min_cost=graph.min_cost)
+        nxt = solve_blocks(cost, barrier_cost, np.argwhere(wider), factor, start, end,
+                           limit=res.cost * (1.0 + 1e-9) + 1e-9, min_cost=graph.min_cost)
         solves += 1
-        assert res2 is not None  # the previous path lies in the wider corridor
-        ratio = res.cost / res2.cost if res2.cost > 0 else 1.0
-        prev, res, region = res, res2, wider
-        if wider.all():
-            verification, ratio = "exact", 1.0
-            break
-        if res.cost <= (1.0 + epsilon) * res.lower_bound:
-            verification, ratio = "bound", res.cost / res.lower_bound if res.lower_bound > 0 else 1.0
-            break
-        if prev.cost <= (1.0 + epsilon) * res.cost:
-            verification = "corridor"
-            break
-        log.info("coarse-to-fine: a wider corridor lowered the cost by %.2f %% (> ε = %.2f %%); widening again",
-                 100.0 * (ratio - 1.0), 100.0 * epsilon)
+        assert nxt is not None  # the previous path lies in the wider corridor
+        prev, res, region = res, nxt, wider
         width *= 2.0
     info.update(corridor_cells=int(region.sum()) * factor * factor, solves=solves,
                 lower_bound=res.lower_bound * cell)
