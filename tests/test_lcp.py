@@ -363,6 +363,13 @@ def test_coarse_to_fine_unverified_when_full_does_not_fit(caplog):
     assert steps.max() == 1 and np.isfinite(r.cost[p.cells[:, 0], p.cells[:, 1]]).all()
 
 
+def test_full_method_names_the_option_when_it_does_not_fit():
+    r = _raster(np.ones((50, 50)))
+    with pytest.raises(WlrGeoInputError, match="needs about") as exc:
+        least_cost_path(r, _xy(r, 1, 1), _xy(r, 48, 48), method="full", max_full_bytes=1000)
+    assert "coarse-to-fine" in exc.value.hint
+
+
 def test_full_method_does_not_cut_barrier_corners():
     cost = np.ones((60, 60))
     cost[np.arange(60), 59 - np.arange(60)] = np.nan  # anti-diagonal one-cell line

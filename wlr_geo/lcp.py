@@ -64,6 +64,7 @@ from shapely.geometry import LineString
 
 from wlr_geo._errors import WlrGeoInputError
 from wlr_geo._lcp_grid import (
+    MCP_BYTES_PER_CELL,
     BlockGraph,
     CoarseGraph,
     barrier_of,
@@ -408,6 +409,12 @@ def _check_path(raster: CostRaster, cells: np.ndarray, barrier_cost: float | Non
 
 def _full(raster: CostRaster, start: tuple[int, int], end: tuple[int, int], barrier_cost: float | None,
           max_full_bytes: int | None, info: dict[str, Any]) -> np.ndarray:
+    h, w = raster.shape
+    if not full_solve_fits(h * w, max_full_bytes):
+        raise WlrGeoInputError(
+            f"the full-resolution solve of {h:,} × {w:,} cells needs about "
+            f"{h * w * MCP_BYTES_PER_CELL / 2**30:.1f} GB, more than the memory allowed",
+            hint='use method "coarse-to-fine" (the default) or a larger cell size')
     try:
         solved = solve_full(raster.cost, start, end, barrier_cost, max_bytes=max_full_bytes)
     except MemoryError as exc:
