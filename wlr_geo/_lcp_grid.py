@@ -12,9 +12,10 @@ when they are 4-connected through open cells.
 * :func:`solve_full` — the exact optimum on the whole grid: ``MCP_Geometric`` (fast, about
   70 bytes per cell); if its path cuts a barrier corner, the exact solve of the block graph
   below over all cells.
-* :func:`solve_blocks` — the exact optimum on the sub-graph of a set of ``F × F`` blocks
-  (a corridor), with ``scipy.sparse.csgraph.dijkstra`` on an explicitly built graph; it also
-  returns a lower bound on the optimum over the *whole* grid (see :class:`BlockSolve`).
+* :class:`BlockGraph` (and :func:`solve_blocks`) — the exact optimum on the sub-graph of a set
+  of ``F × F`` blocks (a corridor, or an inner part of it), with
+  ``scipy.sparse.csgraph.dijkstra`` on an explicitly built graph; it also returns a lower bound
+  on the optimum over the *whole* grid (see :class:`BlockSolve`).
 * :class:`CoarseGraph` — the coarse level of coarse-to-fine: one node per 4-connected open
   piece of each block (so the coarse graph has exactly the connectivity of the fine grid: no
   coarse path passes a wall where the fine grid has no gap, and every gap is kept), with node
