@@ -342,18 +342,23 @@ class BlockGraph:
         from scipy.sparse.csgraph import dijkstra
 
         f2 = self.factor * self.factor
-        data = self._data
-        if inner is not None:  # no step into a cell outside the inner blocks
-            inner_node = np.repeat(np.asarray(inner, dtype=bool), f2)
-            data = np.where(inner_node[self._indices], data, np.inf)
-            del inner_node
-        graph = csr_matrix((data, self._indices, self._indptr), shape=(self.nodes, self.nodes))
         s, t = self.node(start), self.node(end)
         if s < 0 or t < 0:
             raise ValueError("start and end must lie in the selected blocks")
-        dist, pred = dijkstra(graph, directed=True, indices=s, return_predecessors=True,
-                              limit=np.inf if limit is None else float(limit))
-        del graph, data
+        outside: np.ndarray | None = None
+        if inner is not None:  # no step into a cell outside the inner blocks (edited in place)
+            outside = ~np.repeat(np.asarray(inner, dtype=bool), f2)[self._indices]
+            saved = self._data[outside]
+            self._data[outside] = np.inf
+        try:
+            graph = csr_matrix((self._data, self._indices, self._indptr), shape=(self.nodes, self.nodes))
+            dist, pred = dijkstra(graph, directed=True, indices=s, return_predecessors=True,
+                                  limit=np.inf if limit is None else float(limit))
+            del graph
+        finally:
+            if outside is not None:
+                self._data[outside] = saved
+                del saved, outside
         total = float(dist[t])
         if not math.isfinite(total):
             return None
