@@ -241,7 +241,7 @@ def test_coarse_graph_diagonal_barrier_has_no_corner_leak():
     assert g.path_blocks((30, 5), (35, 2), "max") is not None
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(seed=st.integers(0, 10_000), density=st.floats(0.0, 0.5), factor=st.integers(2, 7),
        h=st.integers(6, 40), w=st.integers(6, 40))
 def test_coarse_graph_has_exactly_the_fine_connectivity(seed, density, factor, h, w):
@@ -260,6 +260,25 @@ def test_coarse_graph_has_exactly_the_fine_connectivity(seed, density, factor, h
         assert (blocks is not None) == connected
         if blocks is not None:  # every coarse path is followed by a fine path through its blocks
             assert solve_blocks(cost, None, np.unique(blocks, axis=0), factor, s, e) is not None
+
+
+def test_coarse_diagonal_step_beside_an_all_barrier_block_obeys_the_corner_rule():
+    # found by hypothesis: blocks (18, 13) and (19, 14) touch diagonally at cells (37, 27) and
+    # (38, 28); the cells beside that corner are barriers, one of them in an all-barrier block
+    rng = np.random.default_rng(2)
+    cost = 1 + 4 * rng.random((48, 48))
+    cost[rng.random((48, 48)) < 0.34375] = np.inf
+    cost[0, 0] = cost[47, 47] = 1.0
+    assert np.isinf(cost[38:40, 26:28]).all() and np.isinf(cost[37, 28])
+    g = CoarseGraph(cost, 2)
+    assert g.node_of((38, 28)) not in g._slot_dst[g.node_of((37, 27))][g._exists[g.node_of((37, 27))]]
+    for rule in ("min", "max"):
+        blocks = g.path_blocks((0, 0), (47, 47), rule)
+        assert blocks is not None
+        assert solve_blocks(cost, None, np.unique(blocks, axis=0), 2, (0, 0), (47, 47)) is not None
+    r = _raster(cost, cell=2.0)
+    c2f = least_cost_path(r, _xy(r, 0, 0), _xy(r, 47, 47), coarse_factor=2)
+    assert c2f.cost == pytest.approx(least_cost_path(r, _xy(r, 0, 0), _xy(r, 47, 47), method="full").cost)
 
 
 @settings(max_examples=25, deadline=None)

@@ -594,7 +594,7 @@ class CoarseGraph:
             "max": st.kmax.reshape(-1)[self.node_block],
         }
         clean = st.nbar.reshape(hb, wb) == 0
-        full = st.nbar.reshape(hb, wb) == f * f
+        full = self._full = st.nbar.reshape(hb, wb) == f * f
         # primary-to-primary edges live in 8 slots per block (MOVES order); edges that touch an
         # extra piece are listed separately
         exists = np.zeros((hb, wb, 8), dtype=bool)
@@ -650,13 +650,15 @@ class CoarseGraph:
     # -- construction helpers --------------------------------------------------------------
 
     def _side(self, br: np.ndarray, bc: np.ndarray, rows: slice | int, cols: slice | int) -> np.ndarray:
-        """Piece labels (0 = barrier) of cells ``[rows, cols]`` of blocks (br, bc); all-open blocks = 1."""
+        """Piece labels (0 = barrier) of cells ``[rows, cols]`` of blocks (br, bc): all-open blocks
+        are 1, all-barrier blocks and blocks outside the grid 0."""
         f = self.factor
         hb, wb = self.shape
         shape = np.zeros((f, f))[rows, cols].shape
         out = np.ones((len(br), *shape), dtype=np.int64)
         inb = (br >= 0) & (br < hb) & (bc >= 0) & (bc < wb)
         out[~inb] = 0
+        out[inb & self._full[np.clip(br, 0, hb - 1), np.clip(bc, 0, wb - 1)]] = 0
         idx = np.full(len(br), -1, dtype=np.int64)
         idx[inb] = self._mixed[br[inb], bc[inb]]
         mix = idx >= 0
