@@ -213,7 +213,12 @@ def test_coarsen_barriers_and_smooth_blocks():
     cost[0, 8:12] = -np.inf
     c = coarsen(cost, 4)
     assert math.isinf(c[0, 0])
-    assert c[1, 1] == pytest.approx(min((cost[4:, 4:8]).mean(axis=1).min(), (cost[4:, 4:8]).mean(axis=0).min()))
+    block = cost[4:, 4:8]
+    # "min": a crossing may leave by a side after half the block, so the cheapest is the corner
+    # cut over the two cheapest cells (1.00 and 1.01; half a cell in, one step, half a cell out)
+    assert c[1, 1] == pytest.approx((block[0, 0] + block[0, 1]) / 2)
+    # "max": the dearer of the two straight-through directions (row 0 left to right, column 0 down)
+    assert coarsen(cost, 4, rule="max")[1, 1] == pytest.approx(max(block[0].mean(), block[:, 0].mean()))
     assert math.isfinite(c[0, 2])              # one barrier row: the rest is open
     assert math.isinf(coarsen(np.full((4, 4), 9999.0), 4, barrier_cost=9999)[0, 0])
     with pytest.raises(ValueError, match="rule"):

@@ -45,6 +45,7 @@ __all__ = [
     "corner_cuts",
     "full_solve_fits",
     "mcp_path",
+    "observed_costs",
     "octile",
     "path_cost",
     "solve_blocks",
@@ -62,6 +63,10 @@ MOVES = ((0, 1), (1, 0), (0, -1), (-1, 0), (1, 1), (1, -1), (-1, 1), (-1, -1))
 #: "smooth": their coarse cost comes from the cheapest full row or column; other blocks get the
 #: monotone-crossing estimate (:func:`_crossing`).
 SMOOTH_RATIO = 1.1
+
+#: Cells dearer than this times their block's median count as a wall that the coarse path may
+#: not cross for free inside the start or end block (:meth:`CoarseGraph._endpoint_sides`).
+WALL_RATIO = 10.0
 
 #: Approximate peak bytes per cell of the full-resolution ``MCP_Geometric`` solve.
 MCP_BYTES_PER_CELL = 75
@@ -395,29 +400,57 @@ def solve_blocks(cost: np.ndarray, barrier_cost: float | None, blocks: np.ndarra
     return graph.solve(start, end, limit=limit)
 
 
+def observed_costs(cost: np.ndarray, cells: np.ndarray, factor: int, shape: tuple[int, int]) -> np.ndarray:
+    """Cost per cell length a fine path pays in each ``factor``-block it visits (NaN elsewhere).
+
+    Each step's cost and length count half for the block of each of its two cells.
+    """
+    cells = np.asarray(cells, dtype=np.int64)
+    out = np.full(shape, np.nan)
+    if len(cells) < 2:
+        return out
+    c = np.asarray(cost[cells[:, 0], cells[:, 1]], dtype=np.float64)
+    step = np.hypot(*np.diff(cells, axis=0).T.astype(np.float64))
+    w = 0.5 * step * (c[:-1] + c[1:])
+    blk = (cells[:, 0] // factor) * shape[1] + cells[:, 1] // factor
+    n = shape[0] * shape[1]
+    paid = np.bincount(blk[:-1], weights=0.5 * w, minlength=n) + np.bincount(blk[1:], weights=0.5 * w, minlength=n)
+    length = np.bincount(blk[:-1], weights=0.5 * step, minlength=n) + np.bincount(blk[1:], weights=0.5 * step,
+                                                                                    minlength=n)
+    seen = length > 0
+    out.reshape(-1)[seen] = paid[seen] / length[seen]
+    return out
+
+
 # --- coarse level -------------------------------------------------------------------------
 
 
-def _crossing(v: np.ndarray) -> np.ndarray:
-    """Cost per cell length of the cheapest monotone crossing of each block along its first axis.
+def _crossing(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Cost per cell length of the cheapest monotone crossings of each block along its first axis.
 
     ``v`` is (A, L, nb) — advance, lateral, block — with ``inf`` barriers: a crossing enters at
     ``A = 0`` (any lateral position), advances one cell per step and moves at most one cell
-    sideways (so it follows lines at 0–45° to the axis), and leaves after the last cell;
-    entering and leaving count half a cell each. The result is the lowest ratio cost / length
-    over the exit positions of the cheapest crossings (``inf`` where every crossing meets a
-    barrier). The corner rule is left out of this estimate (barriers' connectivity is handled
-    exactly by :class:`CoarseGraph`).
+    sideways (so it follows lines at 0–45° to the axis); entering and leaving count half a cell
+    each. Returns two ratios cost / length (``inf`` where every crossing meets a barrier):
+
+    * *through*: leaving after the last cell (the opposite side);
+    * *any*: also leaving sideways from the first or last lateral cell once at least half the
+      block has been crossed (a line that crosses the block diagonally, leaving by a side, keeps
+      its low cost).
+
+    The corner rule is left out of this estimate (barriers' connectivity is handled exactly by
+    :class:`CoarseGraph`).
     """
     with np.errstate(over="ignore"):  # sums beyond the float range are inf: impassable, as they should be
         return _crossing_dp(v)
 
 
-def _crossing_dp(v: np.ndarray) -> np.ndarray:
+def _crossing_dp(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     adv, lat, nb = v.shape
     half = 0.5 * v
     dist = half[0].copy()
     length = np.full((lat, nb), 0.5, dtype=v.dtype)
+    side = np.full(nb, np.inf)
     for j in range(1, adv):
         hp, hj = half[j - 1], half[j]
         best = dist + hp
@@ -437,9 +470,13 @@ def _crossing_dp(v: np.ndarray) -> np.ndarray:
             np.copyto(best[:-1], c2, where=better)
             np.copyto(blen[:-1], diag_len[1:], where=better)
         dist, length = best, blen
+        if 2 * (j + 1) >= adv and lat > 1:
+            for i in (0, lat - 1):
+                side = np.minimum(side, (dist[i] + half[j, i]) / (length[i] + 0.5))
     dist += half[adv - 1]
     length += 0.5
-    return np.asarray((dist / length).min(axis=0))
+    through = np.asarray((dist / length).min(axis=0), dtype=np.float64)
+    return through, np.minimum(through, side)
 
 
 def coarsen(cost: np.ndarray, factor: int, *, barrier_cost: float | None = None,
@@ -450,8 +487,9 @@ def coarsen(cost: np.ndarray, factor: int, *, barrier_cost: float | None = None,
     top to bottom, moving at most one cell sideways per step, so lines at any angle are
     followed — with barriers respected:
 
-    * ``rule="min"``: the cheaper of the two directions. A cheap line through the block (a road,
-      a bundling strip, at any angle) keeps its low cost at the coarse level.
+    * ``rule="min"``: the cheaper of the two directions, a crossing also allowed to leave by a
+      side after half the block. A cheap line through the block (a road, a bundling strip, at
+      any angle, also one that cuts a corner) keeps its low cost at the coarse level.
     * ``rule="max"``: the dearer of the two. A line of expensive cells across the block (a
       finite "wall", e.g. a canal coded 9999) keeps the cost of crossing it.
 
@@ -476,21 +514,30 @@ class _BlockStats:
     labels: np.ndarray      # (n_mixed, F, F) int16: 4-connected open pieces, 0 = barrier
     ncomp: np.ndarray       # (n_mixed,) pieces per mixed block
     min_cost: float
+    piece_lo: np.ndarray    # cost of each piece of the mixed blocks, in order ("min" rule)
+    piece_hi: np.ndarray    # the same, "max" rule
 
 
-def _block_stats(cost: np.ndarray, factor: int, barrier_cost: float | None,
-                 chunk_cells: int = 2_000_000) -> _BlockStats:
-    from scipy import ndimage
+def _block_stats(cost: np.ndarray, factor: int, barrier_cost: float | None, offset: int = 0,
+                 wall_ratio: float | None = None, chunk_cells: int = 2_000_000) -> _BlockStats:
+    """Per-block statistics; block (i, j) covers rows and columns ``[i F − offset, (i+1) F − offset)``.
 
-    f = factor
+    With ``wall_ratio``, open cells costing at least ``wall_ratio`` × their block's median are
+    "walls": they split the block into pieces like barriers do, and form pieces of their own
+    (passable, at their cost); see :class:`CoarseGraph`.
+    """
+
+    f, o = factor, offset
     h, w = cost.shape
-    hb, wb = -(-h // f), -(-w // f)
+    hb, wb = -(-(h + o) // f), -(-(w + o) // f)
     kmin = np.empty((hb, wb))
     kmax = np.empty((hb, wb))
     nbar = np.empty((hb, wb), dtype=np.int64)
     mixed = np.full((hb, wb), -1, dtype=np.int64)
     labels: list[np.ndarray] = []
     ncomp: list[np.ndarray] = []
+    piece_lo: list[np.ndarray] = []   # per piece of each mixed block, flattened
+    piece_hi: list[np.ndarray] = []
     n_mixed = 0
     lowest = math.inf
     rows_per = max(1, chunk_cells // max(1, wb * f * f))
@@ -502,12 +549,14 @@ def _block_stats(cost: np.ndarray, factor: int, barrier_cost: float | None,
         nr = i1 - i0
         # (block row, fine row, fine col, block col): reductions over a block run over outer axes
         vt = np.empty((nr, f, f, wb), dtype=dtype)
-        part = cost[i0 * f:i1 * f]
-        if part.shape == (nr * f, wb * f):
+        r_lo = i0 * f - o
+        part = cost[max(r_lo, 0):min(i1 * f - o, h)]
+        if o == 0 and part.shape == (nr * f, wb * f):
             vt[...] = part.reshape(nr, f, wb, f).transpose(0, 1, 3, 2)
         else:
             padded = np.full((nr * f, wb * f), np.inf, dtype=dtype)
-            padded[:part.shape[0], :w] = part
+            top = max(r_lo, 0) - r_lo
+            padded[top:top + part.shape[0], o:o + w] = part
             vt[...] = padded.reshape(nr, f, wb, f).transpose(0, 1, 3, 2)
             del padded
         np.copyto(vt, np.inf, where=~np.isfinite(vt))
@@ -531,20 +580,49 @@ def _block_stats(cost: np.ndarray, factor: int, barrier_cost: float | None,
             n_open = fin.sum(axis=(1, 2))
             nb_bar[structured] = f * f - n_open
             mean = np.where(fin, sub, 0.0).sum(axis=(1, 2), dtype=np.float64) / np.maximum(n_open, 1)
-            d_row = _crossing(np.ascontiguousarray(sub.transpose(2, 1, 0)))  # left to right
-            d_col = _crossing(np.ascontiguousarray(sub.transpose(1, 2, 0)))  # top to bottom
+            d_row, a_row = _crossing(np.ascontiguousarray(sub.transpose(2, 1, 0)))  # left to right
+            d_col, a_col = _crossing(np.ascontiguousarray(sub.transpose(1, 2, 0)))  # top to bottom
             both = np.isfinite(d_row) & np.isfinite(d_col)
-            d_lo = np.minimum(d_row, d_col)
-            d_hi = np.where(both, np.maximum(d_row, d_col), d_lo)
+            d_lo = np.minimum(a_row, a_col)
+            d_hi = np.where(both, np.maximum(d_row, d_col), np.minimum(d_row, d_col))
             lo[structured] = np.where(np.isfinite(d_lo), d_lo, mean)
             hi[structured] = np.where(np.isfinite(d_hi), d_hi, mean)
-            mixed_sel = np.flatnonzero(nb_bar[structured] > 0)
+            soft = np.zeros_like(fin)
+            if wall_ratio is not None:
+                med = np.nanmedian(np.where(fin, sub, np.nan).reshape(len(structured), -1), axis=1)
+                soft = fin & (sub >= wall_ratio * med[:, None, None])
+            mixed_sel = np.flatnonzero((nb_bar[structured] > 0) | soft.any(axis=(1, 2)))
             if len(mixed_sel):
-                lab, _ = ndimage.label(fin[mixed_sel], structure=four)
-                first = np.where(lab > 0, lab, np.iinfo(lab.dtype).max).min(axis=(1, 2))
-                local = np.where(lab > 0, lab - first[:, None, None] + 1, 0)
+                cheap = fin[mixed_sel] & ~soft[mixed_sel]
+                local = _local_labels(cheap, four)
+                n_cheap = local.max(axis=(1, 2))
+                walls = soft[mixed_sel]
+                if walls.any():
+                    local = np.where(walls, _local_labels(walls, four) + n_cheap[:, None, None], local)
                 labels.append(local.astype(np.int16))
-                ncomp.append(local.max(axis=(1, 2)).astype(np.int64))
+                n_pieces = local.max(axis=(1, 2)).astype(np.int64)
+                ncomp.append(n_pieces)
+                # piece costs: cheap pieces cross their block avoiding the walls; wall pieces cost their mean
+                sub_c = np.where(walls, np.inf, sub[mixed_sel])
+                c_row, ca_row = _crossing(np.ascontiguousarray(sub_c.transpose(2, 1, 0)))
+                c_col, ca_col = _crossing(np.ascontiguousarray(sub_c.transpose(1, 2, 0)))
+                mean_c = (np.where(cheap, sub_c, 0.0).sum(axis=(1, 2), dtype=np.float64)
+                          / np.maximum(cheap.sum(axis=(1, 2)), 1))
+                c_lo = np.minimum(ca_row, ca_col)
+                c_hi = np.where(np.isfinite(c_row) & np.isfinite(c_col), np.maximum(c_row, c_col),
+                                np.minimum(c_row, c_col))
+                c_lo = np.where(np.isfinite(c_lo), c_lo, mean_c)
+                c_hi = np.where(np.isfinite(c_hi), c_hi, mean_c)
+                flat = (np.arange(len(mixed_sel))[:, None, None] * (f * f + 1) + local)[local > 0]
+                vals = sub[mixed_sel][local > 0].astype(np.float64)
+                tot = np.bincount(flat, weights=vals, minlength=len(mixed_sel) * (f * f + 1))
+                cnt = np.bincount(flat, minlength=len(mixed_sel) * (f * f + 1))
+                p_mean = (tot / np.maximum(cnt, 1)).reshape(len(mixed_sel), -1)[:, 1:]
+                number = np.arange(1, f * f + 1)[None, :]
+                present = number <= n_pieces[:, None]            # pieces in order: block, then label
+                is_wall = (number > n_cheap[:, None])[present]
+                piece_lo.append(np.where(is_wall, p_mean[present], np.broadcast_to(c_lo[:, None], present.shape)[present]))
+                piece_hi.append(np.where(is_wall, p_mean[present], np.broadcast_to(c_hi[:, None], present.shape)[present]))
                 mixed.reshape(-1)[i0 * wb + structured[mixed_sel]] = n_mixed + np.arange(len(mixed_sel))
                 n_mixed += len(mixed_sel)
             del sub, fin
@@ -558,7 +636,18 @@ def _block_stats(cost: np.ndarray, factor: int, barrier_cost: float | None,
         labels=np.concatenate(labels) if labels else np.zeros((0, f, f), dtype=np.int16),
         ncomp=np.concatenate(ncomp) if ncomp else np.zeros(0, dtype=np.int64),
         min_cost=lowest,
+        piece_lo=np.concatenate(piece_lo) if piece_lo else np.zeros(0),
+        piece_hi=np.concatenate(piece_hi) if piece_hi else np.zeros(0),
     )
+
+
+def _local_labels(mask: np.ndarray, structure: np.ndarray) -> np.ndarray:
+    """4-connected pieces of each 2-D plane of ``mask`` (n, F, F), numbered 1… within each plane."""
+    from scipy import ndimage
+
+    lab, _ = ndimage.label(mask, structure=structure)
+    first = np.where(lab > 0, lab, np.iinfo(lab.dtype).max).min(axis=(1, 2))
+    return np.where(lab > 0, lab - first[:, None, None] + 1, 0)
 
 
 class CoarseGraph:
@@ -567,15 +656,21 @@ class CoarseGraph:
     Nodes: each block's open cells split into 4-connected pieces, one node per piece (a block
     without barriers is one node). Two nodes are joined when a fine step (with the corner rule)
     joins a cell of one to a cell of the other; a step costs ``factor`` × (1 or √2) × the mean of
-    the two nodes' costs (:func:`coarsen`, rule ``"min"`` or ``"max"``). So a coarse path exists
-    exactly when a fine path exists, and every coarse path is followed by a fine path through
-    the same pieces.
+    the two nodes' costs (:func:`coarsen`, rule ``"min"`` or ``"max"``; under ``"max"`` a diagonal
+    step costs at least the cheaper of the two blocks beside the corner it passes, so it cannot
+    slip through an expensive line that runs through both). So a coarse path exists exactly when
+    a fine path exists, and every coarse path is followed by a fine path through the same
+    pieces.
     """
 
-    def __init__(self, cost: np.ndarray, factor: int, barrier_cost: float | None = None) -> None:
+    def __init__(self, cost: np.ndarray, factor: int, barrier_cost: float | None = None, *,
+                 offset: int = 0, walls: bool = False) -> None:
         f = self.factor = int(factor)
+        self.offset = int(offset)  # block (i, j) starts at cell (i F - offset, j F - offset)
         self.grid_shape = cost.shape
-        st = _block_stats(cost, f, barrier_cost)
+        self._cost = cost
+        self._barrier_cost = barrier_cost
+        st = _block_stats(cost, f, barrier_cost, self.offset, wall_ratio=WALL_RATIO if walls else None)
         self.min_cost = st.min_cost
         hb, wb = self.shape = st.kmin.shape
         nblk = hb * wb
@@ -593,7 +688,14 @@ class CoarseGraph:
             "min": st.kmin.reshape(-1)[self.node_block],
             "max": st.kmax.reshape(-1)[self.node_block],
         }
-        clean = st.nbar.reshape(hb, wb) == 0
+        if len(st.ncomp):  # pieces of split blocks have their own costs
+            first = np.zeros(len(st.piece_lo), dtype=bool)
+            first[np.concatenate([[0], np.cumsum(st.ncomp)[:-1]])] = True
+            mixed_order = mixed_blocks[np.argsort(st.mixed.reshape(-1)[mixed_blocks])]
+            for rule, pieces in (("min", st.piece_lo), ("max", st.piece_hi)):
+                self.costs[rule][mixed_order] = pieces[first]
+                self.costs[rule][nblk:] = pieces[~first]
+        clean = (st.nbar.reshape(hb, wb) == 0) & (st.mixed < 0)  # one open piece
         full = self._full = st.nbar.reshape(hb, wb) == f * f
         # primary-to-primary edges live in 8 slots per block (MOVES order); edges that touch an
         # extra piece are listed separately
@@ -626,6 +728,11 @@ class CoarseGraph:
             ex_u += [u[~prim], v[~prim]]
             ex_v += [v[~prim], u[~prim]]
             ex_step.append(np.full(2 * int((~prim).sum()), step))
+        if walls and n_extra:  # wall pieces touch the other pieces of their block
+            u, v = self._inner_links(mixed_order, st)
+            ex_u += [u, v]
+            ex_v += [v, u]
+            ex_step.append(np.full(2 * len(u), 0.5))
         self._exists = exists.reshape(nblk, 8)
         offsets = np.array([di * wb + dj for di, dj in MOVES], dtype=np.int64)
         self._slot_dst = np.where(self._exists, np.arange(nblk)[:, None] + offsets, np.arange(nblk)[:, None])
@@ -665,6 +772,30 @@ class CoarseGraph:
         if mix.any():
             out[mix] = self._labels[idx[mix]][(slice(None), rows, cols)]
         return out
+
+    def _inner_links(self, mixed_order: np.ndarray, st: _BlockStats) -> tuple[np.ndarray, np.ndarray]:
+        """Node pairs of different pieces of one block joined by a fine step (with the corner rule)."""
+        several = np.flatnonzero(st.ncomp > 1)
+        lab = st.labels[several]
+        br, bc = np.divmod(mixed_order[several], self.shape[1])
+        f = self.factor
+        pairs_a: list[np.ndarray] = []
+        pairs_b: list[np.ndarray] = []
+        for dr, dc in ((0, 1), (1, 0), (1, 1), (1, -1)):
+            r_a, r_b = slice(0, f - dr), slice(dr, f)
+            c_a, c_b = slice(max(0, -dc), f - max(0, dc)), slice(max(0, dc), f - max(0, -dc))
+            x, y = lab[:, r_a, c_a], lab[:, r_b, c_b]
+            ok = (x > 0) & (y > 0) & (x != y)
+            if dr and dc:
+                ok &= (lab[:, r_b, c_a] > 0) | (lab[:, r_a, c_b] > 0)
+            k, i, j = np.nonzero(ok)
+            pairs_a.append(self._node(br[k], bc[k], x[k, i, j]))
+            pairs_b.append(self._node(br[k], bc[k], y[k, i, j]))
+        u, v = np.concatenate(pairs_a), np.concatenate(pairs_b)
+        if not len(u):
+            return u, v
+        key = np.unique(np.minimum(u, v) * self.n_nodes + np.maximum(u, v))
+        return key // self.n_nodes, key % self.n_nodes
 
     def _node(self, br: np.ndarray, bc: np.ndarray, lab: np.ndarray) -> np.ndarray:
         block = br * self.shape[1] + bc
@@ -712,32 +843,101 @@ class CoarseGraph:
         key = np.unique(u * self.n_nodes + v)
         return key // self.n_nodes, key % self.n_nodes
 
+    def _endpoint_sides(self, cell: tuple[int, int]) -> np.ndarray | None:
+        """Which of the 8 neighbouring blocks the start or end point's side of its block touches.
+
+        Cells costing more than :data:`WALL_RATIO` × the block's median are walls here: when
+        they split the block, a coarse path must leave (or enter) it on the point's side, or it
+        would cross such a wall inside the block for free. ``None``: no such split.
+        """
+        from scipy import ndimage
+
+        f, o = self.factor, self.offset
+        br, bc = (cell[0] + o) // f, (cell[1] + o) // f
+        r0, c0 = max(br * f - o, 0), max(bc * f - o, 0)
+        sub = np.asarray(self._cost[r0:(br + 1) * f - o, c0:(bc + 1) * f - o], dtype=np.float64)
+        open_ = ~barrier_mask(sub, self._barrier_cost)
+        limit = WALL_RATIO * float(np.median(sub[open_]))
+        local = (cell[0] - r0, cell[1] - c0)
+        cheap = open_ & (sub < limit)
+        if not cheap[local] or cheap.sum() == open_.sum():
+            return None
+        labels, _ = ndimage.label(cheap, structure=np.ones((3, 3), dtype=bool))
+        piece = labels == labels[local]
+        last_r, last_c = piece.shape[0] - 1, piece.shape[1] - 1
+        touches = {(0, 1): piece[:, last_c].any(), (1, 0): piece[last_r, :].any(),
+                   (0, -1): piece[:, 0].any(), (-1, 0): piece[0, :].any(),
+                   (1, 1): piece[last_r, last_c], (1, -1): piece[last_r, 0],
+                   (-1, 1): piece[0, last_c], (-1, -1): piece[0, 0]}
+        return np.array([bool(touches[m]) for m in MOVES])
+
     # -- queries ---------------------------------------------------------------------------
 
     def node_of(self, cell: tuple[int, int]) -> int:
         """The node of the piece holding a fine cell (which must not be a barrier)."""
-        f = self.factor
-        br, bc = cell[0] // f, cell[1] // f
+        f, o = self.factor, self.offset
+        br, bc = (cell[0] + o) // f, (cell[1] + o) // f
         idx = int(self._mixed[br, bc])
-        lab = 1 if idx < 0 else int(self._labels[idx, cell[0] - br * f, cell[1] - bc * f])
+        lab = 1 if idx < 0 else int(self._labels[idx, cell[0] + o - br * f, cell[1] + o - bc * f])
         if lab <= 0:
             raise ValueError(f"cell {cell} is a barrier")
         return int(self._node(np.array([br]), np.array([bc]), np.array([lab]))[0])
 
-    def path_blocks(self, start: tuple[int, int], end: tuple[int, int], rule: str) -> np.ndarray | None:
-        """Blocks (block row, block col) of the cheapest coarse path under ``rule``; None if no path."""
+    def path_blocks(self, start: tuple[int, int], end: tuple[int, int], rule: str, *,
+                    observed: np.ndarray | None = None) -> np.ndarray | None:
+        """Blocks (block row, block col) of the cheapest coarse path under ``rule``; None if no path.
+
+        Block (i, j) covers cells from (i F − offset, j F − offset).
+
+        ``observed`` (per block, NaN where unknown) raises node costs to what a fine path was
+        seen to pay in those blocks (see :func:`observed_costs`).
+        """
         from scipy.sparse import csr_matrix
         from scipy.sparse.csgraph import dijkstra
 
         c = self.costs[rule]
-        nblk = self.shape[0] * self.shape[1]
+        if observed is not None:
+            seen = np.asarray(observed, dtype=np.float64).reshape(-1)[self.node_block]
+            c = np.where(np.isfinite(seen), np.maximum(c, seen), c)
+        hb, wb = self.shape
+        nblk = hb * wb
         data = np.empty(len(self._indices))
-        slot_w = self.factor * 0.5 * self._slot_step * (c[:nblk, None] + c[self._slot_dst])
+        slot_w = 0.5 * (c[:nblk, None] + c[self._slot_dst])
+        ex_w = 0.5 * (c[self._ex_u] + c[self._ex_v])
+        if rule == "max":
+            # a diagonal step passes between the two blocks beside the shared corner: when both
+            # are dear (an expensive line runs through them), the step crosses that line
+            side = np.pad(c[:nblk].reshape(hb, wb), 1, constant_values=np.inf)
+            br, bc = np.divmod(np.arange(nblk), wb)
+            for k, (dr, dc) in enumerate(MOVES):
+                if dr and dc:
+                    beside = np.minimum(side[br + dr + 1, bc + 1], side[br + 1, bc + dc + 1])
+                    slot_w[:, k] = np.maximum(slot_w[:, k], beside)
+            diag = self._ex_step > 1.0
+            if diag.any():
+                (ur, uc), (vr, vc) = (np.divmod(self.node_block[x[diag]], wb) for x in (self._ex_u, self._ex_v))
+                beside = np.minimum(side[vr + 1, uc + 1], side[ur + 1, vc + 1])
+                ex_w[diag] = np.maximum(ex_w[diag], beside)
+        slot_w *= self.factor * self._slot_step
         slot_w[~self._exists] = np.inf
         data[self._slots] = slot_w.reshape(-1)
-        data[self._ex_pos] = self._ex_step * self.factor * 0.5 * (c[self._ex_u] + c[self._ex_v])
-        graph = csr_matrix((data, self._indices, self._indptr), shape=(self.n_nodes, self.n_nodes))
+        data[self._ex_pos] = self._ex_step * self.factor * ex_w
         s, t = self.node_of(start), self.node_of(end)
+        # leave the start block and enter the end block only on the side of their point
+        for node, cell, outgoing in ((s, start, True), (t, end, False)):
+            sides = self._endpoint_sides(cell) if node < nblk else None
+            if sides is None:
+                continue
+            for k, (dr, dc) in enumerate(MOVES):
+                if sides[k]:
+                    continue
+                if outgoing:
+                    data[self._slots[node * 8 + k]] = np.inf
+                else:
+                    nb = self._slot_dst[node, k]
+                    if nb != node:  # the neighbour's step into the end block
+                        data[self._slots[nb * 8 + MOVES.index((-dr, -dc))]] = np.inf
+        graph = csr_matrix((data, self._indices, self._indptr), shape=(self.n_nodes, self.n_nodes))
         dist, pred = dijkstra(graph, directed=True, indices=s, return_predecessors=True)
         if not math.isfinite(dist[t]):
             return None

@@ -71,6 +71,7 @@ from wlr_geo._lcp_grid import (
     coarsen,
     corner_cuts,
     full_solve_fits,
+    observed_costs,
     path_cost,
     solve_blocks,
     solve_full,
@@ -109,8 +110,10 @@ DEFAULT_EPSILON = 0.01
 #: and at most eight million (about 1.5 GB for the corridor graph).
 DEFAULT_CORRIDOR_CELLS = 8_000_000
 
-#: Default corridor half-width around the coarse paths, in coarse blocks.
+#: Default corridor half-width around the coarse paths, in coarse blocks ...
 DEFAULT_CORRIDOR_BLOCKS = 2
+#: ... and at least this many cells (small coarse factors).
+MIN_CORRIDOR_CELLS = 16
 
 #: Verification outcomes (column ``verification``; see :class:`PathResult`).
 VERIFICATIONS = ("exact", "bound", "corridor", "full", "unverified")
@@ -324,7 +327,8 @@ def least_cost_path(
     coarse_factor
         Fine cells per coarse block side (default: ``max(4, ceil(longest side / 500))``).
     corridor_m
-        Half-width of the refinement corridor around the coarse paths (default: 2 blocks).
+        Half-width of the refinement corridor around the coarse paths (default: 2 blocks, at
+        least 16 cells).
     max_corridor_cells
         Largest corridor solved before falling back to full resolution (default: an eighth of
         the grid, at least 1 million and at most :data:`DEFAULT_CORRIDOR_CELLS` cells).
@@ -442,17 +446,36 @@ def _coarse_to_fine(raster: CostRaster, start: tuple[int, int], end: tuple[int, 
                     info: dict[str, Any]) -> tuple[np.ndarray, str, float]:
     cost = raster.cost
     cell = raster.cell_m
-    graph = CoarseGraph(cost, factor, barrier_cost)
-    guides = [p for p in (graph.path_blocks(start, end, rule) for rule in ("min", "max")) if p is not None]
-    if not guides:
-        raise NoPathError(
-            "no path connects start and end: barriers separate them",
-            hint="check the barrier layers (buildings, structures), barrier_cost, or lower their cost in the cost table",
-        )
+    # the coarse paths that guide the corridor (see the module docstring); the coarse graphs
+    # have the fine grid's connectivity, so no coarse path means no path at all
+    # 1. pieces split by barriers and by "walls", cells costing ≥ 10× their block's median (a
+    #    wall costs its crossing, whatever its angle): dearer crossing direction, then the cheaper
+    graph = CoarseGraph(cost, factor, barrier_cost, walls=True)
     marked = np.zeros(graph.shape, dtype=bool)
-    for g in guides:
-        marked[g[:, 0], g[:, 1]] = True
-    radius = DEFAULT_CORRIDOR_BLOCKS if corridor_m is None else max(1.0, corridor_m / (factor * cell))
+    h, w = raster.shape
+    for coarse, rules in ((graph, ("max", "min")), (None, ("min",))):
+        if coarse is None:
+            # 2. cheaper direction, walls not split off, on blocks shifted by half a block (a
+            #    line that only clips block corners in one grid crosses blocks fully in the other)
+            coarse = CoarseGraph(cost, factor, barrier_cost, offset=factor // 2)
+        for rule in rules:
+            blocks = coarse.path_blocks(start, end, rule)
+            if blocks is None:
+                raise NoPathError(
+                    "no path connects start and end: barriers separate them",
+                    hint="check the barrier layers (buildings, structures), barrier_cost, or lower their "
+                         "cost in the cost table",
+                )
+            for dr in (0, factor - 1):  # the (up to 4) unshifted blocks a block overlaps
+                for dc in (0, factor - 1):
+                    rr = np.clip(blocks[:, 0] * factor - coarse.offset + dr, 0, h - 1) // factor
+                    cc = np.clip(blocks[:, 1] * factor - coarse.offset + dc, 0, w - 1) // factor
+                    marked[rr, cc] = True
+        del coarse
+    if corridor_m is None:
+        radius = max(float(DEFAULT_CORRIDOR_BLOCKS), MIN_CORRIDOR_CELLS / factor)
+    else:
+        radius = max(1.0, corridor_m / (factor * cell))
     info.update(coarse_factor=factor, corridor_m=radius * factor * cell, coarse_nodes=graph.n_nodes)
     # one graph for the corridor and for the corridor twice as wide; first the narrow one
     inner = _corridor(marked, radius)
@@ -483,15 +506,27 @@ def _coarse_to_fine(raster: CostRaster, start: tuple[int, int], end: tuple[int, 
         if res.cost <= (1.0 + epsilon) * res.lower_bound:
             verification, ratio = "bound", res.cost / res.lower_bound if res.lower_bound > 0 else 1.0
             break
-        if solves > 1 and prev.cost <= (1.0 + epsilon) * res.cost:
+        # the coarse costs were optimistic where the path runs: with what it really pays there,
+        # does the cheaper coarse rule now prefer a route outside the corridor?
+        seen = observed_costs(cost, res.cells, factor, graph.shape)
+        reguide = graph.path_blocks(start, end, "min", observed=seen)
+        escapes = reguide is not None and not region[reguide[:, 0], reguide[:, 1]].all()
+        if solves > 1 and prev.cost <= (1.0 + epsilon) * res.cost and not escapes:
             verification = "corridor"
             break
-        if solves > 1:
+        if escapes:
+            log.info("coarse-to-fine: repriced with the path's real costs, the coarse route leaves the corridor")
+        elif solves > 1:
             log.info("coarse-to-fine: a wider corridor lowered the cost by %.2f %% (> ε = %.2f %%); widening again",
                      100.0 * (ratio - 1.0), 100.0 * epsilon)
         on_path = np.zeros(graph.shape, dtype=bool)
         on_path[res.cells[:, 0] // factor, res.cells[:, 1] // factor] = True
         wider = _corridor(on_path, width) | region
+        if escapes:
+            assert reguide is not None
+            off = np.zeros(graph.shape, dtype=bool)
+            off[reguide[:, 0], reguide[:, 1]] = True
+            wider |= _corridor(off, 2.0 * radius)
         n_cells = int(wider.sum()) * factor * factor
         if n_cells > max_corridor_cells:
             log.info("coarse-to-fine: a corridor of %d cells exceeds max_corridor_cells = %d", n_cells,
