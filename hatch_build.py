@@ -19,8 +19,8 @@ from typing import Any
 
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
-_MODULE = "wlr_geo.klic._scan"
-_SOURCE = Path("wlr_geo") / "klic" / "_scan.pyx"
+_MODULE = "wlr_geo.io.klic._scan"
+_SOURCE = Path("wlr_geo") / "io" / "klic" / "_scan.pyx"
 
 
 def _compile(root: Path, out_dir: Path, temp_dir: Path) -> Path:

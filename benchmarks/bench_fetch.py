@@ -1,4 +1,4 @@
-"""Benchmark: ``wlr_geo.download`` (paged, cached, resumable, with provenance) vs a naive loop.
+"""Benchmark: ``wlr_geo.io.pdok.download`` (paged, cached, resumable, with provenance) vs a naive loop.
 
 Usage::
 
@@ -12,7 +12,7 @@ each in its own subprocess so its peak RSS (``resource.getrusage``) is clean:
 
 * ``baseline``: follow ``rel=next`` with urllib, keep every feature in memory,
   ``GeoDataFrame.from_features`` and ``to_file`` (GPKG) — no retries, cache or provenance;
-* ``wlr download``: :func:`wlr_geo.download.download_collection` (pages to ``.partial``,
+* ``wlr download``: :func:`wlr_geo.io.pdok.download.download_collection` (pages to ``.partial``,
   merge to GPKG atomically, SHA-256, provenance) and ``FetchResult.read()`` (validated read);
 * ``wlr cache hit``: the same call again: SHA-256 check of the cached file and the read.
 
@@ -98,7 +98,7 @@ def worker(kind: str, base: str, work: Path) -> dict[str, float]:
         gdf.to_file(work / "baseline.gpkg", layer="pand", driver="GPKG")
         n = len(gdf)
     else:
-        from wlr_geo.download import CollectionQuery, DownloadSettings, download_collection
+        from wlr_geo.io.pdok.download import CollectionQuery, DownloadSettings, download_collection
 
         q = CollectionQuery.build("bag", base, "pand", None, page_limit=PAGE)
         res = download_collection(q, cache_dir=work / "cache",

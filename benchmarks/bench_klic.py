@@ -45,7 +45,7 @@ import gc, json, resource, sys, time, warnings
 import psutil
 kind, path, repeat = sys.argv[1], sys.argv[2], int(sys.argv[3])
 import geopandas, pyogrio, shapely  # noqa: F401  (imports are not measured)
-from wlr_geo.klic import read_klic
+from wlr_geo.io.klic import read_klic
 base = psutil.Process().memory_info().rss
 times = []
 rows = 0
@@ -158,7 +158,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmpdir:
         tmp = Path(tmpdir)
         xml = _extract(tmp)
-        from wlr_geo.klic import scanner_status
+        from wlr_geo.io.klic import scanner_status
 
         print(f"wlr_geo KLIC reader: {scanner_status()}")
         results = _rounds({

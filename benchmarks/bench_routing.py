@@ -1,4 +1,4 @@
-"""Benchmark: least-cost routing at full resolution vs coarse-to-fine (wlr_geo.lcp).
+"""Benchmark: least-cost routing at full resolution vs coarse-to-fine (wlr_geo.analysis.routing.lcp).
 
 Usage::
 
@@ -80,8 +80,8 @@ def _peak_and_current_mb() -> tuple[float, float]:
 def _worker(npy: str, method: str) -> None:
     from affine import Affine
 
-    from wlr_geo.costsurface import CostRaster
-    from wlr_geo.lcp import least_cost_path
+    from wlr_geo.analysis.routing.cost import CostRaster
+    from wlr_geo.analysis.routing.lcp import least_cost_path
 
     cost = np.load(npy)
     n = cost.shape[0]

@@ -15,17 +15,17 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from wlr_geo._errors import LayerNotFoundError, LayerReadError, OutOfBoundsError, UnsafeInputError
-from wlr_geo.bgt import BGT_CLASSES, COLUMNS, read_bgt
-from wlr_geo.bgt._gml import linearise_arc
 from wlr_geo.catalog import embedded_path
 from wlr_geo.categories import CATEGORIES
+from wlr_geo.io.bgt import BGT_CLASSES, COLUMNS, read_bgt
+from wlr_geo.io.bgt._gml import linearise_arc
 
 OTTERLO = embedded_path("bgt/bgt_otterlo_2020.zip")
 GML = "http://www.opengis.net/gml"
 IMGEO = "http://www.geostandaarden.nl/imgeo/2.1"
 
 
-# -- oracle: plain lxml over the zip, written independently of wlr_geo.bgt ------------------------
+# -- oracle: plain lxml over the zip, written independently of wlr_geo.io.bgt ------------------------
 
 def _oracle() -> dict[str, dict[str, set[str]]]:
     """Per class: gml:ids of all members and of current members (no eindRegistratie, bestaand)."""

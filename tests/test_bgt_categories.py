@@ -11,9 +11,9 @@ from click.testing import CliRunner
 from lxml import etree
 
 from wlr_geo._errors import ConfigError, LayerValidationError
-from wlr_geo.bgt import BGT_CLASSES, classify, load_category_table
 from wlr_geo.catalog import embedded_path
 from wlr_geo.categories import CATEGORIES
+from wlr_geo.io.bgt import BGT_CLASSES, classify, load_category_table
 
 OTTERLO = embedded_path("bgt/bgt_otterlo_2020.zip")
 
@@ -174,7 +174,7 @@ def test_bad_tables_report_all_problems(tmp_path):
 
 
 def test_read_bgt_uses_a_user_table(tmp_path):
-    from wlr_geo.bgt import read_bgt
+    from wlr_geo.io.bgt import read_bgt
 
     user = tmp_path / "water.toml"
     user.write_text('extends = "default"\n[[rule]]\nclass = "waterdeel"\nbgt_type = "waterloop"\n'

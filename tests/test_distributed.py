@@ -14,16 +14,16 @@ from shapely import affinity, ops
 from shapely.geometry import LineString
 
 from wlr_geo._errors import WlrGeoInputError
-from wlr_geo.crossings import find_crossings
-from wlr_geo.distributed import (
+from wlr_geo.analysis.crossings.register import find_crossings
+from wlr_geo.analysis.scale.chunks import duckdb_segment_counts
+from wlr_geo.analysis.scale.distributed import (
     CrossingAnalysis,
     route_chunks,
     run_distributed,
     run_local,
     segment_counts,
 )
-from wlr_geo.scale import duckdb_segment_counts
-from wlr_geo.storage import write_partitioned
+from wlr_geo.io.parquet import write_partitioned
 
 #: A 5.6 km route with four bends (RD metres).
 ROUTE = LineString([(90_000, 460_000), (91_500, 460_800), (92_300, 460_700), (93_000, 462_000),

@@ -26,19 +26,10 @@ import shapely
 from shapely.geometry import LineString, box
 
 from wlr_geo import DownloadError, WlrGeoInputError
-from wlr_geo._http import DownloadSettings, HttpClient, next_link
 from wlr_geo.catalog import embedded_path, load_catalog
 from wlr_geo.cli.main import main
-from wlr_geo.download import (
-    CollectionQuery,
-    download_collection,
-    export_results,
-    fetch,
-    read_cache_entry,
-    registered_entries,
-)
-from wlr_geo.io import file_sha256, read_layer, write_layer
-from wlr_geo.pdok import (
+from wlr_geo.io.pdok._http import DownloadSettings, HttpClient, next_link
+from wlr_geo.io.pdok.datasets import (
     DATASETS,
     RD_CRS_URI,
     Area,
@@ -48,6 +39,15 @@ from wlr_geo.pdok import (
     parse_base_url_overrides,
     resolve_base_url,
 )
+from wlr_geo.io.pdok.download import (
+    CollectionQuery,
+    download_collection,
+    export_results,
+    fetch,
+    read_cache_entry,
+    registered_entries,
+)
+from wlr_geo.io.vector import file_sha256, read_layer, write_layer
 
 # ------------------------------------------------------------------------- fake OGC API server
 
@@ -776,7 +776,7 @@ def test_a_second_download_of_the_same_entry_is_refused_while_locked(server, tmp
 
 
 def test_select_in_area_drops_neighbours_that_only_touch():
-    from wlr_geo.pdok import select_in_area
+    from wlr_geo.io.pdok.datasets import select_in_area
 
     area = Area(bbox=(0.0, 0.0, 10.0, 10.0), description="sq", geometry=box(0, 0, 10, 10))
     gdf = gpd.GeoDataFrame(

@@ -11,7 +11,7 @@ import pytest
 from shapely.geometry import LineString, Point, box
 
 from wlr_geo import LayerNotFoundError, LayerReadError, LayerValidationError, WlrGeoInputError
-from wlr_geo.io import (
+from wlr_geo.io.vector import (
     file_sha256,
     list_layers,
     parse_layer_spec,
@@ -132,7 +132,7 @@ def test_interrupted_atomic_write_keeps_earlier_file(tmp_path, squares):
         f"""
         import os, pathlib, geopandas as gpd
         from shapely.geometry import box
-        from wlr_geo.io import write_layer
+        from wlr_geo.io.vector import write_layer
         def killed(self, target):
             os._exit(9)  # the process dies after writing the temp file, before the rename
         pathlib.Path.replace = killed
@@ -156,7 +156,7 @@ def test_failed_write_leaves_no_partial_file(tmp_path, squares, monkeypatch):
             fh.write(b"SQLite format 3\x00 half")
         raise OSError("disk full")
 
-    monkeypatch.setattr("wlr_geo.io.pyogrio.write_dataframe", half_write)
+    monkeypatch.setattr("wlr_geo.io.vector.pyogrio.write_dataframe", half_write)
     with pytest.raises(OSError, match="disk full"):
         write_layer(squares, p, "x")
     assert not p.exists()

@@ -22,9 +22,9 @@ from _imkl import HEAD, IMKL2
 
 from wlr_geo._errors import WlrGeoError
 from wlr_geo.catalog import embedded_path
-from wlr_geo.klic import _imkl2, scanner_status
-from wlr_geo.klic._delivery import discover
-from wlr_geo.klic._imkl2 import parse_stream
+from wlr_geo.io.klic import _imkl2, scanner_status
+from wlr_geo.io.klic._delivery import discover
+from wlr_geo.io.klic._imkl2 import parse_stream
 
 REQUIRED = os.environ.get("WLR_GEO_REQUIRE_SCANNER", "") not in ("", "0")
 needs_scanner = pytest.mark.skipif(

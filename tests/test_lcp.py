@@ -1,4 +1,4 @@
-"""Tests of wlr_geo.lcp and ``wlr-geo route``: paths with known answers, alternatives, scaling."""
+"""Tests of wlr_geo.analysis.routing.lcp and ``wlr-geo route``: paths with known answers, alternatives, scaling."""
 
 from __future__ import annotations
 
@@ -18,9 +18,8 @@ from shapely.geometry import LineString, box
 from skimage.graph import MCP_Geometric
 
 from wlr_geo._errors import WlrGeoInputError
-from wlr_geo.cli.main import cli
-from wlr_geo.costsurface import CostRaster, CostTable, write_cost_raster
-from wlr_geo.lcp import (
+from wlr_geo.analysis.routing.cost import CostRaster, CostTable, write_cost_raster
+from wlr_geo.analysis.routing.lcp import (
     NoPathError,
     coarsen,
     compare_variants,
@@ -30,6 +29,7 @@ from wlr_geo.lcp import (
     path_separation,
     route_variants,
 )
+from wlr_geo.cli.main import cli
 
 X0, Y0 = 90_000.0, 460_000.0
 
@@ -287,7 +287,7 @@ def test_route_variants_avoid_the_building_and_compare():
 
 
 def test_compare_variants_with_impact_analysis_agrees_with_own_count():
-    pytest.importorskip("wlr_geo.impact")
+    pytest.importorskip("wlr_geo.analysis.impact.run")
     layers = _scenario()
     routes = route_variants(layers, (X0 + 50, Y0 + 500), (X0 + 950, Y0 + 500), k=2, cell_m=10,
                             bounds=(X0, Y0, X0 + 1000, Y0 + 1000), min_separation_m=50)

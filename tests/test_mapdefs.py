@@ -9,8 +9,8 @@ import pytest
 
 from wlr_geo import ConfigError
 from wlr_geo.catalog import embedded_maps_dir
-from wlr_geo.klic.styles import THEMA_COLOURS, THEMA_LABELS_NL
-from wlr_geo.mapdefs import (
+from wlr_geo.io.klic.styles import THEMA_COLOURS, THEMA_LABELS_NL
+from wlr_geo.present.mapdefs import (
     GROUP_NAMES,
     STANDARD_MAPS,
     instantiate_for_municipality,

@@ -1,4 +1,4 @@
-"""Tests of wlr_geo.route: merging parts, chainage, split per area, markers."""
+"""Tests of wlr_geo.analysis.route.centreline: merging parts, chainage, split per area, markers."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from shapely.geometry import LineString, MultiLineString, Point, box
 
 from wlr_geo._errors import LayerValidationError, WlrGeoInputError
-from wlr_geo.route import (
+from wlr_geo.analysis.route.centreline import (
     chainage_at,
     chainage_markers,
     format_km,

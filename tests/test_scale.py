@@ -10,8 +10,7 @@ import shapely
 from shapely.geometry import LineString
 
 from wlr_geo._errors import ConfigError, LayerReadError
-from wlr_geo.distributed import CrossingAnalysis
-from wlr_geo.scale import (
+from wlr_geo.analysis.scale.chunks import (
     ScaleOptions,
     impact_from_datasets,
     load_near_route,
@@ -19,7 +18,8 @@ from wlr_geo.scale import (
     read_dask,
     run_route_analysis,
 )
-from wlr_geo.storage import write_partitioned
+from wlr_geo.analysis.scale.distributed import CrossingAnalysis
+from wlr_geo.io.parquet import write_partitioned
 
 #: A route that bends back on itself, so buffers of its pieces overlap (dedup needed).
 ROUTE = LineString([(90_000, 460_000), (93_000, 460_000), (93_000, 460_300), (90_500, 460_300),
@@ -95,7 +95,7 @@ def test_load_near_route_is_exact_and_each_feature_once(sources, kind):
 
 
 def test_impact_from_datasets_equals_run_impact_on_loaded_layers(sources):
-    from wlr_geo.impact import run_impact
+    from wlr_geo.analysis.impact.run import run_impact
 
     cables, src = sources
     route = gpd.GeoDataFrame({"variant": ["A"]}, geometry=[ROUTE], crs="EPSG:28992")
@@ -142,7 +142,7 @@ def test_scale_section_of_a_project_config():
 @pytest.mark.filterwarnings("ignore:The inplace keyword")  # raised inside dask's parquet reader
 def test_read_dask_partitions_follow_the_dataset(sources):
     pytest.importorskip("dask_geopandas")
-    from wlr_geo.storage import dataset_info
+    from wlr_geo.io.parquet import dataset_info
 
     cables, src = sources
     ddf = read_dask(src["dataset"])
@@ -156,7 +156,7 @@ def test_read_dask_partitions_follow_the_dataset(sources):
 
 
 def test_write_partitioned_bounds_buffered_rows(tmp_path):
-    from wlr_geo.storage import dataset_info, query_area
+    from wlr_geo.io.parquet import dataset_info, query_area
 
     cables = _cables(3_000, seed=11)
     chunks = [cables.iloc[i:i + 250] for i in range(0, len(cables), 250)]

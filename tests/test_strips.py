@@ -1,4 +1,4 @@
-"""Tests of wlr_geo.strips: widths per side, overrides per chainage range, footprints."""
+"""Tests of wlr_geo.analysis.route.strips: widths per side, overrides per chainage range, footprints."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import shapely
 from shapely.geometry import LineString, Point, box
 
 from wlr_geo._errors import ConfigError, LayerValidationError
-from wlr_geo.strips import StripOverride, StripSpec, footprints, make_strips
+from wlr_geo.analysis.route.strips import StripOverride, StripSpec, footprints, make_strips
 
 X0, Y0 = 90_000.0, 460_000.0
 LINE = LineString([(X0, Y0), (X0 + 1000, Y0)])

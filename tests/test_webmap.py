@@ -1,4 +1,4 @@
-"""Tests of the offline consultation maps (wlr_geo.webmap) without a browser.
+"""Tests of the offline consultation maps (wlr_geo.present.webmap) without a browser.
 
 The browser end-to-end tests are in test_webmap_browser.py; both use :func:`demo_map_inputs`:
 the embedded real layers (municipalities, wijken, KLIC sample lines) plus small INDICATIVE
@@ -26,13 +26,13 @@ from shapely.geometry import LineString, Point, box
 from wlr_geo import ConfigError, WlrGeoWarning, read_layer
 from wlr_geo.catalog import embedded_maps_dir, embedded_path, load_catalog
 from wlr_geo.crs import to_web
-from wlr_geo.mapdefs import (
+from wlr_geo.present.mapdefs import (
     GROUP_NAMES,
     MapDefinition,
     load_map_definition,
     map_definition_from_dict,
 )
-from wlr_geo.webmap import (
+from wlr_geo.present.webmap import (
     BASEMAP_SPECS,
     SelfContainedError,
     build_map,
@@ -42,9 +42,9 @@ from wlr_geo.webmap import (
     render_html,
     write_map,
 )
-from wlr_geo.webmap.assets import inline_assets
-from wlr_geo.webmap.encode import encode_geometries, format_value, json_for_script
-from wlr_geo.webmap.legend import BANNER_TEXT, NOTICE_TEXT
+from wlr_geo.present.webmap.assets import inline_assets
+from wlr_geo.present.webmap.encode import encode_geometries, format_value, json_for_script
+from wlr_geo.present.webmap.legend import BANNER_TEXT, NOTICE_TEXT
 
 XSS_IMG = "<img src=x onerror=alert(1)>"
 XSS_SCRIPT = "<script>window.__xss = 1; alert(2)</script>"
@@ -53,7 +53,7 @@ RD = "EPSG:28992"
 
 @cache
 def _real_layers() -> dict[str, gpd.GeoDataFrame]:
-    from wlr_geo.klic import read_klic
+    from wlr_geo.io.klic import read_klic
 
     gm = read_layer(embedded_path("boundaries.gpkg"), "municipalities")
     wk = read_layer(embedded_path("boundaries.gpkg"), "wijken")
@@ -157,7 +157,7 @@ def test_hostile_values_do_not_reach_the_page_as_markup(page):
     assert "<script>window.__xss" not in page
     assert "\\u003cimg src=x onerror=alert(1)\\u003e" in page  # JSON text, decoded by the runtime
     # the runtime inserts values with textContent only
-    js = (Path(__import__("wlr_geo.webmap", fromlist=["x"]).__file__).parent / "static" / "wlr_map.js").read_text()
+    js = (Path(__import__("wlr_geo.present.webmap", fromlist=["x"]).__file__).parent / "static" / "wlr_map.js").read_text()
     assert "innerHTML" not in js and "insertAdjacentHTML" not in js
 
 
@@ -182,7 +182,7 @@ def test_legend_lists_styled_categories(full_map, page):
                   "Warmte", "Laagspanning", "Datatransport", "Gemeentegrens"):
         assert html_mod.escape(label) in legend, label
     # colours in the legend match the styles: warmte from the IMKL table
-    from wlr_geo.klic.styles import THEMA_COLOURS
+    from wlr_geo.io.klic.styles import THEMA_COLOURS
 
     assert THEMA_COLOURS["warmte"] in legend
     cables = next(s for s in full_map.layers if s.role == "cables")
@@ -323,7 +323,7 @@ def test_municipality_layers_filter():
 
 def test_cli_map_writes_files(tmp_path):
     from wlr_geo.cli.main import cli
-    from wlr_geo.io import write_layers
+    from wlr_geo.io.vector import write_layers
 
     frames = indicative_frames()
     out = tmp_path / "out"

@@ -28,7 +28,7 @@ from wlr_geo._errors import (
 )
 from wlr_geo._version import __version__
 from wlr_geo.catalog import load_catalog
-from wlr_geo.io import list_layers, read_layer, write_layer, write_layers
+from wlr_geo.io.vector import list_layers, read_layer, write_layer, write_layers
 
 logging.getLogger("wlr_geo").addHandler(logging.NullHandler())
 

@@ -67,7 +67,7 @@ class LayerRef:
     def read(self, **kwargs: Any) -> Any:
         """Read the layer with the reader its format calls for (vector → GeoDataFrame)."""
         if self.format in ("vector", "parquet"):
-            from wlr_geo.io import read_layer
+            from wlr_geo.io.vector import read_layer
 
             opts: dict[str, Any] = {
                 "assume_crs": self.assume_crs,
@@ -77,7 +77,7 @@ class LayerRef:
             opts.update(kwargs)
             return read_layer(self.path, self.layer, **opts)
         if self.format == "klic":
-            from wlr_geo.klic import read_klic
+            from wlr_geo.io.klic import read_klic
 
             data = read_klic(self.path)
             name = self.layer or "lines"
@@ -91,7 +91,7 @@ class LayerRef:
         if self.format == "bgt":
             import pandas as pd
 
-            from wlr_geo.bgt import read_bgt
+            from wlr_geo.io.bgt import read_bgt
 
             layers = read_bgt(self.path, classes=[self.layer] if self.layer else None)
             frames = [f for f in layers.values() if len(f)]
@@ -270,7 +270,7 @@ def validate_config(cfg: ProjectConfig) -> list[Problem]:
 
     Returns all problems found (an empty list means the config is usable).
     """
-    from wlr_geo.io import list_layers, read_layer
+    from wlr_geo.io.vector import list_layers, read_layer
 
     problems: list[Problem] = []
     for ref in cfg.iter_refs():
@@ -295,7 +295,7 @@ def validate_config(cfg: ProjectConfig) -> list[Problem]:
             except WlrGeoInputError as exc:
                 problems.extend(exc.problems)
         elif ref.format == "raster":
-            from wlr_geo._raster_check import check_raster
+            from wlr_geo.io.raster import check_raster
 
             problems.extend(check_raster(ref.path))
         elif ref.format in ("klic", "bgt"):

@@ -23,7 +23,7 @@ from wlr_geo._atomic import atomic_write_text
 from wlr_geo._version import __version__
 from wlr_geo.catalog import Catalog, load_catalog
 from wlr_geo.crs import TRANSFORMATION_NOTE
-from wlr_geo.io import file_sha256
+from wlr_geo.io.vector import file_sha256
 
 __all__ = ["MANIFEST_NAME", "InputRecord", "Manifest", "config_inputs", "record_run", "spec_inputs", "write_manifest"]
 
@@ -190,7 +190,7 @@ def config_inputs(cfg: Any) -> list[tuple[str, str | None, str | None]]:
 
 def spec_inputs(specs: Iterable[str | None], role: str) -> list[tuple[str, str | None, str | None]]:
     """(path, role, layer) of ``PATH[:LAYER]`` command-line specs (None entries skipped)."""
-    from wlr_geo.io import parse_layer_spec
+    from wlr_geo.io.vector import parse_layer_spec
 
     out: list[tuple[str, str | None, str | None]] = []
     for text in specs:

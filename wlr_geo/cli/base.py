@@ -34,7 +34,7 @@ def _feature_count(entry: CatalogEntry) -> str:
 
 def _with_registered(catalog: Catalog, cache_dir: Path | None) -> Catalog:
     try:
-        from wlr_geo.download import registered_entries
+        from wlr_geo.io.pdok.download import registered_entries
     except ImportError:
         return catalog
     for entry in registered_entries(cache_dir):
@@ -87,10 +87,10 @@ def _check_sections(cfg: object) -> list[Problem]:
     assert isinstance(cfg, ProjectConfig)
     problems: list[Problem] = []
     checks = [
-        ("wlr_geo.strips", "StripSpec", "strips"),
-        ("wlr_geo.claims", "ClaimsSettings", "claims"),
-        ("wlr_geo.landing", "LandingSettings", "landing"),
-        ("wlr_geo.impact", "ImpactOptions", "impact"),
+        ("wlr_geo.analysis.route.strips", "StripSpec", "strips"),
+        ("wlr_geo.analysis.claims.footprints", "ClaimsSettings", "claims"),
+        ("wlr_geo.analysis.landing.criteria", "LandingSettings", "landing"),
+        ("wlr_geo.analysis.impact.run", "ImpactOptions", "impact"),
     ]
     for module_name, cls_name, section in checks:
         if section not in cfg.raw:
@@ -119,7 +119,7 @@ def _check_sections(cfg: object) -> list[Problem]:
         except WlrGeoInputError as exc:
             problems.extend(exc.problems)
     if "crossing_rules" in cfg.raw:
-        from wlr_geo.techniques import load_rules
+        from wlr_geo.analysis.crossings.rules import load_rules
 
         try:
             load_rules(cfg.section("crossing_rules"))

@@ -36,8 +36,8 @@ def bgt_command(path: Path, output: Path, classes: tuple[str, ...], all_versions
     impact category of every object in the column 'category'.
     """
     from wlr_geo._atomic import atomic_write_text
-    from wlr_geo.bgt import read_bgt
-    from wlr_geo.io import write_layers
+    from wlr_geo.io.bgt import read_bgt
+    from wlr_geo.io.vector import write_layers
 
     if output.suffix.lower() != ".gpkg":
         raise WlrGeoInputError(f"cannot write {output.suffix or 'a file without suffix'}", source=str(output),

@@ -3,7 +3,7 @@
 Reads the layer roles ``claims`` (required), ``municipalities`` (for the programme),
 ``buildings``, ``constraints`` (array, each with a ``name`` and optional ``buffer_m`` for line or
 point layers) and ``cables`` (``format = "klic"`` or a vector layer with ``thema``), and the
-``[claims]`` section (:class:`wlr_geo.claims.ClaimsSettings`). Writes, each file atomically:
+``[claims]`` section (:class:`wlr_geo.analysis.claims.footprints.ClaimsSettings`). Writes, each file atomically:
 ``claims.gpkg`` (layers ``claims``, ``conflicts``, ``raakt``, ``klic_beschermstroken``),
 ``claims_programme.csv`` and ``claims_programme.xlsx``.
 """
@@ -59,10 +59,10 @@ def _buffered(ref: LayerRef, gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 def _read_cables(ref: LayerRef) -> gpd.GeoDataFrame:
     if ref.format == "klic":
         try:
-            from wlr_geo.klic import read_klic
+            from wlr_geo.io.klic import read_klic
         except ImportError as exc:
             raise ConfigError(
-                "format = \"klic\" needs the wlr_geo.klic reader, which is not available",
+                "format = \"klic\" needs the wlr_geo.io.klic reader, which is not available",
                 source=str(ref.path), hint="export the cables to a GeoPackage with a thema column",
             ) from exc
         data: Any = read_klic(ref.path)
@@ -79,7 +79,10 @@ def read_constraints(cfg: ProjectConfig, *, klic_protection_m: dict[str, float] 
     ``buildings`` becomes ``gebouwen``; each ``constraints`` layer is named by its ``name`` (or
     its layer/file name); ``cables`` become KLIC protection strips (``klic_beschermstroken``).
     """
-    from wlr_geo.claims import klic_protection_strips, load_klic_protection_widths
+    from wlr_geo.analysis.claims.footprints import (
+        klic_protection_strips,
+        load_klic_protection_widths,
+    )
 
     out: dict[str, gpd.GeoDataFrame] = {}
     if cfg.has("buildings"):
@@ -104,7 +107,7 @@ def write_table(df: pd.DataFrame, path: Path, *, sheets: dict[str, pd.DataFrame]
     if path.suffix == ".csv":
         atomic_write_text(path, df.to_csv(index=index, lineterminator="\n"))
         return
-    from wlr_geo._tables import write_xlsx
+    from wlr_geo.io.tables import write_xlsx
 
     write_xlsx(sheets or {"data": df}, path, index=index)
 
@@ -136,8 +139,8 @@ def claims_command(config: Path, out_dir: Path) -> None:
 
     Writes claims.gpkg (claims, conflicts, raakt), claims_programme.csv and .xlsx to --out.
     """
-    from wlr_geo.claim_conflicts import claim_conflicts, claims_programme
-    from wlr_geo.claims import ClaimsSettings, claim_footprints
+    from wlr_geo.analysis.claims.conflicts import claim_conflicts, claims_programme
+    from wlr_geo.analysis.claims.footprints import ClaimsSettings, claim_footprints
     from wlr_geo.config import load_config
 
     console = Console(stderr=True)
@@ -154,7 +157,7 @@ def claims_command(config: Path, out_dir: Path) -> None:
     if cfg.has("municipalities"):
         municipalities = cfg.layer("municipalities").read()
     elif "municipalities" in cfg.catalog:
-        from wlr_geo.io import read_layer
+        from wlr_geo.io.vector import read_layer
 
         console.print("[yellow]geen [layers.municipalities]: de gemeentegrenzen uit de catalogus worden gebruikt[/yellow]")
         entry = cfg.catalog["municipalities"]
@@ -164,7 +167,7 @@ def claims_command(config: Path, out_dir: Path) -> None:
     programme = claims_programme(footprints, conflicts, municipalities=municipalities,
                                  name_column=settings.municipality_name_column)
 
-    from wlr_geo.io import write_layers
+    from wlr_geo.io.vector import write_layers
 
     out_dir.mkdir(parents=True, exist_ok=True)
     is_conf = conflicts["is_conflict"].to_numpy(dtype=bool)

@@ -1,4 +1,4 @@
-"""``wlr-geo convert``: big layers to partitioned GeoParquet (see :mod:`wlr_geo.storage`)."""
+"""``wlr-geo convert``: big layers to partitioned GeoParquet (see :mod:`wlr_geo.io.parquet`)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from wlr_geo._errors import WlrGeoInputError
-from wlr_geo.io import parse_layer_spec
+from wlr_geo.io.vector import parse_layer_spec
 
 __all__ = ["convert_command"]
 
@@ -49,22 +49,22 @@ def convert_command(inputs: tuple[str, ...], out_dir: Path, fmt: str, tile_m: fl
                     assume_crs: str | None) -> None:
     """Convert INPUT layers (PATH[:LAYER], KLIC deliveries, BGT zips) to partitioned GeoParquet.
 
-    Big layers are then queried by area without loading them whole (wlr_geo.storage.query_area,
+    Big layers are then queried by area without loading them whole (wlr_geo.io.parquet.query_area,
     DuckDB spatial, or the Dask engine).
     """
-    from wlr_geo.storage import iter_vector_chunks, write_partitioned
+    from wlr_geo.io.parquet import iter_vector_chunks, write_partitioned
 
     written: list[tuple[str, int, int]] = []
     for text in inputs:
         spec = parse_layer_spec(text)
         kind = _detect_format(spec.path) if fmt == "auto" else fmt
         if kind == "klic":
-            from wlr_geo.klic import read_klic
+            from wlr_geo.io.klic import read_klic
 
             data = read_klic(spec.path)
             layers = {k: v for k, v in data.layers().items() if hasattr(v, "geometry") and len(v)}
         elif kind == "bgt":
-            from wlr_geo.bgt import read_bgt
+            from wlr_geo.io.bgt import read_bgt
 
             result = read_bgt(spec.path)
             frames = result[0] if isinstance(result, tuple) else result

@@ -2,7 +2,7 @@
 
 Runs every analysis on the demo config (``layers/demo.toml``) and writes the outputs to one
 folder, with a progress display and a summary. Each step is a function in
-:mod:`wlr_geo.cli.demo_steps`; a step that fails stops the run with a clear error and leaves earlier
+:mod:`wlr_geo.workflows.demo`; a step that fails stops the run with a clear error and leaves earlier
 outputs intact (every file is written atomically).
 """
 
@@ -27,7 +27,7 @@ __all__ = ["demo_command"]
 @click.option("--skip", multiple=True, help="Skip a step by name (repeatable).")
 def demo_command(out_dir: Path, config_path: Path | None, skip: tuple[str, ...]) -> None:
     """Run every analysis on the embedded Leidse-regio data and write the outputs to --out."""
-    from wlr_geo.cli.demo_steps import DemoContext, demo_steps
+    from wlr_geo.workflows.demo import DemoContext, demo_steps
 
     console = Console(stderr=True)
     ctx = DemoContext.create(out_dir, config_path)

@@ -40,14 +40,14 @@ def impact_command(
     Writes impact.gpkg, crossings.csv, per_gemeente.csv, variants.csv, impact.xlsx and
     summary.json to --out.
     """
-    from wlr_geo.impact import run_impact
-    from wlr_geo.impact_io import (
+    from wlr_geo.analysis.impact.run import run_impact
+    from wlr_geo.analysis.route.strips import StripSpec
+    from wlr_geo.workflows.impact import (
         impact_inputs_from_config,
         quick_layers,
         read_quick_layer,
         write_impact,
     )
-    from wlr_geo.strips import StripSpec
 
     console = Console(stderr=True)
     t0 = time.perf_counter()
@@ -95,7 +95,7 @@ def impact_command(
 
 
 def _print_summary(result: object, out_dir: Path, seconds: float) -> None:
-    from wlr_geo.impact import ImpactResult
+    from wlr_geo.analysis.impact.run import ImpactResult
 
     assert isinstance(result, ImpactResult)
     console = Console()

@@ -9,9 +9,9 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from wlr_geo.io import write_layers
-from wlr_geo.klic import KlicData, read_klic
-from wlr_geo.klic.styles import thema_label
+from wlr_geo.io.klic import KlicData, read_klic
+from wlr_geo.io.klic.styles import thema_label
+from wlr_geo.io.vector import write_layers
 
 __all__ = ["klic_command", "operator_summary", "thema_summary"]
 

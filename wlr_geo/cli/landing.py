@@ -4,7 +4,7 @@ Reads the layer roles ``landing_candidates`` (required; ``id_column`` names the 
 ``candidate_id``), ``route_end`` (a point layer; a ``rol`` column selects ``"eind"``) or
 ``route``, and, when present, ``wijken`` + ``municipalities``, ``claims``, ``constraints``,
 ``buildings``, ``cables``, ``substations`` and ``crossings`` (array with ``name``), plus the
-``[landing]`` section (:class:`wlr_geo.landing.LandingSettings`). Writes, each atomically:
+``[landing]`` section (:class:`wlr_geo.analysis.landing.criteria.LandingSettings`). Writes, each atomically:
 ``landing_scores.csv``/``.xlsx``, ``landing_sensitivity.csv`` (Monte-Carlo per candidate),
 ``landing_sensitivity_oat.csv`` (one-at-a-time flips per criterion), ``landing.json`` and
 ``landing.gpkg`` (candidates with scores, the route end).
@@ -76,11 +76,8 @@ def landing_command(config: Path, out_dir: Path) -> None:
 
     Writes landing_scores.csv/.xlsx, landing_sensitivity(_oat).csv, landing.json and landing.gpkg.
     """
-    from wlr_geo.claims import ClaimsSettings, claim_footprints
-    from wlr_geo.cli.claims import _read_vector, read_constraints, write_table
-    from wlr_geo.config import load_config
-    from wlr_geo.io import write_layers
-    from wlr_geo.landing import (
+    from wlr_geo.analysis.claims.footprints import ClaimsSettings, claim_footprints
+    from wlr_geo.analysis.landing.criteria import (
         DEFAULT_CRITERIA,
         LandingSettings,
         candidates_frame,
@@ -89,7 +86,10 @@ def landing_command(config: Path, out_dir: Path) -> None:
         route_end_point,
         score_candidates,
     )
-    from wlr_geo.landing_sensitivity import sensitivity
+    from wlr_geo.analysis.landing.sensitivity import sensitivity
+    from wlr_geo.cli.claims import _read_vector, read_constraints, write_table
+    from wlr_geo.config import load_config
+    from wlr_geo.io.vector import write_layers
 
     console = Console(stderr=True)
     cfg = load_config(config)

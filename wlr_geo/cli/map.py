@@ -6,7 +6,7 @@ Layers are found by role, in this order:
    ``claims.gpkg`` layer ``claims``/``conflicts``, ``landing.gpkg`` layer ``candidates``,
    ``routes.gpkg``, ``impact.gpkg``) whose layer name is the role or one of its aliases;
 2. the layers of the project CONFIG (``[layers.<role>]``; KLIC deliveries are read with
-   :func:`wlr_geo.klic.read_klic` and their lines used);
+   :func:`wlr_geo.io.klic.read_klic` and their lines used);
 3. ``[maps.roles]`` in the config maps a role to another config role or output layer name,
    e.g. ``landing = "landing_candidates"``.
 
@@ -47,7 +47,7 @@ ROLE_ALIASES: dict[str, tuple[str, ...]] = {
 
 def _outputs_in(out_dir: Path) -> dict[str, tuple[Path, str]]:
     """Layer name → (file, layer) of the GeoPackages already in the output folder."""
-    from wlr_geo.io import list_layers
+    from wlr_geo.io.vector import list_layers
 
     found: dict[str, tuple[Path, str]] = {}
     if not out_dir.is_dir():
@@ -72,7 +72,7 @@ def _read_role_from_config(cfg: Any, name: str) -> gpd.GeoDataFrame | None:
     frames = []
     for ref in refs:
         if ref.format == "klic":
-            from wlr_geo.klic import read_klic
+            from wlr_geo.io.klic import read_klic
 
             frames.append(read_klic(ref.path).lines)
         elif ref.format in ("vector", "parquet"):
@@ -90,7 +90,7 @@ def _read_role_from_config(cfg: Any, name: str) -> gpd.GeoDataFrame | None:
 
 def collect_layers(cfg: Any, out_dir: Path, roles: list[str]) -> dict[str, gpd.GeoDataFrame]:
     """Read the layer of each role (outputs in ``out_dir`` first, then the config)."""
-    from wlr_geo.io import read_layer
+    from wlr_geo.io.vector import read_layer
 
     outputs = _outputs_in(out_dir)
     explicit = cfg.section("maps").get("roles", {}) if "maps" in cfg.raw else {}
@@ -128,8 +128,8 @@ def collect_layers(cfg: Any, out_dir: Path, roles: list[str]) -> dict[str, gpd.G
 def map_command(config: Path, out_dir: Path, map_names: tuple[str, ...], municipalities: tuple[str, ...]) -> None:
     """Write offline consultation maps (self-contained HTML) for a project CONFIG to --out."""
     from wlr_geo.config import load_config
-    from wlr_geo.mapdefs import STANDARD_MAPS, load_map_definition
-    from wlr_geo.webmap import write_maps
+    from wlr_geo.present.mapdefs import STANDARD_MAPS, load_map_definition
+    from wlr_geo.present.webmap import write_maps
 
     cfg = load_config(config)
     definitions = [load_map_definition(n) for n in (map_names or STANDARD_MAPS)]

@@ -20,9 +20,9 @@ import pyogrio
 from wlr_geo._atomic import atomic_write_bytes
 from wlr_geo._errors import WlrGeoError, WlrGeoInputError
 from wlr_geo.config import ProjectConfig, load_config
-from wlr_geo.figures import FigureLayer, municipality_figure
+from wlr_geo.present.figures import FigureLayer, municipality_figure
+from wlr_geo.present.report import ReportSection, build_report_html, html_to_pdf, write_report_html
 from wlr_geo.provenance import MANIFEST_NAME, Manifest, write_manifest
-from wlr_geo.report import ReportSection, build_report_html, html_to_pdf, write_report_html
 
 __all__ = ["build_report", "report_command"]
 

@@ -162,15 +162,15 @@ def route_command(config: Path | None, cost_path: Path | None, start_text: str |
                   k: int | None, min_separation_m: float | None, method: str | None, coarse_factor: int | None,
                   corridor_m: float | None, out_dir: Path) -> None:
     """Route alternatives by least-cost routing: writes DIR/routes.gpkg, routes.csv (and cost.tif)."""
-    from wlr_geo.costsurface import (
+    from wlr_geo.analysis.routing.cost import (
         CostTable,
         build_cost_raster,
         read_cost_raster,
         read_raster_layer,
         write_cost_raster,
     )
-    from wlr_geo.io import write_layer
-    from wlr_geo.lcp import compare_variants, k_alternatives
+    from wlr_geo.analysis.routing.lcp import compare_variants, k_alternatives
+    from wlr_geo.io.vector import write_layer
 
     if (config is None) == (cost_path is None):
         raise WlrGeoInputError("give either a CONFIG or --cost RASTER.tif",

@@ -1,0 +1,35 @@
+"""Offline consultation web maps: one self-contained HTML file per map.
+
+Public API: :func:`build_map`, :func:`write_map`, :func:`render_html`, :class:`WebMap`;
+see :mod:`wlr_geo.present.webmap.build`. Map definitions are in :mod:`wlr_geo.present.mapdefs`.
+"""
+
+from __future__ import annotations
+
+from wlr_geo.present.webmap.assets import SelfContainedError, external_urls
+from wlr_geo.present.webmap.basemaps import BASEMAP_SPECS, TILE_HOSTS
+from wlr_geo.present.webmap.build import (
+    LayerSummary,
+    WebMap,
+    build_map,
+    chainage_points,
+    render_html,
+    write_map,
+)
+from wlr_geo.present.webmap.municipal import municipality_layers, municipality_maps, write_maps
+
+__all__ = [
+    "BASEMAP_SPECS",
+    "TILE_HOSTS",
+    "LayerSummary",
+    "SelfContainedError",
+    "WebMap",
+    "build_map",
+    "chainage_points",
+    "external_urls",
+    "municipality_layers",
+    "municipality_maps",
+    "render_html",
+    "write_map",
+    "write_maps",
+]
