@@ -237,9 +237,13 @@ def prepare_route(
 
 
 def chainage_at(line: LineString, points: shapely.Geometry | Sequence[shapely.Geometry] | np.ndarray) -> np.ndarray:
-    """Chainage (m from the start) of the point on ``line`` nearest to each of ``points``."""
+    """Chainage (m from the start) of the point on ``line`` nearest to each of ``points``.
+
+    On a route that passes a point twice (a self-crossing) the first pass wins, as in
+    ``shapely.line_locate_point``; use :meth:`RouteGeometry.meeting_chainages` for every pass.
+    """
     arr = np.atleast_1d(np.asarray(points, dtype=object))
-    return np.asarray(shapely.line_locate_point(line, arr), dtype=float)
+    return RouteGeometry.of(line).locate(shapely.get_coordinates(arr))[0]
 
 
 def point_at(line: LineString, chainage_m: float | Sequence[float] | np.ndarray) -> np.ndarray:
@@ -257,7 +261,7 @@ def point_at(line: LineString, chainage_m: float | Sequence[float] | np.ndarray)
             f"chainage outside the route: got {ch.min():.3f}…{ch.max():.3f} m, route is {length:.3f} m",
             hint="give a chainage between 0 and the route length",
         )
-    return np.asarray(shapely.line_interpolate_point(line, np.clip(ch, 0.0, length)), dtype=object)
+    return np.asarray(shapely.points(RouteGeometry.of(line).xy_at(np.clip(ch, 0.0, length))), dtype=object)
 
 
 @dataclass

@@ -54,7 +54,6 @@ __all__ = [
     "route_candidates",
     "safe_intersection",
     "segment_edges",
-    "vertex_chainage",
 ]
 
 log = logging.getLogger("wlr_geo")
@@ -126,13 +125,6 @@ def require_finite(geoms: NDArray[np.object_], ids: object, *, layer: str) -> No
             hint="validate the layer first (wlr_geo.validate.validate_layer) and correct or "
             "remove those features",
         )
-
-
-def vertex_chainage(line: shapely.LineString) -> NDArray[np.float64]:
-    """Chainage (m) of every vertex of ``line``: 0 for the first, ``line.length`` for the last."""
-    xy = shapely.get_coordinates(line)
-    steps = np.hypot(np.diff(xy[:, 0]), np.diff(xy[:, 1]))
-    return np.concatenate([[0.0], np.cumsum(steps)])
 
 
 def locate_points(
