@@ -111,8 +111,12 @@ class ImpactResult:
     segments
         The route per gemeente (and wijk): ``variant``, ``gemeente``, ``wijk``, ``from_m``,
         ``to_m``, ``length_m``, ``km_range`` (e.g. "km 0,40 – km 0,60"), line geometry.
+        ``gemeente`` is ``"(buiten gemeenten)"`` outside every municipality polygon; ``wijk``
+        is empty where no wijk of that gemeente lies.
     markers
-        Hectometre/kilometre markers: ``variant``, ``chainage_m``, ``label``, ``major``.
+        Hectometre/kilometre markers, the ones maps draw: ``variant``, ``chainage_m``,
+        ``label`` (Dutch, "km 1,2"), ``major`` (every ``marker_major_every_m``), point geometry
+        on the route in the route's CRS.
     strips
         ``variant``, ``strip`` (werkstrook, belemmeringenstrook, footprint), ``area_m2``.
     crossings
