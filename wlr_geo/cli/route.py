@@ -81,7 +81,7 @@ def routing_from_config(cfg: Any) -> dict[str, Any]:
         problems.append(Problem("[routing] names no end points", source=src,
                                 hint='add ends = [[x, y]] or landing_candidates = "<layer role>"'))
     for key, default, lo in (("cell_m", 25.0, 0.0), ("min_separation_m", None, 0.0), ("penalty", 3.0, 1.0),
-                             ("corridor_m", None, 0.0), ("margin_m", 2000.0, -1.0), ("width_m", 10.0, 0.0)):
+                             ("corridor_m", None, 0.0), ("margin_m", 2000.0, -1.0), ("width_m", None, 0.0)):
         value = sec.get(key, default)
         if value is not None and (isinstance(value, bool) or not isinstance(value, int | float) or not value > lo):
             problems.append(Problem(f"[routing].{key} = {value!r} must be a number > {lo:g}", source=src))
@@ -162,6 +162,7 @@ def route_command(config: Path | None, cost_path: Path | None, start_text: str |
                   k: int | None, min_separation_m: float | None, method: str | None, coarse_factor: int | None,
                   corridor_m: float | None, out_dir: Path) -> None:
     """Route alternatives by least-cost routing: writes DIR/routes.gpkg, routes.csv (and cost.tif)."""
+    from wlr_geo.analysis.route.strips import StripSpec
     from wlr_geo.analysis.routing.cost import (
         CostTable,
         build_cost_raster,
@@ -177,9 +178,9 @@ def route_command(config: Path | None, cost_path: Path | None, start_text: str |
                                hint="wlr-geo route CONFIG -o DIR, or wlr-geo route --cost R.tif --start X,Y --end X,Y -o DIR")
     t0 = time.perf_counter()
     layers: dict[str, gpd.GeoDataFrame] = {}
-    impact_areas: dict[str, gpd.GeoDataFrame] = {}
+    impact_areas: dict[str, Any] = {}
     opts: dict[str, Any] = {"k": 3, "min_separation_m": None, "method": "coarse-to-fine", "coarse_factor": None,
-                            "corridor_m": None, "penalty": 3.0, "width_m": 10.0}
+                            "corridor_m": None, "penalty": 3.0, "width_m": None}
     if cost_path is not None:
         if start_text is None or not end_texts:
             raise WlrGeoInputError("--cost needs --start X,Y and at least one --end X,Y",
@@ -203,6 +204,7 @@ def route_command(config: Path | None, cost_path: Path | None, start_text: str |
         for role in ("municipalities", "wijken"):
             if cfg.has(role):
                 impact_areas[role] = cfg.layer(role).read()
+        impact_areas["strips"] = StripSpec.from_config(cfg.section("strips"))
         for role in opts["cost_layers"]:
             for i, ref in enumerate(cfg.layers_of(role)):
                 layers[role if i == 0 else f"{role}_{i}"] = ref.read()
@@ -242,7 +244,7 @@ def route_command(config: Path | None, cost_path: Path | None, start_text: str |
             frames.append(alts)
     routes = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=frames[0].crs)
     write_layer(routes, out_dir / "routes.gpkg", "routes", replace_file=True)
-    comparison = compare_variants(routes, layers, width_m=float(opts["width_m"]), table=table, **impact_areas)
+    comparison = compare_variants(routes, layers, width_m=opts["width_m"], table=table, **impact_areas)
     atomic_write_text(out_dir / "routes.csv", comparison.to_csv(index=False))
     from wlr_geo.provenance import config_inputs, record_run
 
