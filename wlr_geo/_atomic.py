@@ -388,7 +388,7 @@ def _keep_old(final: Path, old: Path) -> None:
     """Keep the output that ``final`` holds now as ``old`` (a hard link, so ``final`` stays)."""
     try:
         os.link(final, old, follow_symlinks=False)
-    except OSError:  # no hard links on this file system: copy (a symlink as a symlink)
+    except (OSError, NotImplementedError):  # no hard links here: copy (a symlink as a symlink)
         if final.is_symlink():
             old.symlink_to(final.readlink())
         else:
@@ -504,14 +504,24 @@ class OutputSet:
         """Where output ``name`` will be after the commit."""
         return self.out_dir / self._check_name(name)
 
-    def path(self, name: str) -> Path:
+    def path(self, name: str, *, copy_existing: bool = False) -> Path:
         """The staged path to write output file ``name`` to (sub folders allowed).
 
-        The parent folders are created; the file itself is not (drivers create it). Raises
-        :class:`InputOverwriteError` if the output would replace an input and
-        :class:`OutputIsADirectoryError` if a folder already has that name.
+        The parent folders are created; the file itself is not (drivers create it), unless
+        ``copy_existing`` is set: then the file now at ``out_dir/name`` (if any) is copied to the
+        staged path first, e.g. to add a layer to a GeoPackage of an earlier run. Calling it
+        again with the same name returns the same path. Raises :class:`InputOverwriteError` if
+        the output would replace an input and :class:`OutputIsADirectoryError` if a folder
+        already has that name.
         """
-        return self._register(name, "file")
+        staged = self._register(name, "file")
+        final = self.out_dir / self._check_name(name)
+        if copy_existing and not staged.exists() and final.is_file():
+            try:
+                shutil.copy2(final, staged)
+            except OSError as exc:
+                raise self._os_error(exc, f"het kopiëren van {name}") from exc
+        return staged
 
     def dir(self, name: str) -> Path:
         """The staged folder for folder output ``name`` (created, empty).

@@ -592,27 +592,43 @@ def _holder_script() -> str:
 
 
 @pytest.mark.slow
-def test_f14_two_processes_one_folder(tmp_path: Path) -> None:
-    """A second run exits 2 naming the first; with --wait it waits, and takes over when the first dies."""
+def test_f14_two_processes_one_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A helper process holds the folder. ``wlr-geo convert`` (run here, a second process) exits 2
+    naming it; with ``--wait`` it waits, and takes over the lock when the holder is killed (its
+    lock then belongs to a zombie: the holder is not reaped until the end)."""
+    import logging
+    import threading
+
     src = make_gpkg(tmp_path / "in" / "roads.gpkg")
     out = tmp_path / "out"
     holder = run_py(_holder_script(), str(out), str(tmp_path / "release"))
+    waiting = threading.Event()
+
+    class Spot(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if "wachten" in record.getMessage():
+                waiting.set()
+
+    spot = Spot()
+    logging.getLogger("wlr_geo").addHandler(spot)
     try:
         wait_for_line(holder.stdout, "locked", holder)
-        second = subprocess.run([sys.executable, "-m", "wlr_geo.cli.main", "convert", str(src), "-o", str(out)],
-                                capture_output=True, text=True, cwd=REPO, timeout=120)
-        assert second.returncode == 2, second.stderr
-        err = lines(second.stderr)
+        assert main(["convert", str(src), "-o", str(out)]) == 2
+        err = lines(capsys.readouterr().err)
         assert len(err) == 1 and "wlr-geo houder" in err[0] and f"pid {holder.pid}" in err[0], err
-        assert "Traceback" not in second.stderr and not (out / "roads").exists()
+        assert not (out / "roads").exists()
 
-        waiter = subprocess.Popen([sys.executable, "-m", "wlr_geo.cli.main", "convert", str(src), "-o", str(out),
-                                   "--wait", "120"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO)
-        wait_for_line(waiter.stderr, "wachten", waiter)
-        os.kill(holder.pid, signal.SIGKILL)  # not reaped yet: a zombie, whose lock is stale all the same
-        _, werr = waiter.communicate(timeout=120)
-        assert waiter.returncode == 0, werr
+        def kill_holder_once_waited_for() -> None:
+            if waiting.wait(120):
+                os.kill(holder.pid, signal.SIGKILL)
+
+        killer = threading.Thread(target=kill_holder_once_waited_for)
+        killer.start()
+        assert main(["convert", str(src), "-o", str(out), "--wait", "120"]) == 0
+        killer.join()
+        assert waiting.is_set() and holder.poll() is not None
     finally:
+        logging.getLogger("wlr_geo").removeHandler(spot)
         holder.kill()
         holder.wait()
     assert not (out / "h.txt").exists(), "the killed holder's staged output must never appear"
@@ -640,13 +656,17 @@ _WRITER = """
 
 @pytest.mark.slow
 def test_f14_concurrent_runs_never_interleave(tmp_path: Path) -> None:
+    """Three processes, four runs each, start on a folder with a stale lock: one run at a time."""
     out, log = tmp_path / "out", tmp_path / "log.txt"
-    procs = [run_py(_WRITER, str(out), str(k), str(log)) for k in (1, 2)]
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    _write_lock(out, pid=dead.pid, process_start=None)  # both race to take it over
+    procs = [run_py(_WRITER, str(out), str(k), str(log)) for k in (1, 2, 3)]
     for p in procs:
         _, err = p.communicate(timeout=240)
         assert p.returncode == 0, err
     events = log.read_text().split("\n")[:-1]
-    assert len(events) == 16
+    assert len(events) == 24
     for start, end in zip(events[::2], events[1::2], strict=True):  # strictly one run at a time
         assert start.startswith("start") and end == start.replace("start", "end")
     manifest = assert_matches_manifest(out)
@@ -937,3 +957,38 @@ def test_names_must_stay_inside_the_output_folder(tmp_path: Path) -> None:
         outs.path("a/b.txt")
         with pytest.raises(OutputError, match="overlapt"):
             outs.dir("a")
+
+
+def test_copy_existing_adds_to_an_earlier_output_without_touching_it(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    make_gpkg(out / "impact.gpkg", layer="routes")
+    before = sha(out / "impact.gpkg")
+    with pytest.raises(RuntimeError), OutputSet(out, command="t") as outs:
+        staged = outs.path("impact.gpkg", copy_existing=True)
+        pyogrio.write_dataframe(rd_lines(2), staged, layer="extra", driver="GPKG", append=False)
+        raise RuntimeError
+    assert sha(out / "impact.gpkg") == before
+    with OutputSet(out, command="t") as outs:
+        staged = outs.path("impact.gpkg", copy_existing=True)
+        pyogrio.write_dataframe(rd_lines(2), staged, layer="extra", driver="GPKG", append=False)
+    assert sorted(pyogrio.list_layers(out / "impact.gpkg")[:, 0]) == ["extra", "routes"]
+
+
+def test_datasets_keep_the_usual_permissions(tmp_path: Path) -> None:
+    (tmp_path / "plain").mkdir()
+    info = write_partitioned(rd_lines(), tmp_path / "ds")
+    assert (info.path.stat().st_mode & 0o777) == ((tmp_path / "plain").stat().st_mode & 0o777)
+
+
+def test_breaking_a_stale_lock_never_removes_a_live_one(tmp_path: Path) -> None:
+    """If the lock was replaced between reading it and removing it, the new one is put back."""
+    out = tmp_path / "out"
+    _write_lock(out, token="live", pid=os.getppid())
+    lock = out / LOCK_NAME
+    st = lock.stat()
+    stale_seen_earlier = {"pid": 1, "token": "stale"}
+    outs = OutputSet(out, command="t")
+    outs._break_lock(lock, stale_seen_earlier, (st.st_ino, st.st_dev, st.st_mtime))
+    assert json.loads(lock.read_text())["token"] == "live"
+    assert sorted(p.name for p in out.iterdir()) == [LOCK_NAME]

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import secrets
 import shutil
 import tempfile
 from collections import defaultdict
@@ -112,7 +113,8 @@ def write_partitioned(
     out = Path(out_dir)
     _check_replaceable(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent))
+    tmp = out.parent / f".{out.name}.{secrets.token_hex(6)}.part"
+    tmp.mkdir()  # not mkdtemp: the dataset keeps the usual permissions (mkdtemp gives 0700)
     files: list[dict[str, Any]] = []
     buffers: dict[str, list[gpd.GeoDataFrame]] = defaultdict(list)
     buffered: dict[str, int] = defaultdict(int)
