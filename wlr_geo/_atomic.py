@@ -55,7 +55,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal, Protocol
 
-from wlr_geo._errors import WlrGeoError
+from wlr_geo._errors import LayerReadError, WlrGeoError
 from wlr_geo._version import __version__
 
 __all__ = [
@@ -564,7 +564,12 @@ class OutputSet:
             for given in self._inputs:
                 key = Path(os.path.realpath(given))
                 if key not in self._input_hashes:
-                    self._input_hashes[key] = file_sha256(given)
+                    try:
+                        self._input_hashes[key] = file_sha256(given)
+                    except OSError as exc:
+                        raise LayerReadError(f"cannot read the input to hash it: {exc.strerror or exc}",
+                                             source=str(exc.filename or given),
+                                             hint="check that the file is readable") from exc
             try:
                 staging = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{os.getpid()}-", dir=self.out_dir))
                 (staging / _FILES).mkdir()

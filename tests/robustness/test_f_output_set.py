@@ -992,3 +992,21 @@ def test_breaking_a_stale_lock_never_removes_a_live_one(tmp_path: Path) -> None:
     outs._break_lock(lock, stale_seen_earlier, (st.st_ino, st.st_dev, st.st_mtime))
     assert json.loads(lock.read_text())["token"] == "live"
     assert sorted(p.name for p in out.iterdir()) == [LOCK_NAME]
+
+
+def test_an_unreadable_input_is_one_line_before_anything_is_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from wlr_geo import LayerReadError
+
+    src = make_gpkg(tmp_path / "roads.gpkg")
+    real_open = open
+
+    def locked(file: object, *args: object, **kwargs: object) -> object:
+        if str(file) == str(src):
+            raise PermissionError(errno.EACCES, "Permission denied", str(file))
+        return real_open(file, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr("builtins.open", locked)
+    with pytest.raises(LayerReadError, match=r"roads\.gpkg"), OutputSet(tmp_path / "out", command="t", inputs=[src]):
+        pass
+    monkeypatch.undo()
+    assert not (tmp_path / "out").exists()
