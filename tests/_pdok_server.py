@@ -271,7 +271,7 @@ class _Handler(BaseHTTPRequestHandler):
                 x1, y1 = _TO_RD.transform(box[2], box[3])
                 box = [x0, y0, x1, y1]
             area = shapely.box(*box)
-            feats = [f for f in feats if f["geometry"] is None or shape(f["geometry"]).intersects(area)]
+            feats = [f for f in feats if _in_box(f, area)]
         self._respond(collection, offset, limit, pairs, feats, crs, fault)
 
     def _respond(self, collection: str, offset: int, limit: int, pairs: list[tuple[str, str]],
@@ -402,6 +402,16 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         self._send(code, body, ctype="application/zip", headers=headers)
+
+
+def _in_box(f: dict, area: shapely.Polygon) -> bool:
+    """Whether a feature lies in the query box (a broken geometry is served as it is)."""
+    if f.get("geometry") is None:
+        return True
+    try:
+        return bool(shape(f["geometry"]).intersects(area))
+    except (ValueError, TypeError, KeyError, shapely.errors.ShapelyError):
+        return True
 
 
 def _to_wgs84(xy: Any) -> Any:

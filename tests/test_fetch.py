@@ -329,6 +329,15 @@ def test_server_ignoring_crs_is_caught_by_the_bounds_check(server, tmp_path):
 
 
 @pytest.mark.network
+def test_unreadable_geometry_names_the_feature(server, tmp_path):
+    feats = points(3)
+    feats[1]["geometry"] = {"type": "Polygon", "coordinates": [[[90_000, 460_000], [90_001]]]}
+    server.collections["wijken"] = feats
+    with pytest.raises(DownloadError, match="feature f1 has an unreadable geometry"):
+        download_collection(query_for(server), cache_dir=tmp_path, settings=FAST)
+
+
+@pytest.mark.network
 def test_missing_content_crs_is_recorded_not_fatal(server, tmp_path):
     server.collections["wijken"] = points(2)
     server.content_crs = None

@@ -325,3 +325,32 @@ def test_bgt_geofilter_has_no_holes_and_covers_the_area():
         parts = [out] if out.geom_type == "Polygon" else list(out.geoms)
         assert all(not p.interiors for p in parts) and out.covers(geom)
     assert shapely.from_wkt(bgt_geofilter(Area(bbox=(1, 2, 3, 4), description="b"))).covers(shapely.box(1, 2, 3, 4))
+
+
+def test_gemeente_area_selects_layers_with_gm_code_by_code(server, tmp_path):
+    # a wijk of a neighbour that reaches into the (generalised) embedded polygon is not taken,
+    # a wijk of the municipality whose corner lies outside that polygon is
+    from wlr_geo.pdok import area_from_gemeenten
+
+    area = area_from_gemeenten(["GM0546"])
+    inside = area.geometry.representative_point()
+    x, y = inside.x, inside.y
+    server.collections["wijken"] = [
+        ft("own", shapely.box(x - 10, y - 10, x + 10, y + 10), wijkcode="WK054601", wijknaam="a",
+           gemeentecode="GM0546", gemeentenaam="Leiden", aantal_inwoners=1),
+        ft("neighbour", shapely.box(x - 5, y - 5, x + 5, y + 5), wijkcode="WK999901", wijknaam="b",
+           gemeentecode="GM9999", gemeentenaam="Elders", aantal_inwoners=1),
+    ]
+    results = fetch(["wijken"], area, cache_dir=tmp_path, api_root=server.url, client=client())
+    export_results(results, tmp_path / "out", area=area, cut=True)
+    got = read_layer(tmp_path / "out" / "wijken.gpkg", "wijken")
+    assert list(got["wk_code"]) == ["WK054601"] and got.geometry.iloc[0].area == pytest.approx(400.0)
+
+
+def test_bgt_geofilter_of_ten_municipalities_stays_small_and_covers_them():
+    from wlr_geo.pdok import area_from_gemeenten
+
+    codes = ["GM0537", "GM0546", "GM0547", "GM0579", "GM0626", "GM0638", "GM0518", "GM0603", "GM0629", "GM1916"]
+    area = area_from_gemeenten(codes)
+    out = shapely.from_wkt(bgt_geofilter(area, max_vertices=300))
+    assert shapely.get_num_coordinates(out) <= 300 and out.covers(area.geometry)

@@ -430,18 +430,27 @@ def bgt_current_mask(frame: Any) -> Any:
     return pd.Series(keep.to_numpy(dtype=bool), index=frame.index)
 
 
-def bgt_geofilter(area: Area, *, tolerance_m: float = 2.0) -> str:
+def bgt_geofilter(area: Area, *, tolerance_m: float = 2.0, max_vertices: int = 1000) -> str:
     """The area as the ``geofilter`` of a BGT download request: a WKT (Multi)Polygon in
-    EPSG:28992 without inner rings (PDOK BGT FAQ), grown by ``tolerance_m`` and simplified by
-    the same amount so that it still covers the area, coordinates to the centimetre."""
+    EPSG:28992 without inner rings (PDOK BGT FAQ), coordinates to the centimetre.
+
+    The area is grown by a tolerance and simplified by the same amount, so that the filter still
+    covers it; the tolerance grows (×5 at a time) until at most ``max_vertices`` remain, which
+    keeps the request small for the outline of ten municipalities. The extract covers whole
+    delivery squares anyway, and the output is selected to the area afterwards.
+    """
     from shapely.geometry import MultiPolygon, Polygon
 
     geom = area.geometry if area.geometry is not None else shapely.box(*area.bbox)
-    grown = geom.buffer(tolerance_m, join_style="mitre").simplify(tolerance_m, preserve_topology=True)
-    parts = [grown] if isinstance(grown, Polygon) else list(getattr(grown, "geoms", []))
-    shells = [Polygon(p.exterior) for p in parts if isinstance(p, Polygon) and not p.is_empty]
-    out: BaseGeometry = shells[0] if len(shells) == 1 else MultiPolygon(shells)
-    return shapely.to_wkt(out, rounding_precision=2, trim=True)
+    tol = tolerance_m
+    while True:
+        grown = geom.buffer(tol, join_style="mitre").simplify(tol, preserve_topology=True)
+        parts = [grown] if isinstance(grown, Polygon) else list(getattr(grown, "geoms", []))
+        shells = [Polygon(p.exterior) for p in parts if isinstance(p, Polygon) and not p.is_empty]
+        out: BaseGeometry = shells[0] if len(shells) == 1 else MultiPolygon(shells)
+        if shapely.get_num_coordinates(out) <= max_vertices or tol > 10_000:
+            return shapely.to_wkt(out, rounding_precision=2, trim=True)
+        tol *= 5
 
 
 def parse_base_url_overrides(values: Iterable[str]) -> dict[str, str]:
@@ -498,12 +507,17 @@ class Area:
     geometry
         Polygon(s) in RD; features not intersecting them are dropped from the output (the
         cache keeps the whole box). ``None`` for a plain box.
+    codes
+        Municipality codes (``GM0546``) of a ``--gemeente`` area: a layer with the standard
+        column ``gm_code`` is selected by code, exactly, instead of by the (generalised)
+        embedded boundary.
     """
 
     bbox: tuple[float, float, float, float]
     description: str
     geometry: BaseGeometry | None = None
     kind: str = "bbox"
+    codes: tuple[str, ...] = ()
 
     def query_bbox(self) -> str:
         """The bbox as sent to the server (whole metres, outward)."""
@@ -511,7 +525,10 @@ class Area:
         return f"{math.floor(x0)},{math.floor(y0)},{math.ceil(x1)},{math.ceil(y1)}"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "description": self.description, "bbox": list(self.bbox)}
+        out: dict[str, Any] = {"kind": self.kind, "description": self.description, "bbox": list(self.bbox)}
+        if self.codes:
+            out["codes"] = list(self.codes)
+        return out
 
 
 def _check_bbox(bbox: Sequence[float], *, what: str) -> tuple[float, float, float, float]:
@@ -595,7 +612,8 @@ def area_from_gemeenten(
     sel = gm[gm[code_column].astype(str).isin(wanted)]
     union = shapely.union_all(sel.geometry.values)
     bbox = _check_bbox(tuple(float(v) for v in sel.total_bounds), what="municipalities")
-    return Area(bbox=bbox, description="gemeente " + ", ".join(wanted), geometry=union, kind="gemeente")
+    return Area(bbox=bbox, description="gemeente " + ", ".join(wanted), geometry=union, kind="gemeente",
+                codes=tuple(wanted))
 
 
 def area_from_route(
@@ -629,13 +647,18 @@ def select_in_area(gdf: Any, area: Area, *, cut: bool = False) -> Any:
 
     Whole features are kept by default (a building or a wijk is not cut in two); features that
     only touch the area's border (a neighbouring municipality) are dropped. ``cut=True`` clips
-    geometries to the area instead. The input is not changed.
+    geometries to the area instead. For an area of municipality codes, a layer with a
+    ``gm_code`` column (gemeenten, CBS wijken and buurten) is selected by code and never
+    clipped: the embedded boundaries are generalised, the codes are exact. The input is not
+    changed.
     """
     import geopandas as gpd
 
     mask_geom = area.geometry if area.geometry is not None else shapely.box(*area.bbox)
     if len(gdf) == 0:
         return gdf.copy()
+    if area.codes and "gm_code" in gdf.columns and gdf["gm_code"].notna().any():
+        return gdf[gdf["gm_code"].astype("string").isin(area.codes).fillna(False).to_numpy()].copy()
     if cut:
         return gpd.clip(gdf, mask_geom, keep_geom_type=True)
     hits = set(gdf.sindex.query(mask_geom, predicate="intersects").tolist())
