@@ -107,6 +107,16 @@ def test_paging_follows_cursor_links_over_three_pages_without_number_matched(ser
 
 
 @pytest.mark.network
+def test_a_server_capping_limit_silently_still_gives_every_feature(server, tmp_path):
+    server.collections["wijken"] = points(7)
+    server.max_limit = 3  # PDOK lowers a larger limit to its maximum without saying so
+    res = download_collection(query_for(server, page_limit=1000), cache_dir=tmp_path, settings=FAST)
+    assert server.offsets() == [0, 3, 6] and res.feature_count == 7
+    checks = res.provenance["page_checks"]
+    assert (checks["requested_limit"], checks["largest_page"], checks["last_page"]) == (1000, 3, 1)
+
+
+@pytest.mark.network
 def test_requests_carry_only_pdok_parameters_and_next_links_keep_them(server, tmp_path):
     server.collections["wijken"] = points(3)
     download_collection(query_for(server), cache_dir=tmp_path, settings=FAST)

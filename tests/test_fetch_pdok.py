@@ -354,3 +354,12 @@ def test_bgt_geofilter_of_ten_municipalities_stays_small_and_covers_them():
     area = area_from_gemeenten(codes)
     out = shapely.from_wkt(bgt_geofilter(area, max_vertices=300))
     assert shapely.get_num_coordinates(out) <= 300 and out.covers(area.geometry)
+
+
+def test_bgt_download_damaged_cached_extract_is_fetched_again(server, tmp_path):
+    _extract(server)
+    first = fetch(["bgt"], AREA, cache_dir=tmp_path, api_root=server.url, client=client(), bgt_source="download")
+    (first[0].entry.path / "extract.zip").write_bytes(b"not the zip any more")
+    again = fetch(["bgt"], AREA, cache_dir=tmp_path, api_root=server.url, client=client(), bgt_source="download")
+    assert not again[0].from_cache and len(posts(server)) == 2
+    assert zipfile.is_zipfile(again[0].entry.path / "extract.zip")

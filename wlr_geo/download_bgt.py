@@ -130,6 +130,10 @@ def fetch_bgt_extract(
     notes: list[str] = []
     existing = _fresh_entry(entry_dir, settings, offline=offline, refresh=refresh, what="bgt/extract",
                             notes=notes)
+    if existing is not None and not _extract_intact(existing):
+        log.warning("%s: the cached BGT extract is missing or does not match its provenance record; "
+                    "it will be downloaded again", entry_dir / EXTRACT_FILE)
+        existing = None
     if existing is not None:
         _emit(progress, 0, 100, done=True, from_cache=True)
         return _results(ds, entry_dir, existing.provenance, from_cache=True, notes=notes)
@@ -159,6 +163,11 @@ def fetch_bgt_extract(
         shutil.rmtree(partial, ignore_errors=True)
     _emit(progress, int(state.get("polls", 0)), 100, done=True)
     return _results(ds, entry_dir, prov, from_cache=False, notes=notes)
+
+
+def _extract_intact(entry: CacheEntry) -> bool:
+    path = entry.path / EXTRACT_FILE
+    return path.is_file() and file_sha256(path) == entry.provenance.get("extract_sha256")
 
 
 def _load_state(partial: Path, base: str, request: dict[str, Any]) -> dict[str, Any]:
