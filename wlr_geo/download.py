@@ -353,12 +353,17 @@ def download_collection(
             f"offline: no complete cached download of {query.dataset}/{query.collection} for this "
             f"area in {cache} (query {query.url}); run 'wlr-geo fetch' without --offline first"
         )
-    with _entry_lock(entry_dir, f"{query.dataset}/{query.collection}"):
-        partial = entry_dir / _PARTIAL
-        if refresh and partial.exists():
-            shutil.rmtree(partial)
-        return _download(query, ds, area, entry_dir, partial, settings,
-                         client or HttpClient(settings), progress, notes)
+    own = client is None
+    http = client or HttpClient(settings)
+    try:
+        with _entry_lock(entry_dir, f"{query.dataset}/{query.collection}"):
+            partial = entry_dir / _PARTIAL
+            if refresh and partial.exists():
+                shutil.rmtree(partial)
+            return _download(query, ds, area, entry_dir, partial, settings, http, progress, notes)
+    finally:
+        if own:
+            http.close()
 
 
 @contextlib.contextmanager
@@ -789,7 +794,21 @@ def fetch(
                       f"{PDOK_MAX_LIMIT} is used", WlrGeoWarning, stacklevel=2)
     if bgt_source not in ("ogc", "download"):
         raise ValueError(f"bgt_source must be 'ogc' or 'download', got {bgt_source!r}")
+    own = client is None
     client = client or HttpClient(settings)
+    try:
+        return _fetch_all(datasets, area, client=client, settings=settings, cache_dir=cache_dir,
+                          base_urls=base_urls, api_root=api_root, offline=offline, refresh=refresh,
+                          progress=progress, cbs_year=cbs_year, bgt_source=bgt_source)
+    finally:
+        if own:
+            client.close()
+
+
+def _fetch_all(datasets: Sequence[str | Dataset], area: Area | None, *, client: HttpClient,
+               settings: DownloadSettings, cache_dir: str | os.PathLike[str] | None,
+               base_urls: Mapping[str, str] | None, api_root: str | None, offline: bool, refresh: bool,
+               progress: ProgressCallback | None, cbs_year: int | None, bgt_source: str) -> list[FetchResult]:
     results = []
     for item in datasets:
         ds = item if isinstance(item, Dataset) else get_dataset(item)

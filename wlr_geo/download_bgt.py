@@ -142,7 +142,18 @@ def fetch_bgt_extract(
             f"offline: no complete cached BGT extract for this area in {cache}; "
             "run 'wlr-geo fetch' without --offline first"
         )
+    own = client is None
     client = client or HttpClient(settings)
+    try:
+        return _fetch_extract(ds, area, client, settings, base, request, entry_dir, refresh, progress, notes)
+    finally:
+        if own:
+            client.close()
+
+
+def _fetch_extract(ds: Dataset, area: Area, client: HttpClient, settings: DownloadSettings, base: str,
+                   request: dict[str, Any], entry_dir: Path, refresh: bool, progress: ProgressCallback | None,
+                   notes: list[str]) -> list[FetchResult]:
     with _entry_lock(entry_dir, "bgt/extract"):
         partial = entry_dir / _PARTIAL
         if refresh and partial.exists():
@@ -208,6 +219,8 @@ def _await_extract(client: HttpClient, settings: DownloadSettings, base: str, re
     state_path = partial / "state.json"
     for _ in range(2):  # a resumed request the server no longer knows is asked anew, once
         if not state.get("request_id"):
+            # bytes of an earlier request's zip must not be resumed into this one
+            (partial / (EXTRACT_FILE + ".part")).unlink(missing_ok=True)
             doc = client.post_json(base + "/full/custom", request)
             rid = doc.get("downloadRequestId")
             if not isinstance(rid, str) or not _REQUEST_ID.match(rid):
