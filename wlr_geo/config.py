@@ -9,7 +9,10 @@ A layer reference is a table with either ``catalog = "name"`` (a layer of the ca
 ``file = "path"`` (relative to the config file's folder; ``embedded:`` prefix = the embedded
 data folder) plus optional ``layer``, ``format`` (vector, klic, bgt, raster, parquet),
 ``assume_crs``, ``encoding``, ``id_column`` and free extra keys for the analysis (e.g.
-``category_column``). A role may hold an array of such tables.
+``category_column``). A role may hold an array of such tables. ``[project] catalogs = [...]``
+adds catalogue files (such as the ``catalog.toml`` written by ``wlr-geo fetch``) to the
+embedded catalogue, so ``catalog = "wijken"`` can name a fetched layer; a catalogue entry's
+``id_column`` is the default of a reference to it.
 
 Example::
 
@@ -37,7 +40,7 @@ from typing import Any
 import geopandas as gpd
 
 from wlr_geo._errors import ConfigError, Problem, WlrGeoInputError
-from wlr_geo.catalog import Catalog, embedded_dir, load_catalog
+from wlr_geo.catalog import Catalog, embedded_dir, load_catalog, load_catalogs
 
 __all__ = ["LayerRef", "ProjectConfig", "load_config", "reject_unknown_keys", "validate_config"]
 
@@ -182,6 +185,7 @@ def _parse_ref(role: str, table: Any, cfg_path: Path | None, catalog: Catalog, p
         path = entry.path
         layer = table.get("layer", entry.layer)
         fmt = fmt or entry.format
+        id_column = table.get("id_column", entry.id_column)
     elif "file" in table:
         value = str(table["file"])
         if value.startswith("embedded:"):
@@ -191,6 +195,7 @@ def _parse_ref(role: str, table: Any, cfg_path: Path | None, catalog: Catalog, p
             path = p if p.is_absolute() else base / p
         layer = table.get("layer")
         name = None
+        id_column = table.get("id_column")
     else:
         problems.append(Problem(
             f"[layers.{role}] has neither 'file' nor 'catalog'", source=src,
@@ -207,7 +212,7 @@ def _parse_ref(role: str, table: Any, cfg_path: Path | None, catalog: Catalog, p
         return None
     return LayerRef(
         role=role, path=path, layer=layer, format=fmt, assume_crs=table.get("assume_crs"),
-        encoding=table.get("encoding"), id_column=table.get("id_column"), catalog_name=name,
+        encoding=table.get("encoding"), id_column=id_column, catalog_name=name,
         name=table.get("name"), options=options,
     )
 
@@ -250,6 +255,13 @@ def load_config(path: str | os.PathLike[str], *, catalog: Catalog | None = None)
 def config_from_dict(raw: dict[str, Any], *, path: Path | None = None, catalog: Catalog | None = None) -> ProjectConfig:
     """Build a :class:`ProjectConfig` from an already parsed TOML document."""
     catalog = catalog or load_catalog()
+    project = raw.get("project", {})
+    extra = project.get("catalogs") if isinstance(project, dict) else None
+    if extra is not None:  # catalogue files such as the catalog.toml of 'wlr-geo fetch'
+        if not isinstance(extra, list) or not all(isinstance(x, str) for x in extra):
+            raise ConfigError("[project] catalogs must be a list of catalogue files", source=str(path),
+                              hint='write catalogs = ["pdok/catalog.toml"] (relative to this config)')
+        catalog = load_catalogs(extra, base_dir=path.parent if path else None, catalog=catalog)
     problems: list[Problem] = []
     layers: dict[str, list[LayerRef]] = {}
     layer_tables = raw.get("layers", {})
