@@ -16,9 +16,7 @@ Modules: :mod:`~wlr_geo.klic._delivery` (finding the XML in zips and folders),
 :mod:`~wlr_geo.klic._imkl2` (streaming parser), :mod:`~wlr_geo.klic._values` (property values
 and attributes), :mod:`~wlr_geo.klic._imkl1` (versions),
 :mod:`~wlr_geo.klic._gml` (geometry), :mod:`~wlr_geo.klic._assemble` (links, themes, depth),
-:mod:`~wlr_geo.klic._merge` (several deliveries), :mod:`~wlr_geo.klic.styles` (colours),
-:mod:`wlr_geo.klic._scan` (optional compiled fast path of the parser; see
-:func:`scanner_status`).
+:mod:`~wlr_geo.klic._merge` (several deliveries), :mod:`~wlr_geo.klic.styles` (colours).
 """
 
 from __future__ import annotations
@@ -31,7 +29,7 @@ from collections.abc import Callable, Sequence
 from wlr_geo._errors import KlicError, LayerReadError, WlrGeoWarning
 from wlr_geo.klic._assemble import assemble
 from wlr_geo.klic._delivery import DeliverySource, discover
-from wlr_geo.klic._imkl2 import parse_stream, scanner_status
+from wlr_geo.klic._imkl2 import parse_stream
 from wlr_geo.klic._merge import merge_layers
 from wlr_geo.klic._model import KlicData, KlicReport, column_dtype
 from wlr_geo.klic.styles import THEMA_COLOURS, THEMA_LABELS_NL, thema_colour, thema_label
@@ -45,7 +43,6 @@ __all__ = [
     "column_dtype",
     "discover",
     "read_klic",
-    "scanner_status",
     "thema_colour",
     "thema_label",
 ]
