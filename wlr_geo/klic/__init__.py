@@ -98,7 +98,11 @@ def read_klic(
     KlicData
         ``lines``, ``points``, ``areas``, ``precautions``, ``request_areas`` (GeoDataFrames),
         ``attachments`` (DataFrame) and ``report``. Objects delivered more than once appear
-        once (the newest delivery wins); ``report.duplicates_dropped`` counts the rest.
+        once with the newest delivery's attributes; ``report.duplicates_dropped`` counts the
+        rest. A line (object-link) whose deliveries hold different pieces of it (KLIC clips at
+        each request area) gets the line-merged union of the pieces (a MultiLineString where
+        they do not touch) and its ``length_m`` recomputed; ``report.line_pieces_joined``
+        counts the pieces joined.
 
     Raises
     ------
