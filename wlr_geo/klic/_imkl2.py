@@ -25,7 +25,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from wlr_geo._errors import KlicError, OutOfBoundsError
-from wlr_geo._safe import iter_members, iterparse, local_name, read_prolog
+from wlr_geo._safe import head_text, iter_members, iterparse, local_name, read_prolog
 from wlr_geo.klic._gml import RD_BOUNDS_M as _RD_BOUNDS
 from wlr_geo.klic._gml import (
     GmlGeometryError,
@@ -88,9 +88,9 @@ _HANDLED = (
        "GebiedsinformatieAanvraag"}
 )
 
-_ROOT_TAG = re.compile(rb"<(?![?!])([A-Za-z_][\w.\-]*:)?([A-Za-z_][\w.\-]*)([^>]*)>", re.DOTALL)
-_XMLNS = re.compile(rb"xmlns(?::[\w.\-]+)?\s*=\s*[\"']([^\"']+)[\"']")
-_COMMENT = re.compile(rb"<!--.*?-->", re.DOTALL)
+_ROOT_TAG = re.compile(r"<(?![?!])([A-Za-z_][\w.\-]*:)?([A-Za-z_][\w.\-]*)([^>]*)>", re.DOTALL)
+_XMLNS = re.compile(r"xmlns(?::[\w.\-]+)?\s*=\s*[\"']([^\"']+)[\"']")
+_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 
 
 @dataclass
@@ -418,19 +418,22 @@ _EXPECTED = (
 
 
 def _check_root(head: bytes, source: str) -> tuple[str, set[str], bool]:
-    stripped = _COMMENT.sub(b"", head)
+    """The root element's name and namespaces, and whether features sit in ``featureMembers``,
+    from the first bytes of the file (decoded in its own encoding, see
+    :func:`wlr_geo._safe.head_text`)."""
+    stripped = _COMMENT.sub("", head_text(head, source=source))
     m = _ROOT_TAG.search(stripped)
     if m is None:
         raise KlicError(f"no XML element found; expected {_EXPECTED}", source=source,
                         hint="pass the GI_gebiedsinformatielevering_*.xml of the delivery")
-    root = m.group(2).decode("utf-8", "replace")
-    namespaces = {ns.decode("utf-8", "replace") for ns in _XMLNS.findall(m.group(3))}
+    root = m.group(2)
+    namespaces = set(_XMLNS.findall(m.group(3)))
     if root not in ("FeatureCollection", "FeatureCollectionType"):
         raise KlicError(
             f"the root element is <{root}>, not a gml:FeatureCollection; expected {_EXPECTED}",
             source=source, hint="this file is not a KLIC delivery; pass the GI_*.xml from the Levering zip",
         )
-    plural = b"featureMembers" in stripped[: 4096 + m.end()]
+    plural = "featureMembers" in stripped[: 4096 + m.end()]
     return root, namespaces, plural
 
 
