@@ -321,10 +321,23 @@ _SUPPORTED_COMPRESSION = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_
 
 
 def safe_members(zf: zipfile.ZipFile, *, source: str, max_bytes: int = MAX_MEMBER_BYTES) -> list[zipfile.ZipInfo]:
-    """Check every member of an open zip (names, sizes, ratios) and return the file members."""
+    """Check every member of an open zip (names, sizes, ratios) and return the file members.
+
+    Two members with the same name (also when they differ only in case or in ``\\`` versus
+    ``/``, which collide when unpacked) are refused: which copy is meant is ambiguous, and a
+    reader would silently take one of them.
+    """
     members = []
+    seen: set[str] = set()
     for info in zf.infolist():
         _check_name(info.filename, source=source)
+        key = info.filename.replace("\\", "/").casefold()
+        if key in seen:
+            raise UnsafeInputError(
+                f"zip member {info.filename!r} occurs twice in the archive; which copy is meant is ambiguous",
+                source=source, hint="use the original download, or a zip with each file once",
+            )
+        seen.add(key)
         if info.is_dir():
             continue
         if info.flag_bits & 0x1:
