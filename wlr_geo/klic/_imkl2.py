@@ -54,7 +54,11 @@ from wlr_geo.klic._values import (
     text_of,
 )
 
-__all__ = ["LINE_TYPES", "POINT_TYPES", "RawDelivery", "parse_stream"]
+__all__ = ["LINE_TYPES", "POINT_TYPES", "NoFeaturesError", "RawDelivery", "parse_stream"]
+
+
+class NoFeaturesError(KlicError):
+    """An IMKL file that is well-formed but holds no features (an empty netinformatie file)."""
 
 GML_ID_ATTRS = ("{http://www.opengis.net/gml/3.2}id", "{http://www.opengis.net/gml}id")
 _GML32_ID, _GML_ID = GML_ID_ATTRS
@@ -501,7 +505,7 @@ def parse_stream(stream: IO[bytes], *, source: str) -> RawDelivery:
             hint="IMKL is in EPSG:28992; a 3D posList needs srsDimension=\"3\" — ask the sender to fix the file",
         )
     if not raw.ids:
-        raise KlicError(
+        raise NoFeaturesError(
             f"the file holds no features; expected {_EXPECTED}", source=source,
             hint="an empty or truncated delivery: download it again",
         )

@@ -122,6 +122,10 @@ class KlicReport:
     thema_derived
         Lines whose ``thema`` was derived from the object type because the ``Utiliteitsnet``
         was missing.
+    skipped
+        ``(location, reason)`` of files not read as a delivery: XML that is not IMKL (a
+        voorzorgsmaatregelen file, an operator's own document), empty IMKL files, zips nested
+        more than one level deep.
     """
 
     deliveries: list[dict[str, Any]] = field(default_factory=list)
@@ -134,6 +138,7 @@ class KlicReport:
     line_pieces_joined: int = 0
     lines_joined: int = 0
     thema_derived: int = 0
+    skipped: list[tuple[str, str]] = field(default_factory=list)
 
     def summary_lines(self) -> list[str]:
         """The report as short English lines (for logs and the CLI)."""
@@ -155,6 +160,9 @@ class KlicReport:
         if self.line_pieces_joined:
             out.append(f"{self.line_pieces_joined} line piece(s) of older deliveries joined into "
                        f"{self.lines_joined} object-link(s) (overlapping request areas)")
+        if self.skipped:
+            out.append(f"{len(self.skipped)} file(s) skipped (not an IMKL delivery or empty): "
+                       + "; ".join(f"{w} ({r})" for w, r in self.skipped[:3]))
         if self.thema_derived:
             out.append(f"{self.thema_derived} line(s) without Utiliteitsnet: thema derived from object type")
         return out
