@@ -207,33 +207,43 @@ def _from_zip(path: Path, skipped: Skipped, inner: str | None = None) -> list[De
 
 
 def _from_folder(path: Path, skipped: Skipped) -> list[DeliverySource]:
+    """Every delivery in a folder: unpacked deliveries (a GI file with its files around it),
+    delivery zips and loose IMKL files, at any depth."""
     files = sorted(p for p in path.rglob("*") if p.is_file())
-    names = [p.relative_to(path).as_posix() for p in files]
+    xml_names = [p.relative_to(path).as_posix() for p in files if p.suffix.lower() in (".xml", ".gml")]
 
     def sniff(name: str) -> tuple[str, str]:
         with open(path / name, "rb") as fh:
             return _kind(fh.read(_SNIFF_BYTES), str(path / name))
 
-    xmls, gi = _choose(names, sniff, lambda n: str(path / n), skipped)
+    kinds = {n: ("gi", "") if _GI_XML.search(n) else sniff(n) for n in xml_names}
+    gi_dirs = [(path / n).parent for n in xml_names if kinds[n][0] == "gi"]
+
+    def in_delivery(p: Path) -> bool:  # inside an unpacked delivery: one of its files
+        return any(p.is_relative_to(d) for d in gi_dirs)
+
     out: list[DeliverySource] = []
-    if gi:
-        for x in xmls:
-            base = (path / x).parent
-            rel = tuple(sorted(q.relative_to(base).as_posix() for q in base.rglob("*") if q.is_file()))
-            out.append(DeliverySource(path, x, "folder", rel, (path / x).stat().st_size))
-        return out
-    # a folder of deliveries (zips) and/or loose IMKL XML files
-    for x in xmls:
-        out.append(DeliverySource(path / x, Path(x).name, "xml", (), (path / x).stat().st_size))
     for p in files:
-        if p.suffix.lower() == ".zip":
+        name = p.relative_to(path).as_posix()
+        kind = kinds.get(name, ("", ""))[0]
+        if kind == "gi":
+            base = p.parent
+            rel = tuple(sorted(q.relative_to(base).as_posix() for q in base.rglob("*") if q.is_file()))
+            out.append(DeliverySource(path, name, "folder", rel, p.stat().st_size))
+        elif in_delivery(p):
+            continue
+        elif kind == "imkl":
+            out.append(DeliverySource(p, p.name, "xml", (), p.stat().st_size))
+        elif name in kinds:
+            skipped.append((str(p), kinds[name][1]))
+        elif p.suffix.lower() == ".zip":
             out.extend(_from_zip(p, skipped))
     if not out:
         raise KlicError(
             f"the folder holds no KLIC delivery; expected {_EXPECTED}", source=str(path),
             hint="point to the unpacked delivery folder or the Levering_*.zip",
         )
-    return sorted(out, key=lambda s: str(s.path / s.xml_name) if s.kind != "xml" else str(s.path))
+    return out
 
 
 def discover(
