@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from wlr_geo._errors import WlrGeoInputError
@@ -80,15 +81,15 @@ def bgt_command(path: Path, output: Path, classes: tuple[str, ...], all_versions
 
     table = Table(title=f"BGT {path.name} → {output.name}")
     table.add_column("class")
-    for col in ("in file", "not current", "written", "repaired", "dropped", "top category"):
+    for col in ("in file", "not current", "twice", "written", "repaired", "dropped", "top category"):
         table.add_column(col, justify="right")
     for name, gdf in layers.items():
         c = report.classes[name]
         top = gdf["category"].value_counts()
         top_txt = f"{top.index[0]} ({int(top.iloc[0])})" if len(top) else "-"
         written = str(len(gdf)) if name in to_write else "skipped"
-        table.add_row(name, str(c.n_objects), str(c.n_not_current), written, str(c.repaired_invalid),
-                      str(len(c.dropped_collapsed)), top_txt)
+        table.add_row(escape(name), str(c.n_objects), str(c.n_not_current), str(c.duplicates_dropped), written,
+                      str(c.repaired_invalid), str(len(c.dropped_collapsed)), escape(top_txt))
     out_console = Console()
     if not out_console.is_terminal:
         out_console = Console(width=120)

@@ -264,8 +264,9 @@ def _delivery_kind(path: Path) -> str | None:
         return "klic"
     else:
         return None
-    if any(n.startswith("bgt_") and n.endswith(".gml") for n in names):
-        return "bgt"
+    gml = [n for n in names if n.endswith(".gml")]
+    if any(n.startswith("bgt_") for n in gml) or (gml and not any(n.endswith(".xml") for n in names)):
+        return "bgt"  # BGT files renamed without the bgt_ prefix are GML too (KLIC is XML)
     if any(n.endswith(".xml") for n in names):
         return "klic"
     return None
