@@ -114,7 +114,7 @@ def test_page_loads_offline_with_all_groups(session):
     assert session.foreign == []  # nothing but the file and the tile servers was asked for
     assert session.tiles and all(urlparse(u).hostname in TILE_HOSTS for u in session.tiles)
     overlays = page.locator(".leaflet-control-layers-overlays label").all_inner_texts()
-    assert [t.strip() for t in overlays] == list(GROUP_NAMES)
+    assert [t.strip() for t in overlays] == [g for g in GROUP_NAMES if g != "Bovengrond per soort"]
     bases = [t.strip() for t in page.locator(".leaflet-control-layers-base label").all_inner_texts()]
     assert bases == ["BRT-Achtergrondkaart (standaard)", "BRT-Achtergrondkaart (grijs)", "Luchtfoto (PDOK)", "OpenStreetMap"]
     for cls in (".leaflet-control-scale", ".leaflet-control-zoom-fullscreen", ".leaflet-control-measure",
@@ -208,7 +208,7 @@ def test_tooltip_and_route_popup_escape(session):
 def test_legend_lists_categories_and_banner_follows_groups(session):
     page = session.page
     legend = page.locator("#wlr-legend").inner_text()
-    for label in ("Variant A", "Variant B", "Boosterstation", "autosnelweg", "Warmte", "Laagspanning", "Gemeentegrens"):
+    for label in ("Variant A", "Variant B", "Boosterstation", "Weg", "Warmte", "Laagspanning", "Gemeentegrens"):
         assert label in legend
     assert "Bronnen" in legend and "Gemeentegrenzen © CBS" in legend
     banner = page.locator("#wlr-banner")
