@@ -132,7 +132,10 @@
   }
 
   function bindFeature(map, spec, data, lyr, k) {
-    lyr.on('click', markHit);
+    lyr.on('click', function (ev) {
+      markHit(ev);
+      if (!spec.highlight) { clearHighlight(); }  /* another feature: its own popup, no highlight */
+    });
     lyr.bindPopup(function () { return popupEl(spec, data, k); }, POPUP);
     if (spec.highlight) {
       lyr.on('popupopen', function () { showHighlight(map, spec, data, lyr, k); });
