@@ -500,7 +500,9 @@ def test_a_promised_layer_that_is_missing_is_named():
     frames = indicative_frames()
     wm = build_map({k: frames[k] for k in ("route", "strip", "crossings")}, load_map_definition("ondergrond"))
     assert wm.absent == [("Kabel of leiding (KLIC)", "geen gegevens gegeven")]
-    assert "Kabel of leiding (KLIC): <span class=\"wlr-legend-note\">geen gegevens gegeven</span>" in render_html(wm)
+    page = render_html(wm)
+    assert "Kabel of leiding (KLIC): <span class=\"wlr-legend-note\">geen gegevens gegeven</span>" in page
+    assert '<p class="wlr-title-note">Geen gegevens gegeven voor: Kabel of leiding (KLIC).</p>' in page
 
 
 def test_municipal_map_says_what_lies_elsewhere():

@@ -323,6 +323,11 @@ def test_chainage_labels_never_overlap(impact_session, impact_map, zoom):
     boxes = page.evaluate(LABEL_BOXES)
     assert boxes, "no chainage label in view"
     assert _overlaps(boxes) == []
+    controls = page.evaluate("""() => Array.from(document.querySelectorAll('.leaflet-control, .wlr-banner'))
+        .map(e => e.getBoundingClientRect()).filter(r => r.width > 0)
+        .map(r => [r.left, r.top, r.right, r.bottom, 'control'])""")
+    hidden = [o for o in _overlaps(boxes + controls) if (o[0] == "control") != (o[1] == "control")]
+    assert controls and hidden == []  # no label hidden under a control, the title, legend or banner
     shown = page.evaluate("() => WLR.entries.find(e => e.spec.kind === 'chainage').layer.getLayers()[0].shown")
     step = page.evaluate("() => WLR.entries.find(e => e.spec.kind === 'chainage').layer.getLayers()[0].currentStep")
     texts = {b[4] for b in boxes}

@@ -590,6 +590,9 @@ def build_map(
     if area_name and any(reason.startswith("niets hiervan") for _, reason in web.absent):
         labels = list(dict.fromkeys(label for label, reason in web.absent if reason.startswith("niets hiervan")))
         title_notes.append(f"Niet in {area_name}: {', '.join(labels)}.")
+    missing_data = list(dict.fromkeys(label for label, reason in web.absent if reason == "geen gegevens gegeven"))
+    if missing_data:
+        title_notes.append(f"Geen gegevens gegeven voor: {', '.join(missing_data)}.")
     legend_notes: list[str] = []
     if analysed_classes is not None and not has_crossings:
         not_done = [st.palette("crossing_class").labels.get(c, c).lower()

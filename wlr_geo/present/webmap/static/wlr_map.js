@@ -193,7 +193,14 @@
         return Math.abs(r - Math.round(r)) < 1e-6 && view.contains(it.ll);
       });
       cand.sort(function (a, b) { return (b.major - a.major) || (a.ch - b.ch) || (a.v - b.v); });
-      var placed = [], shown = [];
+      /* the map's own boxes (controls, title, legend, banner) count as placed: no label hides under them */
+      var placed = [], shown = [], rc = map.getContainer().getBoundingClientRect();
+      map.getContainer().querySelectorAll('.leaflet-control, .wlr-banner').forEach(function (node) {
+        var b = node.getBoundingClientRect();
+        if (!b.width || !b.height) { return; }
+        var p0 = map.containerPointToLayerPoint([b.left - rc.left, b.top - rc.top]);
+        placed.push([p0.x, p0.y, p0.x + b.width, p0.y + b.height]);
+      });
       for (var i = 0; i < cand.length; i++) {
         var it = cand[i], pt = map.latLngToLayerPoint(it.ll), st = styles[it.v] || styles[0];
         var lab = el('div', 'wlr-chainage' + (it.major ? ' wlr-chainage-major' : ''), it.text);
