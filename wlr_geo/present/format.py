@@ -113,10 +113,21 @@ def nl_number(value: Any, decimals: int = 0, *, missing: str = "") -> str:
     v = _as_float(value)
     if v is None:
         return missing if is_missing(value) else str(value)
-    d = max(0, int(decimals))
+    return _fixed(v, max(0, int(decimals)))
+
+
+def _fixed(v: float, d: int) -> str:
+    """A finite float with ``d`` decimals, Dutch separators."""
     if round(v, d) == 0:
         v = 0.0  # no "-0,0"
     return _dutch(f"{v:,.{d}f}")
+
+
+def _auto_finite(v: float, whole: bool) -> str:
+    if whole or v == int(v) or abs(v) >= 1000:
+        return _fixed(v, 0)
+    text = _fixed(v, 2)
+    return text.rstrip("0").rstrip(",") if "," in text else text
 
 
 def nl_auto(value: Any, *, missing: str = "") -> str:
@@ -124,10 +135,7 @@ def nl_auto(value: Any, *, missing: str = "") -> str:
     v = _as_float(value)
     if v is None:
         return missing if is_missing(value) else str(value)
-    if isinstance(value, int | np.integer) or v == int(v) or abs(v) >= 1000:
-        return nl_number(v, 0)
-    text = nl_number(v, 2)
-    return text.rstrip("0").rstrip(",") if "," in text else text
+    return _auto_finite(v, isinstance(value, int | np.integer))
 
 
 def nl_int(value: Any, *, missing: str = "") -> str:
@@ -250,6 +258,16 @@ FORMATS: dict[str, Callable[..., str]] = {
 }
 
 
+_FAST: dict[str, Callable[[Any], str]] = {
+    "auto": lambda v: _auto_finite(float(v), type(v) is int),
+    "integer": lambda v: _fixed(float(v), 0),
+    "number0": lambda v: _fixed(float(v), 0),
+    "number1": lambda v: _fixed(float(v), 1),
+    "number2": lambda v: _fixed(float(v), 2),
+    "number3": lambda v: _fixed(float(v), 3),
+}
+
+
 def format_value(value: Any, fmt: str = "auto", *, missing: str = "") -> str:
     """``value`` in the named format ``fmt`` (a key of :data:`FORMATS`); booleans as ja/nee.
 
@@ -258,6 +276,9 @@ def format_value(value: Any, fmt: str = "auto", *, missing: str = "") -> str:
     KeyError
         ``fmt`` is not a known format.
     """
+    kind = type(value)
+    if (kind is float or kind is int) and fmt in _FAST and math.isfinite(value):
+        return _FAST[fmt](value)  # the common case, without the general checks
     if fmt not in ("text", "auto") and isinstance(value, bool | np.bool_):
         return nl_bool(value, missing=missing)
     numeric = fmt in ("year", "integer", "km", "percent") or fmt.startswith("number")

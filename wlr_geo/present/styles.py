@@ -72,7 +72,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from functools import cache
+from functools import cache, cached_property
 from typing import Any, Literal
 
 __all__ = [
@@ -294,7 +294,7 @@ class Palette:
         key = None if value is None else str(value)
         return next((e for e in self.entries if e.value == key), None)
 
-    @property
+    @cached_property
     def labels(self) -> dict[str, str]:
         """Value → Dutch label (categorized palettes)."""
         return {e.value: e.label for e in self.entries if e.value is not None}

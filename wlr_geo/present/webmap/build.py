@@ -210,16 +210,21 @@ def _renderer(frame: gpd.GeoDataFrame, layer: LayerDef, kind: str, variants: Seq
 
 
 def _formatter(layer: LayerDef) -> Any:
-    """(column, value) → display text: Dutch label of a code, else the column's format."""
+    """column → (value → display text): the Dutch label of a code, else the column's format."""
     formats = dict(layer.formats)
 
-    def fmt(column: str, value: Any) -> str | None:
-        labelled = st.value_label(column, value)
-        if labelled is not value and isinstance(labelled, str):
-            return labelled
-        text = format_value(value, formats.get(column) or format_for_column(column))
-        return text or None
-    return fmt
+    def for_column(column: str) -> Any:
+        fmt = formats.get(column) or format_for_column(column)
+        coded = column in st.VALUE_PALETTES
+
+        def text(value: Any) -> str | None:
+            if coded:
+                labelled = st.value_label(column, value)
+                if labelled is not value and isinstance(labelled, str):
+                    return labelled
+            return format_value(value, fmt) or None
+        return text
+    return for_column
 
 
 def crossed_objects(

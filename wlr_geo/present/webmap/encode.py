@@ -15,6 +15,7 @@ Lines of one layer may be MultiLineStrings, polygons MultiPolygons; points are e
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import math
@@ -187,21 +188,33 @@ def encode_columns(
     frame: pd.DataFrame,
     columns: Sequence[str],
     *,
-    formatter: Callable[[str, Any], str | None] | None = None,
+    formatter: Callable[[str], Callable[[Any], str | None]] | None = None,
 ) -> list[dict[str, Any]]:
     """Display text of ``columns`` (present ones; others empty), column-wise and compact.
 
-    ``formatter(column, value)`` gives the text of a value (default: :func:`format_value` in
-    the format :func:`wlr_geo.present.format.format_for_column` picks for the column).
+    ``formatter(column)`` gives the function that turns a value of that column into its text
+    (default: :func:`format_value` in the format :func:`wlr_geo.present.format.format_for_column`
+    picks for the column). Each distinct value is formatted once.
     """
     out = []
     for col in columns:
         if col in frame.columns:
+            one: Callable[[Any], str | None]
             if formatter is None:
                 fmt = format_for_column(col)
-                values = [format_value(v, fmt) for v in frame[col].tolist()]
+                one = functools.partial(format_value, fmt=fmt)
             else:
-                values = [formatter(col, v) for v in frame[col].tolist()]
+                one = formatter(col)
+            memo: dict[Any, str | None] = {}
+            values = []
+            for v in frame[col].tolist():
+                try:
+                    text = memo[v]
+                except KeyError:
+                    text = memo[v] = one(v)
+                except TypeError:  # unhashable value
+                    text = one(v)
+                values.append(text)
         else:
             values = [None] * len(frame)
         out.append(_column_payload(values))
