@@ -22,17 +22,31 @@ A definition file looks like this::
       [[group.layer]]
       role = "route"                 # key of the layer in the mapping given to build_map
       label = "Tracé (indicatief)"
-      category = "variant"           # style by this column (optional)
-      style = { color = "#c0392b", weight = 4 }
+      symbol = "route"               # a named symbol of wlr_geo.present.styles.SYMBOLS
+      category = "variant"           # style by this column (optional) …
+      palette = "variant"            # … with a palette of wlr_geo.present.styles.PALETTES
+      style = { weight = 5 }         # changes to the symbol (optional)
       popup = { variant = "Variant", length_m = "Lengte (m)" }
+      formats = { length_m = "number1" }   # optional; default from the column name
       tooltip = "variant"
-      chainage_interval_m = 1000
+      chainage = true                # kilometre labels (from the "markers" layer)
 
-      [group.layer.categories]
-      A = { label = "Variant A", color = "#c0392b" }
+      [group.layer.categories]       # optional: own colours/labels for some values
+      "Variant A" = { label = "Voorkeursvariant", color = "#c0392b" }
 
-Every key is checked: an unknown key, group name, basemap or malformed colour raises
-:class:`~wlr_geo.ConfigError` naming the file and listing what is allowed.
+Colours, dashes, markers and Dutch labels come from the one style source
+(:mod:`wlr_geo.present.styles`): a layer names a ``symbol`` and a ``palette``; ``style`` and
+``[categories]`` change them for one map only. Popup values are formatted by
+:mod:`wlr_geo.present.format` (years without separator, ``chainage_m`` as "km 1,2", codes such as
+``facility_type`` by their Dutch label).
+
+Other layer keys: ``highlight_role`` and ``highlight_key`` (clicking a feature draws the feature
+of layer ``highlight_role`` with the same ``highlight_key`` values, e.g. the object a crossing
+crosses), ``chainage_interval_m`` (marker spacing when no markers layer is given),
+``min_zoom``, ``lazy``, ``indicative``, ``required``, ``simplify_m``, ``catalog``.
+
+Every key is checked: an unknown key, group name, basemap, symbol, palette, format or
+malformed colour raises :class:`~wlr_geo.ConfigError` naming the file and listing what is allowed.
 """
 
 from __future__ import annotations
@@ -47,12 +61,14 @@ from typing import Any
 
 from wlr_geo._errors import ConfigError, Problem
 from wlr_geo.catalog import embedded_maps_dir
+from wlr_geo.present import styles as _styles
+from wlr_geo.present.format import FORMATS
+from wlr_geo.present.styles import MARKERS, PALETTES, Style
 
 __all__ = [
     "BASEMAPS",
+    "EXAMPLE_MAPS",
     "GROUP_NAMES",
-    "IMKL_THEMA_COLOURS",
-    "IMPACT_CATEGORY_COLOURS",
     "STANDARD_MAPS",
     "CategoryStyle",
     "GroupDef",
@@ -68,12 +84,14 @@ __all__ = [
     "thema_colours",
 ]
 
-#: The Dutch layer-group names of the consultation maps (issue 7), in layer-control order.
+#: The Dutch layer-group names of the consultation maps (issue 7; "Bovengrond per soort" for BGT
+#: objects, issue 18), in layer-control order.
 GROUP_NAMES: tuple[str, ...] = (
     "Tracé en varianten",
     "Werkstrook",
     "Kruisingen",
     "Ondergrond per thema",
+    "Bovengrond per soort",
     "Ruimteclaims",
     "Aanlandingsopties",
     "Gemeenten en wijken",
@@ -82,49 +100,12 @@ GROUP_NAMES: tuple[str, ...] = (
 #: Base maps a definition may name (keys); the tile URLs live in :mod:`wlr_geo.present.webmap.basemaps`.
 BASEMAPS: tuple[str, ...] = ("brt_standaard", "brt_grijs", "luchtfoto", "osm")
 
-#: File stems of the standard definitions in ``maps/``.
+#: File stems of the standard definitions in ``maps/`` (what ``wlr-geo map`` writes by default).
 STANDARD_MAPS: tuple[str, ...] = ("overzicht", "gemeente", "ondergrond", "aanlanding", "ruimteclaims")
 
-#: IMKL thema → line colour. The authoritative table is ``wlr_geo.io.klic.styles.THEMA_COLOURS``
-#: (WION "Kleurgebruik per thema"); this copy is only used if that module cannot be imported.
-#: A definition's own ``[categories]`` always win.
-IMKL_THEMA_COLOURS: dict[str, str] = {
-    "landelijkHoogspanningsnet": "#FF0000",
-    "hoogspanning": "#FF0000",
-    "middenspanning": "#C80000",
-    "laagspanning": "#960000",
-    "gasHogeDruk": "#FFAF3C",
-    "gasLageDruk": "#FFD750",
-    "buisleidingGevaarlijkeInhoud": "#FF7F00",
-    "petrochemie": "#9C6F0A",
-    "water": "#0000FF",
-    "rioolVrijverval": "#BA38A8",
-    "rioolOnderOverOfOnderdruk": "#800080",
-    "warmte": "#FF7FFF",
-    "datatransport": "#00FF00",
-    "wees": "#808080",
-    "overig": "#000000",
-}
-
-#: Impact category (:mod:`wlr_geo.categories`) → colour for crossings and impact layers.
-IMPACT_CATEGORY_COLOURS: dict[str, str] = {
-    "motorway": "#e31a1c",
-    "regional_road": "#fd8d3c",
-    "local_road": "#fdae6b",
-    "cycle_path": "#c51b8a",
-    "footpath": "#fa9fb5",
-    "rail": "#252525",
-    "major_water": "#08519c",
-    "minor_water": "#6baed6",
-    "building": "#7f2704",
-    "green": "#41ab5d",
-    "paved": "#969696",
-    "nature": "#006d2c",
-    "bare": "#d9c08c",
-    "structure": "#6a51a3",
-    "cable_pipe": "#ff7f00",
-    "other": "#bdbdbd",
-}
+#: Definitions in ``maps/`` for the demo's real KLIC and BGT examples (``ondergrond/`` and
+#: ``bovengrond/`` outputs); loaded by name, not part of the standard set.
+EXAMPLE_MAPS: tuple[str, ...] = ("ondergrond_voorbeeld", "bovengrond_voorbeeld")
 
 _COLOUR = re.compile(r"^(#[0-9a-fA-F]{3}|#[0-9a-fA-F]{6}|#[0-9a-fA-F]{8}|[a-zA-Z]{3,24})$")
 _DASH = re.compile(r"^[0-9 ,.]{0,40}$")
@@ -138,70 +119,31 @@ _TOP_KEYS = {
 _GROUP_KEYS = {"name", "show", "layer"}
 _LAYER_KEYS = {
     "role", "label", "catalog", "category", "palette", "categories", "style", "popup", "tooltip",
-    "lazy", "min_zoom", "chainage_interval_m", "indicative", "required", "simplify_m",
+    "lazy", "min_zoom", "chainage_interval_m", "indicative", "required", "simplify_m", "symbol",
+    "formats", "chainage", "highlight_role", "highlight_key",
 }
-_STYLE_KEYS = {"color", "weight", "opacity", "fill_color", "fill_opacity", "radius", "dash_array"}
+_STYLE_KEYS = {"color", "weight", "opacity", "fill_color", "fill_opacity", "radius", "dash_array", "marker"}
 _CATEGORY_KEYS = {"label", *_STYLE_KEYS}
 _SEARCH_KEYS = {"role", "field", "label"}
-_PALETTES = ("imkl_thema", "impact_category")
 
 
 def thema_colours() -> dict[str, tuple[str, str]]:
-    """IMKL thema → (colour, Dutch label), from :mod:`wlr_geo.io.klic.styles` when importable."""
-    colours = dict(IMKL_THEMA_COLOURS)
-    labels: dict[str, str] = {}
-    try:
-        from wlr_geo.io.klic import styles
-    except ImportError:  # pragma: no cover - the klic package is part of wlr_geo
-        pass
-    else:
-        colours.update({str(k): str(v) for k, v in styles.THEMA_COLOURS.items()})
-        labels = {str(k): str(v) for k, v in styles.THEMA_LABELS_NL.items()}
-    return {k: (v, labels.get(k, k)) for k, v in colours.items()}
+    """IMKL thema → (colour, Dutch label): the ``imkl_thema`` palette of the style source."""
+    return palette_entries("imkl_thema")
 
 
 def palette_entries(palette: str) -> dict[str, tuple[str, str]]:
-    """Value → (colour, Dutch label) of a named palette (``imkl_thema``, ``impact_category``)."""
-    if palette == "imkl_thema":
-        return thema_colours()
-    if palette == "impact_category":
-        from wlr_geo.categories import label_nl
+    """Value → (colour, Dutch label) of a named palette of :mod:`wlr_geo.present.styles`.
 
-        return {k: (v, label_nl(k)) for k, v in IMPACT_CATEGORY_COLOURS.items()}
-    raise ConfigError(f"unknown palette {palette!r}", hint=f"use one of {', '.join(_PALETTES)}")
-
-
-@dataclass(frozen=True)
-class Style:
-    """Leaflet path style. Colours are ``#rgb``/``#rrggbb`` or a CSS colour name."""
-
-    color: str = "#3388ff"
-    weight: float = 2.0
-    opacity: float = 1.0
-    fill_color: str | None = None
-    fill_opacity: float = 0.25
-    radius: float = 5.0
-    dash_array: str | None = None
-
-    def merged(self, other: Mapping[str, Any]) -> Style:
-        """A copy with the keys of ``other`` (a checked style table) applied."""
-        return replace(self, **{k: v for k, v in other.items() if k in _STYLE_KEYS})
-
-    def to_leaflet(self) -> dict[str, Any]:
-        """Leaflet path options (camelCase)."""
-        opts: dict[str, Any] = {
-            "color": self.color,
-            "weight": self.weight,
-            "opacity": self.opacity,
-            "fillColor": self.fill_color or self.color,
-            "fillOpacity": self.fill_opacity,
-            "radius": self.radius,
-        }
-        if self.dash_array:
-            opts["dashArray"] = self.dash_array
-        if self.fill_opacity == 0:
-            opts["fill"] = False  # outline only: clicks inside reach the layers below
-        return opts
+    Raises
+    ------
+    ConfigError
+        The palette does not exist (or is the open ``variant`` palette, which has no values).
+    """
+    if palette not in PALETTES or palette == "variant":
+        raise ConfigError(f"unknown palette {palette!r}", hint=f"use one of {', '.join(PALETTES)}")
+    pal = _styles.palette(palette)
+    return {e.value: (e.color, e.label) for e in pal.entries if e.value is not None}
 
 
 @dataclass(frozen=True)
@@ -219,12 +161,19 @@ class LayerDef:
 
     ``role`` is the key of the GeoDataFrame in the mapping given to
     :func:`wlr_geo.present.webmap.build_map`; ``popup`` maps column → Dutch label (in order);
+    ``formats`` column → a format of :data:`wlr_geo.present.format.FORMATS`;
     ``lazy=None`` means "lazy when the layer has more features than the map's heavy threshold".
+    ``style`` is the named ``symbol`` with the definition's own ``style`` changes applied.
     """
 
     role: str
     label: str
     style: Style = field(default_factory=Style)
+    symbol: str | None = None
+    formats: tuple[tuple[str, str], ...] = ()
+    chainage: bool = False
+    highlight_role: str | None = None
+    highlight_key: tuple[str, ...] = ()
     catalog: str | None = None
     category: str | None = None
     palette: str | None = None
@@ -284,13 +233,31 @@ class MapDefinition:
     source: str | None = None
 
     @property
-    def roles(self) -> list[str]:
-        """Every layer role the definition uses, in order, each once."""
+    def layer_roles(self) -> list[str]:
+        """The roles of the layers the definition draws, in order, each once."""
         out: list[str] = []
         for g in self.groups:
             for lyr in g.layers:
                 if lyr.role not in out:
                     out.append(lyr.role)
+        return out
+
+    @property
+    def roles(self) -> list[str]:
+        """Every role the definition uses: :attr:`layer_roles`, then :attr:`helper_roles`."""
+        out = self.layer_roles
+        return out + [r for r in self.helper_roles if r not in out]
+
+    @property
+    def helper_roles(self) -> list[str]:
+        """Roles the map uses but does not draw as a layer: ``markers`` (chainage labels of a
+        ``chainage = true`` layer) and every ``highlight_role`` (e.g. ``crossed_objects``)."""
+        out: list[str] = []
+        for g in self.groups:
+            for lyr in g.layers:
+                for role in (("markers",) if lyr.chainage else ()) + ((lyr.highlight_role,) if lyr.highlight_role else ()):
+                    if role not in out:
+                        out.append(role)
         return out
 
 
@@ -336,7 +303,14 @@ def _style(table: Any, where: str, src: str | None, problems: list[Problem], bas
         if not isinstance(value, str) or not _DASH.match(value):
             problems.append(Problem(f"{where}.dash_array = {value!r} must look like \"6 4\"", source=src))
         else:
-            clean["dash_array"] = value
+            clean["dash_array"] = value or None
+    if "marker" in table:
+        value = table["marker"]
+        if value not in MARKERS:
+            problems.append(Problem(f"{where}.marker = {value!r} is unknown", source=src,
+                                    hint=f"use one of {', '.join(MARKERS)}"))
+        else:
+            clean["marker"] = value
     return base.merged(clean)
 
 
@@ -350,11 +324,20 @@ def _parse_layer(table: Any, where: str, src: str | None, problems: list[Problem
         problems.append(Problem(f"{where} needs role = \"name\" (the layer's key)", source=src,
                                 hint="e.g. role = \"route\""))
         return None
-    style = _style(table.get("style"), f"{where}.style", src, problems)
+    symbol = table.get("symbol")
+    base = Style()
+    if symbol is not None:
+        if symbol not in _styles.SYMBOLS:
+            problems.append(Problem(f"{where}.symbol = {symbol!r} is unknown", source=src,
+                                    hint=f"use one of {', '.join(_styles.SYMBOLS)}"))
+            symbol = None
+        else:
+            base = _styles.symbol(symbol)
+    style = _style(table.get("style"), f"{where}.style", src, problems, base=base)
     palette = table.get("palette")
-    if palette is not None and palette not in _PALETTES:
+    if palette is not None and palette not in PALETTES:
         problems.append(Problem(f"{where}.palette = {palette!r} is unknown", source=src,
-                                hint=f"use one of {', '.join(_PALETTES)}"))
+                                hint=f"use one of {', '.join(PALETTES)}"))
         palette = None
     cats: list[CategoryStyle] = []
     raw_cats = table.get("categories", {})
@@ -385,9 +368,28 @@ def _parse_layer(table: Any, where: str, src: str | None, problems: list[Problem
     if simplify is not None and (isinstance(simplify, bool) or not isinstance(simplify, int | float) or simplify < 0):
         problems.append(Problem(f"{where}.simplify_m must be a number of metres ≥ 0", source=src))
         simplify = None
-    for key in ("lazy", "indicative", "required"):
+    for key in ("lazy", "indicative", "required", "chainage"):
         if key in table and not isinstance(table[key], bool):
             problems.append(Problem(f"{where}.{key} must be true or false", source=src))
+    formats_raw = table.get("formats", {})
+    if not isinstance(formats_raw, dict):
+        problems.append(Problem(f"{where}.formats must map column = \"format\"", source=src))
+        formats_raw = {}
+    for col, fmt in formats_raw.items():
+        if fmt not in FORMATS:
+            problems.append(Problem(f"{where}.formats.{col} = {fmt!r} is unknown", source=src,
+                                    hint=f"use one of {', '.join(FORMATS)}"))
+    hl_role = table.get("highlight_role")
+    hl_key = table.get("highlight_key", [])
+    if isinstance(hl_key, str):
+        hl_key = [hl_key]
+    if hl_role is not None and (not isinstance(hl_role, str) or not _IDENT.match(hl_role)):
+        problems.append(Problem(f"{where}.highlight_role must be a layer role", source=src))
+        hl_role = None
+    if not isinstance(hl_key, list) or not all(isinstance(k, str) for k in hl_key) or (hl_role and not hl_key):
+        problems.append(Problem(f"{where}.highlight_key must name the column(s) that match the two layers",
+                                source=src, hint='e.g. highlight_key = ["source_layer", "object_id"]'))
+        hl_key = []
     return LayerDef(
         role=role,
         label=str(table.get("label", role)),
@@ -404,6 +406,11 @@ def _parse_layer(table: Any, where: str, src: str | None, problems: list[Problem
         indicative=table.get("indicative") if isinstance(table.get("indicative"), bool) else None,
         required=bool(table.get("required", False)),
         simplify_m=float(simplify) if simplify is not None else None,
+        symbol=symbol,
+        formats=tuple((str(k), str(v)) for k, v in formats_raw.items() if v in FORMATS),
+        chainage=bool(table.get("chainage", chain is not None)),
+        highlight_role=hl_role,
+        highlight_key=tuple(hl_key),
     )
 
 
@@ -542,11 +549,11 @@ def load_map_definition(path: str | os.PathLike[str]) -> MapDefinition:
         The file is missing, not TOML, or its content is invalid (all problems listed).
     """
     p = Path(path)
-    if not p.exists() and p.suffix == "" and str(path) in STANDARD_MAPS:
+    if not p.exists() and p.suffix == "" and str(path) in STANDARD_MAPS + EXAMPLE_MAPS:
         p = embedded_maps_dir() / f"{path}.toml"
     if not p.is_file():
         raise ConfigError("the map definition file does not exist", source=str(p),
-                          hint=f"check the path, or use one of the standard maps: {', '.join(STANDARD_MAPS)}")
+                          hint=f"check the path, or use one of the standard maps: {', '.join(STANDARD_MAPS + EXAMPLE_MAPS)}")
     try:
         data = tomllib.loads(p.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
@@ -557,17 +564,26 @@ def load_map_definition(path: str | os.PathLike[str]) -> MapDefinition:
 
 
 def load_standard_definitions(folder: str | os.PathLike[str] | None = None) -> dict[str, MapDefinition]:
-    """All standard definitions (``maps/*.toml``) by file stem."""
-    base = Path(folder) if folder is not None else embedded_maps_dir()
-    return {p.stem: load_map_definition(p) for p in sorted(base.glob("*.toml"))}
+    """The standard definitions by file stem: :data:`STANDARD_MAPS` from ``maps/``, or every
+    ``*.toml`` of ``folder``."""
+    if folder is None:
+        base = embedded_maps_dir()
+        return {name: load_map_definition(base / f"{name}.toml") for name in STANDARD_MAPS}
+    return {p.stem: load_map_definition(p) for p in sorted(Path(folder).glob("*.toml"))}
 
 
 def instantiate_for_municipality(definition: MapDefinition, municipality: str) -> MapDefinition:
-    """The per-municipality copy of a template (``{gemeente}`` in title/description replaced)."""
-    safe = re.sub(r"[^A-Za-z0-9]+", "_", municipality).strip("_").lower() or "gemeente"
+    """The per-municipality copy of a template (``{gemeente}`` in title/description replaced).
+
+    Its name is ``<template>_<safe name>`` (:func:`wlr_geo.present.filenames.safe_stem`:
+    ASCII, bounded); two municipalities may get the same name, which
+    :func:`wlr_geo.present.webmap.write_maps` resolves with a suffix.
+    """
+    from wlr_geo.present.filenames import safe_stem
+
     return replace(
         definition,
-        name=f"{definition.name}_{safe}",
+        name=f"{definition.name}_{safe_stem(municipality)}",
         title=definition.title.replace("{gemeente}", municipality),
         description=definition.description.replace("{gemeente}", municipality),
         per_municipality=False,

@@ -43,7 +43,13 @@ from wlr_geo._frames import (
     frame_columns,
     str_array,
 )
-from wlr_geo.analysis.crossings.register import CrossingOptions, IndexedLayer, crossing_columns
+from wlr_geo.analysis.crossings.register import (
+    CrossingOptions,
+    IndexedLayer,
+    category_from_name,
+    crossing_columns,
+    object_class_of,
+)
 from wlr_geo.analysis.crossings.rules import TECHNIQUES, RuleTable, load_rules, rule_columns
 from wlr_geo.analysis.impact.areas import NestedAreas, nest_areas
 from wlr_geo.analysis.route.centreline import (
@@ -55,12 +61,15 @@ from wlr_geo.analysis.route.centreline import (
 from wlr_geo.analysis.route.strips import StripSpec, footprints, make_strips
 from wlr_geo.crs import check_same_crs, require_projected
 
-__all__ = ["CROSSING_CLASSES", "ImpactOptions", "ImpactResult", "run_impact"]
+__all__ = ["ANALYSED_CLASSES", "CROSSING_CLASSES", "ImpactOptions", "ImpactResult", "analysed_classes", "run_impact"]
 
 log = logging.getLogger("wlr_geo")
 
 #: Crossing classes that always get a count column in the per-gemeente table.
 CROSSING_CLASSES: tuple[str, ...] = ("road", "rail", "water", "cable_pipe")
+
+#: Crossing classes (``object_class``) recorded in :attr:`ImpactResult.analysed_classes`.
+ANALYSED_CLASSES: tuple[str, ...] = ("road", "rail", "water", "cable_pipe", "green", "building")
 
 _OUTSIDE = "(buiten gemeenten)"
 
@@ -137,6 +146,11 @@ class ImpactResult:
         From :func:`wlr_geo.analysis.impact.below_ground.below_ground_impact` (None without cables).
     notes
         Repairs, skipped features and assumptions.
+    analysed_classes
+        Crossing class (``road``, ``rail``, ``water``, ``cable_pipe``, ``green`` — nature and
+        green —, ``building``, and any other class a layer held) → whether a crossed layer
+        holding objects of that class was given (:func:`analysed_classes`). ``False`` means
+        "not analysed": a 0 in that class's count does not mean "nothing crossed".
     """
 
     routes: gpd.GeoDataFrame
@@ -157,6 +171,7 @@ class ImpactResult:
     precautions_touched: gpd.GeoDataFrame | None = None
     below_totals: pd.DataFrame | None = None
     notes: list[str] = field(default_factory=list)
+    analysed_classes: dict[str, bool] = field(default_factory=dict)
 
     def summary(self) -> dict[str, Any]:
         """A JSON-ready summary (counts and totals per variant and gemeente)."""
@@ -171,6 +186,7 @@ class ImpactResult:
             "crossings_per_class": {
                 str(k): int(v) for k, v in self.crossings.groupby(["variant", "object_class"]).size().items()
             } if len(self.crossings) else {},
+            "analysed_classes": dict(self.analysed_classes),
             "notes": list(self.notes),
         }
 
@@ -179,6 +195,40 @@ def _plain(v: Any) -> Any:
     if isinstance(v, np.generic):
         return v.item()
     return v
+
+
+def analysed_classes(layers: Mapping[str, gpd.GeoDataFrame | IndexedLayer]) -> dict[str, bool]:
+    """Which crossing classes the given crossed layers hold, as the crossing register classifies them.
+
+    A layer with a ``thema`` column (KLIC) holds ``cable_pipe``; one with a ``category`` column
+    the classes of its categories (missing or unknown categories: ``other``); any other layer the
+    class of its name (:func:`~wlr_geo.analysis.crossings.register.category_from_name`). An
+    empty layer counts as given (it was looked at). Every class of :data:`ANALYSED_CLASSES` is in
+    the result; other classes only when a layer holds them.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> roads = gpd.GeoDataFrame({"category": ["local_road"]}, geometry=[None])
+    >>> found = analysed_classes({"wegen": roads})
+    >>> found["road"], found["rail"]
+    (True, False)
+    """
+    from wlr_geo.categories import CATEGORIES
+
+    found: dict[str, bool] = dict.fromkeys(ANALYSED_CLASSES, False)
+    for name, lay in layers.items():
+        frame = lay.frame if isinstance(lay, IndexedLayer) else lay
+        if "thema" in frame.columns:
+            classes = {"cable_pipe"}
+        elif "category" in frame.columns and len(frame):
+            cats = pd.unique(frame["category"].to_numpy(dtype=object))
+            classes = {object_class_of(str(c)) if isinstance(c, str) and c in CATEGORIES else "other" for c in cats}
+        else:
+            classes = {object_class_of(category_from_name(str(name)))}
+        for c in classes:
+            found[c] = True
+    return found
 
 
 def _segments(line: shapely.LineString, nested: NestedAreas | None, crs: Any) -> gpd.GeoDataFrame:
@@ -336,6 +386,7 @@ def run_impact(
         indexed["klic"] = IndexedLayer.build(cables, name="klic")
     for il in indexed.values():
         notes.extend(il.notes)
+    analysed = analysed_classes(indexed)
     nested = nest_areas(municipalities, wijken, municipality_column=opts.municipality_column,
                         wijk_column=opts.wijk_column)
     if nested is not None:
@@ -405,6 +456,7 @@ def run_impact(
         precautions_touched=_concat_geo(out["prec"], crs) if out["prec"] else None,
         below_totals=pd.concat(out["below_totals"], ignore_index=True) if out["below_totals"] else None,
         notes=notes,
+        analysed_classes=analysed,
     )
 
 

@@ -22,6 +22,10 @@ external use.
 
 The theme codes are the IMKL code list ``Thema``
 (http://definities.geostandaarden.nl/imkl2015/id/waarde/Thema/<code>).
+
+This table is the only copy: web maps, report figures and QGIS styles take it through the style
+source :mod:`wlr_geo.present.styles` (palette ``imkl_thema``); the readers and the CLI use the
+codes and Dutch labels here, and never import presentation code.
 """
 
 from __future__ import annotations

@@ -2,10 +2,27 @@
 
 :func:`build_map` turns layers (role → GeoDataFrame, any projected or geographic CRS) and a
 :class:`~wlr_geo.present.mapdefs.MapDefinition` into a folium map with Dutch layer groups, a legend
-that matches the styles, escaped popups and tooltips, chainage labels, search, scale bar,
+that matches the styles (:mod:`wlr_geo.present.styles`), escaped popups and tooltips with Dutch
+values (:mod:`wlr_geo.present.format`), chainage labels thinned by zoom, search, scale bar,
 fullscreen, measure tool and minimap. :func:`write_map` writes it as ONE self-contained HTML
 file (all scripts, styles and icons inline): the only hosts the page contacts are the tile
 servers of the base maps (:data:`wlr_geo.present.webmap.basemaps.TILE_HOSTS`).
+
+What the map workflow passes
+----------------------------
+``layers`` holds the drawn layers by role (``route``, ``strip``, ``crossings``, ``cables``,
+``claims``, ``landing``, ``municipalities`` …) and two helper roles:
+
+* ``markers`` — ``ImpactResult.markers`` (``variant``, ``chainage_m``, ``label``, ``major``,
+  point): the chainage labels of a layer with ``chainage = true``. Without it the labels are
+  made by the one centreline model (:class:`~wlr_geo.analysis.route.centreline.RouteGeometry`).
+* ``crossed_objects`` — the objects the crossings cross (:func:`crossed_objects`), drawn when a
+  crossing is clicked.
+
+Keyword arguments: ``variants`` (all route variants in order, so each keeps its colour and dash
+on every map), ``analysed_classes`` (``ImpactResult.analysed_classes``: the legend says "niet
+geanalyseerd" for a crossing class without a layer) and ``area_name`` (a municipal map: the
+legend and title say what lies outside it).
 
 Example
 -------
@@ -23,7 +40,7 @@ from __future__ import annotations
 import html
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,14 +48,17 @@ from typing import Any
 import folium
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 from folium.plugins import Fullscreen, MiniMap
 
 from wlr_geo._atomic import atomic_write_text
-from wlr_geo._errors import ConfigError
+from wlr_geo._errors import ConfigError, WlrGeoError
 from wlr_geo.catalog import Catalog, CatalogEntry, load_catalog
 from wlr_geo.crs import ensure_rd, to_web
-from wlr_geo.present.mapdefs import LayerDef, MapDefinition, Style, palette_entries
+from wlr_geo.present import styles as st
+from wlr_geo.present.format import format_for_column, format_value, nl_int
+from wlr_geo.present.mapdefs import LayerDef, MapDefinition
 from wlr_geo.present.webmap import legend as lg
 from wlr_geo.present.webmap.assets import SelfContainedError, inline_assets
 from wlr_geo.present.webmap.basemaps import BASEMAP_SPECS
@@ -51,20 +71,33 @@ from wlr_geo.present.webmap.elements import (
 from wlr_geo.present.webmap.encode import (
     encode_columns,
     encode_geometries,
+    json_for_script,
     split_by_kind,
     tolerance_for_zoom,
 )
 
-__all__ = ["LayerSummary", "WebMap", "build_map", "chainage_points", "render_html", "write_map"]
+__all__ = [
+    "CROSSED_OBJECTS_ROLE",
+    "MARKERS_ROLE",
+    "LayerSummary",
+    "WebMap",
+    "build_map",
+    "crossed_objects",
+    "render_html",
+    "write_map",
+]
 
 log = logging.getLogger("wlr_geo")
 
-#: Qualitative colours for category values a definition does not list (ColorBrewer Set1/Dark2).
-AUTO_COLOURS = (
-    "#e41a1c", "#377eb8", "#4daf4a", "#984ea3", "#ff7f00", "#a65628", "#f781bf", "#1b9e77",
-    "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#666666",
-)
-_MAX_CATEGORIES = 24
+#: Role of the chainage markers (``ImpactResult.markers``) in the layers given to :func:`build_map`.
+MARKERS_ROLE = "markers"
+#: Role of the crossed objects (:func:`crossed_objects`) in the layers given to :func:`build_map`.
+CROSSED_OBJECTS_ROLE = "crossed_objects"
+
+_KEY_SEP = "\x1f"
+#: Fallback marker spacing (m) when no markers layer is given (as ``ImpactOptions``).
+_MARKER_EVERY_M = 100.0
+_MARKER_MAJOR_EVERY_M = 1000.0
 
 
 @dataclass
@@ -86,7 +119,12 @@ class LayerSummary:
 
 @dataclass
 class WebMap:
-    """A built consultation map: the folium map plus what went into it."""
+    """A built consultation map: the folium map plus what went into it.
+
+    ``absent`` lists the layers the definition shows that are not on the map, each with the
+    Dutch reason shown in the legend (e.g. ``("Kruising", "niets hiervan ligt in Katwijk")``).
+    ``file_name`` is set by :func:`~wlr_geo.present.webmap.municipal.write_maps`.
+    """
 
     folium_map: folium.Map
     definition: MapDefinition
@@ -95,6 +133,9 @@ class WebMap:
     indicative: bool = False
     warnings: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
+    absent: list[tuple[str, str]] = field(default_factory=list)
+    area_name: str | None = None
+    file_name: str | None = None
 
     @property
     def group_names(self) -> list[str]:
@@ -152,73 +193,226 @@ def _is_indicative(frame: gpd.GeoDataFrame, layer: LayerDef, entry: CatalogEntry
     return "indicatief" in frame.columns and bool(frame["indicatief"].fillna(False).astype(bool).any())
 
 
-def _categories(frame: gpd.GeoDataFrame, layer: LayerDef) -> tuple[list[tuple[str, str, Style]], list[int] | None]:
-    """Legend categories (value, label, style) present in the data and each feature's index."""
+def _renderer(frame: gpd.GeoDataFrame, layer: LayerDef, kind: str, variants: Sequence[str] | None) -> st.Renderer:
+    """The layer's renderer (style source + the definition's own changes) for the values in ``frame``."""
+    geometry = kind if kind in ("point", "line", "polygon") else "line"
     if not layer.category:
-        return [("", layer.label, layer.style)], None
+        return st.make_renderer(layer.label, geometry, layer.style)  # type: ignore[arg-type]
     if layer.category not in frame.columns:
         log.info("map layer %r: category column %r missing; drawn in one style", layer.role, layer.category)
-        return [("", layer.label, layer.style)], None
-    known: dict[str, tuple[str, Style]] = {}
-    if layer.palette:
-        for value, (colour, label) in palette_entries(layer.palette).items():
-            known[value] = (label, layer.style.merged({"color": colour, "fill_color": colour}))
-    for cat in layer.categories:
-        known[cat.value] = (cat.label, cat.style)
-    values = [None if v is None or v != v else str(v) for v in frame[layer.category].tolist()]
-    present = list(dict.fromkeys(values))
-    order = [v for v in known if v in present] + [v for v in present if v not in known and v is not None]
-    cats: list[tuple[str, str, Style]] = []
-    index: dict[str | None, int] = {}
-    auto = 0
-    for v in order:
-        if len(cats) >= _MAX_CATEGORIES:
-            break
-        if v in known:
-            label, style = known[v]
-        else:
-            colour = AUTO_COLOURS[auto % len(AUTO_COLOURS)]
-            auto += 1
-            label, style = v, layer.style.merged({"color": colour, "fill_color": colour})
-        index[v] = len(cats)
-        cats.append((v, label, style))
-    if any(v not in index for v in present):
-        index_other = len(cats)
-        cats.append(("", "overig / onbekend", layer.style.merged({"color": "#7f7f7f", "fill_color": "#7f7f7f"})))
-        return cats, [index.get(v, index_other) for v in values]
-    return cats, [index[v] for v in values]
+        return st.make_renderer(layer.label, geometry, layer.style)  # type: ignore[arg-type]
+    return st.make_renderer(
+        layer.label, geometry, layer.style, field=layer.category, palette_name=layer.palette,  # type: ignore[arg-type]
+        values=frame[layer.category].tolist(),
+        overrides=[(c.value, c.label, c.style) for c in layer.categories],
+        variants=variants if layer.palette == "variant" else None,
+    )
 
 
-def chainage_points(route: gpd.GeoDataFrame, interval_m: float) -> gpd.GeoDataFrame:
-    """Points every ``interval_m`` along each line of ``route`` (projected CRS) with a ``label``.
+def _formatter(layer: LayerDef) -> Any:
+    """column → (value → display text): the Dutch label of a code, else the column's format."""
+    formats = dict(layer.formats)
 
-    Labels read ``km 1,0`` (Dutch decimal comma), measured from the start of each line.
+    def for_column(column: str) -> Any:
+        fmt = formats.get(column) or format_for_column(column)
+        coded = column in st.VALUE_PALETTES
+
+        def text(value: Any) -> str | None:
+            if coded:
+                labelled = st.value_label(column, value)
+                if labelled is not value and isinstance(labelled, str):
+                    return labelled
+            return format_value(value, fmt) or None
+        return text
+    return for_column
+
+
+def crossed_objects(
+    crossings: pd.DataFrame,
+    layers: Mapping[str, gpd.GeoDataFrame],
+) -> gpd.GeoDataFrame:
+    """The objects that ``crossings`` cross, from the crossed layers (for the ``crossed_objects`` role).
+
+    Parameters
+    ----------
+    crossings
+        ``ImpactResult.crossings`` (``source_layer``, ``object_id``).
+    layers
+        The crossed layers by the names the impact run got them under (the ``layers`` argument
+        of :func:`~wlr_geo.analysis.impact.run.run_impact`, plus ``"klic"`` for the cables).
+
+    Returns
+    -------
+    GeoDataFrame
+        ``source_layer``, ``object_id``, geometry: one row per crossed object (the parts of an
+        object, e.g. the links of one KLIC cable, merged), in the CRS of the layers.
     """
-    labels: list[str] = []
-    points: list[Any] = []
-    for geom in route.geometry.values:
-        if geom is None or geom.is_empty or geom.geom_type not in ("LineString", "MultiLineString"):
+    from wlr_geo.analysis.crossings.register import classify_objects
+
+    wanted: dict[str, set[str]] = {}
+    if len(crossings) and {"source_layer", "object_id"} <= set(crossings.columns):
+        for src, oid in zip(crossings["source_layer"].astype(str), crossings["object_id"].astype(str), strict=True):
+            wanted.setdefault(src, set()).add(oid)
+    parts: list[gpd.GeoDataFrame] = []
+    crs = None
+    for name, frame in layers.items():
+        if frame is None or not len(frame):
             continue
-        line = shapely.line_merge(geom) if geom.geom_type == "MultiLineString" else geom
-        length = float(line.length)
-        for d in np.arange(interval_m, length, interval_m):
-            points.append(shapely.line_interpolate_point(line, float(d)))
-            labels.append(f"km {d / 1000:.1f}".replace(".", ","))
-    return gpd.GeoDataFrame({"label": labels}, geometry=points, crs=route.crs)
+        crs = crs or frame.crs
+        cls = classify_objects(frame, name)
+        src = cls["source_layer"].astype(str).to_numpy()
+        oid = cls["object_id"].astype(str).to_numpy()
+        keep = np.array([o in wanted.get(s, ()) for s, o in zip(src, oid, strict=True)], dtype=bool)
+        if not keep.any():
+            continue
+        sub = gpd.GeoDataFrame({"source_layer": src[keep], "object_id": oid[keep]},
+                               geometry=frame.geometry.values[keep], crs=frame.crs)
+        if frame.crs is not None and crs is not None and frame.crs != crs:
+            sub = sub.to_crs(crs)
+        parts.append(sub)
+    if not parts:
+        return gpd.GeoDataFrame({"source_layer": pd.Series(dtype="str"), "object_id": pd.Series(dtype="str")},
+                                geometry=gpd.GeoSeries([], crs=crs))
+    allp = pd.concat(parts, ignore_index=True)
+    merged = allp.dissolve(by=["source_layer", "object_id"], as_index=False, sort=False)
+    return gpd.GeoDataFrame(merged[["source_layer", "object_id", "geometry"]], geometry="geometry", crs=allp.crs)
 
 
-def _add_basemaps(m: folium.Map, definition: MapDefinition) -> list[str]:
-    names = []
-    for key in definition.basemaps:
-        spec = BASEMAP_SPECS[key]
-        tile = folium.TileLayer(
-            tiles=spec.url, attr=spec.attribution, name=html.escape(spec.name), overlay=False,
-            control=True, show=key == definition.basemap, max_native_zoom=spec.max_native_zoom,
-            max_zoom=definition.max_zoom,
-        )
-        tile.add_to(m)
-        names.append(tile.get_name())
-    return names
+def _variant_order(layers: Mapping[str, gpd.GeoDataFrame], definition: MapDefinition) -> list[str]:
+    """The variants in order of first appearance in the layers drawn with the variant palette."""
+    out: dict[str, None] = {}
+    for g in definition.groups:
+        for lyr in g.layers:
+            frame = layers.get(lyr.role)
+            if lyr.palette == "variant" and lyr.category and frame is not None and lyr.category in frame.columns:
+                out.update(dict.fromkeys(str(v) for v in frame[lyr.category].tolist() if v is not None and v == v))
+    return list(out)
+
+
+def _fallback_markers(route: gpd.GeoDataFrame, variant_column: str | None) -> gpd.GeoDataFrame:
+    """Chainage markers from the one centreline model when no impact result gave them."""
+    from wlr_geo.analysis.route.centreline import RouteGeometry, prepare_route
+
+    column = variant_column if variant_column and variant_column in route.columns else None
+    lines = route[route.geom_type.isin(["LineString", "MultiLineString"])]
+    try:
+        prepared = prepare_route(lines, variant_column=column)
+    except WlrGeoError as exc:
+        log.info("chainage labels left out: %s", exc)
+        return gpd.GeoDataFrame({"variant": [], "chainage_m": [], "label": [], "major": []},
+                                geometry=gpd.GeoSeries([], crs=route.crs))
+    frames = []
+    for variant, line in zip(prepared["variant"], prepared.geometry, strict=True):
+        cols = RouteGeometry.of(line).markers(every_m=_MARKER_EVERY_M, major_every_m=_MARKER_MAJOR_EVERY_M)
+        frames.append(gpd.GeoDataFrame({"variant": variant, "chainage_m": cols["chainage_m"], "label": cols["label"],
+                                        "major": cols["major"]}, geometry=cols["geometry"], crs=route.crs))
+    return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=route.crs)
+
+
+def _chainage_element(
+    frame: gpd.GeoDataFrame, lyr: LayerDef, layers: Mapping[str, gpd.GeoDataFrame], renderer: st.Renderer,
+    n: int, map_name: str, group_name: str,
+) -> DataLayerElement | None:
+    """Chainage labels of the route ``frame``, thinned by zoom in the page (kind ``chainage``)."""
+    markers = layers.get(MARKERS_ROLE)
+    if markers is None:
+        markers = _fallback_markers(frame, lyr.category)
+    else:
+        markers = ensure_rd(markers, layer=MARKERS_ROLE)
+    if len(markers) == 0 or not {"chainage_m", "label"} <= set(markers.columns):
+        return None
+    field = renderer.field
+    if field and "variant" in markers.columns and field in frame.columns:
+        shown = {str(v) for v in frame[field].tolist()}
+        markers = markers[markers["variant"].astype(str).isin(shown)]
+    pts = split_by_kind(markers).get("point")
+    if pts is None or len(pts) == 0:
+        return None
+    enc, geoms, scale, _ = encode_geometries(pts, "point", simplify_m=0.0)
+    ch = np.asarray(enc["chainage_m"], dtype=float)
+    if "major" in enc.columns:
+        major = np.asarray(enc["major"].fillna(False), dtype=bool)
+    else:
+        major = np.isclose(np.mod(ch, _MARKER_MAJOR_EVERY_M), 0.0)
+    variant_idx = renderer.class_index(enc["variant"].tolist()) if "variant" in enc.columns and field else [0] * len(enc)
+    steps = np.diff(np.unique(np.round(ch, 1)))
+    every = float(steps[steps > 0].min()) if (steps > 0).any() else _MARKER_EVERY_M
+    payload = {"scale": scale, "geoms": geoms, "cols": encode_columns(enc, ["label"]),
+               "ch": [round(float(c), 1) for c in ch], "mj": [int(b) for b in major], "vi": variant_idx}
+    data_id = f"wlr-data-{n}"
+    styles = [{"color": c.style.color, "dashArray": c.style.dash_array or ""} for c in renderer.all_classes]
+    spec: dict[str, Any] = {
+        "data_id": data_id, "kind": "chainage", "label": "Kilometrering", "styles": styles, "cat_labels": None,
+        "popup": [], "tooltip": None, "lazy": False, "heavy": False, "min_zoom": lyr.min_zoom,
+        "indicative": False, "role": f"{lyr.role}_chainage", "every": every,
+    }
+    return DataLayerElement(data_id=data_id, payload=payload, spec=spec, map_name=map_name, group_name=group_name)
+
+
+def _key_strings(frame: pd.DataFrame, key: Sequence[str]) -> list[str]:
+    cols = [frame[k].astype("string").fillna("").tolist() for k in key]
+    return [_KEY_SEP.join(parts) for parts in zip(*cols, strict=True)] if cols else []
+
+
+def _highlight_payload(
+    part: gpd.GeoDataFrame, lyr: LayerDef, layers: Mapping[str, gpd.GeoDataFrame],
+) -> tuple[list[str], dict[str, Any]] | None:
+    """Per-feature keys and the encoded geometries of the objects they refer to."""
+    if not lyr.highlight_role or not lyr.highlight_key:
+        return None
+    target = layers.get(lyr.highlight_role)
+    if target is None or len(target) == 0:
+        return None
+    if not set(lyr.highlight_key) <= set(part.columns) or not set(lyr.highlight_key) <= set(target.columns):
+        log.info("map layer %r: highlight key %s missing; clicked objects are not drawn", lyr.role, lyr.highlight_key)
+        return None
+    keys = _key_strings(part, lyr.highlight_key)
+    target = ensure_rd(target, layer=lyr.highlight_role)
+    tkeys = np.array(_key_strings(target, lyr.highlight_key), dtype=object)
+    sub = target[np.isin(tkeys, list(set(keys)))]
+    if len(sub) == 0:
+        return None
+    sub = gpd.GeoDataFrame({"_k": _key_strings(sub, lyr.highlight_key)}, geometry=sub.geometry.values, crs=sub.crs)
+    sub = sub.dissolve(by="_k", as_index=False)
+    out: dict[str, Any] = {}
+    kinds = split_by_kind(sub)
+    scale = 10**6
+    for kind, kpart in kinds.items():
+        enc, geoms, scale, _ = encode_geometries(kpart, kind, simplify_m=0.2)
+        for k, g in zip(enc["_k"].tolist(), geoms, strict=True):
+            out[str(k)] = [kind, g]
+    return keys, {"scale": scale, "g": out}
+
+
+def _legend_entries(
+    renderer: st.Renderer, cat_idx: list[int], lyr: LayerDef, analysed: Mapping[str, bool] | None,
+) -> list[lg.LegendEntry]:
+    """Legend entries: the classes used (graduated: all ranges), counts and "niet geanalyseerd"."""
+    used = set(cat_idx)
+    classes = renderer.all_classes
+    entries: list[lg.LegendEntry] = []
+    if lyr.palette == "crossing_class" and analysed is not None and renderer.kind == "categorized":
+        counts = {i: cat_idx.count(i) for i in used}
+        pal = st.palette("crossing_class")
+        by_value = {c.value: (i, c) for i, c in enumerate(classes)}
+        listed: set[int] = set()
+        for cls in st.ANALYSED_CLASSES:
+            if cls in by_value:
+                i, c = by_value[cls]
+                listed.add(i)
+                entries.append(lg.LegendEntry(c.label, c.style, note=f"({nl_int(counts.get(i, 0))})"))
+                continue
+            e = pal.entry(cls)
+            assert e is not None
+            note = "niet geanalyseerd" if not analysed.get(cls, False) else "geen kruisingen"
+            entries.append(lg.LegendEntry(e.label, e.apply(lyr.style), note=note, muted=True))
+        entries.extend(lg.LegendEntry(c.label, c.style, note=f"({nl_int(counts.get(i, 0))})")
+                       for i, c in enumerate(classes) if i in used and i not in listed)
+        return entries
+    for i, c in enumerate(classes):
+        if i in used or (renderer.kind == "graduated" and c is not renderer.other):
+            entries.append(lg.LegendEntry(c.label, c.style))
+    return entries
 
 
 def build_map(
@@ -227,6 +421,9 @@ def build_map(
     *,
     catalog: Catalog | None = None,
     title: str | None = None,
+    variants: Sequence[str] | None = None,
+    analysed_classes: Mapping[str, bool] | None = None,
+    area_name: str | None = None,
 ) -> WebMap:
     """Build a consultation map.
 
@@ -234,14 +431,24 @@ def build_map(
     ----------
     layers
         Role → GeoDataFrame (finished analysis results or read layers) with a CRS. Roles the
-        definition names but ``layers`` lacks are left out (logged), unless the definition marks
-        them ``required``.
+        definition names but ``layers`` lacks are left out (and named in the legend), unless the
+        definition marks them ``required``. Helper roles: ``markers`` (``ImpactResult.markers``)
+        and ``crossed_objects`` (:func:`crossed_objects`), see the module docstring.
     definition
         What to show and how (:func:`wlr_geo.present.mapdefs.load_map_definition`).
     catalog
         Catalogue for attribution and real/indicative status (default: the embedded one).
     title
         Overrides the definition's title.
+    variants
+        All route variants in order (default: as found in the layers); a variant's colour and
+        dash follow from its position, so pass the full list to maps that show only some.
+    analysed_classes
+        ``ImpactResult.analysed_classes``: crossing class → whether a layer was given. The
+        legend says "niet geanalyseerd" for the classes without one.
+    area_name
+        The municipality of a municipal map: a layer with nothing inside it is named in the
+        legend and title box as "niets hiervan ligt in <area_name>".
 
     Returns
     -------
@@ -264,7 +471,7 @@ def build_map(
     use_local_assets(m, [("leaflet", "leaflet_js")], [("leaflet_css", "leaflet_css")])
     m.get_root().title = html.escape(page_title)  # type: ignore[attr-defined]
     tile_names = _add_basemaps(m, definition)
-    web = WebMap(folium_map=m, definition=definition, title=page_title)
+    web = WebMap(folium_map=m, definition=definition, title=page_title, area_name=area_name)
     legend_groups: list[lg.LegendGroup] = []
     group_cfg: list[dict[str, Any]] = []
     missing = [
@@ -275,19 +482,30 @@ def build_map(
             f"map {definition.name!r} needs layer(s) {', '.join(missing)}, which were not given",
             source=definition.source, hint="add them to the project config or mark them required = false",
         )
+    variant_list = list(variants) if variants is not None else _variant_order(layers, definition)
     _fit(m, definition, _frame_bounds(layers, definition))
+    has_crossings = any(lyr.palette == "crossing_class" for g in definition.groups for lyr in g.layers)
     n_data = 0
     for gi, group in enumerate(definition.groups):
         present = [lyr for lyr in group.layers
                    if lyr.role in layers and layers[lyr.role] is not None and len(layers[lyr.role]) > 0]
+        lgroup = lg.LegendGroup(group_id=f"g{gi}", name=group.name)
         for lyr in group.layers:
-            if lyr not in present:
-                log.info("map %r: layer %r not given or empty; left out of group %r", definition.name, lyr.role, group.name)
+            if lyr in present:
+                continue
+            if lyr.role in layers and layers[lyr.role] is not None:
+                reason = f"niets hiervan ligt in {area_name}" if area_name else "geen objecten"
+            else:
+                reason = "geen gegevens gegeven"
+            log.info("map %r: layer %r %s; left out of group %r", definition.name, lyr.role, reason, group.name)
+            web.absent.append((lyr.label, reason))
+            lgroup.layers.append(lg.LegendLayer(label=lyr.label, kind="none", entries=[], n_features=0, note=reason))
         if not present:
+            lgroup.absent = True
+            legend_groups.append(lgroup)
             continue
         fg = folium.FeatureGroup(name=html.escape(group.name), show=group.show)
         fg.add_to(m)
-        lgroup = lg.LegendGroup(group_id=f"g{gi}", name=group.name)
         group_indicative = False
         attributions: list[str] = []
         elements: list[tuple[DataLayerElement, dict[str, Any]]] = []
@@ -302,83 +520,93 @@ def build_map(
                 attributions.append(attribution)
             if attribution and attribution not in web.sources:
                 web.sources.append(attribution)
+            route_renderer: st.Renderer | None = None
             for kind, part in split_by_kind(frame).items():
                 n = len(part)
                 heavy = n > definition.heavy_threshold
                 lazy = lyr.lazy if lyr.lazy is not None else heavy
                 warning = None
                 if n > definition.warn_threshold:
-                    warning = (f"Let op: {n:,} objecten in deze laag; zoom in of zet andere lagen uit "
-                               "als de kaart traag wordt.").replace(",", ".")
+                    warning = (f"Let op: {nl_int(n)} objecten in deze laag; zoom in of zet andere lagen uit "
+                               "als de kaart traag wordt.")
                     log.warning("map %r layer %r has %d features (more than %d): the page may be slow",
                                 definition.name, lyr.role, n, definition.warn_threshold)
                     web.warnings.append(f"{lyr.role}: {n} features")
                 simplify = lyr.simplify_m if lyr.simplify_m is not None else tolerance_for_zoom(definition.detail_zoom)
-                cats, cat_idx = _categories(part, lyr)
                 enc_frame, geoms, scale, _ = encode_geometries(part, kind, simplify_m=simplify)
-                if kind == "point" and cat_idx is not None and len(enc_frame) != len(part):
-                    cats, cat_idx = _categories(enc_frame, lyr)
+                renderer = _renderer(enc_frame, lyr, kind, variant_list)
+                if kind == "line":
+                    route_renderer = renderer
+                cat_idx = (renderer.class_index(enc_frame[renderer.field].tolist())
+                           if renderer.field else [0] * len(enc_frame))
+                classes = renderer.all_classes
                 columns = [c for c, _ in lyr.popup]
                 if lyr.tooltip and lyr.tooltip not in columns:
                     columns.append(lyr.tooltip)
                 absent = [c for c in columns if c not in enc_frame.columns]
                 if absent:
                     log.debug("map layer %r lacks popup column(s) %s", lyr.role, ", ".join(absent))
-                shown = enc_frame
-                if lyr.category and lyr.category in columns and lyr.category in enc_frame.columns:
-                    # popups and tooltips show the category's legend label (e.g. "Gas lage druk")
-                    labels = {c[0]: c[1] for c in cats if c[0]}
-                    shown = enc_frame.assign(**{lyr.category: [
-                        labels.get(str(v), v) if v is not None and v == v else v for v in enc_frame[lyr.category].tolist()
-                    ]})
-                payload: dict[str, Any] = {"scale": scale, "geoms": geoms, "cols": encode_columns(shown, columns)}
-                if cat_idx is not None:
+                payload: dict[str, Any] = {"scale": scale, "geoms": geoms,
+                                           "cols": encode_columns(enc_frame, columns, formatter=_formatter(lyr))}
+                if renderer.field:
                     payload["cat"] = cat_idx
                 n_data += 1
                 data_id = f"wlr-data-{n_data}"
-                spec = {
+                spec: dict[str, Any] = {
                     "data_id": data_id, "kind": kind, "label": lyr.label,
-                    "styles": [c[2].to_leaflet() for c in cats],
-                    "cat_labels": [c[1] for c in cats] if len(cats) > 1 else None,
+                    "styles": [c.style.to_leaflet() for c in classes],
+                    "cat_labels": [c.label for c in classes] if len(classes) > 1 else None,
                     "popup": [[i, label] for i, (col, label) in enumerate(lyr.popup) if col in enc_frame.columns],
                     "tooltip": columns.index(lyr.tooltip) if lyr.tooltip and lyr.tooltip in enc_frame.columns else None,
                     "lazy": lazy, "heavy": heavy, "min_zoom": lyr.min_zoom, "indicative": indicative,
                     "role": lyr.role,
                 }
+                hl = _highlight_payload(enc_frame, lyr, layers)
+                if hl is not None:
+                    payload["hk"], payload["hl"] = hl
+                    spec["highlight"] = st.symbol("crossed_object").to_leaflet() | {"interactive": False}
                 el = DataLayerElement(data_id=data_id, payload=payload, spec=spec, map_name=m.get_name(), group_name=fg.get_name())
                 elements.append((el, spec))
+                entries = _legend_entries(renderer, cat_idx, lyr, analysed_classes)
                 lgroup.layers.append(lg.LegendLayer(
-                    label=lyr.label, kind=kind, entries=[lg.LegendEntry(c[1], c[2]) for c in cats],
+                    label=lyr.label, kind=kind, entries=entries,
                     n_features=len(geoms), indicative=indicative, min_zoom=lyr.min_zoom, lazy=lazy, warning=warning,
                 ))
                 web.layers.append(LayerSummary(
                     group=group.name, role=lyr.role, label=lyr.label, kind=kind, n_features=len(geoms), heavy=heavy,
                     lazy=lazy, indicative=indicative, payload_bytes=el.payload_bytes,
-                    categories=[c[1] for c in cats], attribution=attribution,
+                    categories=[e.label for e in entries], attribution=attribution,
                 ))
-            if lyr.chainage_interval_m and "line" in split_by_kind(frame):
+            if lyr.chainage and route_renderer is not None:
                 n_data += 1
-                chain = _chainage_element(frame, lyr, n_data, m.get_name(), fg.get_name())
+                line_part = split_by_kind(frame)["line"]
+                chain = _chainage_element(line_part, lyr, layers, route_renderer, n_data, m.get_name(), fg.get_name())
                 if chain is not None:
                     elements.append((chain, {}))
         group_attr = html.escape("; ".join(attributions))
         for el, spec in elements:
             if spec:
-                el_spec = dict(spec, attribution=group_attr)
-                el.spec = _json(el_spec)
+                el.spec = json_for_script(dict(spec, attribution=group_attr))
             fg.add_child(el)
         legend_groups.append(lgroup)
         web.indicative |= group_indicative
         group_cfg.append({"id": lgroup.group_id, "var": fg.get_name(), "indicative": group_indicative, "name": group.name})
+    title_notes: list[str] = []
+    if area_name and any(reason.startswith("niets hiervan") for _, reason in web.absent):
+        labels = list(dict.fromkeys(label for label, reason in web.absent if reason.startswith("niets hiervan")))
+        title_notes.append(f"Niet in {area_name}: {', '.join(labels)}.")
+    missing_data = list(dict.fromkeys(label for label, reason in web.absent if reason == "geen gegevens gegeven"))
+    if missing_data:
+        title_notes.append(f"Geen gegevens gegeven voor: {', '.join(missing_data)}.")
+    legend_notes: list[str] = []
+    if analysed_classes is not None and not has_crossings:
+        not_done = [st.palette("crossing_class").labels.get(c, c).lower()
+                    for c in st.ANALYSED_CLASSES if not analysed_classes.get(c, False)]
+        if not_done:
+            legend_notes.append(f"Kruisingen niet geanalyseerd (geen kaartlaag gegeven): {', '.join(not_done)}.")
     _add_plugins(m, definition, tile_names)
-    _add_controls(m, web, legend_groups, group_cfg, tile_names, layers)
+    _add_controls(m, web, legend_groups, group_cfg, tile_names, layers, title_notes, legend_notes)
     return web
-
-
-def _json(obj: Any) -> str:
-    from wlr_geo.present.webmap.encode import json_for_script
-
-    return json_for_script(obj)
 
 
 def _union(a: tuple[float, float, float, float] | None, b: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
@@ -387,22 +615,18 @@ def _union(a: tuple[float, float, float, float] | None, b: tuple[float, float, f
     return (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
 
 
-def _chainage_element(
-    frame: gpd.GeoDataFrame, lyr: LayerDef, n: int, map_name: str, group_name: str,
-) -> DataLayerElement | None:
-    assert lyr.chainage_interval_m is not None
-    pts = chainage_points(split_by_kind(frame)["line"], lyr.chainage_interval_m)
-    if len(pts) == 0:
-        return None
-    enc, geoms, scale, _ = encode_geometries(pts, "point", simplify_m=0.0)
-    payload = {"scale": scale, "geoms": geoms, "cols": encode_columns(enc, ["label"])}
-    data_id = f"wlr-data-{n}"
-    spec: dict[str, Any] = {
-        "data_id": data_id, "kind": "label", "label": "Kilometrering", "styles": [{}], "cat_labels": None,
-        "popup": [], "tooltip": None, "lazy": False, "heavy": False, "min_zoom": max(lyr.min_zoom, 12),
-        "indicative": False, "role": f"{lyr.role}_chainage",
-    }
-    return DataLayerElement(data_id=data_id, payload=payload, spec=spec, map_name=map_name, group_name=group_name)
+def _add_basemaps(m: folium.Map, definition: MapDefinition) -> list[str]:
+    names = []
+    for key in definition.basemaps:
+        spec = BASEMAP_SPECS[key]
+        tile = folium.TileLayer(
+            tiles=spec.url, attr=spec.attribution, name=html.escape(spec.name), overlay=False,
+            control=True, show=key == definition.basemap, max_native_zoom=spec.max_native_zoom,
+            max_zoom=definition.max_zoom,
+        )
+        tile.add_to(m)
+        names.append(tile.get_name())
+    return names
 
 
 def _add_plugins(m: folium.Map, definition: MapDefinition, tile_names: list[str]) -> None:
@@ -429,7 +653,7 @@ def _frame_bounds(
 ) -> dict[str, tuple[float, float, float, float]]:
     """WGS84 (west, south, east, north) of each role the map shows, from its projected bounds."""
     out: dict[str, tuple[float, float, float, float]] = {}
-    for role in definition.roles:
+    for role in definition.layer_roles:
         frame = layers.get(role)
         if frame is None or len(frame) == 0:
             continue
@@ -473,7 +697,8 @@ def _search_entries(layers: Mapping[str, gpd.GeoDataFrame], definition: MapDefin
 
 def _add_controls(
     m: folium.Map, web: WebMap, legend_groups: list[lg.LegendGroup], group_cfg: list[dict[str, Any]],
-    tile_names: list[str], layers: Mapping[str, gpd.GeoDataFrame],
+    tile_names: list[str], layers: Mapping[str, gpd.GeoDataFrame], title_notes: Sequence[str] = (),
+    legend_notes: Sequence[str] = (),
 ) -> None:
     d = web.definition
     entries = _search_entries(layers, d)
@@ -482,8 +707,8 @@ def _add_controls(
         by_attr.setdefault(html.unescape(_strip_tags(BASEMAP_SPECS[k].attribution)), []).append(BASEMAP_SPECS[k].name)
     sources = list(web.sources) + [f"{', '.join(names)}: {attr}" for attr, names in by_attr.items()]
     body = [
-        lg.title_html("wlr-title", web.title, d.description),
-        lg.legend_html("wlr-legend", legend_groups, sources=sources, indicative=web.indicative),
+        lg.title_html("wlr-title", web.title, d.description, notes=title_notes),
+        lg.legend_html("wlr-legend", legend_groups, sources=sources, indicative=web.indicative, notes=legend_notes),
         lg.banner_html("wlr-banner"),
         lg.notice_html("wlr-tile-notice"),
     ]
@@ -496,7 +721,7 @@ def _add_controls(
         labels = sorted({sd.label.lower() for sd in d.search if sd.label})
         placeholder = "Zoek " + (" of ".join(labels) if labels else "plaats")
         body.append(lg.search_html("wlr-search", "wlr-search-list", placeholder))
-        body.append(f'<script type="application/json" id="wlr-search-data">{_json(entries)}</script>')
+        body.append(f'<script type="application/json" id="wlr-search-data">{json_for_script(entries)}</script>')
         config["search_id"] = "wlr-search"
         config["search_data_id"] = "wlr-search-data"
     ControlsElement(body="".join(body), config=config, map_name=m.get_name()).add_to(m)

@@ -15,10 +15,11 @@ Lines of one layer may be MultiLineStrings, polygons MultiPolygons; points are e
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import geopandas as gpd
@@ -27,6 +28,8 @@ import pandas as pd
 import shapely
 
 from wlr_geo.crs import to_web
+from wlr_geo.present.format import format_for_column
+from wlr_geo.present.format import format_value as _format
 
 __all__ = [
     "encode_columns",
@@ -71,26 +74,13 @@ def json_for_script(obj: Any) -> str:
     )
 
 
-def format_value(value: Any) -> str | None:
-    """Display text of an attribute value in Dutch notation (``1.234,5``); None when missing."""
-    if value is None:
-        return None
-    if isinstance(value, float | np.floating):
-        if not math.isfinite(float(value)):
-            return None
-        v = float(value)
-        text = f"{v:,.0f}" if abs(v) >= 1000 or v == int(v) else f"{v:,.2f}".rstrip("0").rstrip(".")
-        return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-    if isinstance(value, bool | np.bool_):
-        return "ja" if value else "nee"
-    if isinstance(value, int | np.integer):
-        return f"{int(value):,}".replace(",", ".")
-    try:
-        if pd.isna(value):
-            return None
-    except (TypeError, ValueError):
-        pass
-    return str(value)
+def format_value(value: Any, fmt: str = "auto") -> str | None:
+    """Display text of an attribute value in Dutch notation (``1.234,5``); None when missing.
+
+    ``fmt`` is a format of :data:`wlr_geo.present.format.FORMATS` (``"year"``, ``"km"`` …).
+    """
+    text = _format(value, fmt)
+    return text or None
 
 
 def _column_payload(values: Sequence[str | None]) -> dict[str, Any]:
@@ -194,12 +184,37 @@ def encode_geometries(
     return web, out, scale, bounds
 
 
-def encode_columns(frame: pd.DataFrame, columns: Sequence[str]) -> list[dict[str, Any]]:
-    """Display text of ``columns`` (present ones; others empty), column-wise and compact."""
+def encode_columns(
+    frame: pd.DataFrame,
+    columns: Sequence[str],
+    *,
+    formatter: Callable[[str], Callable[[Any], str | None]] | None = None,
+) -> list[dict[str, Any]]:
+    """Display text of ``columns`` (present ones; others empty), column-wise and compact.
+
+    ``formatter(column)`` gives the function that turns a value of that column into its text
+    (default: :func:`format_value` in the format :func:`wlr_geo.present.format.format_for_column`
+    picks for the column). Each distinct value is formatted once.
+    """
     out = []
     for col in columns:
         if col in frame.columns:
-            values = [format_value(v) for v in frame[col].tolist()]
+            one: Callable[[Any], str | None]
+            if formatter is None:
+                fmt = format_for_column(col)
+                one = functools.partial(format_value, fmt=fmt)
+            else:
+                one = formatter(col)
+            memo: dict[Any, str | None] = {}
+            values = []
+            for v in frame[col].tolist():
+                try:
+                    text = memo[v]
+                except KeyError:
+                    text = memo[v] = one(v)
+                except TypeError:  # unhashable value
+                    text = one(v)
+                values.append(text)
         else:
             values = [None] * len(frame)
         out.append(_column_payload(values))

@@ -4,7 +4,9 @@
  * (<script type="application/json">), on a shared canvas renderer. Attribute values are only
  * ever put into the page with textContent / value, never as HTML. Heavy layers are drawn as one
  * multi-part path per category and built only when their group is switched on (lazy) and the
- * zoom is at least the layer's min_zoom.
+ * zoom is at least the layer's min_zoom. Point markers may be circles, squares, triangles or
+ * diamonds (style option "shape"). Chainage labels are thinned by zoom and never overlap. A
+ * layer with "highlight" draws the object a feature refers to while its popup is open.
  */
 (function (global) {
   'use strict';
@@ -63,8 +65,30 @@
     return el('span', 'wlr-tooltip', v === null || v === undefined ? spec.label : v);
   }
 
+  /* A circle marker that can also be a square, triangle or diamond (canvas renderer). */
+  var ShapeMarker = L.CircleMarker.extend({
+    _updatePath: function () {
+      var shape = this.options.shape, r = this._renderer;
+      if (!shape || shape === 'circle' || !r || !r._ctx) { return L.CircleMarker.prototype._updatePath.call(this); }
+      if (!r._drawing || this._empty()) { return; }
+      var ctx = r._ctx, p = this._point, s = Math.max(this._radius, 1);
+      ctx.beginPath();
+      if (shape === 'square') {
+        ctx.rect(p.x - 0.85 * s, p.y - 0.85 * s, 1.7 * s, 1.7 * s);
+      } else if (shape === 'triangle') {
+        ctx.moveTo(p.x, p.y - 1.2 * s); ctx.lineTo(p.x + 1.1 * s, p.y + 0.8 * s); ctx.lineTo(p.x - 1.1 * s, p.y + 0.8 * s);
+        ctx.closePath();
+      } else {
+        ctx.moveTo(p.x, p.y - 1.2 * s); ctx.lineTo(p.x + 1.2 * s, p.y); ctx.lineTo(p.x, p.y + 1.2 * s); ctx.lineTo(p.x - 1.2 * s, p.y);
+        ctx.closePath();
+      }
+      r._fillStroke(ctx, this);
+    }
+  });
+  WLR.ShapeMarker = ShapeMarker;
+
   function pathFor(kind, ll, opts) {
-    if (kind === 'point') { return L.circleMarker(ll, opts); }
+    if (kind === 'point') { return new ShapeMarker(ll, opts); }
     if (kind === 'line') { return L.polyline(ll, opts); }
     return L.polygon(ll, opts);
   }
@@ -72,15 +96,10 @@
   function buildSmall(map, spec, data) {
     var s = data.scale, layers = [], renderer = WLR.renderer(map);
     for (var k = 0; k < data.geoms.length; k++) {
-      var ll = featureLatLngs(spec.kind, data.geoms[k], s), lyr;
-      if (spec.kind === 'label') {
-        var icon = L.divIcon({className: 'wlr-label', html: el('span', null, colValue(data.cols[0], k)), iconSize: null});
-        lyr = L.marker(ll, {icon: icon, interactive: false, keyboard: false});
-      } else {
-        var style = spec.styles[data.cat ? data.cat[k] : 0];
-        lyr = pathFor(spec.kind, ll, L.extend({renderer: renderer}, style));
-        bindFeature(spec, data, lyr, k);
-      }
+      var ll = featureLatLngs(spec.kind, data.geoms[k], s);
+      var style = spec.styles[data.cat ? data.cat[k] : 0];
+      var lyr = pathFor(spec.kind, ll, L.extend({renderer: renderer}, style));
+      bindFeature(map, spec, data, lyr, k);
       layers.push(lyr);
     }
     return L.featureGroup(layers);
@@ -88,13 +107,126 @@
 
   function markHit(ev) { if (ev.originalEvent) { ev.originalEvent._wlrHit = true; } }
 
-  function bindFeature(spec, data, lyr, k) {
-    lyr.on('click', markHit);
-    lyr.bindPopup(function () { return popupEl(spec, data, k); }, {maxWidth: 380});
+  /* popups keep clear of the title box and the indicative banner when the map pans to them */
+  var POPUP = {maxWidth: 380, autoPanPaddingTopLeft: [60, 70], autoPanPaddingBottomRight: [20, 20]};
+
+  /* The object a feature refers to (e.g. the cable a crossing crosses), drawn when the feature
+     is clicked and kept after its popup is closed, until the next click elsewhere on the map;
+     WLR.highlight is the drawn layer (null when none). */
+  WLR.highlight = null;
+  function clearHighlight() {
+    if (WLR.highlight) { WLR.highlight.remove(); WLR.highlight = null; }
+  }
+  function showHighlight(map, spec, data, lyr, k) {
+    clearHighlight();
+    if (!data.hl || !data.hk) { return; }
+    var item = data.hl.g[data.hk[k]];
+    if (!item) { return; }
+    var kind = item[0], ll = featureLatLngs(kind, item[1], data.hl.scale);
+    var opts = L.extend({renderer: WLR.renderer(map)}, spec.highlight);
+    var h = kind === 'point' ? new ShapeMarker(ll, L.extend({radius: 10}, opts)) : (kind === 'line' ? L.polyline(ll, opts) : L.polygon(ll, opts));
+    h._wlrKey = data.hk[k];
+    h.addTo(map);
+    WLR.highlight = h;
+    if (lyr.bringToFront) { lyr.bringToFront(); }
+  }
+
+  function bindFeature(map, spec, data, lyr, k) {
+    lyr.on('click', function (ev) {
+      markHit(ev);
+      if (!spec.highlight) { clearHighlight(); }  /* another feature: its own popup, no highlight */
+    });
+    lyr.bindPopup(function () { return popupEl(spec, data, k); }, POPUP);
+    if (spec.highlight) {
+      lyr.on('popupopen', function () { showHighlight(map, spec, data, lyr, k); });
+    }
     if (spec.tooltip !== null) {
       lyr.bindTooltip(function () { return tooltipEl(spec, data, k); }, {sticky: true});
     }
   }
+
+  /* Chainage labels: the markers of the impact result, thinned by zoom. At each view the
+     spacing is the smallest "nice" multiple of the marker spacing (100 m, 200 m, 500 m, 1 km,
+     2 km, 5 km …) whose labels lie far enough apart on screen; labels are then placed greedily,
+     kilometre labels first, and a label that would overlap one already placed is left out. */
+  var STEPS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000];
+  var ChainageLabels = L.Layer.extend({
+    initialize: function (spec, data) {
+      var s = data.scale;
+      this.spec = spec;
+      this.items = data.geoms.map(function (g, k) {
+        return {ll: L.latLng(g[0] / s, g[1] / s), text: colValue(data.cols[0], k), ch: data.ch[k],
+                major: !!data.mj[k], v: data.vi[k] || 0};
+      });
+      this.shown = [];
+    },
+    onAdd: function (map) {
+      var pane = map.getPane('wlrLabels') || map.createPane('wlrLabels');
+      pane.style.zIndex = 450;
+      pane.style.pointerEvents = 'none';
+      this._box = L.DomUtil.create('div', 'wlr-chainage-layer leaflet-zoom-hide', pane);
+      map.on('zoomend moveend resize viewreset', this._update, this);
+      this._update();
+    },
+    onRemove: function (map) {
+      map.off('zoomend moveend resize viewreset', this._update, this);
+      L.DomUtil.remove(this._box);
+      this.shown = [];
+    },
+    step: function () {
+      var map = this._map, c = map.getCenter(), p = map.latLngToContainerPoint(c);
+      var mpp = c.distanceTo(map.containerPointToLatLng(p.add([100, 0]))) / 100;
+      var every = this.spec.every || 100, minPx = this.spec.min_px || 80;
+      for (var i = 0; i < STEPS.length; i++) {
+        if (STEPS[i] * every / mpp >= minPx) { return STEPS[i] * every; }
+      }
+      return STEPS[STEPS.length - 1] * every;
+    },
+    _update: function () {
+      var map = this._map, box = this._box;
+      if (!map) { return; }
+      while (box.firstChild) { box.removeChild(box.firstChild); }
+      var step = this.step(), view = map.getBounds().pad(0.2), styles = this.spec.styles;
+      this.currentStep = step;
+      var cand = this.items.filter(function (it) {
+        var r = it.ch / step;
+        return Math.abs(r - Math.round(r)) < 1e-6 && view.contains(it.ll);
+      });
+      cand.sort(function (a, b) { return (b.major - a.major) || (a.ch - b.ch) || (a.v - b.v); });
+      /* the map's own boxes (controls, title, legend, banner) count as placed: no label hides under them */
+      var placed = [], shown = [], rc = map.getContainer().getBoundingClientRect();
+      map.getContainer().querySelectorAll('.leaflet-control, .wlr-banner').forEach(function (node) {
+        var b = node.getBoundingClientRect();
+        if (!b.width || !b.height) { return; }
+        var p0 = map.containerPointToLayerPoint([b.left - rc.left, b.top - rc.top]);
+        placed.push([p0.x, p0.y, p0.x + b.width, p0.y + b.height]);
+      });
+      for (var i = 0; i < cand.length; i++) {
+        var it = cand[i], pt = map.latLngToLayerPoint(it.ll), st = styles[it.v] || styles[0];
+        var lab = el('div', 'wlr-chainage' + (it.major ? ' wlr-chainage-major' : ''), it.text);
+        lab.style.borderColor = st.color;
+        lab.style.color = st.color;
+        if (st.dashArray) { lab.style.borderStyle = /^\s*[0-3](\s|,)/.test(st.dashArray) ? 'dotted' : 'dashed'; }
+        box.appendChild(lab);
+        var w = lab.offsetWidth, h = lab.offsetHeight, x = pt.x + 5, y = pt.y - h - 3;
+        var r = [x - 2, y - 2, x + w + 2, y + h + 2], clash = false;
+        for (var j = 0; j < placed.length && !clash; j++) {
+          var q = placed[j];
+          clash = r[0] < q[2] && q[0] < r[2] && r[1] < q[3] && q[1] < r[3];
+        }
+        if (clash) { box.removeChild(lab); continue; }
+        L.DomUtil.setPosition(lab, L.point(x, y));
+        var dot = el('div', 'wlr-chainage-dot');
+        dot.style.background = st.color;
+        box.appendChild(dot);
+        L.DomUtil.setPosition(dot, L.point(pt.x - 3, pt.y - 3));
+        placed.push(r);
+        shown.push({text: it.text, ch: it.ch, major: it.major, v: it.v});
+      }
+      this.shown = shown;
+    }
+  });
+  WLR.ChainageLabels = ChainageLabels;
 
   function sqSegDist(p, a, b) { return L.LineUtil._sqClosestPointOnSegment(p, a, b, true); }
 
@@ -206,7 +338,7 @@
       var origin = map.getPixelOrigin().add(topLeft), ox = origin.x, oy = origin.y;
       var vx0 = ox / scale, vy0 = oy / scale, vx1 = (ox + full.x) / scale, vy1 = (oy + full.y) / scale;
       var xy = this.xy, start = this.start, bbox = this.bbox, cats = this.cat, styles = this.spec.styles;
-      var p = 0, n = this.nParts, CHUNK = 4000;
+      var p = 0, n = this.nParts, CHUNK = 4000, drawnPerCat = {};
       while (p < n) {
         var c0 = cats[p], st = styles[c0] || styles[0], inPath = 0;
         ctx.globalAlpha = st.opacity === undefined ? 1 : st.opacity;
@@ -226,10 +358,12 @@
             ctx.lineTo(x, y); lx = x; ly = y; drawn++;
           }
           if (!drawn) { ctx.lineTo(lx + 0.5, ly); }
+          drawnPerCat[c0] = (drawnPerCat[c0] || 0) + 1;
           if (++inPath >= CHUNK) { ctx.stroke(); ctx.beginPath(); inPath = 0; }
         }
         if (inPath) { ctx.stroke(); }
       }
+      this.drawnPerCat = drawnPerCat;  /* parts drawn in the last frame, per category (tests) */
       this.drawnAt = performance.now();
     },
 
@@ -255,7 +389,7 @@
       if (e.originalEvent && e.originalEvent._wlrHit) { return; }  /* a small layer took it */
       var p = this._hit(e.containerPoint);
       if (p >= 0) {
-        L.popup({maxWidth: 380}).setLatLng(e.latlng).setContent(popupEl(this.spec, this.data, this.fid[p])).openOn(this._map);
+        L.popup(POPUP).setLatLng(e.latlng).setContent(popupEl(this.spec, this.data, this.fid[p])).openOn(this._map);
       }
     },
 
@@ -282,7 +416,7 @@
 
   function buildHeavy(map, spec, data) {
     if (spec.kind === 'line') { return L.featureGroup([new HeavyLines(spec, data)]); }
-    if (spec.kind === 'point' || spec.kind === 'label') { return buildSmall(map, spec, data); }
+    if (spec.kind === 'point') { return buildSmall(map, spec, data); }
     /* heavy polygons: one multi-polygon path per category on the shared canvas */
     var s = data.scale, byCat = {}, renderer = WLR.renderer(map), k, j, m, g, c;
     for (k = 0; k < data.geoms.length; k++) {
@@ -302,7 +436,7 @@
       lyr._wlrFid = b.fid;
       lyr.on('click', function (e) {
         var f = pickFeature(lyr, e.layerPoint, true);
-        if (f >= 0) { L.popup({maxWidth: 380}).setLatLng(e.latlng).setContent(popupEl(spec, data, f)).openOn(map); }
+        if (f >= 0) { L.popup(POPUP).setLatLng(e.latlng).setContent(popupEl(spec, data, f)).openOn(map); }
       });
       if (spec.cat_labels) { lyr.bindTooltip(el('span', 'wlr-tooltip', spec.cat_labels[+ck]), {sticky: true}); }
       group.addLayer(lyr);
@@ -345,7 +479,11 @@
     if (entry.layer) { return; }
     var spec = entry.spec, t0 = performance.now();
     var data = JSON.parse(document.getElementById(spec.data_id).textContent);
-    entry.layer = spec.heavy ? buildHeavy(entry.map, spec, data) : buildSmall(entry.map, spec, data);
+    if (spec.kind === 'chainage') {
+      entry.layer = L.featureGroup([new ChainageLabels(spec, data)]);
+    } else {
+      entry.layer = spec.heavy ? buildHeavy(entry.map, spec, data) : buildSmall(entry.map, spec, data);
+    }
     entry.ms = performance.now() - t0;
     entry.n = data.geoms.length;
     applyZoom(entry);
@@ -416,6 +554,7 @@
       if (banner) { banner.hidden = !anyIndicative; }
     }
     map.on('overlayadd overlayremove layeradd layerremove', updateGroups);
+    map.on('click', function (ev) { if (!(ev.originalEvent && ev.originalEvent._wlrHit)) { clearHighlight(); } });
     map.on('overlayadd', function () { restack(map); });
     restack(map);
     updateGroups();
