@@ -165,7 +165,7 @@ def test_lazy_heavy_layer_is_built_when_switched_on(session):
     x, y = wgs84_to_rd(xy[2], xy[3])
     near = cables[cables.distance(Point(x, y)) < 1.0]
     assert len(near) >= 1
-    from wlr_geo.io.klic.styles import THEMA_LABELS_NL
+    from wlr_geo.present.styles import THEMA_LABELS_NL
 
     assert any(f"Thema{THEMA_LABELS_NL[t]}Netbeheerder{nb}" in text
                for t, nb in zip(near["thema"], near["netbeheerder"], strict=True))

@@ -25,7 +25,16 @@ from wlr_geo.catalog import Catalog, load_catalog
 from wlr_geo.crs import TRANSFORMATION_NOTE
 from wlr_geo.io.vector import file_sha256
 
-__all__ = ["MANIFEST_NAME", "InputRecord", "Manifest", "config_inputs", "record_run", "spec_inputs", "write_manifest"]
+__all__ = [
+    "MANIFEST_NAME",
+    "InputRecord",
+    "Manifest",
+    "config_inputs",
+    "merge_manifests",
+    "record_run",
+    "spec_inputs",
+    "write_manifest",
+]
 
 MANIFEST_NAME = "manifest.json"
 
@@ -64,7 +73,7 @@ class Manifest:
         self.catalog = catalog if catalog is not None else load_catalog()
         self.run_started = _utc_now()
         self.inputs: dict[str, InputRecord] = {}
-        self.outputs: list[str] = []
+        self.outputs: list[tuple[str | None, str]] = []
         self.notes: list[str] = []
         self.config: dict[str, Any] | None = None
         if config_path is not None:
@@ -119,16 +128,24 @@ class Manifest:
             if meta and meta.get("source") and Path(meta["source"]).exists():
                 self.add_input(meta["source"], role=role, layer=meta.get("layer"))
 
-    def add_output(self, path: str | os.PathLike[str]) -> None:
-        self.outputs.append(str(path))
+    def add_output(self, path: str | os.PathLike[str], *, name: str | None = None) -> None:
+        """Record an output file; ``name`` is its name in the output folder (default: the path
+        relative to the folder given to :meth:`to_dict`)."""
+        self.outputs.append((name, str(path)))
 
     def to_dict(self, out_dir: Path | None = None) -> dict[str, Any]:
         outputs = []
-        for o in self.outputs:
+        seen: set[str] = set()
+        for name, o in self.outputs:
             p = Path(o)
             if p.exists() and p.is_file():
-                rel = str(p.relative_to(out_dir)) if out_dir and p.is_relative_to(out_dir) else str(p)
-                outputs.append({"path": rel, "sha256": file_sha256(p), "bytes": p.stat().st_size})
+                rel = name or (str(p.relative_to(out_dir)) if out_dir and p.is_relative_to(out_dir) else str(p))
+                rel = rel.replace("\\", "/")
+                if rel in seen:
+                    continue
+                seen.add(rel)
+                outputs.append({"path": rel, "kind": _kind_of(rel), "sha256": file_sha256(p),
+                                "bytes": p.stat().st_size})
         return {
             "tool": "wlr_geo",
             "version": __version__,
@@ -145,6 +162,44 @@ class Manifest:
         }
 
 
+def _kind_of(name: str) -> str:
+    """The registry kind of an output (``gpkg``, ``csv``, ...); the suffix when unregistered."""
+    from wlr_geo.outputs import output
+
+    try:
+        return output(name).kind
+    except KeyError:
+        return Path(name).suffix.lstrip(".") or "file"
+
+
+def merge_manifests(old: Mapping[str, Any], new: dict[str, Any], out_dir: Path, *,
+                    name: str = MANIFEST_NAME) -> dict[str, Any]:
+    """``new`` united with an earlier manifest of the same folder (other commands' runs kept).
+
+    Inputs and outputs are united (earlier outputs re-hashed as they are now, dropped when
+    gone); earlier runs of other commands are kept under ``runs``.
+    """
+    data = dict(new)
+    run = {k: data.get(k) for k in ("command", "run_started", "run_finished", "config")}
+    runs = [r for r in old.get("runs", []) if r.get("command") != data.get("command")] + [run]
+    data["inputs"] = list(data.get("inputs", []))
+    data["outputs"] = list(data.get("outputs", []))
+    seen = {(r.get("path"), r.get("layer"), r.get("role")) for r in data["inputs"]}
+    for r in old.get("inputs", []):
+        if (r.get("path"), r.get("layer"), r.get("role")) not in seen and Path(str(r.get("path"))).exists():
+            data["inputs"].append(r)
+    have = {o["path"] for o in data["outputs"]}
+    for o in old.get("outputs", []):
+        p = out_dir / o["path"]
+        if o["path"] not in have and p.is_file() and p.name != name:
+            data["outputs"].append({"path": o["path"], "kind": _kind_of(o["path"]), "sha256": file_sha256(p),
+                                    "bytes": p.stat().st_size})
+    data["inputs"].sort(key=lambda r: (str(r.get("path")), str(r.get("layer") or "")))
+    data["outputs"].sort(key=lambda o: o["path"])
+    data["runs"] = runs
+    return data
+
+
 def write_manifest(manifest: Manifest, out_dir: str | os.PathLike[str], *,
                    name: str = MANIFEST_NAME, extra: Mapping[str, Any] | None = None,
                    merge: bool = True) -> Path:
@@ -159,27 +214,13 @@ def write_manifest(manifest: Manifest, out_dir: str | os.PathLike[str], *,
     if extra:
         data.update(extra)
     target = d / name
-    run = {k: data[k] for k in ("command", "run_started", "run_finished", "config")}
-    runs = [run]
+    old: Any = {}
     if merge and target.exists():
         try:
             old = json.loads(target.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError):
             old = {}
-        if isinstance(old, dict):
-            runs = [r for r in old.get("runs", []) if r.get("command") != data["command"]] + runs
-            seen = {(r.get("path"), r.get("layer"), r.get("role")) for r in data["inputs"]}
-            for r in old.get("inputs", []):
-                if (r.get("path"), r.get("layer"), r.get("role")) not in seen and Path(str(r.get("path"))).exists():
-                    data["inputs"].append(r)
-            have = {o["path"] for o in data["outputs"]}
-            for o in old.get("outputs", []):
-                p = d / o["path"]
-                if o["path"] not in have and p.exists() and p.name != name:
-                    data["outputs"].append({"path": o["path"], "sha256": file_sha256(p), "bytes": p.stat().st_size})
-            data["inputs"].sort(key=lambda r: (str(r.get("path")), str(r.get("layer") or "")))
-            data["outputs"].sort(key=lambda o: o["path"])
-    data["runs"] = runs
+    data = merge_manifests(old if isinstance(old, dict) else {}, data, d, name=name)
     return atomic_write_text(target, json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
 
 

@@ -39,14 +39,15 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from wlr_geo._errors import ConfigError, Problem
+from wlr_geo._toml import read_toml
 from wlr_geo.catalog import embedded_maps_dir
+from wlr_geo.present.styles import THEMA_COLOURS, THEMA_LABELS_NL
 
 __all__ = [
     "BASEMAPS",
@@ -85,26 +86,9 @@ BASEMAPS: tuple[str, ...] = ("brt_standaard", "brt_grijs", "luchtfoto", "osm")
 #: File stems of the standard definitions in ``maps/``.
 STANDARD_MAPS: tuple[str, ...] = ("overzicht", "gemeente", "ondergrond", "aanlanding", "ruimteclaims")
 
-#: IMKL thema → line colour. The authoritative table is ``wlr_geo.io.klic.styles.THEMA_COLOURS``
-#: (WION "Kleurgebruik per thema"); this copy is only used if that module cannot be imported.
-#: A definition's own ``[categories]`` always win.
-IMKL_THEMA_COLOURS: dict[str, str] = {
-    "landelijkHoogspanningsnet": "#FF0000",
-    "hoogspanning": "#FF0000",
-    "middenspanning": "#C80000",
-    "laagspanning": "#960000",
-    "gasHogeDruk": "#FFAF3C",
-    "gasLageDruk": "#FFD750",
-    "buisleidingGevaarlijkeInhoud": "#FF7F00",
-    "petrochemie": "#9C6F0A",
-    "water": "#0000FF",
-    "rioolVrijverval": "#BA38A8",
-    "rioolOnderOverOfOnderdruk": "#800080",
-    "warmte": "#FF7FFF",
-    "datatransport": "#00FF00",
-    "wees": "#808080",
-    "overig": "#000000",
-}
+#: IMKL thema → line colour: the one table, :data:`wlr_geo.present.styles.THEMA_COLOURS` (WION
+#: "Kleurgebruik per thema"). A definition's own ``[categories]`` always win.
+IMKL_THEMA_COLOURS: dict[str, str] = dict(THEMA_COLOURS)
 
 #: Impact category (:mod:`wlr_geo.categories`) → colour for crossings and impact layers.
 IMPACT_CATEGORY_COLOURS: dict[str, str] = {
@@ -147,17 +131,8 @@ _PALETTES = ("imkl_thema", "impact_category")
 
 
 def thema_colours() -> dict[str, tuple[str, str]]:
-    """IMKL thema → (colour, Dutch label), from :mod:`wlr_geo.io.klic.styles` when importable."""
-    colours = dict(IMKL_THEMA_COLOURS)
-    labels: dict[str, str] = {}
-    try:
-        from wlr_geo.io.klic import styles
-    except ImportError:  # pragma: no cover - the klic package is part of wlr_geo
-        pass
-    else:
-        colours.update({str(k): str(v) for k, v in styles.THEMA_COLOURS.items()})
-        labels = {str(k): str(v) for k, v in styles.THEMA_LABELS_NL.items()}
-    return {k: (v, labels.get(k, k)) for k, v in colours.items()}
+    """IMKL thema → (colour, Dutch label), from :mod:`wlr_geo.present.styles`."""
+    return {k: (v, THEMA_LABELS_NL.get(k, k)) for k, v in THEMA_COLOURS.items()}
 
 
 def palette_entries(palette: str) -> dict[str, tuple[str, str]]:
@@ -547,12 +522,7 @@ def load_map_definition(path: str | os.PathLike[str]) -> MapDefinition:
     if not p.is_file():
         raise ConfigError("the map definition file does not exist", source=str(p),
                           hint=f"check the path, or use one of the standard maps: {', '.join(STANDARD_MAPS)}")
-    try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"not valid TOML: {exc}", source=str(p), hint="fix the TOML syntax") from None
-    except UnicodeDecodeError:
-        raise ConfigError("the map definition is not UTF-8 text", source=str(p), hint="save it as UTF-8") from None
+    data = read_toml(p, what="map definition")
     return map_definition_from_dict(data, name=p.stem, source=str(p))
 
 

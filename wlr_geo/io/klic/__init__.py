@@ -34,11 +34,8 @@ from wlr_geo.io.klic._delivery import DeliverySource, discover
 from wlr_geo.io.klic._imkl2 import parse_stream, scanner_status
 from wlr_geo.io.klic._merge import merge_layers
 from wlr_geo.io.klic._model import KlicData, KlicReport, column_dtype
-from wlr_geo.io.klic.styles import THEMA_COLOURS, THEMA_LABELS_NL, thema_colour, thema_label
 
 __all__ = [
-    "THEMA_COLOURS",
-    "THEMA_LABELS_NL",
     "DeliverySource",
     "KlicData",
     "KlicReport",
@@ -46,8 +43,6 @@ __all__ = [
     "discover",
     "read_klic",
     "scanner_status",
-    "thema_colour",
-    "thema_label",
 ]
 
 log = logging.getLogger("wlr_geo")

@@ -55,7 +55,7 @@ from wlr_geo.present.webmap.encode import (
     tolerance_for_zoom,
 )
 
-__all__ = ["LayerSummary", "WebMap", "build_map", "chainage_points", "render_html", "write_map"]
+__all__ = ["MARKERS_ROLE", "LayerSummary", "WebMap", "build_map", "chainage_points", "render_html", "write_map"]
 
 log = logging.getLogger("wlr_geo")
 
@@ -189,6 +189,11 @@ def _categories(frame: gpd.GeoDataFrame, layer: LayerDef) -> tuple[list[tuple[st
     return cats, [index[v] for v in values]
 
 
+#: Role of the route's chainage markers (the impact result's ``markers`` layer); when a map is
+#: given it, its kilometre labels are those markers instead of ones measured here.
+MARKERS_ROLE = "markers"
+
+
 def chainage_points(route: gpd.GeoDataFrame, interval_m: float) -> gpd.GeoDataFrame:
     """Points every ``interval_m`` along each line of ``route`` (projected CRS) with a ``label``.
 
@@ -235,7 +240,8 @@ def build_map(
     layers
         Role → GeoDataFrame (finished analysis results or read layers) with a CRS. Roles the
         definition names but ``layers`` lacks are left out (logged), unless the definition marks
-        them ``required``.
+        them ``required``. The role ``markers`` (:data:`MARKERS_ROLE`, the impact result's
+        chainage markers) gives the kilometre labels of lines with ``chainage_interval_m``.
     definition
         What to show and how (:func:`wlr_geo.present.mapdefs.load_map_definition`).
     catalog
@@ -358,7 +364,8 @@ def build_map(
                 ))
             if lyr.chainage_interval_m and "line" in split_by_kind(frame):
                 n_data += 1
-                chain = _chainage_element(frame, lyr, n_data, m.get_name(), fg.get_name())
+                chain = _chainage_element(frame, lyr, n_data, m.get_name(), fg.get_name(),
+                                          markers=layers.get(MARKERS_ROLE))
                 if chain is not None:
                     elements.append((chain, {}))
         group_attr = html.escape("; ".join(attributions))
@@ -387,11 +394,30 @@ def _union(a: tuple[float, float, float, float] | None, b: tuple[float, float, f
     return (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
 
 
+def _markers_for(frame: gpd.GeoDataFrame, markers: gpd.GeoDataFrame, interval_m: float) -> gpd.GeoDataFrame:
+    """The route's own chainage markers (impact result ``markers``) every ``interval_m``, for the
+    variants shown in ``frame`` — the one centreline model, so map and tables agree."""
+    m = markers
+    if "major" in m.columns:
+        m = m[m["major"].astype(bool).to_numpy()]
+    ch = m["chainage_m"].to_numpy(dtype=float)
+    ratio = ch / interval_m
+    keep = (ch > 0) & np.isclose(ratio, np.round(ratio), rtol=0, atol=1e-6)
+    if "variant" in m.columns and "variant" in frame.columns:
+        keep &= m["variant"].astype(str).isin(set(frame["variant"].astype(str))).to_numpy()
+    out = m.loc[keep, ["label", m.geometry.name]]
+    return gpd.GeoDataFrame(out, geometry=m.geometry.name, crs=m.crs).reset_index(drop=True)
+
+
 def _chainage_element(
-    frame: gpd.GeoDataFrame, lyr: LayerDef, n: int, map_name: str, group_name: str,
+    frame: gpd.GeoDataFrame, lyr: LayerDef, n: int, map_name: str, group_name: str, *,
+    markers: gpd.GeoDataFrame | None = None,
 ) -> DataLayerElement | None:
     assert lyr.chainage_interval_m is not None
-    pts = chainage_points(split_by_kind(frame)["line"], lyr.chainage_interval_m)
+    if markers is not None and len(markers) and {"chainage_m", "label"} <= set(markers.columns):
+        pts = _markers_for(frame, markers, lyr.chainage_interval_m)
+    else:
+        pts = chainage_points(split_by_kind(frame)["line"], lyr.chainage_interval_m)
     if len(pts) == 0:
         return None
     enc, geoms, scale, _ = encode_geometries(pts, "point", simplify_m=0.0)

@@ -13,7 +13,7 @@ from wlr_geo._errors import ConfigError
 from wlr_geo.catalog import Catalog
 from wlr_geo.crs import ensure_rd
 from wlr_geo.present.mapdefs import MapDefinition, instantiate_for_municipality
-from wlr_geo.present.webmap.build import WebMap, build_map
+from wlr_geo.present.webmap.build import MARKERS_ROLE, WebMap, build_map
 
 __all__ = ["municipality_layers", "municipality_maps", "write_maps"]
 
@@ -31,7 +31,8 @@ def municipality_layers(
 
     The municipality layer keeps that municipality only; a layer with a ``gm_naam`` or
     ``gemeente`` column keeps the rows of that municipality; any other layer keeps the features
-    that intersect the municipality (not clipped, so a route variant stays whole).
+    that intersect the municipality (not clipped, so a route variant stays whole; its chainage
+    markers are kept whole too).
 
     Raises
     ------
@@ -51,6 +52,9 @@ def municipality_layers(
     out: dict[str, gpd.GeoDataFrame] = {role: sel}
     for name, frame in layers.items():
         if name == role or frame is None:
+            continue
+        if name == MARKERS_ROLE:  # chainage markers follow the (whole) route variants they belong to
+            out[name] = frame
             continue
         f = ensure_rd(frame, layer=name)
         for col in ("gm_naam", "gemeente"):
