@@ -105,6 +105,7 @@ def test_crossing_at_route_vertex_counted_once_and_angle_per_segment():
     assert len(cr) == 2
     assert cr["chainage_m"].tolist() == pytest.approx([100.0, 200.0])
     assert cr["angle_deg"].tolist() == pytest.approx([45.0, 45.0])
+    assert cr["n_merged"].tolist() == [1, 1]  # found on both segments at the vertex, one crossing
 
 
 def test_route_inside_road_lengthwise_is_a_parallel_run():

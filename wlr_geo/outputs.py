@@ -625,6 +625,10 @@ _FILES: list[OutputFile] = [
                "As bgt.gpkg, named after the extract (the demo's bovengrond/bgt_otterlo.gpkg).", layers=(_BGT_LAYER,)),
     OutputFile("bgt_report.json", "json", "bgt", "BGT-leesverslag", "Counts, repairs and drops per class.",
                optional=True),
+    # convert
+    OutputFile("{dataset}", "parquet-dataset", "convert", "gepartitioneerde GeoParquet-dataset",
+               "One big layer as partitioned GeoParquet (5 km tiles, Hilbert-sorted rows, bbox column, "
+               "an index of file bounds and the marker .wlr_geo_dataset); columns as the input's."),
     # the demo
     OutputFile("layers.gpkg", "gpkg", "demo", "ingelezen lagen",
                "Every single-layer vector role of the config, read, validated and in RD New.", layers=(

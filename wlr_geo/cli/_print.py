@@ -32,9 +32,10 @@ def dutch_number(value: float, decimals: int = 0) -> str:
 
 def out_option(*, help: str, required: bool = True, default: Path | None = None,
                show_default: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """``-o/--out`` (the output folder or file), with ``--output`` kept as a hidden alias.
+    """``-o/--out`` (the output folder or file), with ``--output`` kept as a hidden alias, and
+    ``--wait`` (seconds to wait while another run writes into the same folder).
 
-    The decorated command receives ``out_dir``.
+    The decorated command receives ``out_dir`` and ``wait_s``.
     """
     def decorate(f: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(f)
@@ -48,6 +49,9 @@ def out_option(*, help: str, required: bool = True, default: Path | None = None,
                 value = default
             return f(*args, out_dir=value, **kwargs)
 
+        wrapper = click.option("--wait", "wait_s", type=click.FloatRange(min=0, max=86_400), default=0.0,
+                               show_default=True,
+                               help="Seconds to wait while another run writes into the same output folder.")(wrapper)
         wrapper = click.option("--output", "out_alias", type=click.Path(path_type=Path), default=None,
                                hidden=True)(wrapper)
         return click.option("-o", "--out", "out_dir", type=click.Path(path_type=Path), default=None,

@@ -27,7 +27,7 @@ __all__ = ["bgt_command"]
 @click.option("--report", "report_path", type=click.Path(path_type=Path), default=None,
               help="Also write the read report (counts, repairs) as JSON to this file.")
 def bgt_command(path: Path, out_dir: Path, classes: tuple[str, ...], all_versions: bool,
-                categories: Path | None, skip_empty: bool, report_path: Path | None) -> None:
+                categories: Path | None, skip_empty: bool, report_path: Path | None, wait_s: float) -> None:
     """Read the BGT extract PATH (PDOK zip, folder or .gml) into --out (GeoPackage).
 
     Keeps current objects only (no eindRegistratie, status 'bestaand'), in EPSG:28992, with the
@@ -39,7 +39,7 @@ def bgt_command(path: Path, out_dir: Path, classes: tuple[str, ...], all_version
     started = time.perf_counter()
     with console.status(f"BGT lezen: {safe(path)} ..."):
         done = bgt.run(path, out_dir, classes=list(classes) or None, current_only=not all_versions,
-                       categories=categories, skip_empty=skip_empty, report=report_path)
+                       categories=categories, skip_empty=skip_empty, report=report_path, wait_s=wait_s)
     elapsed = time.perf_counter() - started
     report = done.layers.report
     table = Table(title=f"BGT {safe(path.name)} → {safe(out_dir.name)}")

@@ -17,7 +17,7 @@ __all__ = ["claims_command"]
 @click.command("claims")
 @click.argument("config", type=click.Path(path_type=Path))
 @out_option(help="Output folder.")
-def claims_command(config: Path, out_dir: Path) -> None:
+def claims_command(config: Path, out_dir: Path, wait_s: float) -> None:
     """Space claims of a project CONFIG: footprints, conflicts and the programme per year.
 
     Writes claims.gpkg (claims, conflicts, raakt), claims_programme.csv and .xlsx to --out.
@@ -28,7 +28,7 @@ def claims_command(config: Path, out_dir: Path) -> None:
     console = Console(stderr=True)
     cfg = load_config(config)
     with console.status("ruimteclaims, beperkingen en conflicten"):
-        done = claims.run(cfg, out_dir)
+        done = claims.run(cfg, out_dir, wait_s=wait_s)
     for note in done.notes:
         console.print(f"[yellow]{safe(note)}[/yellow]")
     footprints, conflicts = done.footprints, done.conflicts

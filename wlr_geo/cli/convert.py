@@ -21,7 +21,7 @@ __all__ = ["convert_command"]
 @click.option("--chunk-rows", type=int, default=500_000, show_default=True, help="Rows read at a time from vector files.")
 @click.option("--assume-crs", default=None, help="CRS for inputs that declare none, e.g. EPSG:28992.")
 def convert_command(inputs: tuple[str, ...], out_dir: Path, fmt: str, tile_m: float, chunk_rows: int,
-                    assume_crs: str | None) -> None:
+                    assume_crs: str | None, wait_s: float) -> None:
     """Convert INPUT layers (PATH[:LAYER], KLIC deliveries, BGT zips) to partitioned GeoParquet.
 
     Big layers are then queried by area without loading them whole (wlr_geo.io.parquet.query_area,
@@ -29,7 +29,8 @@ def convert_command(inputs: tuple[str, ...], out_dir: Path, fmt: str, tile_m: fl
     """
     from wlr_geo.workflows import convert
 
-    done = convert.run(inputs, out_dir, fmt=fmt, tile_m=tile_m, chunk_rows=chunk_rows, assume_crs=assume_crs)
+    done = convert.run(inputs, out_dir, fmt=fmt, tile_m=tile_m, chunk_rows=chunk_rows, assume_crs=assume_crs,
+                       wait_s=wait_s)
     table = Table(title=f"GeoParquet-datasets in {safe(out_dir)}")
     table.add_column("laag")
     table.add_column("objecten", justify="right")

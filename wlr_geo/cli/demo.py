@@ -25,7 +25,7 @@ __all__ = ["demo_command"]
 @click.option("--config", "config_path", type=click.Path(path_type=Path), default=None,
               help="Run on this project config instead of the embedded demo config.")
 @click.option("--skip", multiple=True, help="Skip a step by name (repeatable).")
-def demo_command(out_dir: Path, config_path: Path | None, skip: tuple[str, ...]) -> None:
+def demo_command(out_dir: Path, config_path: Path | None, skip: tuple[str, ...], wait_s: float) -> None:
     """Run every analysis on the embedded Leidse-regio data and write the outputs to --out."""
     from wlr_geo.workflows import demo
 
@@ -44,7 +44,7 @@ def demo_command(out_dir: Path, config_path: Path | None, skip: tuple[str, ...])
             else:
                 progress.advance(task)
 
-        done = demo.run(out_dir, config=config_path, skip=skip, on_step=on_step)
+        done = demo.run(out_dir, config=config_path, skip=skip, on_step=on_step, wait_s=wait_s)
     table = Table(title=f"wlr-geo demo — {safe(done.out_dir)}")
     table.add_column("stap")
     table.add_column("resultaat", overflow="fold")

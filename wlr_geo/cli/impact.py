@@ -32,7 +32,7 @@ __all__ = ["impact_command"]
 def impact_command(
     config: Path | None, out_dir: Path, route_spec: str | None, layer_specs: tuple[str, ...],
     gm_spec: str | None, wk_spec: str | None, width_m: float | None, reverse: bool,
-    variant_column: str | None, no_xlsx: bool,
+    variant_column: str | None, no_xlsx: bool, wait_s: float,
 ) -> None:
     """Crossing register, strips and impact per gemeente/wijk of a route (and its variants).
 
@@ -52,14 +52,14 @@ def impact_command(
                               hint="put the layers in the config's [layers] table")
         with console.status("lagen inlezen en analyseren…"):
             done = impact.run(config, out_dir, width_m=width_m, reverse=reverse, variant_column=variant_column,
-                              xlsx=not no_xlsx)
+                              xlsx=not no_xlsx, wait_s=wait_s)
     else:
         if route_spec is None:
             raise ConfigError("no route given", hint="give a CONFIG, or --route PATH[:LAYER] with --layer PATH[:LAYER] ...")
         with console.status("lagen inlezen en analyseren…"):
             done = impact.run_quick(route_spec, layer_specs, out_dir, municipalities=gm_spec, wijken=wk_spec,
                                     width_m=width_m, reverse=reverse, variant_column=variant_column,
-                                    xlsx=not no_xlsx)
+                                    xlsx=not no_xlsx, wait_s=wait_s)
     _print_summary(done.result, out_dir, time.perf_counter() - t0)
     for p in done.paths:
         click.echo(f"  {p}")

@@ -42,7 +42,7 @@ def operator_summary(data: Any) -> list[tuple[str, str, int, float, int]]:
                  "klic_precautions, klic_request_areas, klic_attachments).")
 @click.option("--depth-tolerance", "depth_tolerance_m", type=float, default=1.0, show_default=True,
               help="Max. distance (m) from a depth point to its line.")
-def klic_command(paths: tuple[Path, ...], out_dir: Path, depth_tolerance_m: float) -> None:
+def klic_command(paths: tuple[Path, ...], out_dir: Path, depth_tolerance_m: float, wait_s: float) -> None:
     """Read KLIC deliveries (zips, folders or IMKL XML; IMKL 2.x and 1.2.1) into --out.
 
     Objects delivered more than once (overlapping requests) are written once; the newest
@@ -52,7 +52,7 @@ def klic_command(paths: tuple[Path, ...], out_dir: Path, depth_tolerance_m: floa
 
     console = Console(width=140)
     with console.status("KLIC lezen ...") as status:
-        done = klic.run(list(paths), out_dir, depth_tolerance_m=depth_tolerance_m,
+        done = klic.run(list(paths), out_dir, depth_tolerance_m=depth_tolerance_m, wait_s=wait_s,
                         on_delivery=lambda src: status.update(f"KLIC lezen: {safe(src.label)}"))
     for w in done.warnings:
         click.secho(f"warning: {w}", fg="yellow", err=True)

@@ -18,7 +18,7 @@ __all__ = ["landing_command"]
 @click.command("landing")
 @click.argument("config", type=click.Path(path_type=Path))
 @out_option(help="Output folder.")
-def landing_command(config: Path, out_dir: Path) -> None:
+def landing_command(config: Path, out_dir: Path, wait_s: float) -> None:
     """Rank the landing candidates of a project CONFIG and test how robust the ranking is.
 
     Writes landing_scores.csv/.xlsx, landing_sensitivity(_oat).csv, landing.json and landing.gpkg.
@@ -30,7 +30,7 @@ def landing_command(config: Path, out_dir: Path) -> None:
     settings = cfg.options.landing
     console = Console(stderr=True)
     with console.status(f"criteria en gevoeligheidsanalyse ({settings.n_samples} trekkingen)"):
-        done = landing.run(cfg, out_dir)
+        done = landing.run(cfg, out_dir, wait_s=wait_s)
     scores, sens = done.scores, done.sensitivity
     table = Table(title=f"Aanlandlocaties — {safe(cfg.name)}")
     table.add_column("rang", justify="right")

@@ -23,14 +23,15 @@ __all__ = ["map_command"]
                    "ruimteclaims) or a TOML file. Repeatable; default: all standard maps.")
 @click.option("--municipality", "municipalities", multiple=True,
               help="For per-municipality maps: only this municipality (repeatable).")
-def map_command(config: Path, out_dir: Path, map_names: tuple[str, ...], municipalities: tuple[str, ...]) -> None:
+def map_command(config: Path, out_dir: Path, map_names: tuple[str, ...], municipalities: tuple[str, ...],
+                wait_s: float) -> None:
     """Write offline consultation maps (self-contained HTML) for a project CONFIG to --out."""
     from wlr_geo.workflows import maps
 
     console = Console(stderr=True)
     t0 = time.perf_counter()
     with console.status("Kaarten maken…"):
-        done = maps.run(config, out_dir, map_names=map_names, municipalities=municipalities)
+        done = maps.run(config, out_dir, map_names=map_names, municipalities=municipalities, wait_s=wait_s)
     for note in done.skipped:
         console.print(f"[yellow]{safe(note)}[/yellow]")
     table = Table(title=f"wlr-geo map — {safe(out_dir)}")

@@ -17,11 +17,11 @@ __all__ = ["report_command"]
 @out_option(help="Folder with the results of impact/claims/landing/route; the report is written there.")
 @click.option("--no-pdf", is_flag=True, help="Write only report.html.")
 @click.option("--gemeente", "gemeenten", multiple=True, help="Municipality name(s) to draw (default: the region and those on the route).")
-def report_command(config: Path, out_dir: Path, no_pdf: bool, gemeenten: tuple[str, ...]) -> None:
+def report_command(config: Path, out_dir: Path, no_pdf: bool, gemeenten: tuple[str, ...], wait_s: float) -> None:
     """Write the consultation report (HTML, PDF, PNG figures, manifest) for CONFIG into DIR."""
     from wlr_geo.workflows import report
 
-    done = report.run(config, out_dir, pdf=not no_pdf, municipalities=list(gemeenten) or None)
+    done = report.run(config, out_dir, pdf=not no_pdf, municipalities=list(gemeenten) or None, wait_s=wait_s)
     for note in done.notes:
         click.secho(f"let op: {note}", fg="yellow", err=True)
     for f in done.paths:

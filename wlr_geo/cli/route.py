@@ -70,7 +70,7 @@ def _progress_bar() -> Iterator[Any]:
 @out_option(help="Output folder.")
 def route_command(config: Path | None, cost_path: Path | None, start_text: str | None, end_texts: tuple[str, ...],
                   k: int | None, min_separation_m: float | None, method: str | None, coarse_factor: int | None,
-                  corridor_m: float | None, out_dir: Path) -> None:
+                  corridor_m: float | None, out_dir: Path, wait_s: float) -> None:
     """Route alternatives by least-cost routing: writes DIR/routes.gpkg, routes.csv (and cost.tif)."""
     from wlr_geo.workflows import routing
 
@@ -87,11 +87,11 @@ def route_command(config: Path | None, cost_path: Path | None, start_text: str |
                 raise WlrGeoInputError("--cost needs --start X,Y and at least one --end X,Y",
                                        hint="e.g. --start 81000,452000 --end 88000,468000")
             done = routing.run_on_raster(cost_path, routing.parse_xy(start_text, "--start"), ends, out_dir,
-                                         progress=bar, **overrides)
+                                         progress=bar, wait_s=wait_s, **overrides)
         else:
             assert config is not None
             click.echo("kostenraster maken en routeren…", err=True)
-            done = routing.run(config, out_dir, ends=ends, progress=bar, **overrides)
+            done = routing.run(config, out_dir, ends=ends, progress=bar, wait_s=wait_s, **overrides)
     _summary(done.routes)
     click.echo(f"geschreven: {', '.join(str(p) for p in done.paths)} ({len(done.routes)} routes) "
                f"in {dutch_number(time.perf_counter() - t0, 1)} s")

@@ -9,6 +9,10 @@ intersect (predicate push-down). A layer is therefore never loaded whole.
 
 Writing is atomic per dataset: files are written into a hidden temporary folder which is renamed
 onto the target when complete; an interrupted conversion leaves any earlier dataset intact.
+Every dataset holds the marker file ``.wlr_geo_dataset`` (:data:`wlr_geo._atomic.FOLDER_MARKER`);
+an existing folder is replaced only if it holds the marker (or the index of a dataset written
+before the marker existed) or is empty, so a folder wlr_geo did not make is never replaced or
+deleted.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import secrets
 import shutil
 import tempfile
 from collections import defaultdict
@@ -30,11 +35,19 @@ import pyogrio
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from wlr_geo._atomic import (
+    FOLDER_MARKER,
+    ForeignFolderError,
+    OutputNotADirectoryError,
+    is_replaceable_folder,
+    write_folder_marker,
+)
 from wlr_geo._errors import LayerReadError, WlrGeoInputError
 from wlr_geo.crs import RD_BOUNDS_M, ensure_rd
 from wlr_geo.validate import validate_layer
 
 __all__ = [
+    "FOLDER_MARKER",
     "INDEX_NAME",
     "DatasetInfo",
     "dataset_info",
@@ -98,8 +111,10 @@ def write_partitioned(
     tile may then consist of several files, each Hilbert-sorted).
     """
     out = Path(out_dir)
+    _check_replaceable(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent))
+    tmp = out.parent / f".{out.name}.{secrets.token_hex(6)}.part"
+    tmp.mkdir()  # not mkdtemp: the dataset keeps the usual permissions (mkdtemp gives 0700)
     files: list[dict[str, Any]] = []
     buffers: dict[str, list[gpd.GeoDataFrame]] = defaultdict(list)
     buffered: dict[str, int] = defaultdict(int)
@@ -145,10 +160,11 @@ def write_partitioned(
             flush(key)
         index = {"format": "wlr_geo partitioned GeoParquet", "version": 1, "crs": crs_text, "tile_m": tile_m, "files": files}
         (tmp / INDEX_NAME).write_text(json.dumps(index, indent=1))
+        write_folder_marker(tmp, kind="partitioned GeoParquet")
         if out.exists():
-            backup = out.with_name(f".{out.name}.old")
-            if backup.exists():
-                shutil.rmtree(backup)
+            _check_replaceable(out)  # again: it may have changed while we wrote
+            backup = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".old", dir=out.parent))
+            backup.rmdir()
             out.rename(backup)
             tmp.rename(out)
             shutil.rmtree(backup)
@@ -158,6 +174,19 @@ def write_partitioned(
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
     return dataset_info(out)
+
+
+def _check_replaceable(out: Path) -> None:
+    """Refuse to replace a file, or a folder that is not an (empty or) wlr_geo dataset."""
+    if not (out.exists() or out.is_symlink()):
+        return
+    if out.is_symlink() or not out.is_dir():
+        raise OutputNotADirectoryError(
+            f"{out} bestaat al en is geen map; kies een andere naam of uitvoermap (-o)", path=out)
+    if not is_replaceable_folder(out):
+        raise ForeignFolderError(
+            f"map {out} bestaat al en is geen wlr-geo-dataset (geen {FOLDER_MARKER}); wlr-geo vervangt "
+            f"alleen eigen datasets: kies een andere uitvoermap (-o) of verwijder de map zelf")
 
 
 def _concat(parts: list[gpd.GeoDataFrame]) -> gpd.GeoDataFrame:

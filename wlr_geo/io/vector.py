@@ -10,7 +10,6 @@ and input files are never opened for writing.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import logging
 import os
 import re
@@ -27,7 +26,7 @@ import pyogrio.errors
 import shapely
 import shapely.errors
 
-from wlr_geo._atomic import atomic_path
+from wlr_geo._atomic import atomic_path, file_sha256
 from wlr_geo._errors import LayerNotFoundError, LayerReadError, WlrGeoInputError
 from wlr_geo.crs import ensure_rd
 from wlr_geo.validate import validate_layer
@@ -70,20 +69,6 @@ def parse_layer_spec(text: str | os.PathLike[str]) -> LayerSpec:
         if head and tail and ("/" not in tail and "\\" not in tail) and (Path(head).suffix or Path(head).exists()):
             return LayerSpec(Path(head), tail)
     return LayerSpec(Path(s))
-
-
-def file_sha256(path: str | os.PathLike[str], chunk: int = 1 << 20) -> str:
-    """SHA-256 of a file (or, for a folder such as a Shapefile set, of its files in order)."""
-    p = Path(path)
-    h = hashlib.sha256()
-    files = sorted(q for q in p.rglob("*") if q.is_file()) if p.is_dir() else [p]
-    for f in files:
-        if p.is_dir():
-            h.update(str(f.relative_to(p)).encode())
-        with open(f, "rb") as fh:
-            while block := fh.read(chunk):
-                h.update(block)
-    return h.hexdigest()
 
 
 def list_layers(path: str | os.PathLike[str]) -> list[str]:

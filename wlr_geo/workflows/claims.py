@@ -181,11 +181,11 @@ def write(result: ClaimsRun, out: RunOutputs) -> list[Path]:
     write_layers(layers, out.path("claims.gpkg"))
     write_table(result.programme, out.path("claims_programme.csv"))
     write_table(result.programme, out.path("claims_programme.xlsx"), sheets=_programme_sheets(result.programme))
-    return [p for _, p in out.written[start:]]
+    return out.final(start)
 
 
-def run(config: str | os.PathLike[str] | ProjectConfig, out: str | os.PathLike[str] | RunOutputs | None = None
-        ) -> ClaimsRun:
+def run(config: str | os.PathLike[str] | ProjectConfig, out: str | os.PathLike[str] | RunOutputs | None = None, *,
+        wait_s: float = 0.0) -> ClaimsRun:
     """``wlr-geo claims CONFIG -o DIR``: footprints, conflicts and the programme per year."""
     cfg = load_config(config)
     settings = cfg.options.claims
@@ -199,7 +199,7 @@ def run(config: str | os.PathLike[str] | ProjectConfig, out: str | os.PathLike[s
     if out is None:
         return result
     with open_outputs(out, command="wlr-geo claims", names=file_names("claims"), inputs=inputs.records,
-                      config_path=cfg.path, catalog=cfg.catalog) as w:
+                      config_path=cfg.path, catalog=cfg.catalog, wait_s=wait_s) as w:
         result.paths = write(result, w)
     result.manifest = w.last_manifest
     return result

@@ -205,15 +205,30 @@ def _all_names() -> list[str]:
                                                                  "report", "demo", "klic", "bgt")]
 
 
+def _demo_inputs(cfg: ProjectConfig) -> list[tuple[str, str | None, str | None]]:
+    """Every file the demo may read, known before it writes anything (hashed and protected)."""
+    records: list[tuple[str, str | None, str | None]] = [(str(r.path), r.role, r.layer) for r in cfg.iter_refs()]
+    if cfg.path is not None:
+        for name in ("demo_ondergrond.toml", "demo_bovengrond.toml"):
+            beside = cfg.path.parent / name
+            if beside.exists():
+                records.append((str(beside), "config", None))
+                records += [(str(r.path), r.role, r.layer) for r in load_config(beside).iter_refs()]
+    records += [(str(p), "klic", None) for p in sorted(embedded_path("klic").glob("*.zip"))]
+    records.append((str(embedded_path("bgt/bgt_otterlo_2020.zip")), "bgt", None))
+    return list(dict.fromkeys(records))
+
+
 def run(out: str | os.PathLike[str], *, config: str | os.PathLike[str] | ProjectConfig | None = None,
-        skip: Sequence[str] = (), on_step: Callable[[DemoStep, StepResult | None], None] | None = None) -> DemoRun:
-    """Run every step into ``out``; ``on_step(step, None)`` before and ``on_step(step, result)``
-    after each step (for progress displays)."""
+        skip: Sequence[str] = (), on_step: Callable[[DemoStep, StepResult | None], None] | None = None,
+        wait_s: float = 0.0) -> DemoRun:
+    """Run every step into ``out`` as one output set; ``on_step(step, None)`` before and
+    ``on_step(step, result)`` after each step (for progress displays)."""
     cfg = load_config(config if config is not None else embedded_path(DEMO_CONFIG))
     steps = [s for s in demo_steps() if s.name not in skip]
     result = DemoRun(Path(out))
-    with open_outputs(out, command="wlr-geo demo", names=_all_names(), config_path=cfg.path,
-                      catalog=cfg.catalog) as w:
+    with open_outputs(out, command="wlr-geo demo", names=_all_names(), inputs=_demo_inputs(cfg),
+                      config_path=cfg.path, catalog=cfg.catalog, wait_s=wait_s) as w:
         ctx = DemoContext(cfg, w)
         for step in steps:
             if on_step is not None:
@@ -230,6 +245,6 @@ def run(out: str | os.PathLike[str], *, config: str | os.PathLike[str] | Project
                 on_step(step, done)
         ctx.highlights.append("herkomst en controle: manifest.json")
         result.highlights = ctx.highlights
-    result.paths = w.paths
+        result.paths = w.paths
     result.manifest = w.last_manifest
     return result

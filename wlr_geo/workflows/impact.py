@@ -285,13 +285,13 @@ def write_impact(result: ImpactResult, out: str | os.PathLike[str] | RunOutputs,
     atomic_write_text(w.path("summary.json"),
                       json.dumps(result.summary(), indent=2, ensure_ascii=False, default=str))
     w.notes.extend(result.notes)
-    return [p for _, p in w.written[start:]]
+    return w.final(start)
 
 
 # ----------------------------------------------------------------------------------- running
 def run(config: str | os.PathLike[str] | ProjectConfig, out: str | os.PathLike[str] | RunOutputs | None = None, *,
         width_m: float | None = None, reverse: bool | None = None, variant_column: str | None = None,
-        xlsx: bool = True) -> ImpactRun:
+        xlsx: bool = True, wait_s: float = 0.0) -> ImpactRun:
     """``wlr-geo impact CONFIG -o DIR``: read the config's layers, run the analysis, write the outputs.
 
     Parameters
@@ -322,14 +322,15 @@ def run(config: str | os.PathLike[str] | ProjectConfig, out: str | os.PathLike[s
     if out is None:
         return ImpactRun(result)
     with open_outputs(out, command="wlr-geo impact", names=file_names("impact"), inputs=inputs.records,
-                      config_path=cfg.path, catalog=cfg.catalog) as w:
+                      config_path=cfg.path, catalog=cfg.catalog, wait_s=wait_s) as w:
         paths = write_impact(result, w, xlsx=xlsx)
     return ImpactRun(result, paths, w.last_manifest)
 
 
 def run_quick(route: str, layers: Sequence[str] = (), out: str | os.PathLike[str] | None = None, *,
               municipalities: str | None = None, wijken: str | None = None, width_m: float | None = None,
-              reverse: bool = False, variant_column: str | None = None, xlsx: bool = True) -> ImpactRun:
+              reverse: bool = False, variant_column: str | None = None, xlsx: bool = True,
+              wait_s: float = 0.0) -> ImpactRun:
     """The quick form ``wlr-geo impact --route PATH[:LAYER] --layer PATH[:LAYER] ... -o DIR``."""
     check_cli("--width-m", width_m)
     records: list[tuple[str, str | None, str | None]] = []
@@ -344,7 +345,8 @@ def run_quick(route: str, layers: Sequence[str] = (), out: str | os.PathLike[str
     result = run_impact(**kwargs)
     if out is None:
         return ImpactRun(result)
-    with open_outputs(out, command="wlr-geo impact", names=file_names("impact"), inputs=records) as w:
+    with open_outputs(out, command="wlr-geo impact", names=file_names("impact"), inputs=records,
+                      wait_s=wait_s) as w:
         paths = write_impact(result, w, xlsx=xlsx)
     return ImpactRun(result, paths, w.last_manifest)
 

@@ -198,11 +198,11 @@ def write(result: LandingRun, out: RunOutputs, cfg: ProjectConfig) -> list[Path]
     end_gdf = gpd.GeoDataFrame({"naam": ["eindpunt tracé"]}, geometry=[result.end], crs="EPSG:28992")
     write_layers({"candidates": candidates_frame(result.candidates, scores, id_column=result.id_column),
                   "route_end": end_gdf}, out.path("landing.gpkg"))
-    return [p for _, p in out.written[start:]]
+    return out.final(start)
 
 
-def run(config: str | os.PathLike[str] | ProjectConfig, out: str | os.PathLike[str] | RunOutputs | None = None
-        ) -> LandingRun:
+def run(config: str | os.PathLike[str] | ProjectConfig, out: str | os.PathLike[str] | RunOutputs | None = None, *,
+        wait_s: float = 0.0) -> LandingRun:
     """``wlr-geo landing CONFIG -o DIR``: rank the landing candidates and test the ranking's robustness."""
     cfg = load_config(config)
     settings = cfg.options.landing
@@ -222,7 +222,7 @@ def run(config: str | os.PathLike[str] | ProjectConfig, out: str | os.PathLike[s
     if out is None:
         return result
     with open_outputs(out, command="wlr-geo landing", names=file_names("landing"), inputs=inputs.records,
-                      config_path=cfg.path, catalog=cfg.catalog) as w:
+                      config_path=cfg.path, catalog=cfg.catalog, wait_s=wait_s) as w:
         result.paths = write(result, w, cfg)
     result.manifest = w.last_manifest
     return result

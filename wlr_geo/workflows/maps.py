@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -56,15 +56,24 @@ class MapsRun:
     manifest: dict[str, Any] | None = None
 
 
-def _outputs_in(out_dir: Path) -> dict[str, tuple[Path, str]]:
-    """Layer name → (file, layer) of the registry's GeoPackages already in the output folder."""
+Locate = Callable[[str], "Path | None"]
+
+
+def _in_folder(root: Path) -> Locate:
+    def locate(name: str) -> Path | None:
+        p = root / name
+        return p if p.exists() else None
+
+    return locate
+
+
+def _outputs_in(locate: Locate) -> dict[str, tuple[Path, str]]:
+    """Layer name → (file, layer) of the registry's GeoPackages written to the output folder."""
     found: dict[str, tuple[Path, str]] = {}
-    if not out_dir.is_dir():
-        return found
     gpkgs = sorted(name for name, f in OUTPUTS.items() if f.kind == "gpkg" and not f.is_pattern)
     for fname in gpkgs:
-        gpkg = out_dir / fname
-        if not gpkg.is_file():
+        gpkg = locate(fname)
+        if gpkg is None or not gpkg.is_file():
             continue
         try:
             names = list_layers(gpkg)
@@ -92,12 +101,16 @@ def _from_config(cfg: ProjectConfig, inputs: Inputs, name: str) -> gpd.GeoDataFr
     return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=frames[0].crs)
 
 
-def collect_layers(cfg: ProjectConfig, out_dir: Path, roles: Sequence[str], inputs: Inputs | None = None
+def collect_layers(cfg: ProjectConfig, out_dir: Path | Locate, roles: Sequence[str], inputs: Inputs | None = None
                    ) -> dict[str, gpd.GeoDataFrame]:
-    """Read the layer of each role (outputs in ``out_dir`` first, then the config)."""
+    """Read the layer of each role (analysis outputs in ``out_dir`` first, then the config).
+
+    ``out_dir`` is the output folder, or a function that finds an output by name (the outputs of
+    an enclosing run are still staged).
+    """
     own = inputs is None
     inputs = inputs or Inputs(cfg)
-    outputs = _outputs_in(out_dir)
+    outputs = _outputs_in(out_dir if callable(out_dir) else _in_folder(Path(out_dir)))
     explicit = cfg.options.maps.roles
     layers: dict[str, gpd.GeoDataFrame] = {}
     for role in roles:
@@ -145,14 +158,15 @@ def _unique(name: str, taken: set[str]) -> str:
 
 
 def run(config: str | os.PathLike[str] | ProjectConfig, out: str | os.PathLike[str] | RunOutputs, *,
-        map_names: Sequence[str] = (), municipalities: Sequence[str] = ()) -> MapsRun:
+        map_names: Sequence[str] = (), municipalities: Sequence[str] = (), wait_s: float = 0.0) -> MapsRun:
     """``wlr-geo map CONFIG -o DIR``: write the consultation maps (the analysis outputs in DIR
     are shown where present)."""
     cfg = load_config(config)
     definitions, roles = definitions_and_roles(map_names)
     root = out.root if isinstance(out, RunOutputs) else Path(out)
+    locate = out.locate if isinstance(out, RunOutputs) else _in_folder(root)
     inputs = Inputs(cfg)
-    layers = collect_layers(cfg, root, [*roles, MARKERS_ROLE], inputs)
+    layers = collect_layers(cfg, locate, [*roles, MARKERS_ROLE], inputs)
     inputs.check()
     if not layers:
         raise ConfigError(
@@ -171,12 +185,14 @@ def run(config: str | os.PathLike[str] | ProjectConfig, out: str | os.PathLike[s
         else:
             built.append(build_map(layers, d, catalog=cfg.catalog))
     with open_outputs(out, command="wlr-geo map", names=file_names("map"), inputs=inputs.records,
-                      config_path=cfg.path, catalog=cfg.catalog) as w:
+                      config_path=cfg.path, catalog=cfg.catalog, wait_s=wait_s) as w:
         taken: set[str] = set()
+        start = len(w.written)
         for wm in built:
             name = _unique(f"kaart_{wm.definition.name}", taken)
-            result.maps.append((write_map(wm, w.path(f"{name}.html")), wm))
+            write_map(wm, w.path(f"{name}.html"))
         w.notes.extend(result.skipped)
+        result.maps = list(zip(w.final(start), built, strict=True))
     result.paths = [p for p, _ in result.maps]
     result.manifest = w.last_manifest
     return result

@@ -27,7 +27,7 @@ from wlr_geo.io.vector import list_layers, read_layer
 from wlr_geo.outputs import file_names, report_tables
 from wlr_geo.present.figures import FigureLayer, municipality_figure
 from wlr_geo.present.report import ReportSection, build_report_html, html_to_pdf, write_report_html
-from wlr_geo.provenance import MANIFEST_NAME, merge_manifests
+from wlr_geo.provenance import MANIFEST_NAME
 from wlr_geo.workflows._output import RunOutputs, open_outputs
 
 __all__ = ["ReportRun", "figure_name", "run"]
@@ -51,9 +51,10 @@ def _read_csv(path: Path) -> pd.DataFrame:
         raise WlrGeoInputError(f"cannot read table: {exc}", source=str(path), hint="rerun the command that wrote it") from None
 
 
-def _layer(path: Path, layer: str, records: list[tuple[str, str | None, str | None]]) -> gpd.GeoDataFrame | None:
+def _layer(path: Path | None, layer: str, records: list[tuple[str, str | None, str | None]]
+           ) -> gpd.GeoDataFrame | None:
     """An output layer of an earlier run (None when the file or layer is missing or empty)."""
-    if not path.is_file() or layer not in list_layers(path):
+    if path is None or not path.is_file() or layer not in list_layers(path):
         return None
     records.append((str(path), "result", layer))
     gdf = read_layer(path, layer, allow_empty=True)
@@ -71,6 +72,23 @@ def _is_indicative(frames: list[gpd.GeoDataFrame | None]) -> bool:
     return False
 
 
+def _with_earlier_inputs(manifest: dict[str, Any], earlier: Path) -> dict[str, Any]:
+    """The report's manifest plus the inputs of the run that made the results it reports on."""
+    try:
+        old = json.loads(earlier.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return manifest
+    if not isinstance(old, dict):
+        return manifest
+    out = dict(manifest)
+    seen = {(r.get("path"), r.get("layer"), r.get("role")) for r in out.get("inputs", [])}
+    extra = [r for r in old.get("inputs", []) if isinstance(r, dict)
+             and (r.get("path"), r.get("layer"), r.get("role")) not in seen]
+    out["inputs"] = [*out.get("inputs", []), *extra]
+    out["results_from"] = {k: old.get(k) for k in ("command", "run_started", "run_finished") if k in old}
+    return out
+
+
 def figure_name(municipality: str) -> str:
     """``figures/gemeente_<name>.png`` with a safe, bounded file name."""
     text = unicodedata.normalize("NFKC", str(municipality))
@@ -79,14 +97,21 @@ def figure_name(municipality: str) -> str:
 
 
 def run(config: str | os.PathLike[str] | ProjectConfig, out: str | os.PathLike[str] | RunOutputs, *,
-        pdf: bool = True, municipalities: list[str] | None = None) -> ReportRun:
+        pdf: bool = True, municipalities: list[str] | None = None, wait_s: float = 0.0) -> ReportRun:
     """``wlr-geo report CONFIG -o DIR``: report.html (+ report.pdf, figures) from the results in DIR."""
     cfg = load_config(config)
     root = out.root if isinstance(out, RunOutputs) else Path(out)
+
+    def locate(name: str) -> Path | None:
+        if isinstance(out, RunOutputs):
+            return out.locate(name)
+        p = root / name
+        return p if p.exists() else None
+
     if not root.is_dir():
         raise WlrGeoInputError("the output folder does not exist", source=str(root),
                                hint="run 'wlr-geo impact CONFIG -o DIR' (and claims/landing/route) first")
-    found = [(f, t, c, x) for f, t, c, x in report_tables() if (root / f).exists()]
+    found = [(located, t, c, x) for f, t, c, x in report_tables() if (located := locate(f)) is not None]
     if not found:
         raise WlrGeoInputError(
             "the folder holds no results to report on", source=str(root),
@@ -98,17 +123,17 @@ def run(config: str | os.PathLike[str] | ProjectConfig, out: str | os.PathLike[s
     inputs.check()
     assert gm is not None and gm_ref is not None
     sections: dict[str, ReportSection] = {}
-    for fname, title, caption, text in found:
-        inputs.records.append((str(root / fname), "result", None))
+    for path, title, caption, text in found:
+        inputs.records.append((str(path), "result", None))
         sec = sections.setdefault(title, ReportSection(title, text=text))
-        sec.tables.append((caption, _read_csv(root / fname)))
+        sec.tables.append((caption, _read_csv(path)))
 
     name_col = gm_ref.options.get("name_column", "gm_naam")
-    routes = _layer(root / "impact.gpkg", "routes", inputs.records)
-    strips = _layer(root / "impact.gpkg", "strips", inputs.records)
-    crossings = _layer(root / "impact.gpkg", "crossings", inputs.records)
-    claims = _layer(root / "claims.gpkg", "claims", inputs.records)
-    landing = _layer(root / "landing.gpkg", "candidates", inputs.records)
+    routes = _layer(locate("impact.gpkg"), "routes", inputs.records)
+    strips = _layer(locate("impact.gpkg"), "strips", inputs.records)
+    crossings = _layer(locate("impact.gpkg"), "crossings", inputs.records)
+    claims = _layer(locate("claims.gpkg"), "claims", inputs.records)
+    landing = _layer(locate("landing.gpkg"), "candidates", inputs.records)
     indicative = _is_indicative([routes, claims, landing])
     mark = " (indicatief)" if indicative else ""
     styles = [
@@ -130,7 +155,7 @@ def run(config: str | os.PathLike[str] | ProjectConfig, out: str | os.PathLike[s
         wanted = sorted(touched | region) or sorted(gm[name_col])
     result = ReportRun()
     with open_outputs(out, command="wlr-geo report", names=file_names("report"), inputs=inputs.records,
-                      config_path=cfg.path, catalog=cfg.catalog) as w:
+                      config_path=cfg.path, catalog=cfg.catalog, wait_s=wait_s) as w:
         start = len(w.written)
         figs: list[tuple[str, bytes]] = []
         for name in wanted:
@@ -148,11 +173,7 @@ def run(config: str | os.PathLike[str] | ProjectConfig, out: str | os.PathLike[s
         manifest = w.manifest("wlr-geo report", config_path=cfg.path, catalog=cfg.catalog)
         earlier = root / MANIFEST_NAME
         if not isinstance(out, RunOutputs) and earlier.is_file():
-            try:
-                old = json.loads(earlier.read_text(encoding="utf-8"))
-            except (OSError, json.JSONDecodeError):
-                old = {}
-            manifest = merge_manifests(old if isinstance(old, dict) else {}, manifest, root)
+            manifest = _with_earlier_inputs(manifest, earlier)
         ordered = list(sections.values())
         ordered.insert(min(3, len(ordered)), maps)
         page = build_report_html(
@@ -163,13 +184,12 @@ def run(config: str | os.PathLike[str] | ProjectConfig, out: str | os.PathLike[s
         )
         html_path = write_report_html(page, w.path("report.html"))
         if pdf:
-            pdf_path = w.path("report.pdf")
             try:
-                html_to_pdf(html_path, pdf_path)
+                html_to_pdf(html_path, w.path("report.pdf"))
             except WlrGeoError as exc:
                 w.written.pop()
                 result.notes.append(str(exc))
                 log.warning("%s", exc)
-        result.paths = [p for _, p in w.written[start:]]
+        result.paths = w.final(start)
     result.manifest = w.last_manifest
     return result

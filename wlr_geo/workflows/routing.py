@@ -164,7 +164,7 @@ def _write(run_: RoutingRun, out: RunOutputs, *, cost: bool) -> list[Path]:
         write_cost_raster(run_.raster, out.path("cost.tif"))
     write_layer(run_.routes, out.path("routes.gpkg"), "routes", replace_file=True)
     atomic_write_text(out.path("routes.csv"), run_.comparison.to_csv(index=False))
-    return [p for _, p in out.written[start:]]
+    return out.final(start)
 
 
 def _overrides(opts: RoutingOptions, overrides: dict[str, Any]) -> RoutingOptions:
@@ -176,7 +176,7 @@ def _overrides(opts: RoutingOptions, overrides: dict[str, Any]) -> RoutingOption
 
 def run(config: str | os.PathLike[str] | ProjectConfig, out: str | os.PathLike[str] | RunOutputs | None = None, *,
         ends: Sequence[tuple[float, float]] = (), progress: Callable[[Sequence[Target]], Any] | None = None,
-        **overrides: Any) -> RoutingRun:
+        wait_s: float = 0.0, **overrides: Any) -> RoutingRun:
     """``wlr-geo route CONFIG -o DIR``: cost raster, alternatives per end point, comparison.
 
     ``overrides`` are command-line values of :class:`RoutingOptions` fields (``k``,
@@ -190,13 +190,13 @@ def run(config: str | os.PathLike[str] | ProjectConfig, out: str | os.PathLike[s
                                raster_costs=data.rasters)
     routes = _alternatives(raster, data.start, data.targets, opts, progress)
     strips: StripSpec = cfg.options.strips
-    comparison = compare_variants(routes, data.layers, width_m=strips.werkstrook_left_m + strips.werkstrook_right_m,
-                                  table=data.table, strips=strips, options=cfg.options.impact, **data.areas)
+    comparison = compare_variants(routes, data.layers, width_m=opts.width_m, table=data.table, strips=strips,
+                                  options=cfg.options.impact, **data.areas)
     result = RoutingRun(routes, comparison, raster)
     if out is None:
         return result
     with open_outputs(out, command="wlr-geo route", names=file_names("route"), inputs=inputs.records,
-                      config_path=cfg.path, catalog=cfg.catalog) as w:
+                      config_path=cfg.path, catalog=cfg.catalog, wait_s=wait_s) as w:
         result.paths = _write(result, w, cost=True)
     result.manifest = w.last_manifest
     return result
@@ -204,7 +204,8 @@ def run(config: str | os.PathLike[str] | ProjectConfig, out: str | os.PathLike[s
 
 def run_on_raster(cost: str | os.PathLike[str], start: tuple[float, float], ends: Sequence[tuple[float, float]],
                   out: str | os.PathLike[str] | RunOutputs | None = None, *,
-                  progress: Callable[[Sequence[Target]], Any] | None = None, **overrides: Any) -> RoutingRun:
+                  progress: Callable[[Sequence[Target]], Any] | None = None, wait_s: float = 0.0,
+                  **overrides: Any) -> RoutingRun:
     """``wlr-geo route --cost R.tif --start X,Y --end X,Y -o DIR``: alternatives on an existing raster."""
     if not ends:
         raise WlrGeoInputError("--cost needs --start X,Y and at least one --end X,Y",
@@ -213,12 +214,12 @@ def run_on_raster(cost: str | os.PathLike[str], start: tuple[float, float], ends
     opts = _overrides(RoutingOptions(start=start), overrides)
     targets = [(_label(xy), xy) for xy in ends]
     routes = _alternatives(raster, start, targets, opts, progress)
-    comparison = compare_variants(routes, {}, width_m=35.0, table=None)
+    comparison = compare_variants(routes, {}, table=None)
     result = RoutingRun(routes, comparison, raster)
     if out is None:
         return result
-    with open_outputs(out, command="wlr-geo route", names=file_names("route"),
-                      inputs=[(str(cost), "cost", None)]) as w:
+    with open_outputs(out, command="wlr-geo route", names=[n for n in file_names("route") if n != "cost.tif"],
+                      inputs=[(str(cost), "cost", None)], wait_s=wait_s) as w:
         result.paths = _write(result, w, cost=False)
     result.manifest = w.last_manifest
     return result

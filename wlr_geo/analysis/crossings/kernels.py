@@ -1,6 +1,6 @@
 """Numeric kernels of the crossing register (private; see :mod:`wlr_geo.analysis.crossings.register`).
 
-The route model (:class:`RouteGeometry`), the thresholds (:class:`CrossingOptions`) and the
+The thresholds (:class:`CrossingOptions`) and the
 geometry steps of :func:`wlr_geo.analysis.crossings.register.find_crossings`: raw crossing points and parallel
 pieces of line objects, parallel runs, folding and merging, and the stretches of area objects.
 The steps pass plain column dicts of numpy arrays (no DataFrames) so that a second route
@@ -20,114 +20,36 @@ with margins of micrometres, far above floating-point rounding):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 import shapely
-from shapely.geometry import LineString
 
 from wlr_geo._errors import WlrGeoInputError
-from wlr_geo.analysis.route.centreline import route_segments
+from wlr_geo.analysis.route.centreline import _QUERY_MARGIN_M, RouteGeometry
+from wlr_geo.analysis.route.linear import FOLD_MAX_ANGLE_DEG
 
-if TYPE_CHECKING:
-    from wlr_geo.analysis.crossings.register import IndexedLayer
-
-__all__ = ["Columns", "CrossingOptions", "RouteGeometry", "crossing_arrays"]
+__all__ = ["Columns", "CrossingOptions", "IndexedGeometries", "RouteGeometry", "crossing_arrays"]
 
 #: A table as a dict of equally long numpy arrays.
 Columns = dict[str, np.ndarray]
 
 _DELTA_M = 0.05
-#: Margin (m) of the candidate query rectangles around the parallel rectangles.
-_QUERY_MARGIN_M = 1e-6
+#: Two crossing points of one object closer than this along the route (m) are one point (the
+#: same intersection found on both segments that meet at a route vertex).
+_SAME_POINT_M = 1e-4
 
 
-@dataclass
-class RouteGeometry:
-    """A centreline cut into straight segments, with the helpers the register needs."""
+class IndexedGeometries(Protocol):
+    """What the kernels need of an indexed crossed layer
+    (:class:`wlr_geo.analysis.crossings.register.IndexedLayer` satisfies it)."""
 
-    line: LineString
-    starts: np.ndarray
-    ends: np.ndarray
-    from_m: np.ndarray
-    seg_len: np.ndarray
-    unit: np.ndarray
-    segments: np.ndarray
-    _rects: dict[float, np.ndarray] = field(default_factory=dict)
-    _query_rects: dict[float, np.ndarray] = field(default_factory=dict)
-
-    @classmethod
-    def of(cls, line: LineString) -> RouteGeometry:
-        """Cut ``line`` into its non-degenerate straight segments."""
-        starts, ends, from_m = route_segments(line)
-        vec = ends - starts
-        seg_len = np.hypot(vec[:, 0], vec[:, 1])
-        ok = seg_len > 0
-        starts, ends, from_m, vec, seg_len = starts[ok], ends[ok], from_m[ok], vec[ok], seg_len[ok]
-        segments = shapely.linestrings(np.stack([starts, ends], axis=1))
-        return cls(line, starts, ends, from_m, seg_len, vec / seg_len[:, None], segments)
-
-    @property
-    def length(self) -> float:
-        """Length of the centreline (m)."""
-        return float(self.line.length)
-
-    def rects(self, half_width_m: float, seg: np.ndarray | None = None) -> np.ndarray:
-        """Flat-capped buffers of the segments ``seg`` (default all), each buffered once per width."""
-        if half_width_m not in self._rects:
-            self._rects[half_width_m] = np.full(len(self.segments), None, dtype=object)
-        cache = self._rects[half_width_m]
-        idx = np.arange(len(self.segments)) if seg is None else np.asarray(seg, dtype=int)
-        todo = np.unique(idx[shapely.is_missing(cache[idx])])
-        if len(todo):
-            cache[todo] = shapely.buffer(self.segments[todo], half_width_m, cap_style="flat")
-        return cache[idx]
-
-    def query_rects(self, half_width_m: float) -> np.ndarray:
-        """Rectangles slightly larger than :meth:`rects` and the segments themselves.
-
-        Every object that meets a segment or its flat-capped buffer of ``half_width_m`` meets
-        its query rectangle (the margin of 1 µm is far above rounding).
-        """
-        if half_width_m not in self._query_rects:
-            e = _QUERY_MARGIN_M
-            w = half_width_m + e
-            normal = np.column_stack([-self.unit[:, 1], self.unit[:, 0]])
-            s = self.starts - e * self.unit
-            t = self.ends + e * self.unit
-            ring = np.stack([s + w * normal, t + w * normal, t - w * normal, s - w * normal, s + w * normal], axis=1)
-            self._query_rects[half_width_m] = shapely.polygons(ring)
-        return self._query_rects[half_width_m]
-
-    def project(self, seg: np.ndarray, xy: np.ndarray) -> np.ndarray:
-        """Chainage of points ``xy`` projected onto segments ``seg`` (clamped to the segment)."""
-        t = np.einsum("ij,ij->i", xy - self.starts[seg], self.unit[seg])
-        return self.from_m[seg] + np.clip(t, 0.0, self.seg_len[seg])
-
-    def xy_at(self, chainage_m: np.ndarray) -> np.ndarray:
-        """Coordinates (n, 2) of the route at ``chainage_m``."""
-        seg = self.segment_at(chainage_m)
-        return self.starts[seg] + self.unit[seg] * (chainage_m - self.from_m[seg])[:, None]
-
-    def substring(self, from_m: float, to_m: float) -> LineString:
-        """The part of the route between two chainages (a straight piece when they are equal)."""
-        return self.substrings(np.array([from_m], dtype=float), np.array([to_m], dtype=float))[0]
-
-    def substrings(self, from_m: np.ndarray, to_m: np.ndarray) -> list[LineString]:
-        """:meth:`substring` for many chainage ranges at once."""
-        a = self.xy_at(np.asarray(from_m, dtype=float))
-        b = self.xy_at(np.asarray(to_m, dtype=float))
-        out = []
-        for k, (lo, hi) in enumerate(zip(from_m, to_m, strict=True)):
-            inner = (self.from_m > lo) & (self.from_m < hi)
-            out.append(LineString(np.vstack([a[k:k + 1], self.starts[inner], b[k:k + 1]])))
-        return out
-
-    def segment_at(self, chainage_m: np.ndarray, *, before: bool = False) -> np.ndarray:
-        """Index of the segment holding each chainage (``before``: the one ending there)."""
-        i = np.searchsorted(self.from_m, chainage_m, side="left" if before else "right") - 1
-        return np.clip(i, 0, len(self.from_m) - 1)
+    geoms: np.ndarray
+    is_area: np.ndarray
+    tree: shapely.STRtree
+    has_area: bool
+    has_line: bool
 
 
 @dataclass(frozen=True)
@@ -201,7 +123,7 @@ def _kahan_group_sum(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
     return total
 
 
-def _line_candidates(route: RouteGeometry, layer: IndexedLayer, d: float,
+def _line_candidates(route: RouteGeometry, layer: IndexedGeometries, d: float,
                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Pairs (segment, line object) that may give a crossing point or a parallel piece.
 
@@ -292,7 +214,7 @@ def _may_run(route: RouteGeometry, seg_i: np.ndarray, obj_i: np.ndarray, tmin: n
     return (obj_hi - obj_lo >= min_length_m - _QUERY_MARGIN_M)[inv]
 
 
-def _line_parts(route: RouteGeometry, layer: IndexedLayer, opts: CrossingOptions) -> tuple[Columns, Columns]:
+def _line_parts(route: RouteGeometry, layer: IndexedGeometries, opts: CrossingOptions) -> tuple[Columns, Columns]:
     """Raw crossing points and parallel pieces of the line objects of one layer."""
     d = opts.parallel_distance_m
     seg_i, obj_i, objs, tmin, tmax, sure_hit = _line_candidates(route, layer, d)
@@ -354,15 +276,30 @@ def _take(cols: Columns, idx: np.ndarray) -> Columns:
 
 def _fold_and_merge_points(points: Columns, runs: Columns, opts: CrossingOptions) -> tuple[Columns, np.ndarray]:
     """Drop points inside parallel runs of their object; merge close points. Returns kept points
-    (with n_merged) and the number of points folded into each run."""
+    (with n_merged) and the number of points folded into each run.
+
+    * One crossing found on two route segments (an object through a route vertex) is one
+      point: points of one object at the same chainage (within :data:`_SAME_POINT_M`) are
+      one raw point before anything else.
+    * Only a point that follows the run is folded into it: at most ``FOLD_MAX_ANGLE_DEG``
+      (or ``parallel_max_angle_deg`` when larger) between object and route, i.e. closer to
+      parallel than to square. An object that runs beside the route and then crosses it at a
+      larger angle keeps that crossing.
+    """
     folded = np.zeros(len(runs["obj"]), dtype=int)
     p_obj, p_ch = points["obj"], points["chainage_m"]
     if len(p_obj) == 0:
         return {**points, "n_merged": np.empty(0, dtype=int)}, folded
+    order = np.lexsort((p_ch, p_obj))
+    same = np.zeros(len(order), dtype=bool)
+    same[1:] = (p_obj[order][1:] == p_obj[order][:-1]) & (np.diff(p_ch[order]) <= _SAME_POINT_M)
+    points = _take(points, np.sort(order[~same]))
+    p_obj, p_ch, p_ang = points["obj"], points["chainage_m"], points["angle_deg"]
     inside = np.zeros(len(p_obj), dtype=bool)
+    along = p_ang <= max(FOLD_MAX_ANGLE_DEG, opts.parallel_max_angle_deg) + 1e-9
     tol = opts.merge_distance_m
     for k, (r_obj, lo, hi) in enumerate(zip(runs["obj"], runs["from_m"], runs["to_m"], strict=True)):
-        hit = ~inside & (p_obj == r_obj) & (p_ch >= lo - tol) & (p_ch <= hi + tol)
+        hit = ~inside & along & (p_obj == r_obj) & (p_ch >= lo - tol) & (p_ch <= hi + tol)
         folded[k] = int(hit.sum())
         inside |= hit
     keep = np.flatnonzero(~inside)
@@ -409,7 +346,7 @@ def _empty_area_cols() -> Columns:
     return cols
 
 
-def _area_crossings(route: RouteGeometry, layer: IndexedLayer, opts: CrossingOptions) -> tuple[Columns, Columns]:
+def _area_crossings(route: RouteGeometry, layer: IndexedGeometries, opts: CrossingOptions) -> tuple[Columns, Columns]:
     """Crossings and parallel runs of the polygon objects of one layer."""
     seg_i, obj_i = layer.tree.query(route.segments, predicate="intersects")
     area = layer.is_area[obj_i]
@@ -477,7 +414,7 @@ def _area_crossings(route: RouteGeometry, layer: IndexedLayer, opts: CrossingOpt
             "width_m": width_m, "from_m": from_m, "to_m": to_m, "n_merged": n_merged}, runs
 
 
-def crossing_arrays(route: RouteGeometry, layer: IndexedLayer, opts: CrossingOptions) -> tuple[Columns, Columns]:
+def crossing_arrays(route: RouteGeometry, layer: IndexedGeometries, opts: CrossingOptions) -> tuple[Columns, Columns]:
     """Crossings and parallel runs of one route with one indexed layer, as column dicts.
 
     Returns

@@ -20,7 +20,13 @@ Method (all in route chainage, metres):
 * **Parallel runs**: the parts of a line object within ``parallel_distance_m`` of a route
   segment are projected onto the route; where they cover at least ``parallel_min_length_m``
   of chainage at a mean angle of at most ``parallel_max_angle_deg`` the object runs *along*
-  the route: a parallel run, and crossings inside it are folded into the run, not listed.
+  the route: a parallel run. A crossing of the route by the same object inside its run is
+  folded into the run (not listed) only when it follows the run, closer to parallel than to
+  square (at most 45°, ``FOLD_MAX_ANGLE_DEG``, or ``parallel_max_angle_deg`` when larger); a
+  crossing that leaves the run at a larger angle (a cable beside the route that then crosses
+  it square-on) is listed.
+* **Route vertices**: an object through a route vertex meets both segments there; that is one
+  crossing (``n_merged`` 1), not two.
   An area stretch at least ``parallel_min_length_m`` long is a parallel run too (the route runs
   inside a road, verge or ditch) when its entry and exit edges are both within
   ``parallel_max_angle_deg`` of the route, or when the polygon is narrow there: its local width
@@ -51,11 +57,12 @@ from shapely.geometry import LineString
 
 from wlr_geo._errors import WlrGeoInputError
 from wlr_geo.analysis.crossings.kernels import (
+    _SAME_POINT_M,
     Columns,
     CrossingOptions,
-    RouteGeometry,
     crossing_arrays,
 )
+from wlr_geo.analysis.route.centreline import RouteGeometry
 from wlr_geo.categories import CATEGORIES, CATEGORY_GROUPS, category_from_name
 from wlr_geo.crs import require_projected
 
@@ -385,8 +392,11 @@ def _merge_same_id(cr: pd.DataFrame, opts: CrossingOptions) -> pd.DataFrame:
     if new.all():
         return cr
     g = np.cumsum(new) - 1
+    # two links of one object meeting on the route give one point there: count it once
+    weights = lines["n_merged"].to_numpy(dtype=float)
+    weights[1:][(key[1:] == key[:-1]) & (np.diff(ch) <= _SAME_POINT_M)] = 0.0
     kept = lines[new].copy()
-    kept["n_merged"] = np.bincount(g, weights=lines["n_merged"].to_numpy(dtype=float)).astype(int)
+    kept["n_merged"] = np.bincount(g, weights=weights).astype(int)
     return pd.concat([cr[cr["geometry_kind"] != "line"], kept], ignore_index=True)
 
 

@@ -52,6 +52,10 @@ __all__ = [
 
 log = logging.getLogger("wlr_geo")
 
+#: Overlaps of areas up to this (m²) are rounding noise of an overlay (e.g. wijken clipped to
+#: their municipality), not overlaps.
+_SLIVER_M2 = 1e-6
+
 #: Columns of an ``areas`` layer that are carried into the breakdown, coarse to fine.
 AREA_COLUMNS: tuple[str, ...] = ("gemeente", "wijk", "buurt")
 
@@ -142,7 +146,7 @@ def prepare_areas(
     n_overlap = 0
     if earlier.shape[1]:
         overlap_area = shapely.area(shapely.intersection(geoms[earlier[0]], geoms[earlier[1]]))
-        earlier = earlier[:, overlap_area > 0]
+        earlier = earlier[:, overlap_area > _SLIVER_M2]
         geoms = geoms.copy()
         for i in np.unique(earlier[0]):  # loops over overlapping areas only
             others = shapely.union_all(geoms[earlier[1][earlier[0] == i]])

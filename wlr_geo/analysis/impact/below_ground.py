@@ -5,7 +5,8 @@
 * **parallel runs** — stretches where a cable runs inside a strip at most
   ``parallel_max_angle_deg`` off the route direction for at least ``parallel_min_length_m``;
   a cable running along the route is one run, never a series of crossings
-  (:func:`in_parallel_run` lets a crossing register drop crossings that fall inside a run);
+  (:func:`in_parallel_run` lets a crossing register drop crossings that follow a run; a
+  crossing that leaves the run at a larger angle stays a crossing);
 * **clearance violations** — the parts of each cable closer to the centreline than the
   clearance for its ``thema`` (defaults in ``wlr_geo/defaults/clearances.toml``, assumptions to
   be checked with the operator; overridable per thema);
@@ -41,10 +42,12 @@ from wlr_geo._errors import ConfigError, WlrGeoInputError
 from wlr_geo._toml import read_toml
 from wlr_geo.analysis.impact.above_ground import area_at_points, prepare_areas
 from wlr_geo.analysis.route.linear import (
+    FOLD_MAX_ANGLE_DEG,
     as_centreline,
     chainage_range,
     clip_to_polygon,
     cross_sections,
+    crossing_angles,
     distance_to_line,
     in_parallel_run,
     keep_dimension,
@@ -397,7 +400,7 @@ def below_ground_impact(
     density, segments = _density(centreline, cab, cand, strip_names, strip_geoms, union,
                                  density_strip, segment_m, areas_p, crs, notes)
     touched = _precautions(precautions, strip_names, strip_geoms, areas_p, crs, notes)
-    depth = _depth(centreline, cab, cand, parallel_runs, crs, notes)
+    depth = _depth(centreline, cab, cand, parallel_runs, crs, notes, parallel_max_angle_deg)
     totals = _totals(cab, in_strip, union_runs, union_geoms, violations)
     for note in notes:
         log.info("below-ground impact: %s", note)
@@ -587,6 +590,7 @@ def _depth(
     runs: gpd.GeoDataFrame,
     crs: object,
     notes: list[str],
+    max_angle_deg: float,
 ) -> gpd.GeoDataFrame:
     if cab.depth is None:
         notes.append("cables: no depth column; the depth table is empty")
@@ -597,7 +601,9 @@ def _depth(
     is_pt = shapely.get_type_id(pts) == 0
     pts, c = np.asarray(pts[is_pt], dtype=object), crossing[owner[is_pt]]
     ch = project_chainage(centreline, pts)
-    outside_runs = ~in_parallel_run(runs, cab.ids[c], ch)
+    angle = crossing_angles(centreline, cab.geoms[c], pts, ch)
+    outside_runs = ~in_parallel_run(runs, cab.ids[c], ch, angle_deg=angle,
+                                    max_angle_deg=max(FOLD_MAX_ANGLE_DEG, max_angle_deg))
     pts, c, ch = pts[outside_runs], c[outside_runs], ch[outside_runs]
     rows = pd.DataFrame({"kind": "crossing", "gml_id": cab.ids[c], "thema": cab.thema[c],
                          "netbeheerder": cab.operator[c], "strip": None, "from_m": ch, "to_m": ch,

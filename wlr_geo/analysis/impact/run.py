@@ -11,8 +11,13 @@ their inputs are given, the above-ground (:mod:`wlr_geo.analysis.impact.above_gr
 (:mod:`wlr_geo.analysis.impact.below_ground`) impact. Crossed layers are indexed once and reused by every
 variant.
 
-Gemeente/wijk of a crossing: the area the route is in at the crossing's chainage; a crossing
-exactly on a boundary belongs to the area the route continues into.
+Areas nest (:mod:`wlr_geo.analysis.impact.areas`): the gemeente of every stretch, crossing and
+object comes from the municipality layer, a wijk only from the wijken of that gemeente, and
+``"(buiten gemeenten)"`` means outside every municipality polygon (never counted as a
+municipality). The route is split per area along its chainage, so a route that crosses itself
+on a border keeps the right length per gemeente. Gemeente/wijk of a crossing: the area the
+route is in at the crossing's chainage; a crossing exactly on a boundary belongs to the area the
+route continues into.
 """
 
 from __future__ import annotations
@@ -39,15 +44,11 @@ from wlr_geo._frames import (
     str_array,
 )
 from wlr_geo._options import MAX_DISTANCE_M, MAX_WIDTH_M, object_problems, option, raise_problems
-from wlr_geo.analysis.crossings.register import (
-    CrossingOptions,
-    IndexedLayer,
-    RouteGeometry,
-    crossing_columns,
-)
+from wlr_geo.analysis.crossings.register import CrossingOptions, IndexedLayer, crossing_columns
 from wlr_geo.analysis.crossings.rules import TECHNIQUES, RuleTable, load_rules, rule_columns
+from wlr_geo.analysis.impact.areas import NestedAreas, nest_areas
 from wlr_geo.analysis.route.centreline import (
-    _marker_columns,
+    RouteGeometry,
     format_km,
     prepare_route,
     split_by_areas,
@@ -113,8 +114,12 @@ class ImpactResult:
     segments
         The route per gemeente (and wijk): ``variant``, ``gemeente``, ``wijk``, ``from_m``,
         ``to_m``, ``length_m``, ``km_range`` (e.g. "km 0,40 – km 0,60"), line geometry.
+        ``gemeente`` is ``"(buiten gemeenten)"`` outside every municipality polygon; ``wijk``
+        is empty where no wijk of that gemeente lies.
     markers
-        Hectometre/kilometre markers: ``variant``, ``chainage_m``, ``label``, ``major``.
+        Hectometre/kilometre markers, the ones maps draw: ``variant``, ``chainage_m``,
+        ``label`` (Dutch, "km 1,2"), ``major`` (every ``marker_major_every_m``), point geometry
+        on the route in the route's CRS.
     strips
         ``variant``, ``strip`` (werkstrook, belemmeringenstrook, footprint), ``area_m2``.
     crossings
@@ -179,39 +184,19 @@ def _plain(v: Any) -> Any:
     return v
 
 
-def _area_frame(municipalities: gpd.GeoDataFrame | None, wijken: gpd.GeoDataFrame | None,
-                opts: ImpactOptions) -> gpd.GeoDataFrame | None:
-    """Areas with gemeente/wijk columns for the above/below-ground modules."""
-    if wijken is not None:
-        gm = wijken[opts.municipality_column] if opts.municipality_column in wijken.columns else None
-        return gpd.GeoDataFrame({"gemeente": gm.astype(object) if gm is not None else None,
-                                 "wijk": wijken[opts.wijk_column].astype(object)},
-                                geometry=wijken.geometry.values, crs=wijken.crs)
-    if municipalities is not None:
-        return gpd.GeoDataFrame({"gemeente": municipalities[opts.municipality_column].astype(object)},
-                                geometry=municipalities.geometry.values, crs=municipalities.crs)
-    return None
+def _segments(line: shapely.LineString, nested: NestedAreas | None, crs: Any) -> gpd.GeoDataFrame:
+    """The route's stretches per gemeente (and wijk), ordered by chainage.
 
-
-def _segments(line: shapely.LineString, municipalities: gpd.GeoDataFrame | None,
-              wijken: gpd.GeoDataFrame | None, opts: ImpactOptions, crs: Any) -> gpd.GeoDataFrame:
-    """The route's stretches per gemeente (and wijk), ordered by chainage."""
-    if wijken is not None:
-        extra = [opts.municipality_column] if opts.municipality_column in wijken.columns else []
-        seg = split_by_areas(line, wijken, name_column=opts.wijk_column, extra_columns=extra)
-        wijk = seg[opts.wijk_column].to_numpy(dtype=object)
-        if extra:
-            gemeente = seg[opts.municipality_column].to_numpy(dtype=object)
-        elif municipalities is not None:
-            gm = split_by_areas(line, municipalities, name_column=opts.municipality_column)
-            idx = np.clip(np.searchsorted(gm["from_m"].to_numpy(), seg["from_m"].to_numpy() + 1e-6, side="right") - 1, 0, len(gm) - 1)
-            gemeente = gm[opts.municipality_column].to_numpy(dtype=object)[idx]
-        else:
-            gemeente = np.full(len(seg), None, dtype=object)
-    elif municipalities is not None:
-        seg = split_by_areas(line, municipalities, name_column=opts.municipality_column)
-        gemeente = seg[opts.municipality_column].to_numpy(dtype=object)
-        wijk = np.full(len(seg), None, dtype=object)
+    The stretches follow the chainage: the route is cut wherever one of its segments meets
+    the boundary of a nested area piece (:func:`~wlr_geo.analysis.impact.areas.nest_areas`),
+    so the gemeente always comes from the municipality layer and the wijk from the wijken of
+    that gemeente.
+    """
+    if nested is not None:
+        extra = ["wijk"] if "wijk" in nested.frame.columns else []
+        seg = split_by_areas(line, nested.frame, name_column="gemeente", extra_columns=extra)
+        gemeente = seg["gemeente"].to_numpy(dtype=object)
+        wijk = seg["wijk"].to_numpy(dtype=object) if extra else np.full(len(seg), None, dtype=object)
     else:
         seg = gpd.GeoDataFrame({"from_m": [0.0], "to_m": [line.length], "length_m": [line.length]},
                                geometry=[line], crs=crs)
@@ -224,6 +209,21 @@ def _segments(line: shapely.LineString, municipalities: gpd.GeoDataFrame | None,
         "km_range": str_array([f"{format_km(a, 2)} – {format_km(b, 2)}" for a, b in zip(from_m, to_m, strict=True)]),
         "geometry": seg.geometry.values,
     }, geometry="geometry", crs=crs)
+
+
+def _disagreement_note(nested: NestedAreas, segments: gpd.GeoDataFrame) -> str:
+    """One note on where the wijk and municipality layers disagree, with the route length there."""
+    gem = segments["gemeente"].to_numpy(dtype=object)
+    no_wijk = (gem != _OUTSIDE) & (segments["wijk"].to_numpy(dtype=object) == "")
+    per_variant = pd.Series(segments["length_m"].to_numpy(float)[no_wijk],
+                            index=segments["variant"].to_numpy(dtype=object)[no_wijk]).groupby(level=0, sort=False).sum()
+    lengths = ", ".join(f"{v}: {m:,.0f} m" for v, m in per_variant.items()) or "0 m"
+    return (
+        f"wijken and municipalities disagree: {nested.wijk_outside_m2 / 1e6:,.3f} km² of wijk area lies "
+        f"outside its own municipality and {nested.uncovered_m2 / 1e6:,.3f} km² of municipality area in "
+        "none of its wijken; there the gemeente comes from the municipality layer and the wijk is left "
+        f"empty (route length without a wijk: {lengths})"
+    )
 
 
 def _area_lookup(seg: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -339,9 +339,12 @@ def run_impact(
         indexed["klic"] = IndexedLayer.build(cables, name="klic")
     for il in indexed.values():
         notes.extend(il.notes)
-    # the area frame is only used by the above/below-ground parts
-    needs_areas = (objects is not None and len(objects) > 0) or (cables is not None and len(cables) > 0)
-    areas = _area_frame(municipalities, wijken, opts) if needs_areas else None
+    nested = nest_areas(municipalities, wijken, municipality_column=opts.municipality_column,
+                        wijk_column=opts.wijk_column)
+    if nested is not None:
+        notes.extend(nested.notes)
+    # the area pieces (gemeente, wijk) also book the above/below-ground objects
+    areas = nested.frame if nested is not None else None
     cable_tree = shapely.STRtree(cables.geometry.values) if cables is not None and len(cables) else None
     object_tree = shapely.STRtree(objects.geometry.values) if objects is not None and len(objects) else None
 
@@ -350,10 +353,10 @@ def run_impact(
         "cable_runs", "violations", "density", "prec", "below_totals")}
     for variant, line in zip(routes["variant"], routes.geometry, strict=True):
         rg = RouteGeometry.of(line)
-        seg = _segments(line, municipalities, wijken, opts, crs)
+        seg = _segments(line, nested, crs)
         areas_at = _area_lookup(seg)
         out["segments"].append((variant, seg, {}))
-        markers = _marker_columns(line, every_m=opts.marker_every_m, major_every_m=opts.marker_major_every_m)
+        markers = rg.markers(every_m=opts.marker_every_m, major_every_m=opts.marker_major_every_m)
         markers["label"] = str_array(markers["label"])
         out["markers"].append((variant, markers, {}))
         st = make_strips(line, spec, crs=crs)
@@ -384,6 +387,8 @@ def run_impact(
     crossings = _crossing_frame(out["crossings"], table, crs)
     parallel = concat_parts(out["runs"], crs, front=True)
     segments = concat_parts(out["segments"], crs, front=True)
+    if nested is not None and wijken is not None and municipalities is not None and nested.disagree:
+        notes.append(_disagreement_note(nested, segments))
     per_gemeente = _per_area(segments, crossings, parallel, out, ["gemeente"])
     per_wijk = _per_area(segments, crossings, parallel, out, ["gemeente", "wijk"]) if wijken is not None else None
     strips_gdf = concat_parts(out["strips"], crs, front=True)
@@ -610,7 +615,7 @@ def _variants_table(routes: gpd.GeoDataFrame, segments: gpd.GeoDataFrame, crossi
     gm: dict[Any, set[Any]] = {}
     for v, g in zip(segments["variant"].to_numpy(dtype=object), segments["gemeente"].to_numpy(dtype=object), strict=True):
         gm.setdefault(v, set()).add(g)
-    head["n_gemeenten"] = [len(gm.get(k[0], ())) for k in index]
+    head["n_gemeenten"] = [len(gm.get(k[0], set()) - {_OUTSIDE}) for k in index]
     for kind in ("werkstrook", "belemmeringenstrook"):
         area = _count(strips, ["variant"], mask=(strips["strip"] == kind).to_numpy(dtype=bool), weights="area_m2")
         head[f"area_m2_{kind}"] = [float(area[k]) for k in index]

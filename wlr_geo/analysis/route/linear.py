@@ -2,8 +2,9 @@
 
 A *centreline* is a single :class:`shapely.LineString` in RD metres; the *chainage* of a point
 is the distance in metres from the centreline's first vertex to the point's nearest point on the
-centreline (``shapely.line_locate_point``). All helpers are vectorised over numpy arrays of
-shapely geometries and never loop over features in Python.
+centreline. The segments and their chainage come from the one centreline model,
+:class:`wlr_geo.analysis.route.centreline.RouteGeometry`; the helpers here are thin, vectorised
+views of it for the impact modules and never loop over features in Python.
 
 Also here, shared by the route analyses:
 
@@ -31,12 +32,15 @@ from shapely.errors import GEOSException
 from shapely.geometry.base import BaseGeometry
 
 from wlr_geo._errors import WlrGeoInputError
+from wlr_geo.analysis.route.centreline import RouteGeometry
 
 __all__ = [
+    "FOLD_MAX_ANGLE_DEG",
     "as_centreline",
     "chainage_range",
     "clip_to_polygon",
     "cross_sections",
+    "crossing_angles",
     "distance_to_line",
     "grid_pieces",
     "in_parallel_run",
@@ -50,10 +54,15 @@ __all__ = [
     "route_candidates",
     "safe_intersection",
     "segment_edges",
-    "vertex_chainage",
 ]
 
 log = logging.getLogger("wlr_geo")
+
+#: The parallel-run rule for crossings: a crossing of the route by an object inside one of that
+#: object's parallel runs is part of the run (folded, not listed) only when the crossing angle
+#: is at most this (degrees), i.e. closer to parallel than to square; a steeper crossing leaves
+#: the run and is listed.
+FOLD_MAX_ANGLE_DEG = 45.0
 
 def as_centreline(geom: BaseGeometry) -> shapely.LineString:
     """Return ``geom`` as one LineString (merging a MultiLineString that forms one path).
@@ -118,38 +127,15 @@ def require_finite(geoms: NDArray[np.object_], ids: object, *, layer: str) -> No
         )
 
 
-def vertex_chainage(line: shapely.LineString) -> NDArray[np.float64]:
-    """Chainage (m) of every vertex of ``line``: 0 for the first, ``line.length`` for the last."""
-    xy = shapely.get_coordinates(line)
-    steps = np.hypot(np.diff(xy[:, 0]), np.diff(xy[:, 1]))
-    return np.concatenate([[0.0], np.cumsum(steps)])
-
-
-def _segments(line: shapely.LineString) -> tuple[NDArray[np.float64], NDArray[np.float64],
-                                                NDArray[np.float64], NDArray[np.float64]]:
-    """Start points, direction vectors, lengths and start chainages of the non-zero segments."""
-    xy = shapely.get_coordinates(line)
-    a, d = xy[:-1], np.diff(xy, axis=0)
-    length = np.hypot(d[:, 0], d[:, 1])
-    keep = length > 0
-    starts = np.concatenate([[0.0], np.cumsum(length)])[:-1]
-    return a[keep], d[keep], length[keep], starts[keep]
-
-
-def _segment_tree(line: shapely.LineString) -> tuple[shapely.STRtree, tuple]:
-    a, d, length, starts = _segments(line)
-    segs = shapely.linestrings(np.stack([a, a + d], axis=1))
-    return shapely.STRtree(segs), (a, d, length, starts)
-
-
 def locate_points(
-    line: shapely.LineString, xy: object
+    line: shapely.LineString | RouteGeometry, xy: object
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
     """Chainage, distance and local unit direction of ``line`` for each point ``xy`` (n × 2).
 
     The same answer as ``shapely.line_locate_point`` and ``shapely.distance`` (on equidistant
     segments the first one wins, as in GEOS), but through an STRtree over the centreline's
-    segments, so a long, detailed route costs O(log n) per point instead of O(n).
+    segments (:meth:`RouteGeometry.locate`), so a long, detailed route costs O(log n) per point
+    instead of O(n).
 
     Examples
     --------
@@ -158,37 +144,19 @@ def locate_points(
     >>> ch.tolist(), dist.tolist(), direction.tolist()
     ([5.0, 14.0], [1.0, 2.0], [[1.0, 0.0], [0.0, 1.0]])
     """
-    pts = np.asarray(xy, dtype=float).reshape(-1, 2)
-    n = len(pts)
-    if n == 0:
-        return np.empty(0), np.empty(0), np.empty((0, 2))
-    tree, (a, d, length, starts) = _segment_tree(line)
-    pairs = tree.query_nearest(shapely.points(pts), all_matches=True)
-    order = np.lexsort((pairs[1], pairs[0]))
-    pairs = pairs[:, order]
-    first = np.r_[True, pairs[0][1:] != pairs[0][:-1]]
-    seg = np.empty(n, dtype=np.intp)
-    seg[pairs[0][first]] = pairs[1][first]
-    rel = pts - a[seg]
-    t = np.clip(np.einsum("ij,ij->i", rel, d[seg]) / length[seg] ** 2, 0.0, 1.0)
-    foot = a[seg] + t[:, None] * d[seg]
-    dist = np.hypot(pts[:, 0] - foot[:, 0], pts[:, 1] - foot[:, 1])
-    return starts[seg] + t * length[seg], dist, d[seg] / length[seg, None]
+    return _model(line).locate(xy)
 
 
-def distance_to_line(line: shapely.LineString, geoms: object) -> NDArray[np.float64]:
+def distance_to_line(line: shapely.LineString | RouteGeometry, geoms: object) -> NDArray[np.float64]:
     """Shortest distance (m) from each geometry to ``line`` (NaN for missing/empty ones).
 
     Equal to ``shapely.distance(line, geoms)``, via an STRtree over the line's segments.
     """
-    arr = np.atleast_1d(np.asarray(geoms, dtype=object))
-    out = np.full(len(arr), np.nan)
-    if len(arr) == 0:
-        return out
-    tree, _ = _segment_tree(line)
-    idx, dist = tree.query_nearest(arr, return_distance=True, all_matches=False)
-    out[idx[0]] = dist
-    return out
+    return _model(line).distance(geoms)
+
+
+def _model(line: shapely.LineString | RouteGeometry) -> RouteGeometry:
+    return line if isinstance(line, RouteGeometry) else RouteGeometry.of(line)
 
 
 def project_chainage(line: shapely.LineString, geoms: object) -> NDArray[np.float64]:
@@ -246,7 +214,7 @@ def chainage_range(
     return lo, hi
 
 
-def local_direction(line: shapely.LineString, chainage_m: object) -> NDArray[np.float64]:
+def local_direction(line: shapely.LineString | RouteGeometry, chainage_m: object) -> NDArray[np.float64]:
     """Unit direction vectors ``(dx, dy)`` of ``line`` at the given chainages.
 
     The direction of the centreline segment the chainage falls on (at a vertex, the segment
@@ -258,16 +226,7 @@ def local_direction(line: shapely.LineString, chainage_m: object) -> NDArray[np.
     >>> local_direction(line, [5.0, 15.0]).tolist()
     [[1.0, 0.0], [0.0, 1.0]]
     """
-    ch = np.atleast_1d(np.asarray(chainage_m, dtype=float))
-    xy = shapely.get_coordinates(line)
-    d = np.diff(xy, axis=0)
-    seg_len = np.hypot(d[:, 0], d[:, 1])
-    keep = seg_len > 0
-    d, seg_len = d[keep], seg_len[keep]
-    starts = np.concatenate([[0.0], np.cumsum(seg_len)[:-1]])
-    seg = np.searchsorted(starts, np.clip(ch, 0.0, starts[-1] + seg_len[-1]), side="right") - 1
-    seg = np.clip(seg, 0, len(seg_len) - 1)
-    return d[seg] / seg_len[seg, None]
+    return _model(line).direction_at(chainage_m)
 
 
 def segment_edges(length_m: float, step_m: float) -> NDArray[np.float64]:
@@ -285,8 +244,9 @@ def cross_sections(
     ch = np.atleast_1d(np.asarray(chainage_m, dtype=float))
     if len(ch) == 0:
         return np.empty(0, dtype=object)
-    centre = shapely.get_coordinates(shapely.line_interpolate_point(line, ch))
-    d = local_direction(line, ch)
+    rg = RouteGeometry.of(line)
+    centre = rg.xy_at(ch)
+    d = rg.direction_at(ch)
     normal = np.column_stack([-d[:, 1], d[:, 0]]) * half_length_m
     coords = np.stack([centre - normal, centre + normal], axis=1)
     return np.asarray(shapely.linestrings(coords), dtype=object)
@@ -399,11 +359,17 @@ def in_parallel_run(
     chainage_m: object,
     *,
     tolerance_m: float = 0.5,
+    angle_deg: object = None,
+    max_angle_deg: float = FOLD_MAX_ANGLE_DEG,
 ) -> NDArray[np.bool_]:
     """True where cable ``gml_id[i]`` at ``chainage_m[i]`` lies within one of its parallel runs.
 
     For a crossing register: a crossing of the centreline by a cable inside its own parallel run
-    is part of the run (the route runs along that cable), not a separate crossing.
+    is part of the run (the route runs along that cable), not a separate crossing. With
+    ``angle_deg`` (the crossing angle, 0–90°) only a crossing that follows the run, at most
+    ``max_angle_deg`` off the route (closer to parallel than to square), is part of it; a cable
+    that leaves its run and crosses the route at a larger angle keeps its crossing — the same
+    rule as the crossing register (``FOLD_MAX_ANGLE_DEG``).
     """
     ids = np.atleast_1d(np.asarray(gml_id, dtype=object)).astype(str)
     ch = np.atleast_1d(np.asarray(chainage_m, dtype=float))
@@ -417,7 +383,33 @@ def in_parallel_run(
     m = q.merge(runs, on="gml_id")
     hit = m.loc[(m["ch"] >= m["lo"]) & (m["ch"] <= m["hi"]), "i"].to_numpy()
     out[hit] = True
+    if angle_deg is not None:
+        ang = np.atleast_1d(np.asarray(angle_deg, dtype=float))
+        out &= ang <= max_angle_deg + 1e-9
     return out
+
+
+def crossing_angles(line: shapely.LineString | RouteGeometry, geoms: object, points: object,
+                    chainage_m: object, *, delta_m: float = 0.05) -> NDArray[np.float64]:
+    """Angle (0–90°) between the route and each line ``geoms[i]`` where it meets ``points[i]``.
+
+    The route direction is that of the segment at ``chainage_m[i]``; the line's direction is
+    taken from its points ``delta_m`` either side of the meeting point (as the crossing
+    register does).
+    """
+    objs = np.atleast_1d(np.asarray(geoms, dtype=object))
+    pts = np.atleast_1d(np.asarray(points, dtype=object))
+    if len(objs) == 0:
+        return np.empty(0)
+    d = shapely.line_locate_point(objs, pts)
+    length = shapely.length(objs)
+    a = shapely.get_coordinates(shapely.line_interpolate_point(objs, np.clip(d - delta_m, 0, length)))
+    b = shapely.get_coordinates(shapely.line_interpolate_point(objs, np.clip(d + delta_m, 0, length)))
+    u = _model(line).direction_at(chainage_m)
+    v = b - a
+    with np.errstate(invalid="ignore", divide="ignore"):
+        c = np.abs(np.einsum("ij,ij->i", u, v)) / np.hypot(v[:, 0], v[:, 1])
+    return np.degrees(np.arccos(np.clip(np.nan_to_num(c, nan=1.0), 0.0, 1.0)))
 
 
 def safe_intersection(

@@ -2,7 +2,10 @@
 
 Both strips are polygons built from the centreline with a width per side; left and right are
 seen in the direction of increasing chainage, and may differ (asymmetric strips: e.g. the soil
-depot on one side). Widths may change per chainage range (:class:`StripOverride`), e.g. a
+depot on one side). A strip is the union of one-sided buffers of the route's straight segments
+(flat ends) with mitre joins on the outer side of every bend, clipped at ``MITRE_LIMIT`` times
+the width (:func:`strip_polygon`): a route that closes, crosses itself or doubles back gets a
+band along its line on both passes, never the area it encloses. Widths may change per chainage range (:class:`StripOverride`), e.g. a
 narrower working strip through a street. Landing sites and stations add their own footprints
 (:func:`footprints`).
 
@@ -50,22 +53,25 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 from shapely.affinity import rotate
 from shapely.geometry import LineString, Polygon
-from shapely.ops import substring
 
 from wlr_geo._errors import ConfigError, LayerValidationError, Problem
 from wlr_geo._options import MAX_DISTANCE_M, MAX_WIDTH_M, object_problems, option
+from wlr_geo.analysis.route.centreline import RouteGeometry
 
 __all__ = [
     "DEFAULT_FOOTPRINTS_M",
+    "MITRE_LIMIT",
     "STRIP_KINDS",
     "StripOverride",
     "StripSpec",
     "footprints",
     "make_strips",
+    "strip_polygon",
 ]
 
 log = logging.getLogger("wlr_geo")
@@ -185,15 +191,122 @@ class StripSpec:
         return replace(self, werkstrook_left_m=total_m / 2.0, werkstrook_right_m=total_m / 2.0)
 
 
-def _side_buffer(line: LineString, left_m: float, right_m: float) -> shapely.Geometry:
+#: A mitre join is cut off where it reaches this many strip widths from the bend's vertex,
+#: measured along the bisector (as GEOS's ``mitre_limit``): bends up to 120° keep their full
+#: mitre; at sharper bends, and where the route doubles back, no point of the strip lies further
+#: than ``sqrt(1 + MITRE_LIMIT**2)`` widths from the centreline (no long spikes).
+MITRE_LIMIT = 2.0
+
+#: |sin| of a bend below which the route counts as straight there (no join).
+_STRAIGHT_SIN = 1e-12
+
+
+def _pieces(rg: RouteGeometry, ranges: list[tuple[float, float, dict[str, float]]],
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The route's segments cut at the range edges: start and end points, unit directions and
+    the index of the width range of each piece, in chainage order."""
+    seg = np.arange(len(rg.from_m))
+    t = np.zeros(len(seg))
+    inner = np.array([a for a, _, _ in ranges[1:]], dtype=float)
+    if len(inner):
+        k = rg.segment_at(inner)
+        tk = inner - rg.from_m[k]
+        ok = (tk > 1e-9) & (tk < rg.seg_len[k] - 1e-9)
+        seg, t = np.concatenate([seg, k[ok]]), np.concatenate([t, tk[ok]])
+        order = np.lexsort((t, seg))
+        seg, t = seg[order], t[order]
+    start = rg.starts[seg] + rg.unit[seg] * t[:, None]
+    end = np.vstack([start[1:], rg.ends[-1:]])
+    same_seg = np.append(seg[1:], -1) == seg
+    t_end = np.where(same_seg, np.append(t[1:], 0.0), rg.seg_len[seg])
+    mid = rg.from_m[seg] + (t + t_end) / 2.0
+    rng = np.searchsorted(np.array([a for a, _, _ in ranges]), mid, side="right") - 1
+    return start, end, rg.unit[seg], np.clip(rng, 0, len(ranges) - 1)
+
+
+def _side_pieces(start: np.ndarray, end: np.ndarray, unit: np.ndarray, width: np.ndarray, side: int,
+                 ) -> np.ndarray:
+    """Polygons whose union is the strip on one side (``side`` +1 left, -1 right).
+
+    One rectangle per piece on that side, ``width`` wide (flat ends), and at every bend where
+    that side is the outer side a mitre join (clipped at :data:`MITRE_LIMIT` widths from the
+    vertex) of the narrower of the two widths. Where the side is the inner side the rectangles
+    overlap and need no join.
+    """
+    out: list[np.ndarray] = []
+    m = side * np.column_stack([-unit[:, 1], unit[:, 0]])  # outward normal of this side
+    has = width > 0
+    if has.any():
+        w = width[has, None]
+        ring = np.stack([start[has], end[has], end[has] + w * m[has], start[has] + w * m[has]], axis=1)
+        out.append(np.asarray(shapely.polygons(ring), dtype=object))
+    if len(unit) > 1:
+        u1, u2, m1, m2 = unit[:-1], unit[1:], m[:-1], m[1:]
+        cross = u1[:, 0] * u2[:, 1] - u1[:, 1] * u2[:, 0]
+        dot = np.einsum("ij,ij->i", u1, u2)
+        straight = np.abs(cross) <= _STRAIGHT_SIN
+        outer = np.where(straight, dot < 0, side * cross < 0)  # doubling back: both sides
+        wj = np.minimum(width[:-1], width[1:])
+        j = np.flatnonzero(outer & (wj > 0))
+        if len(j):
+            v, w = end[j], wj[j, None]
+            u1, u2, m1, m2 = u1[j], u2[j], m1[j], m2[j]
+            bsum = m1 + m2
+            blen = np.hypot(bsum[:, 0], bsum[:, 1])
+            b = np.where(blen[:, None] > 1e-12, bsum / np.maximum(blen, 1e-300)[:, None], u1)
+            a_pt, b_pt = v + w * m1, v + w * m2
+            with np.errstate(divide="ignore", invalid="ignore"):
+                mitre = v + w * bsum / (1.0 + np.einsum("ij,ij->i", m1, m2))[:, None]
+                reach = w[:, 0] * MITRE_LIMIT
+                ta = (reach - w[:, 0] * np.einsum("ij,ij->i", m1, b)) / np.einsum("ij,ij->i", u1, b)
+                tb = (reach - w[:, 0] * np.einsum("ij,ij->i", m2, b)) / -np.einsum("ij,ij->i", u2, b)
+            full = MITRE_LIMIT * blen >= 2.0  # mitre length w / cos(θ/2) within the limit
+            a_far = np.where(full[:, None], mitre, a_pt + ta[:, None] * u1)
+            b_far = np.where(full[:, None], mitre, b_pt - tb[:, None] * u2)
+            ring = np.stack([v, a_pt, a_far, b_far, b_pt], axis=1)
+            out.append(np.asarray(shapely.polygons(ring), dtype=object))
+    return np.concatenate(out) if out else np.empty(0, dtype=object)
+
+
+def strip_polygon(route: LineString | RouteGeometry, left_m: float | np.ndarray, right_m: float | np.ndarray,
+                  *, ranges: list[tuple[float, float, dict[str, float]]] | None = None,
+                  kind: str | None = None) -> shapely.Geometry:
+    """The strip ``left_m`` wide on the left and ``right_m`` on the right of the route.
+
+    The union of one-sided buffers per straight segment (rectangles with flat ends) and mitre
+    joins on the outer side of each bend (:data:`MITRE_LIMIT`). Unlike a single-sided buffer
+    of the whole line, this stays right for a route that closes, nearly closes, crosses
+    itself or doubles back: a ring gets a band along its line, never its interior.
+
+    Parameters
+    ----------
+    route
+        The centreline (or its :class:`~wlr_geo.analysis.route.centreline.RouteGeometry`).
+    left_m, right_m
+        Widths (m) on each side, seen in the direction of increasing chainage.
+    ranges, kind
+        Widths per chainage range (from :meth:`StripSpec.ranges`) and the strip kind whose
+        ``<kind>_left_m``/``<kind>_right_m`` apply; they replace ``left_m``/``right_m``.
+
+    Examples
+    --------
+    >>> ring = LineString([(0, 0), (0, 200), (2000, 200), (2000, 0), (0, 0)])
+    >>> round(strip_polygon(ring, 15.0, 20.0).area)
+    153075
+    """
+    rg = route if isinstance(route, RouteGeometry) else RouteGeometry.of(route)
+    rngs = ranges if ranges is not None else [(0.0, rg.length, {"l": float(left_m), "r": float(right_m)})]
+    keys = (f"{kind}_left_m", f"{kind}_right_m") if ranges is not None and kind else ("l", "r")
+    start, end, unit, idx = _pieces(rg, rngs)
     parts = []
-    if left_m > 0:
-        parts.append(shapely.buffer(line, left_m, single_sided=True, join_style="mitre", mitre_limit=5.0))
-    if right_m > 0:
-        parts.append(shapely.buffer(line, -right_m, single_sided=True, join_style="mitre", mitre_limit=5.0))
-    if not parts:
+    for side, key in ((1, keys[0]), (-1, keys[1])):
+        width = np.array([w[key] for _, _, w in rngs], dtype=float)[idx]
+        parts.append(_side_pieces(start, end, unit, width, side))
+    polys = np.concatenate(parts)
+    if len(polys) == 0:
         return Polygon()
-    return shapely.union_all(parts)
+    geom = shapely.union_all(polys)
+    return geom if geom.is_valid else shapely.make_valid(geom)
 
 
 def make_strips(route: LineString | gpd.GeoDataFrame, spec: StripSpec | None = None, *, crs: Any = None) -> gpd.GeoDataFrame:
@@ -234,14 +347,10 @@ def make_strips(route: LineString | gpd.GeoDataFrame, spec: StripSpec | None = N
             hint="prepare the route with wlr_geo.analysis.route.centreline.prepare_route",
         )
     ranges = spec.ranges(line.length)
+    rg = RouteGeometry.of(line)
     rows = []
     for kind in STRIP_KINDS:
-        pieces = []
-        for a, b, w in ranges:
-            piece = line if (a <= 0 and b >= line.length) else substring(line, a, b)
-            pieces.append(_side_buffer(piece, w[f"{kind}_left_m"], w[f"{kind}_right_m"]))
-        geom = shapely.union_all(pieces) if len(pieces) > 1 else pieces[0]
-        geom = shapely.make_valid(geom) if not geom.is_valid else geom
+        geom = strip_polygon(rg, 0.0, 0.0, ranges=ranges, kind=kind)
         rows.append({
             "strip": kind,
             "width_left_m": float(getattr(spec, f"{kind}_left_m")),

@@ -505,7 +505,7 @@ def compare_variants(
     routes: gpd.GeoDataFrame,
     layers: Mapping[str, gpd.GeoDataFrame] | None = None,
     *,
-    width_m: float = 10.0,
+    width_m: float | None = None,
     category_column: str = "category",
     table: CostTable | None = None,
     use_impact: bool = True,
@@ -518,7 +518,11 @@ def compare_variants(
     per-variant table: ``n_crossings``, crossings per object class and technique, strip areas,
     buildings near, etc. Otherwise this function counts itself: ``crossings_<category>`` =
     number of separate intersections of each route with the line features of each category,
-    ``area_<category>_m2`` = area of polygons of each category inside a strip ``width_m`` wide.
+    ``area_<category>_m2`` = area of polygons of each category inside the werkstrook.
+    Both use the one strip of the impact analysis
+    (:func:`wlr_geo.analysis.route.strips.make_strips`): ``strips`` in ``impact_options`` (the
+    ``[strips]`` section) or the default :class:`~wlr_geo.analysis.route.strips.StripSpec`,
+    with a symmetric werkstrook of ``width_m`` when that is given.
     ``variant``, ``rank``, ``target``, ``cost`` and ``length_m`` are always present.
 
     Parameters
@@ -529,7 +533,7 @@ def compare_variants(
         Role → GeoDataFrame of crossing and area layers (features' category from
         ``category_column`` or the role default of ``table``).
     width_m
-        Working strip width for impacted area.
+        Total werkstrook width (m), overriding the werkstrook of ``strips``; default: as given.
     use_impact
         Use the impact analysis when installed.
     impact_options
@@ -545,9 +549,13 @@ def compare_variants(
     base = pd.DataFrame({c: routes[c] for c in ("rank", "target", "cost", "length_m") if c in routes.columns})
     base.insert(0, "variant", _variant_names(routes))
     from wlr_geo.analysis.impact.run import run_impact
+    from wlr_geo.analysis.route.strips import StripSpec, make_strips
+
+    spec = impact_options.pop("strips", None) or StripSpec()
+    spec = spec if width_m is None else spec.with_width(width_m)
     if run_impact is not None and use_impact:
         named = routes.assign(variant=base["variant"].to_numpy())
-        result = run_impact(named, layers, variant_column="variant", **impact_options)
+        result = run_impact(named, layers, variant_column="variant", strips=spec, **impact_options)
         table_v = getattr(result, "variants", None)
         if isinstance(table_v, pd.DataFrame) and "variant" in table_v.columns:
             extra = table_v.drop(columns=[c for c in table_v.columns if c in base.columns and c != "variant"])
@@ -561,7 +569,7 @@ def compare_variants(
     crossings: dict[str, np.ndarray] = {}
     areas: dict[str, np.ndarray] = {}
     geoms = routes.geometry.to_numpy()
-    strips = shapely.buffer(geoms, width_m / 2.0, cap_style="flat")
+    strips = np.array([make_strips(g, spec).geometry.iloc[0] for g in geoms], dtype=object)  # werkstrook
     for role, gdf in layers.items():
         if len(gdf) == 0:
             continue

@@ -61,6 +61,10 @@ class RoutingOptions:
     raster_costs: tuple[tuple[str, float], ...] = option(
         (), ge=0, le=1e9, help="Raster layers added to the cost: [{ role = \"<raster role>\", factor = <number> }].",
         example='[{ role = "population_density", factor = 0.0005 }]')
+    width_m: float | None = option(
+        None, unit="m", gt=0, lt=2 * MAX_WIDTH_M,
+        help="Total werkstrook width for the comparison of the alternatives (symmetric); default: the "
+             "[strips] widths, the same strips as the impact analysis.")
     cost_table: CostTable | None = option(
         None, help="The cost table: cost_table_file (a TOML file) and/or [routing.cost_table] overrides of "
                    "wlr_geo/defaults/cost_table.toml.")
