@@ -25,6 +25,7 @@ __all__ = [
     "embedded_maps_dir",
     "embedded_path",
     "load_catalog",
+    "load_catalogs",
 ]
 
 THEMES = (
@@ -65,7 +66,13 @@ def embedded_path(relative: str) -> Path:
 
 @dataclass(frozen=True)
 class CatalogEntry:
-    """One layer of the catalogue."""
+    """One layer of the catalogue.
+
+    ``id_column`` names the column holding a unique id; ``columns`` maps column roles
+    (``municipality_name``, ``wijk_name``, ``inhabitants``, ... see
+    :data:`wlr_geo.io.pdok.datasets.ROLE_COLUMNS`) to the column playing them. Layers fetched from PDOK
+    carry both, so a config can name them as they are.
+    """
 
     name: str
     theme: str
@@ -82,6 +89,8 @@ class CatalogEntry:
     source: str = ""
     notes: str = ""
     features: int | None = None
+    id_column: str | None = None
+    columns: dict[str, str] = field(default_factory=dict)
     provenance: dict[str, Any] = field(default_factory=dict)
     base_dir: str | None = None
 
@@ -128,6 +137,12 @@ class Catalog(Mapping[str, CatalogEntry]):
         """Return a new catalogue with ``entry`` added (or replacing one of the same name)."""
         entries = dict(self._entries)
         entries[entry.name] = entry
+        return Catalog(list(entries.values()), source=self.source)
+
+    def merged(self, other: Catalog) -> Catalog:
+        """A new catalogue with every entry of ``other`` added; ``other`` wins on equal names."""
+        entries = dict(self._entries)
+        entries.update(other._entries)
         return Catalog(list(entries.values()), source=self.source)
 
     def attribution(self, names: list[str] | None = None) -> str:
@@ -178,3 +193,19 @@ def load_catalog(path: str | os.PathLike[str] | None = None) -> Catalog:
     base = None if path is None else p.parent
     entries = [_entry_from_table(t, where=str(p), base_dir=base) for t in data.get("layer", [])]
     return Catalog(entries, source=p)
+
+
+def load_catalogs(paths: list[str] | tuple[str, ...], *, base_dir: str | os.PathLike[str] | None = None,
+                  catalog: Catalog | None = None) -> Catalog:
+    """The embedded catalogue (or ``catalog``) with the entries of further catalogue files.
+
+    ``paths`` are TOML catalogues such as the ``catalog.toml`` that ``wlr-geo fetch`` writes;
+    relative paths are taken from ``base_dir``. A later file's entry replaces an earlier one of
+    the same name (a fetched ``wijken`` replaces the embedded one).
+    """
+    out = catalog if catalog is not None else load_catalog()
+    base = Path(base_dir) if base_dir is not None else Path.cwd()
+    for value in paths:
+        p = Path(value).expanduser()
+        out = out.merged(load_catalog(p if p.is_absolute() else base / p))
+    return out

@@ -20,6 +20,9 @@ type, default, unit, range and help (:func:`wlr_geo._options.describe`).
 A layer reference is a table with either ``catalog = "name"`` (a layer of the catalogue) or
 ``file = "path"`` (relative to the config file's folder; ``embedded:`` prefix = the embedded
 data folder) plus the keys of :class:`LayerOptions`. A role may hold an array of such tables.
+``[project] catalogs = [...]`` adds catalogue files (such as the ``catalog.toml`` written by
+``wlr-geo fetch``) to the embedded catalogue, so ``catalog = "wijken"`` can name a fetched layer;
+a catalogue entry's ``id_column`` is the default of a reference to it.
 Layers are read through :class:`Inputs` (one reader dispatch, :mod:`wlr_geo.io.dispatch`), which
 collects every problem of every layer so that ``wlr-geo validate`` and a run report the same.
 
@@ -74,7 +77,7 @@ from wlr_geo.analysis.route.options import RouteOptions
 from wlr_geo.analysis.route.strips import DEFAULT_FOOTPRINTS_M, StripOverride, StripSpec
 from wlr_geo.analysis.routing.options import RoutingOptions
 from wlr_geo.analysis.scale.chunks import ScaleOptions
-from wlr_geo.catalog import Catalog, embedded_dir, load_catalog
+from wlr_geo.catalog import Catalog, embedded_dir, load_catalog, load_catalogs
 from wlr_geo.categories import CATEGORIES, assign_category
 from wlr_geo.io.dispatch import FORMATS, read_source, sniff_format
 
@@ -110,6 +113,10 @@ class ProjectOptions:
     name: str = option("wlr_geo project", help="Project name, shown in reports and on maps.")
     region: str | None = option(None, help="Region the project covers.")
     description: str | None = option(None, help="A line about the project.")
+    catalogs: tuple[str, ...] = option(
+        (), help="Catalogue files added to the embedded one (relative to the config), e.g. the catalog.toml "
+                 "that wlr-geo fetch writes; a fetched layer then has a catalogue name.",
+        example='["pdok/catalog.toml"]')
 
 
 @dataclass(frozen=True)
@@ -133,8 +140,12 @@ class FetchOptions:
     max_age_days: float = option(30.0, unit="d", ge=0, le=36_500, help="Refresh cached layers older than this.")
     rate_limit_per_s: float = option(2.0, unit="1/s", ge=0, le=1000, help="Requests per second (0 = no limit).")
     timeout_s: float = option(60.0, unit="s", gt=0, le=3600, help="Timeout of one request.")
-    retries: int = option(5, ge=0, le=100, help="Retries of a failed request.")
-    page_size: int = option(1000, ge=1, le=100_000, help="Features per page.")
+    retries: int = option(4, ge=0, le=100, help="Retries of a failed request.")
+    page_size: int = option(1000, ge=1, le=1000, help="Features per page (PDOK's maximum is 1000).")
+    cbs_year: int | None = option(None, ge=2000, le=2100,
+                                  help="Year of the CBS wijken en buurten (default: the newest complete one).")
+    bgt_source: str = option("ogc", choices=("ogc", "download"),
+                             help="Where BGT comes from: PDOK's OGC API or its BGT download API.")
 
 
 @dataclass(frozen=True)
@@ -603,8 +614,13 @@ def _parse_options(raw: Mapping[str, Any], problems: list[Problem], source: str 
         return only is None or only == name
 
     if want("project"):
-        parsed["project"] = _build(ProjectOptions, _table(raw, "project", problems, source), "[project]",
-                                   problems, source=source)
+        table = dict(_table(raw, "project", problems, source))
+        cats = table.get("catalogs")
+        if cats is not None and not (isinstance(cats, list) and all(isinstance(c, str) for c in cats)):
+            problems.append(Problem("[project] catalogs must be a list of catalogue files", source=source,
+                                    hint='write catalogs = ["pdok/catalog.toml"] (relative to this config)'))
+            table.pop("catalogs")
+        parsed["project"] = _build(ProjectOptions, table, "[project]", problems, source=source)
     if want("route"):
         table = {**{k: v for k, v in (route_ref or {}).items() if k in _ROUTE_KEYS},
                  **_table(raw, "route", problems, source)}
@@ -701,8 +717,10 @@ def _parse_ref(role: str, table: Any, index: int, is_array: bool, base: Path, ca
         path = entry.path
         layer = layer or entry.layer
         fmt = fmt or entry.format
+        id_column = opts.id_column or getattr(entry, "id_column", None)
     elif opts.file is not None:
         path = _resolve(opts.file, base)
+        id_column = opts.id_column
     else:
         problems.append(Problem(
             f"{where} has neither 'file' nor 'catalog'", source=source,
@@ -716,7 +734,7 @@ def _parse_ref(role: str, table: Any, index: int, is_array: bool, base: Path, ca
     if is_array:
         options["_array"] = True
     return LayerRef(role=role, path=path, layer=layer, format=fmt, assume_crs=opts.assume_crs,
-                    encoding=opts.encoding, id_column=opts.id_column, catalog_name=catalog_name, name=opts.name,
+                    encoding=opts.encoding, id_column=id_column, catalog_name=catalog_name, name=opts.name,
                     options=options, index=index)
 
 
@@ -782,6 +800,13 @@ def config_from_dict(raw: dict[str, Any], *, path: Path | None = None, catalog: 
     source = str(path) if path else None
     base = path.parent if path else Path.cwd()
     problems: list[Problem] = list(unknown_keys(raw, SECTIONS, "the config", source=source, what="section"))
+    project = raw.get("project", {})
+    extra = project.get("catalogs") if isinstance(project, dict) else None
+    if isinstance(extra, list) and all(isinstance(x, str) for x in extra):
+        try:  # catalogue files such as the catalog.toml of 'wlr-geo fetch'
+            catalog = load_catalogs(extra, base_dir=base, catalog=catalog)
+        except WlrGeoInputError as exc:
+            problems.extend(replace(p, source=p.source or source) for p in exc.problems)
     layers: dict[str, list[LayerRef]] = {}
     layer_tables = raw.get("layers", {})
     if not isinstance(layer_tables, dict):

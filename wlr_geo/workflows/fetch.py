@@ -10,8 +10,11 @@ from __future__ import annotations
 import os
 
 from wlr_geo.config import FetchOptions, load_config
+from wlr_geo.io.pdok._http import PDOK_MAX_LIMIT
 from wlr_geo.io.pdok.datasets import (
+    CBS_YEARS,
     DATASETS,
+    DEFAULT_CBS_YEAR,
     Area,
     area_from_bbox,
     area_from_gemeenten,
@@ -29,7 +32,10 @@ from wlr_geo.io.pdok.download import (
 )
 
 __all__ = [
+    "CBS_YEARS",
     "DATASETS",
+    "DEFAULT_CBS_YEAR",
+    "PDOK_MAX_LIMIT",
     "Area",
     "DownloadSettings",
     "ProgressEvent",
