@@ -91,5 +91,7 @@ def test_demo_manifest_lists_every_file_once(demo_out):
     assert len(listed) == len(set(listed))
     on_disk = {p.relative_to(demo_out).as_posix() for p in demo_out.rglob("*") if p.is_file()} - {"manifest.json"}
     assert set(listed) == on_disk
-    assert {o["kind"] for o in manifest["outputs"]} >= {"gpkg", "csv", "xlsx", "html", "png", "tif", "json", "txt"}
+    kinds = manifest["output_kinds"]
+    assert set(kinds) == on_disk  # every file named from the registry
+    assert set(kinds.values()) >= {"gpkg", "csv", "xlsx", "html", "png", "tif", "json", "txt"}
     assert manifest["command"] == "wlr-geo demo"

@@ -141,7 +141,8 @@ class FetchOptions:
     rate_limit_per_s: float = option(2.0, unit="1/s", ge=0, le=1000, help="Requests per second (0 = no limit).")
     timeout_s: float = option(60.0, unit="s", gt=0, le=3600, help="Timeout of one request.")
     retries: int = option(4, ge=0, le=100, help="Retries of a failed request.")
-    page_size: int = option(1000, ge=1, le=1000, help="Features per page (PDOK's maximum is 1000).")
+    page_size: int = option(1000, ge=1, le=100_000,
+                            help="Features per page; above PDOK's maximum of 1000 it is lowered (with a warning).")
     cbs_year: int | None = option(None, ge=2000, le=2100,
                                   help="Year of the CBS wijken en buurten (default: the newest complete one).")
     bgt_source: str = option("ogc", choices=("ogc", "download"),

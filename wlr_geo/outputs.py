@@ -62,7 +62,7 @@ class Column:
         if not self.is_pattern:
             return name == self.name
         rx = re.escape(self.name)
-        rx = re.sub(r"\\\{[a-z_]+\\\}", r".+", rx)
+        rx = re.sub(r"\\\{[a-z_]+\\\}", r"[^/]+", rx)
         return re.fullmatch(rx, name) is not None
 
 
@@ -645,8 +645,9 @@ OUTPUTS: dict[str, OutputFile] = {f.name: f for f in _FILES}
 def output(name: str) -> OutputFile:
     """The registry entry of the output file ``name`` (a concrete name matches its pattern).
 
-    Only the last part of a path counts, and a KLIC or BGT GeoPackage under another name is
-    found by its layers' command (``klic``/``bgt``) through :func:`OutputFile.matches`.
+    ``name`` may lie in a sub folder (``ondergrond/impact.gpkg``); an exact name wins over a
+    pattern, and a more specific pattern over a less specific one (``bgt_{extract}.gpkg`` before
+    ``{dataset}``).
 
     Raises
     ------
@@ -654,14 +655,15 @@ def output(name: str) -> OutputFile:
         The name is not a registered output.
     """
     key = str(name).replace("\\", "/")
-    if key in OUTPUTS:
-        return OUTPUTS[key]
-    for f in _FILES:
-        if f.is_pattern and f.matches(key):
-            return f
     base = key.rsplit("/", 1)[-1]
-    if base != key:
-        return output(base)
+    for candidate in dict.fromkeys((key, base)):
+        if candidate in OUTPUTS:
+            return OUTPUTS[candidate]
+    for candidate in dict.fromkeys((key, base)):
+        # the most specific pattern wins: "bgt_{extract}.gpkg" before "{dataset}"
+        matching = [f for f in _FILES if f.is_pattern and f.matches(candidate)]
+        if matching:
+            return max(matching, key=lambda f: len(re.sub(r"\{[a-z_]+\}", "", f.name)))
     raise KeyError(f"{name!r} is not a registered output of wlr_geo (see wlr_geo.outputs)")
 
 

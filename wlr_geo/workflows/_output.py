@@ -60,6 +60,8 @@ class RunOutputs:
         self.inputs: list[InputRecord] = [] if parent is None else parent.inputs
         self.notes: list[str] = [] if parent is None else parent.notes
         self.last_manifest: dict[str, Any] | None = None
+        #: written name → its registry entry
+        self.entries: dict[str, str] = {} if parent is None else parent.entries
 
     def path(self, name: str, *, entry: str | None = None) -> Path:
         """The (staged) path to write the output ``name`` to; its folder exists.
@@ -74,6 +76,7 @@ class RunOutputs:
         """
         output(entry or name)
         full = f"{self.prefix}{name}"
+        self.entries[full] = entry or name
         p = self._outs.path(full)
         p.parent.mkdir(parents=True, exist_ok=True)
         self.written.append((full, p))
@@ -86,6 +89,7 @@ class RunOutputs:
         """
         output(entry)
         full = f"{self.prefix}{name}"
+        self.entries[full] = entry
         p = self._outs.dir(full)
         self.written.append((full, p))
         return p
@@ -133,15 +137,8 @@ class RunOutputs:
                 m.add_input(path, role=role, layer=layer)
         m.notes.extend(self.notes)
         data = m.to_dict()
-        data["output_kinds"] = {name: _kind(name) for name, _ in self.written}
+        data["output_kinds"] = {name: output(self.entries.get(name, name)).kind for name, _ in self.written}
         return data
-
-
-def _kind(name: str) -> str:
-    try:
-        return output(name).kind
-    except KeyError:  # a user-chosen name (wlr-geo klic -o mine.gpkg)
-        return Path(name).suffix.lstrip(".") or "file"
 
 
 @contextlib.contextmanager

@@ -63,11 +63,23 @@ def impact(config_or_route: Config | gpd.GeoDataFrame, layers: Mapping[str, gpd.
     if isinstance(config_or_route, gpd.GeoDataFrame):
         result = run_impact(config_or_route, layers, **options)
         if out is not None:
-            job.write_impact(result, out, xlsx=xlsx)
+            frames = {"route": config_or_route, **{f"crossing_layers:{k}": v for k, v in (layers or {}).items()},
+                      **{k: v for k, v in options.items() if isinstance(v, gpd.GeoDataFrame)}}
+            job.write_impact(result, out, xlsx=xlsx, inputs=_sources(frames))
         return result
     if layers is not None:
         raise TypeError("layers are given with a route GeoDataFrame, not with a config")
     return job.run(config_or_route, out, xlsx=xlsx, **options).result
+
+
+def _sources(frames: Mapping[str, Any]) -> list[tuple[str, str | None, str | None]]:
+    """(path, role, layer) of the files frames were read from (``gdf.attrs["wlr_geo"]``)."""
+    out: list[tuple[str, str | None, str | None]] = []
+    for role, gdf in frames.items():
+        meta = getattr(gdf, "attrs", {}).get("wlr_geo") or {}
+        if meta.get("source") and Path(meta["source"]).exists():
+            out.append((str(meta["source"]), role.split(":")[0], meta.get("layer")))
+    return out
 
 
 def claims(config: Config, *, out: str | os.PathLike[str] | None = None) -> ClaimsRun:

@@ -247,7 +247,8 @@ def _csv(df: pd.DataFrame, path: Path) -> Path:
     return atomic_write_text(path, data.to_csv(index=False, float_format="%.3f"))
 
 
-def write_impact(result: ImpactResult, out: str | os.PathLike[str] | RunOutputs, *, xlsx: bool = True) -> list[Path]:
+def write_impact(result: ImpactResult, out: str | os.PathLike[str] | RunOutputs, *, xlsx: bool = True,
+                 inputs: Sequence[tuple[str, str | None, str | None]] = (), wait_s: float = 0.0) -> list[Path]:
     """Write the outputs of an impact run (names and layers from :mod:`wlr_geo.outputs`).
 
     Files: ``impact.gpkg`` (layers ``routes``, ``segments``, ``markers``, ``strips``,
@@ -255,10 +256,12 @@ def write_impact(result: ImpactResult, out: str | os.PathLike[str] | RunOutputs,
     ``buildings_near``, ``cable_parallel_runs``, ``clearance_violations``,
     ``precautions_touched``), one CSV per table (``crossings.csv``, ``per_gemeente.csv``, ...),
     ``impact.xlsx`` (the same tables as sheets) and ``summary.json``. ``out`` is a folder or
-    the outputs of an enclosing run.
+    the outputs of an enclosing run; ``inputs`` are (path, role, layer) of the layers the result
+    came from (hashed and protected, listed in the manifest).
     """
     if not isinstance(out, RunOutputs):
-        with open_outputs(out, command="wlr-geo impact", names=file_names("impact")) as w:
+        with open_outputs(out, command="wlr-geo impact", names=file_names("impact"), inputs=inputs,
+                          wait_s=wait_s) as w:
             return write_impact(result, w, xlsx=xlsx)
     w = out
     start = len(w.written)
