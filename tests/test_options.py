@@ -298,3 +298,11 @@ def test_validate_without_command_checks_every_applicable_command(tmp_path, caps
     assert "nope.gpkg" in capsys.readouterr().err
     assert main(["validate", "--command", "impact", str(cfg)]) == 0
     assert "impact" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("name", ["demo.toml", "demo_ondergrond.toml", "demo_bovengrond.toml"])
+def test_validate_passes_the_embedded_configs_that_the_demo_runs(capsys, name):
+    """The demo runs these configs (tests/test_demo.py), so validate must pass them."""
+    assert main(["validate", str(embedded_path(name))]) == 0
+    out = capsys.readouterr().out
+    assert "no problems found" in out and "impact" in out
