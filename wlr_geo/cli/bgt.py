@@ -44,15 +44,15 @@ def bgt_command(path: Path, out_dir: Path, classes: tuple[str, ...], all_version
     report = done.layers.report
     table = Table(title=f"BGT {safe(path.name)} → {safe(out_dir.name)}")
     table.add_column("klasse")
-    for col in ("in bestand", "niet actueel", "geschreven", "hersteld", "vervallen", "meeste categorie"):
+    for col in ("in bestand", "niet actueel", "dubbel", "geschreven", "hersteld", "vervallen", "meeste categorie"):
         table.add_column(col, justify="right")
     for name, gdf in done.layers.items():
         c = report.classes[name]
         top = gdf["category"].value_counts()
         top_txt = f"{top.index[0]} ({int(top.iloc[0])})" if len(top) else "-"
         written = str(len(gdf)) if name in done.written else "overgeslagen"
-        table.add_row(safe(name), str(c.n_objects), str(c.n_not_current), written, str(c.repaired_invalid),
-                      str(len(c.dropped_collapsed)), safe(top_txt))
+        table.add_row(safe(name), str(c.n_objects), str(c.n_not_current), str(c.duplicates_dropped), written,
+                      str(c.repaired_invalid), str(len(c.dropped_collapsed)), safe(top_txt))
     out_console = Console()
     if not out_console.is_terminal:
         out_console = Console(width=120)

@@ -45,8 +45,9 @@ def operator_summary(data: Any) -> list[tuple[str, str, int, float, int]]:
 def klic_command(paths: tuple[Path, ...], out_dir: Path, depth_tolerance_m: float, wait_s: float) -> None:
     """Read KLIC deliveries (zips, folders or IMKL XML; IMKL 2.x and 1.2.1) into --out.
 
-    Objects delivered more than once (overlapping requests) are written once; the newest
-    delivery wins. Prints a summary per thema and per network operator.
+    Objects delivered more than once (overlapping requests) are written once, with the newest
+    delivery's attributes and every delivered piece of their lines. Prints a summary per thema
+    and per network operator.
     """
     from wlr_geo.workflows import klic
 

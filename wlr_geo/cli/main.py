@@ -37,6 +37,7 @@ COMMANDS: dict[str, str] = {
     "convert": "wlr_geo.cli.convert:convert_command",
     "report": "wlr_geo.cli.report:report_command",
     "klic": "wlr_geo.cli.klic:klic_command",
+    "check-klic": "wlr_geo.cli.check_klic:check_klic_command",
     "route": "wlr_geo.cli.route:route_command",
     "fetch": "wlr_geo.cli.fetch:fetch_command",
     "map": "wlr_geo.cli.map:map_command",

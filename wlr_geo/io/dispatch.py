@@ -8,7 +8,7 @@ any GDAL vector file are recognised the same way everywhere:
 format         recognised by
 =============  ==================================================================================
 ``parquet``    a folder holding a dataset index (``wlr-geo convert``), or ``.parquet``/``.geoparquet``
-``bgt``        a zip, folder or ``.gml`` holding ``bgt_<class>.gml`` files
+``bgt``        a zip, folder or ``.gml`` holding ``bgt_<class>.gml`` files (or GML files and no XML)
 ``klic``       a zip or folder holding IMKL XML (``GI_gebiedsinformatielevering_*.xml``), or an ``.xml``
 ``raster``     ``.tif``/``.tiff``
 ``vector``     anything else (GeoPackage, Shapefile, GeoJSON, FlatGeobuf, GML, ...)
@@ -50,8 +50,9 @@ def _names_in(path: Path) -> list[str]:
 
 
 def _kind_of_names(names: list[str]) -> str | None:
-    if any(n.startswith("bgt_") and n.endswith(".gml") for n in names):
-        return "bgt"
+    gml = [n for n in names if n.endswith(".gml")]
+    if any(n.startswith("bgt_") for n in gml) or (gml and not any(n.endswith(".xml") for n in names)):
+        return "bgt"  # BGT files renamed without the bgt_ prefix are GML too (KLIC is XML)
     if any(n.startswith("gi_gebiedsinformatielevering_") and n.endswith(".xml") for n in names):
         return "klic"
     if names and any(n.endswith(".xml") for n in names) and not any(n.endswith((".shp", ".gpkg")) for n in names):

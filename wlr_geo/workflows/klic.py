@@ -1,4 +1,6 @@
-"""The KLIC job: KLIC/IMKL deliveries into one GeoPackage (``wlr-geo klic``)."""
+"""The KLIC jobs: KLIC/IMKL deliveries into one GeoPackage (``wlr-geo klic``), and the reader
+checked against GDAL (``wlr-geo check-klic``, :func:`check_deliveries` of
+:mod:`wlr_geo.io.klic.conformance`; nothing is written)."""
 
 from __future__ import annotations
 
@@ -11,10 +13,11 @@ from typing import Any
 
 import wlr_geo.io.klic as klic_io
 from wlr_geo.config import check_cli
+from wlr_geo.io.klic.conformance import LENGTH_TOLERANCE_M, check_deliveries
 from wlr_geo.io.vector import write_layers
 from wlr_geo.workflows._output import RunOutputs, open_outputs
 
-__all__ = ["KlicRun", "run"]
+__all__ = ["LENGTH_TOLERANCE_M", "KlicRun", "check_deliveries", "run"]
 
 
 @dataclass

@@ -24,6 +24,7 @@ from wlr_geo.io.bgt.reader import (
     BgtReport,
     ClassReport,
     bgt_class_of,
+    bgt_class_of_element,
     read_bgt,
 )
 
@@ -38,6 +39,7 @@ __all__ = [
     "CategoryTable",
     "ClassReport",
     "bgt_class_of",
+    "bgt_class_of_element",
     "classify",
     "load_category_table",
     "read_bgt",

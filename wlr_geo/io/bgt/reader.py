@@ -1,13 +1,22 @@
 """Read a BGT extract (PDOK zip or folder of ``bgt_<class>.gml``, IMGeo 2.1 / CityGML 2.0).
 
+**Which class.** The class of an object comes from its element in the ``cityObjectMember``
+(:func:`bgt_class_of_element`), so the same objects give the same layer and category whatever
+the file is called (``bgt_pand-s.gml``, an English ``bgt_buildingpart.gml``, ``pand.gml``).
+Only a file without objects takes its class from its name (:func:`bgt_class_of`, which knows
+the Dutch and the English names), so that an empty class still gives its empty layer.
+
 Every GML file is streamed with :func:`wlr_geo._safe.iterparse` (no DTD, no entities) straight
 out of the zip (members checked by :func:`wlr_geo._safe.safe_members`, nothing extracted to
 disk). One ``cityObjectMember`` is handled at a time and then freed, so memory stays flat.
 
 **Current objects.** By default only objects that are current are kept: no
-``imgeo:eindRegistratie`` (the version has not been superseded) *and* ``imgeo:bgt-status`` =
-``bestaand`` (not planned, "plan"/"geenWaarde" as on new buildings). The others are counted in
-the report as ``not_current``.
+``imgeo:eindRegistratie`` (the version has not been superseded) *and* an ``imgeo:bgt-status``
+of ``bestaand`` (not planned, "plan"/"geenWaarde" as on new buildings). An object without any
+``bgt-status`` (``plaatsbepalingspunt`` has none) is current unless it has ended. The others
+are counted in the report as ``not_current``. An object given twice (the same ``gml:id``, e.g.
+one class in two files of a zip) is kept once; ``ClassReport.duplicates_dropped`` counts the
+rest.
 
 **Which IMGeo attribute fills which column.** CityGML stores some IMGeo attributes in generic
 elements; they are mapped per class:
@@ -58,7 +67,7 @@ import shapely
 from lxml import etree
 
 from wlr_geo._errors import LayerNotFoundError, LayerReadError
-from wlr_geo._safe import iter_members, local_name, open_member, safe_members
+from wlr_geo._safe import head_text, iter_members, local_name, open_member, safe_members
 from wlr_geo.crs import check_bounds
 from wlr_geo.io.bgt._gml import (
     ARC_TOLERANCE_M,
@@ -77,6 +86,7 @@ __all__ = [
     "BgtReport",
     "ClassReport",
     "bgt_class_of",
+    "bgt_class_of_element",
     "read_bgt",
 ]
 
@@ -136,7 +146,30 @@ _PREFIX = (
 _FUNCTION_IS_FUNCTIE = frozenset({"wegdeel", "ondersteunendwegdeel", "spoor"})
 _CLASS_IS_FYSIEK = frozenset({"begroeidterreindeel"})
 _GEOM_PREFIXES = ("geometrie", "lod0", "lod1", "lod2", "lod3", "lod4", "geometry", "position")
-_FILE_RE = re.compile(r"^(?:bgt_)?([a-z]+)\.gml$", re.IGNORECASE)
+#: The CityGML 2.0 classes that IMGeo 2.1 extends (its ``_GenericApplicationPropertyOf<Class>``
+#: elements) and the BGT class each one holds. Every other IMGeo object is an ``imgeo:<Name>``
+#: element whose class is the name in lower case (``imgeo:OndersteunendWaterdeel`` →
+#: ondersteunendwaterdeel). Source: the IMGeo 2.1 GML application schema, Geonovum
+#: (imgeo.xsd, https://register.geostandaarden.nl/gmlapplicatieschema/imgeo/2.1.1/imgeo.xsd;
+#: the same file is in the GitHub repository Geonovum/IMGeo, gmlapplicatieschema/2.1).
+CITYGML_CLASSES: dict[str, str] = {
+    "BuildingPart": "pand",  # bui: (building/2.0)
+    "BuildingInstallation": "gebouwinstallatie",
+    "TrafficArea": "wegdeel",  # tra: (transportation/2.0)
+    "AuxiliaryTrafficArea": "ondersteunendwegdeel",
+    "Railway": "spoor",
+    "PlantCover": "begroeidterreindeel",  # veg: (vegetation/2.0)
+    "SolitaryVegetationObject": "vegetatieobject",
+    "BridgeConstructionElement": "overbruggingsdeel",  # bri: (bridge/2.0)
+    "TunnelPart": "tunneldeel",  # tun: (tunnel/2.0)
+}
+#: Class names a file name may carry: the Dutch ones and the CityGML element names in lower
+#: case (older PDOK extracts name files ``bgt_buildingpart.gml``, ``bgt_trafficarea.gml``).
+_NAME_CLASSES: dict[str, str] = {
+    **{c: c for c in (*BGT_CLASSES, "plaatsbepalingspunt")},
+    **{k.lower(): v for k, v in CITYGML_CLASSES.items()},
+}
+_BY_LENGTH = sorted(_NAME_CLASSES, key=len, reverse=True)
 _XSI_NIL = "{http://www.w3.org/2001/XMLSchema-instance}nil"
 
 
@@ -162,6 +195,7 @@ class ClassReport:
     segment_gaps: int = 0
     parts_dropped: int = 0
     kruinlijn_not_read: int = 0
+    duplicates_dropped: int = 0
 
     @property
     def n_not_current(self) -> int:
@@ -189,6 +223,7 @@ class BgtReport:
                 "not_current": c.n_not_current, "kept": c.n_kept, "repaired": c.repaired_invalid,
                 "dropped_collapsed": len(c.dropped_collapsed), "geometry_errors": len(c.geometry_errors),
                 "without_geometry": c.n_without_geometry, "arcs_linearised": c.arcs_linearised,
+                "duplicates_dropped": c.duplicates_dropped,
             }
             for c in self.classes.values()
         ]
@@ -214,11 +249,34 @@ class BgtLayers(dict[str, gpd.GeoDataFrame]):
         self.report = report
 
 
+def bgt_class_of_element(tag: str) -> str:
+    """BGT class of a ``cityObjectMember`` element (its tag, with or without namespace).
+
+    >>> bgt_class_of_element("{http://www.opengis.net/citygml/building/2.0}BuildingPart")
+    'pand'
+    >>> bgt_class_of_element("{http://www.geostandaarden.nl/imgeo/2.1}OndersteunendWaterdeel")
+    'ondersteunendwaterdeel'
+    """
+    name = local_name(tag) or tag
+    return CITYGML_CLASSES.get(name) or name.lower()
+
+
 def bgt_class_of(filename: str) -> str:
-    """BGT class of a file name: ``"bgt_wegdeel.gml"`` → ``"wegdeel"``."""
+    """BGT class named by a file name, Dutch or English; the fallback for files without objects.
+
+    The longest class name found in the name's letters wins, so prefixes, suffixes and
+    English element names do not matter; a name without a class name gives its stem.
+
+    >>> bgt_class_of("bgt_wegdeel.gml"), bgt_class_of("bgt_pand-s.gml"), bgt_class_of("bgt_railway.gml")
+    ('wegdeel', 'pand', 'spoor')
+    """
     base = filename.replace("\\", "/").rsplit("/", 1)[-1]
-    m = _FILE_RE.match(base)
-    return m.group(1).lower() if m else Path(base).stem.lower()
+    stem = Path(base).stem.lower()
+    letters = re.sub(r"[^a-z]", "", stem)
+    for name in _BY_LENGTH:
+        if name in letters:
+            return _NAME_CLASSES[name]
+    return stem
 
 
 Opener = Callable[[], AbstractContextManager[IO[bytes]]]
@@ -232,7 +290,7 @@ def _file_opener(path: Path) -> Opener:
 
 
 def _sources(path: Path) -> Iterator[tuple[str, str, Opener]]:
-    """(class, display name, opener) of every GML file of a zip, folder or single file."""
+    """(file name, display name, opener) of every GML file of a zip, folder or single file."""
     src = str(path)
     if not path.exists():
         raise LayerReadError("file or folder not found", source=src,
@@ -240,10 +298,10 @@ def _sources(path: Path) -> Iterator[tuple[str, str, Opener]]:
     if path.is_dir():
         files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() == ".gml")
         for f in files:
-            yield bgt_class_of(f.name), str(f), _file_opener(f)
+            yield f.name, str(f), _file_opener(f)
         return
     if path.suffix.lower() == ".gml":
-        yield bgt_class_of(path.name), src, _file_opener(path)
+        yield path.name, src, _file_opener(path)
         return
     try:
         zf = zipfile.ZipFile(path)
@@ -253,7 +311,7 @@ def _sources(path: Path) -> Iterator[tuple[str, str, Opener]]:
     with zf:
         for info in safe_members(zf, source=src):
             if info.filename.lower().endswith(".gml"):
-                yield (bgt_class_of(info.filename), f"{src}!{info.filename}",
+                yield (info.filename, f"{src}!{info.filename}",
                        (lambda info=info: open_member(zf, info, source=src)))  # type: ignore[misc]
 
 
@@ -318,8 +376,73 @@ class _CountingReader(io.RawIOBase):
         return len(data)
 
 
+_MEMBER_TAGS = ("{*}cityObjectMember", "{*}featureMember")
+_FIRST_MEMBER = re.compile(
+    r"<(?:[\w.\-]+:)?(?:cityObjectMember|featureMember)\b[^>]*>\s*(?:<!--.*?-->\s*)*"
+    r"<(?:[\w.\-]+:)?([A-Za-z_][\w.\-]*)", re.DOTALL)
+_SNIFF_BYTES = 64 * 1024
+
+
+def _first_class(opener: Opener, source: str) -> tuple[str | None, bool]:
+    """The class of the first object in a GML file, from its first bytes (decoded in the file's
+    own encoding), and whether those bytes were the whole file. ``(None, True)``: no objects."""
+    with opener() as stream:
+        head = stream.read(_SNIFF_BYTES)
+        whole = not stream.read(1)
+    m = _FIRST_MEMBER.search(head_text(head, source=source))
+    return (bgt_class_of_element(m.group(1)) if m else None), whole
+
+
+class _FileReader:
+    """Reads one GML stream, handing each object to the :class:`_ClassReader` of its class."""
+
+    def __init__(self, file_class: str, source: str, *, current_only: bool, tolerance_m: float,
+                 wanted: list[str] | None) -> None:
+        self.file_class = file_class  # from the file name: only for a file without objects
+        self.source = source
+        self.current_only = current_only
+        self.tol = tolerance_m
+        self.wanted = wanted
+        self.readers: dict[str, _ClassReader] = {}
+        self._classes: dict[str, str] = {}
+
+    def _reader(self, bgt_class: str) -> _ClassReader:
+        reader = self.readers.get(bgt_class)
+        if reader is None:
+            reader = self.readers[bgt_class] = _ClassReader(
+                bgt_class, self.source, current_only=self.current_only, tolerance_m=self.tol)
+        return reader
+
+    def read(self, stream: IO[bytes]) -> None:
+        counted = _CountingReader(stream)
+        n_members = 0
+        try:
+            for member in iter_members(cast("IO[bytes]", counted), source=self.source, tag=_MEMBER_TAGS):
+                n_members += 1
+                feature = next((c for c in member if isinstance(c.tag, str)), None)
+                if feature is None:
+                    continue
+                bgt_class = self._classes.get(feature.tag)
+                if bgt_class is None:
+                    bgt_class = self._classes[feature.tag] = bgt_class_of_element(feature.tag)
+                if self.wanted is None or bgt_class in self.wanted:
+                    self._reader(bgt_class)._feature(feature)
+        except etree.XMLSyntaxError as exc:
+            raise LayerReadError(f"not well-formed XML: {exc}", source=self.source, layer=self.file_class,
+                                 hint="the file is truncated or damaged; download the BGT extract again") from None
+        if n_members == 0 and counted.n_bytes > _EMPTY_FILE_BYTES:
+            # an empty BGT class file is ~400 bytes; a larger file without members is not BGT
+            raise LayerReadError(
+                f"{counted.n_bytes} bytes but no cityObjectMember/featureMember elements",
+                source=self.source, layer=self.file_class,
+                hint="this is not a BGT (IMGeo/CityGML) file; give the PDOK BGT download",
+            )
+        if n_members == 0 and (self.wanted is None or self.file_class in self.wanted):
+            self._reader(self.file_class)  # an empty class file: its class's empty layer
+
+
 class _ClassReader:
-    """Reads the cityObjectMembers of one GML stream into records + geometry specs."""
+    """Collects the objects of one class from one GML file into records + geometry specs."""
 
     def __init__(self, bgt_class: str, source: str, *, current_only: bool, tolerance_m: float) -> None:
         self.bgt_class = bgt_class
@@ -331,25 +454,6 @@ class _ClassReader:
         self.stats = GeometryStats()
         self.report = ClassReport(bgt_class, source)
         self._kinds: dict[Any, str] = {}
-
-    def read(self, stream: IO[bytes]) -> None:
-        tags = ("{*}cityObjectMember", "{*}featureMember")
-        counted = _CountingReader(stream)
-        try:
-            for member in iter_members(cast("IO[bytes]", counted), source=self.source, tag=tags):
-                feature = next((c for c in member if isinstance(c.tag, str)), None)
-                if feature is not None:
-                    self._feature(feature)
-        except etree.XMLSyntaxError as exc:
-            raise LayerReadError(f"not well-formed XML: {exc}", source=self.source, layer=self.bgt_class,
-                                 hint="the file is truncated or damaged; download the BGT extract again") from None
-        if self.report.n_objects == 0 and counted.n_bytes > _EMPTY_FILE_BYTES:
-            # an empty BGT class file is ~400 bytes; a larger file without members is not BGT
-            raise LayerReadError(
-                f"{counted.n_bytes} bytes but no cityObjectMember/featureMember elements",
-                source=self.source, layer=self.bgt_class,
-                hint="this is not a BGT (IMGeo/CityGML) file; give the PDOK BGT download",
-            )
 
     def _kind_of(self, tag: Any) -> str:
         """What a property element is: a record column, ``@...`` for special handling, ``""`` to skip."""
@@ -376,6 +480,7 @@ class _ClassReader:
         rec[_POS["gml_id"]] = next((v for k, v in feat.attrib.items() if local_name(k) == "id"), None)
         geom_el = None
         has_kruinlijn = False
+        has_status = False
         labels: list[Any] = []
         for prop in feat:
             kind = self._kinds.get(prop.tag)
@@ -397,8 +502,11 @@ class _ClassReader:
                     geom_el = _geometry_child(prop)
             elif rec[_POS[kind]] is None:
                 rec[_POS[kind]] = _text(prop)
+                has_status = has_status or kind == "status"
         ended = rec[_POS["eind_registratie"]] is not None
-        bestaand = (rec[_POS["status"]] or "").casefold() == "bestaand"
+        # without a bgt-status element (plaatsbepalingspunt has none) an object is current
+        # unless it has ended; with one, only "bestaand" is (a void value is not)
+        bestaand = not has_status or (rec[_POS["status"]] or "").casefold() == "bestaand"
         if ended:
             rep.n_ended += 1
         if not bestaand:
@@ -570,15 +678,19 @@ def read_bgt(
     wanted = None if classes is None else [c.casefold() for c in classes]
     report = BgtReport(str(p), current_only, arc_tolerance_m)
     frames: dict[str, list[gpd.GeoDataFrame]] = {}
-    for bgt_class, display, opener in _sources(p):
-        if wanted is not None and bgt_class not in wanted:
-            continue
-        reader = _ClassReader(bgt_class, display, current_only=current_only, tolerance_m=arc_tolerance_m)
+    for file_name, display, opener in _sources(p):
+        file_class = bgt_class_of(file_name)
+        if wanted is not None:  # skip a file of another class without parsing it
+            first, whole = _first_class(opener, display)
+            if (first or (file_class if whole else None)) not in (*wanted, None):
+                continue
+        fr = _FileReader(file_class, display, current_only=current_only, tolerance_m=arc_tolerance_m,
+                         wanted=wanted)
         with opener() as stream:
-            reader.read(stream)
-        gdf = reader.frame()
-        frames.setdefault(bgt_class, []).append(gdf)
-        _merge_report(report, reader.report)
+            fr.read(stream)
+        for bgt_class, reader in fr.readers.items():
+            frames.setdefault(bgt_class, []).append(reader.frame())
+            _merge_report(report, reader.report)
     if not frames and wanted is None:
         raise LayerReadError("no .gml files found", source=str(p),
                              hint="give the zip from the PDOK BGT download service (bgt_<class>.gml inside)")
@@ -594,6 +706,15 @@ def read_bgt(
         parts = frames[bgt_class]
         gdf = parts[0] if len(parts) == 1 else gpd.GeoDataFrame(
             pd.concat(parts, ignore_index=True), geometry="geometry", crs="EPSG:28992")
+        ids = gdf["gml_id"]
+        dup = (ids.notna() & ids.duplicated()).to_numpy(dtype=bool)
+        if dup.any():  # the same object twice (one class in two files): keep the first
+            gdf = gdf.loc[~dup].reset_index(drop=True)
+            rep = report.classes[bgt_class]
+            rep.duplicates_dropped = int(dup.sum())
+            rep.n_kept -= rep.duplicates_dropped
+            log.warning("%s: %d object(s) of class %s given twice (same gml:id), kept once",
+                        p, rep.duplicates_dropped, bgt_class)
         if len(gdf):
             _check_rd(gdf, source=str(p), layer=bgt_class)
             gdf["category"] = classify(gdf, table)
@@ -617,7 +738,11 @@ def _merge_report(report: BgtReport, part: ClassReport) -> None:
 
 
 def _available(p: Path) -> list[str]:
-    return sorted({c for c, _, _ in _sources(p)})
+    out = set()
+    for name, display, opener in _sources(p):
+        first, _ = _first_class(opener, display)
+        out.add(first or bgt_class_of(name))
+    return sorted(out)
 
 
 def _check_rd(gdf: gpd.GeoDataFrame, *, source: str, layer: str) -> None:

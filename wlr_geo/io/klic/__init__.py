@@ -16,9 +16,7 @@ Modules: :mod:`~wlr_geo.io.klic._delivery` (finding the XML in zips and folders)
 :mod:`~wlr_geo.io.klic._imkl2` (streaming parser), :mod:`~wlr_geo.io.klic._values` (property values
 and attributes), :mod:`~wlr_geo.io.klic._imkl1` (versions),
 :mod:`~wlr_geo.io.klic._gml` (geometry), :mod:`~wlr_geo.io.klic._assemble` (links, themes, depth),
-:mod:`~wlr_geo.io.klic._merge` (several deliveries), :mod:`~wlr_geo.io.klic.styles` (colours),
-:mod:`wlr_geo.io.klic._scan` (optional compiled fast path of the parser; see
-:func:`scanner_status`).
+:mod:`~wlr_geo.io.klic._merge` (several deliveries), :mod:`~wlr_geo.io.klic.styles` (colours).
 """
 
 from __future__ import annotations
@@ -31,7 +29,7 @@ from collections.abc import Callable, Sequence
 from wlr_geo._errors import KlicError, LayerReadError, WlrGeoWarning
 from wlr_geo.io.klic._assemble import assemble
 from wlr_geo.io.klic._delivery import DeliverySource, discover
-from wlr_geo.io.klic._imkl2 import parse_stream, scanner_status
+from wlr_geo.io.klic._imkl2 import NoFeaturesError, parse_stream
 from wlr_geo.io.klic._merge import merge_layers
 from wlr_geo.io.klic._model import KlicData, KlicReport, column_dtype
 
@@ -42,7 +40,6 @@ __all__ = [
     "column_dtype",
     "discover",
     "read_klic",
-    "scanner_status",
 ]
 
 log = logging.getLogger("wlr_geo")
@@ -61,6 +58,12 @@ def _warn(report: KlicReport) -> None:
             "KLIC: unknown IMKL feature type(s) "
             + ", ".join(f"{k} ×{v}" for k, v in report.unknown_types.most_common())
             + " — read as lines/points where they have net:link / a point geometry, else skipped",
+            WlrGeoWarning, stacklevel=3,
+        )
+    if report.skipped:
+        warnings.warn(
+            f"KLIC: {len(report.skipped)} file(s) not read as a delivery (e.g. "
+            + "; ".join(f"{w}: {r}" for w, r in report.skipped[:3]) + ")",
             WlrGeoWarning, stacklevel=3,
         )
     for items, what in (
@@ -96,7 +99,11 @@ def read_klic(
     KlicData
         ``lines``, ``points``, ``areas``, ``precautions``, ``request_areas`` (GeoDataFrames),
         ``attachments`` (DataFrame) and ``report``. Objects delivered more than once appear
-        once (the newest delivery wins); ``report.duplicates_dropped`` counts the rest.
+        once with the newest delivery's attributes; ``report.duplicates_dropped`` counts the
+        rest. A line (object-link) whose deliveries hold different pieces of it (KLIC clips at
+        each request area) gets the line-merged union of the pieces (a MultiLineString where
+        they do not touch) and its ``length_m`` recomputed; ``report.line_pieces_joined``
+        counts the pieces joined.
 
     Raises
     ------
@@ -114,9 +121,10 @@ def read_klic(
         (missing or wrong type, kadaster/klic-win#66), unreadable geometries, attachments named
         but missing. Each is also listed in ``report``.
     """
-    sources = discover(paths)
     report = KlicReport()
+    sources = discover(paths, skipped=report.skipped)
     parts = []
+    empty: list[NoFeaturesError] = []
     for src in sources:
         if on_delivery is not None:
             on_delivery(src)
@@ -124,10 +132,16 @@ def read_klic(
         try:
             with src.open_xml() as fh:
                 raw = parse_stream(fh, source=src.label)
+        except NoFeaturesError as exc:  # an empty netinformatie file beside others: skip it
+            empty.append(exc)
+            report.skipped.append((src.label, "geen objecten"))
+            continue
         except LayerReadError as exc:  # a damaged zip member: a delivery that cannot be read
             raise KlicError(problems=exc.problems) from None
         parts.append(assemble(raw, src, report, depth_tolerance_m=depth_tolerance_m))
         del raw
+    if not parts:
+        raise empty[0]
     merged = merge_layers(parts, report)
     _warn(report)
     for line in report.summary_lines():

@@ -35,8 +35,6 @@ __all__ = [
     "parse_geometry",
     "parse_line_coords",
     "parse_point_xy",
-    "plain_line_xy",
-    "plain_point_xyz",
     "rd_problem",
 ]
 
@@ -338,14 +336,10 @@ def line_dimension(srs: str | None, srs_dimension: str | None) -> int:
     return _dim(srs_dimension, dim)
 
 
-def plain_line_xy(pos_list: str | None, *, check_rd: bool = True,
-                  numbers: bytes | None = None) -> np.ndarray:
-    """XY vertices of a 2D ``LineString`` holding one ``posList`` (the text of that posList).
-
-    The common case of :func:`parse_line_coords`; the compiled KLIC scanner calls it directly
-    with the text it read and, where it could, the numbers it parsed from it (float64 values as bytes; the array is read-only).
-    """
-    arr = _numbers(pos_list) if numbers is None else np.frombuffer(numbers, dtype=np.float64)
+def _plain_line_xy(pos_list: str | None, *, check_rd: bool) -> np.ndarray:
+    """XY vertices of a 2D ``LineString`` holding one ``posList`` (the text of that posList):
+    the common case of :func:`parse_line_coords`."""
+    arr = _numbers(pos_list)
     if arr.size % 2:
         raise GmlGeometryError(f"posList has {arr.size} numbers, not a multiple of srsDimension=2")
     xy = arr.reshape(-1, 2)
@@ -372,10 +366,10 @@ def parse_line_coords(el: Any, *, check_rd: bool = True) -> tuple[np.ndarray, fl
     """
     dim = line_dimension(el.get("srsName"), el.get("srsDimension"))
     ln = local_name(el.tag)
-    if dim == 2 and ln == "LineString" and len(el) == 1:  # one 2D posList (as the KLIC scanner)
+    if dim == 2 and ln == "LineString" and len(el) == 1:  # one 2D posList: the usual case
         pl = el[0]
         if local_name(pl.tag) == "posList" and pl.get("srsDimension") is None:
-            return plain_line_xy(pl.text, check_rd=check_rd), None, None
+            return _plain_line_xy(pl.text, check_rd=check_rd), None, None
     ctx = _Ctx()
     if ln == "LineString":
         xy = _coords(el, dim, ctx)
@@ -409,23 +403,17 @@ def parse_point_xy(el: Any) -> tuple[float, float, float | None] | None:
     pos = el[0]
     if local_name(pos.tag) != "pos":
         return None
-    return plain_point_xyz(el.get("srsName"), el.get("srsDimension"), pos.get("srsDimension"), pos.text)
-
-
-def plain_point_xyz(srs: str | None, point_dim: str | None, pos_dim: str | None,
-                    text: str | None) -> tuple[float, float, float | None] | None:
-    """The values part of :func:`parse_point_xy`: the Point's ``srsName`` and
-    ``srsDimension``, its pos's ``srsDimension`` and text (the compiled KLIC scanner reads
-    these four itself)."""
+    srs = el.get("srsName")
     dim = _SRS_OK.get(srs) if srs else 2
     if dim is None:
         return None
-    for sd in (point_dim, pos_dim):  # srsDimension on the Point, then on its pos (as _walk/_coords)
+    for sd in (el.get("srsDimension"), pos.get("srsDimension")):  # Point, then its pos (as _walk/_coords)
         if sd is not None:
             sd = sd.strip()
             if sd not in ("2", "3"):
                 return None
             dim = int(sd)
+    text = pos.text
     if not text:
         return None
     parts = text.split()

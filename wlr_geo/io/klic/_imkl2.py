@@ -15,10 +15,8 @@ network element, and if it has a point geometry as a point element.
 
 from __future__ import annotations
 
-import os
 import re
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -27,17 +25,14 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from wlr_geo._errors import KlicError, OutOfBoundsError
-from wlr_geo._safe import iter_members, iterparse, local_name, read_prolog
+from wlr_geo._safe import head_text, iter_members, iterparse, local_name, read_prolog
 from wlr_geo.io.klic._gml import RD_BOUNDS_M as _RD_BOUNDS
 from wlr_geo.io.klic._gml import (
     GmlGeometryError,
     OutsideRDError,
-    line_dimension,
     parse_geometry,
     parse_line_coords,
     parse_point_xy,
-    plain_line_xy,
-    plain_point_xyz,
     rd_problem,
 )
 from wlr_geo.io.klic._imkl1 import IMKL1_NAMESPACES, IMKL2_NAMESPACE, RENAMED_1_TO_2, detect_version
@@ -59,7 +54,11 @@ from wlr_geo.io.klic._values import (
     text_of,
 )
 
-__all__ = ["LINE_TYPES", "POINT_TYPES", "RawDelivery", "parse_stream", "scanner_status"]
+__all__ = ["LINE_TYPES", "POINT_TYPES", "NoFeaturesError", "RawDelivery", "parse_stream"]
+
+
+class NoFeaturesError(KlicError):
+    """An IMKL file that is well-formed but holds no features (an empty netinformatie file)."""
 
 GML_ID_ATTRS = ("{http://www.opengis.net/gml/3.2}id", "{http://www.opengis.net/gml}id")
 _GML32_ID, _GML_ID = GML_ID_ATTRS
@@ -93,9 +92,9 @@ _HANDLED = (
        "GebiedsinformatieAanvraag"}
 )
 
-_ROOT_TAG = re.compile(rb"<(?![?!])([A-Za-z_][\w.\-]*:)?([A-Za-z_][\w.\-]*)([^>]*)>", re.DOTALL)
-_XMLNS = re.compile(rb"xmlns(?::[\w.\-]+)?\s*=\s*[\"']([^\"']+)[\"']")
-_COMMENT = re.compile(rb"<!--.*?-->", re.DOTALL)
+_ROOT_TAG = re.compile(r"<(?![?!])([A-Za-z_][\w.\-]*:)?([A-Za-z_][\w.\-]*)([^>]*)>", re.DOTALL)
+_XMLNS = re.compile(r"xmlns(?::[\w.\-]+)?\s*=\s*[\"']([^\"']+)[\"']")
+_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 
 
 @dataclass
@@ -131,11 +130,7 @@ class RawDelivery:
 #: Properties of a UtilityLink that the reader uses.
 _LINK_PROPS = frozenset({"centrelineGeometry", "inNetwork"})
 _NETWORK_SLOT = ELEMENT_ORDER.index("inNetwork")
-#: Property name → position in that tuple; ``link`` → -1 (every link is kept, in order).
-_ELEMENT_SLOTS: dict[str, int] = {**{n: i for i, n in enumerate(ELEMENT_ORDER)}, "link": -1}
 _POINT_NETWORK_SLOT = POINT_ORDER.index("inNetwork")
-#: Property name → position in that tuple; ``geometry`` → -1 (the scanner returns its child).
-_POINT_SLOTS: dict[str, int] = {**{n: i for i, n in enumerate(POINT_ORDER)}, "geometry": -1}
 
 
 def _point_leaves(props: dict[str, Any]) -> tuple[Leaf | None, ...]:
@@ -152,7 +147,8 @@ def _props(
 ) -> tuple[dict[str, Any], list[str | None]]:
     """First child per local name (only names in ``wanted`` when given), plus the xlink:href of
     every ``link`` child (None where a link has none). With ``leaves`` the children are given
-    as :data:`~wlr_geo.io.klic._values.Leaf` tuples instead of elements (as the compiled scanner gives them).
+    as :data:`~wlr_geo.io.klic._values.Leaf` tuples instead of elements (hashable, so equal
+    property sets share one attribute dict).
 
     The tag → name decision is cached per ``wanted``: this is the reader's hottest loop after
     the XML parse.
@@ -190,62 +186,6 @@ def _geom_child(prop: Any) -> Any:
 
 def _multi(feat: Any, name: str) -> list[str]:
     return [h for ch in feat if local_name(ch.tag) == name and (h := ch.get(XLINK))]
-
-
-# ----------------------------------------------------------------------------- compiled scanner
-
-_SCAN_FORMAT = 5  # the tuple layout of wlr_geo/klic/_scan.pyx (its FORMAT)
-_SCAN_LINK, _SCAN_ELEMENT, _SCAN_SKIPPED, _SCAN_POINT = 1, 2, 3, 4
-
-
-def _scan_kinds() -> dict[str, int]:
-    """Local name (as in the file, IMKL 1.2.1 names included) → what the scanner reads itself."""
-    kinds: dict[str, int] = {}
-    for name in sorted({*LINE_TYPES, *SKIPPED_TYPES, *POINT_TYPES, "UtilityLink", *RENAMED_1_TO_2}):
-        typ = RENAMED_1_TO_2.get(name, name)
-        if typ == "UtilityLink":
-            kinds[name] = _SCAN_LINK
-        elif typ in LINE_TYPES:
-            kinds[name] = _SCAN_ELEMENT
-        elif typ in SKIPPED_TYPES:
-            kinds[name] = _SCAN_SKIPPED
-        elif typ in POINT_TYPES:
-            kinds[name] = _SCAN_POINT
-    return kinds
-
-
-_SCAN_KINDS = _scan_kinds()
-_SCANNER: Callable[[Any, dict[str, int], dict[str, int], dict[str, int]], list[Any]] | None = None
-_SCANNER_PROBLEM: str | None = None
-
-
-def _load_scanner() -> None:
-    """Import the compiled scanner (:mod:`wlr_geo.io.klic._scan`) unless it is missing or
-    switched off with ``WLR_GEO_KLIC_PURE_PYTHON=1``."""
-    global _SCANNER, _SCANNER_PROBLEM
-    _SCANNER = None
-    if os.environ.get("WLR_GEO_KLIC_PURE_PYTHON", "") not in ("", "0"):
-        _SCANNER_PROBLEM = "switched off with WLR_GEO_KLIC_PURE_PYTHON"
-        return
-    try:
-        from wlr_geo.io.klic import _scan  # type: ignore[attr-defined]
-    except (ImportError, ValueError) as exc:  # not built, or built against another lxml
-        _SCANNER_PROBLEM = f"not available ({exc})"
-        return
-    if getattr(_scan, "FORMAT", None) != _SCAN_FORMAT:
-        _SCANNER_PROBLEM = "built from another version of wlr_geo; reinstall wlr_geo"
-        return
-    _SCANNER = _scan.scan_member
-
-
-def scanner_status() -> str:
-    """Whether the IMKL reader uses its compiled scanner, and if not, why not."""
-    if _SCANNER is not None:
-        return "compiled scanner in use"
-    return f"pure Python: the compiled scanner is {_SCANNER_PROBLEM}"
-
-
-_load_scanner()
 
 
 # ----------------------------------------------------------------------------- the parser
@@ -295,12 +235,11 @@ class _Parser:
     def _geometry(self, gid: str, prop: Any) -> tuple[BaseGeometry, float | None, float | None] | None:
         return self._geometry_of(gid, _geom_child(prop))
 
-    def _geometry_of(self, gid: str, el: Any, plain: tuple[str | None, ...] | None = None,
-                     ) -> tuple[BaseGeometry, float | None, float | None] | None:
-        """The geometry element ``el``; ``plain`` as the compiled scanner gives it for a Point."""
+    def _geometry_of(self, gid: str, el: Any) -> tuple[BaseGeometry, float | None, float | None] | None:
+        """The geometry element ``el`` (a gml:Point, LineString, ...) with its Z range."""
         if el is None:
             return None
-        fast = parse_point_xy(el) if plain is None else plain_point_xyz(*plain)
+        fast = parse_point_xy(el)
         if fast is not None:
             self.raw.geometries_ok += 1
             return shapely.Point(fast[0], fast[1]), fast[2], fast[2]
@@ -314,19 +253,11 @@ class _Parser:
         self.raw.geometries_ok += 1
         return pg.geometry, pg.z_min, pg.z_max
 
-    def _link(self, gid: str, network: str | None, el: Any,
-              plain: tuple[str | None, str | None, str | None, bytes | None] | None = None) -> None:
-        """A UtilityLink: its centre line ``el`` (RD check deferred to finish_links) and network.
-
-        ``plain`` is (srsName, srsDimension, posList text, its numbers or None) when the
-        compiled scanner found the centre line to be a LineString with one plain posList.
-        """
+    def _link(self, gid: str, network: str | None, el: Any) -> None:
+        """A UtilityLink: its centre line ``el`` (RD check deferred to finish_links) and network."""
         raw = self.raw
         try:
-            if plain is not None and line_dimension(plain[0], plain[1]) == 2:
-                xy, zmin, zmax = plain_line_xy(plain[2], check_rd=False, numbers=plain[3]), None, None
-            else:
-                xy, zmin, zmax = parse_line_coords(el, check_rd=False)
+            xy, zmin, zmax = parse_line_coords(el, check_rd=False)
         except GmlGeometryError as exc:
             if isinstance(exc, OutsideRDError):
                 raw.geometries_outside_rd += 1
@@ -365,26 +296,6 @@ class _Parser:
             if ns:
                 raw.namespaces.add(ns)
         return typ, gid
-
-    def scanned(self, items: list[Any]) -> None:
-        """The features of one member as the compiled scanner returned them: tuples for the
-        kinds it reads itself, lxml elements for the rest (see :mod:`wlr_geo.io.klic._scan`)."""
-        for item in items:
-            if type(item) is not tuple:
-                self.feature(item)
-                continue
-            kind = item[0]
-            reg = self._register(item[1], item[2], item[3])
-            if reg is None or kind == _SCAN_SKIPPED:
-                continue
-            typ, gid = reg
-            if kind == _SCAN_LINK:
-                if item[5] is not None:
-                    self._link(gid, item[4], item[5], item[6])
-            elif kind == _SCAN_ELEMENT:
-                self._element(typ, gid, item[4], item[5])
-            else:
-                self._point(typ, gid, item[4], item[5], item[6])
 
     def feature(self, feat: Any) -> None:
         local = local_name(feat.tag)
@@ -493,10 +404,9 @@ class _Parser:
             raw.meta["aanvraag_datum"] = text_of(props.get("aanvraagDatum")) or text_of(props.get("beginLifespanVersion"))
             raw.meta["referentie"] = text_of(props.get("referentie"))
 
-    def _point(self, typ: str, gid: str, leaves: tuple[Leaf | None, ...], el: Any,
-               plain: tuple[str | None, ...] | None = None) -> None:
+    def _point(self, typ: str, gid: str, leaves: tuple[Leaf | None, ...], el: Any) -> None:
         """A point element from its property ``leaves`` (in ``POINT_ORDER``) and geometry."""
-        g = self._geometry_of(gid, el, plain)
+        g = self._geometry_of(gid, el)
         if g is None:
             return
         attrs = point_attrs(leaves)
@@ -512,27 +422,27 @@ _EXPECTED = (
 
 
 def _check_root(head: bytes, source: str) -> tuple[str, set[str], bool]:
-    stripped = _COMMENT.sub(b"", head)
+    """The root element's name and namespaces, and whether features sit in ``featureMembers``,
+    from the first bytes of the file (decoded in its own encoding, see
+    :func:`wlr_geo._safe.head_text`)."""
+    stripped = _COMMENT.sub("", head_text(head, source=source))
     m = _ROOT_TAG.search(stripped)
     if m is None:
         raise KlicError(f"no XML element found; expected {_EXPECTED}", source=source,
                         hint="pass the GI_gebiedsinformatielevering_*.xml of the delivery")
-    root = m.group(2).decode("utf-8", "replace")
-    namespaces = {ns.decode("utf-8", "replace") for ns in _XMLNS.findall(m.group(3))}
+    root = m.group(2)
+    namespaces = set(_XMLNS.findall(m.group(3)))
     if root not in ("FeatureCollection", "FeatureCollectionType"):
         raise KlicError(
             f"the root element is <{root}>, not a gml:FeatureCollection; expected {_EXPECTED}",
             source=source, hint="this file is not a KLIC delivery; pass the GI_*.xml from the Levering zip",
         )
-    plural = b"featureMembers" in stripped[: 4096 + m.end()]
+    plural = "featureMembers" in stripped[: 4096 + m.end()]
     return root, namespaces, plural
 
 
-def parse_stream(stream: IO[bytes], *, source: str, accelerate: bool = True) -> RawDelivery:
+def parse_stream(stream: IO[bytes], *, source: str) -> RawDelivery:
     """Parse one IMKL XML stream into a :class:`RawDelivery`.
-
-    ``accelerate=False`` uses the pure-Python walk even when the compiled scanner is built
-    (the result is the same; see :func:`scanner_status`).
 
     Raises
     ------
@@ -569,14 +479,10 @@ def parse_stream(stream: IO[bytes], *, source: str, accelerate: bool = True) -> 
                     while el.getprevious() is not None:
                         del parent[0]
         else:
-            scan = _SCANNER if accelerate else None
             for member in iter_members(stream, source=source, tag=("{*}featureMember", "{*}member"),
                                        head=known_head):
-                if scan is not None:
-                    parser.scanned(scan(member, _SCAN_KINDS, _ELEMENT_SLOTS, _POINT_SLOTS))
-                else:
-                    for feat in member:
-                        parser.feature(feat)
+                for feat in member:
+                    parser.feature(feat)
     except etree.XMLSyntaxError as exc:
         raise KlicError(
             f"the XML is not well-formed ({exc}); expected {_EXPECTED}", source=source,
@@ -599,7 +505,7 @@ def parse_stream(stream: IO[bytes], *, source: str, accelerate: bool = True) -> 
             hint="IMKL is in EPSG:28992; a 3D posList needs srsDimension=\"3\" — ask the sender to fix the file",
         )
     if not raw.ids:
-        raise KlicError(
+        raise NoFeaturesError(
             f"the file holds no features; expected {_EXPECTED}", source=source,
             hint="an empty or truncated delivery: download it again",
         )

@@ -111,10 +111,21 @@ class KlicReport:
     missing_attachments
         ``(source, path)`` of attachment files named in the XML but absent from the delivery.
     duplicates_dropped
-        Layer name → rows dropped because a newer (or the same) delivery had the same object.
+        Layer name → rows dropped because a newer (or the same) delivery had the same object
+        (for lines: the same piece of it, or one lying within 1 mm of the kept piece).
+    line_pieces_joined
+        Line rows of older deliveries whose piece of an object-link added line that the newest
+        delivery's piece lacks (KLIC clips networks at each request area): joined into the
+        kept row's geometry, not dropped.
+    lines_joined
+        Kept line rows whose geometry is such a union of delivered pieces.
     thema_derived
         Lines whose ``thema`` was derived from the object type because the ``Utiliteitsnet``
         was missing.
+    skipped
+        ``(location, reason)`` of files not read as a delivery: XML that is not IMKL (a
+        voorzorgsmaatregelen file, an operator's own document), empty IMKL files, zips nested
+        more than one level deep.
     """
 
     deliveries: list[dict[str, Any]] = field(default_factory=list)
@@ -124,7 +135,10 @@ class KlicReport:
     geometry_problems: list[tuple[str, str, str]] = field(default_factory=list)
     missing_attachments: list[tuple[str, str]] = field(default_factory=list)
     duplicates_dropped: dict[str, int] = field(default_factory=dict)
+    line_pieces_joined: int = 0
+    lines_joined: int = 0
     thema_derived: int = 0
+    skipped: list[tuple[str, str]] = field(default_factory=list)
 
     def summary_lines(self) -> list[str]:
         """The report as short English lines (for logs and the CLI)."""
@@ -143,6 +157,12 @@ class KlicReport:
         dropped = {k: v for k, v in self.duplicates_dropped.items() if v}
         if dropped:
             out.append("duplicates dropped: " + ", ".join(f"{k} {v}" for k, v in dropped.items()))
+        if self.line_pieces_joined:
+            out.append(f"{self.line_pieces_joined} line piece(s) of older deliveries joined into "
+                       f"{self.lines_joined} object-link(s) (overlapping request areas)")
+        if self.skipped:
+            out.append(f"{len(self.skipped)} file(s) skipped (not an IMKL delivery or empty): "
+                       + "; ".join(f"{w} ({r})" for w, r in self.skipped[:3]))
         if self.thema_derived:
             out.append(f"{self.thema_derived} line(s) without Utiliteitsnet: thema derived from object type")
         return out

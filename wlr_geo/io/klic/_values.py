@@ -1,10 +1,10 @@
 """IMKL property values: text, code-list values, measures with units, and the attributes the
 reader makes of them for cables/pipes, point elements and depth objects.
 
-Two forms of a property are read. The general parser walk hands over lxml elements. Cables,
-pipes and point elements — the frequent features, which the compiled scanner
-(:mod:`wlr_geo.io.klic._scan`) also reads — come as a :data:`Leaf`: the ``(text, xlink:href,
-uom)`` of the property element. Both forms go through the same value functions below.
+Two forms of a property are read. Most features hand over lxml elements. Cables, pipes and
+point elements — the frequent features — come as a :data:`Leaf`: the ``(text, xlink:href,
+uom)`` of the property element, hashable, so the parser computes the attributes once per
+distinct set of properties. Both forms go through the same value functions below.
 """
 
 from __future__ import annotations
