@@ -75,7 +75,7 @@ def build(impl: str, n: int, out: Path) -> dict[str, float]:
         import folium
 
         from wlr_geo.crs import to_web
-        from wlr_geo.io.klic.styles import THEMA_COLOURS
+        from wlr_geo.present.styles import THEMA_COLOURS
 
         web = to_web(gdf)
         m = folium.Map(location=[52.16, 4.49], zoom_start=12)

@@ -143,8 +143,8 @@ def run_engine(engine: str, dataset: str, out: str, margin_m: float, chunk_m: fl
     import pandas as pd
     from shapely.geometry import LineString
 
-    from wlr_geo.analysis.scale.chunks import duckdb_segment_counts
     from wlr_geo.analysis.scale.distributed import CrossingAnalysis, run_distributed, run_local
+    from wlr_geo.io.area import duckdb_segment_counts, read_area
 
     route = LineString(ROUTE)
     analysis = CrossingAnalysis(corridor_m=CORRIDOR_M)
@@ -154,7 +154,7 @@ def run_engine(engine: str, dataset: str, out: str, margin_m: float, chunk_m: fl
         times = []
         for _ in range(repeat):
             t0 = time.perf_counter()
-            result = run_local(route, dataset, analysis, engine=engine, **common)
+            result = run_local(route, dataset, analysis, engine=engine, reader=read_area, **common)
             times.append(time.perf_counter() - t0)
         if engine == "duckdb":
             t1 = time.perf_counter()
@@ -184,7 +184,8 @@ def run_engine(engine: str, dataset: str, out: str, margin_m: float, chunk_m: fl
             times = []
             for _ in range(repeat):
                 t1 = time.perf_counter()
-                result = run_distributed(route, dataset, analysis, scheduler=cluster.scheduler_address, **common)
+                result = run_distributed(route, dataset, analysis, scheduler=cluster.scheduler_address, reader=read_area,
+                                         **common)
                 times.append(time.perf_counter() - t1)
         finally:
             cluster.close()

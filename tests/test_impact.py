@@ -175,7 +175,10 @@ def test_cli_config_and_errors(tmp_path, route):
 
 
 def test_impact_options_from_config():
-    o = ImpactOptions.from_config({"building_distance_m": 10, "clearance_m": {"hoogspanning": 7.0}})
+    from wlr_geo.config import parse_section
+
+    o = parse_section("impact", {"building_distance_m": 10, "clearance_m": {"hoogspanning": 7.0}})
+    assert isinstance(o, ImpactOptions)
     assert o.building_distance_m == 10 and o.clearance_m == {"hoogspanning": 7.0}
     assert isinstance(o.crossing, CrossingOptions)
 
@@ -297,16 +300,16 @@ def test_embedded_klic_delivery():
 def test_delivery_kind_detection(tmp_path):
     import zipfile
 
-    from wlr_geo.workflows.impact import _delivery_kind
+    from wlr_geo.io.dispatch import sniff_format
 
     with zipfile.ZipFile(tmp_path / "bgt.zip", "w") as zf:
         zf.writestr("bgt_wegdeel.gml", "<x/>")
     with zipfile.ZipFile(tmp_path / "klic.zip", "w") as zf:
         zf.writestr("GI_gebiedsinformatielevering.xml", "<x/>")
     (tmp_path / "a.gpkg").write_bytes(b"")
-    assert _delivery_kind(tmp_path / "bgt.zip") == "bgt"
-    assert _delivery_kind(tmp_path / "klic.zip") == "klic"
-    assert _delivery_kind(tmp_path / "a.gpkg") is None
+    assert sniff_format(tmp_path / "bgt.zip") == "bgt"
+    assert sniff_format(tmp_path / "klic.zip") == "klic"
+    assert sniff_format(tmp_path / "a.gpkg") == "vector"
 
 
 @pytest.mark.slow

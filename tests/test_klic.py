@@ -15,8 +15,8 @@ from lxml import etree
 from wlr_geo._errors import WlrGeoWarning
 from wlr_geo._safe import safe_extract
 from wlr_geo.catalog import embedded_path
-from wlr_geo.io.klic import THEMA_COLOURS, THEMA_LABELS_NL, read_klic
-from wlr_geo.io.klic.styles import THEMAS, thema_colour, thema_label
+from wlr_geo.io.klic import read_klic
+from wlr_geo.present.styles import THEMA_COLOURS, THEMA_LABELS_NL, THEMAS, thema_colour, thema_label
 
 DELIVERIES = ["Levering_22C001966_3.zip", "Levering_22G003180_1.zip", "Levering_22O000518_1.zip"]
 IMKL1 = [

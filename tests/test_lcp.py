@@ -375,7 +375,7 @@ def test_cli_config_errors_reported_together(tmp_path):
     (tmp_path / "p.toml").write_text("[routing]\nstart = [1]\ncell_m = -5\nspeed = 3\n", encoding="utf-8")
     res = CliRunner().invoke(cli, ["route", str(tmp_path / "p.toml"), "-o", str(tmp_path / "out")])
     assert res.exit_code == 2
-    assert "unknown keys: speed" in res.output and "start" in res.output and "cell_m" in res.output
+    assert "unknown key 'speed'" in res.output and "start" in res.output and "cell_m" in res.output
 
 
 # --- property: coarse-to-fine is never better than the optimum and always a valid path -----

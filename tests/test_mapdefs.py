@@ -9,7 +9,6 @@ import pytest
 
 from wlr_geo import ConfigError
 from wlr_geo.catalog import embedded_maps_dir
-from wlr_geo.io.klic.styles import THEMA_COLOURS, THEMA_LABELS_NL
 from wlr_geo.present.mapdefs import (
     EXAMPLE_MAPS,
     GROUP_NAMES,
@@ -20,7 +19,7 @@ from wlr_geo.present.mapdefs import (
     map_definition_from_dict,
     palette_entries,
 )
-from wlr_geo.present.styles import symbol
+from wlr_geo.present.styles import THEMA_COLOURS, THEMA_LABELS_NL, symbol
 
 
 def _minimal(**extra):

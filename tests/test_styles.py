@@ -29,7 +29,7 @@ def test_palettes_are_well_formed(name):
 
 
 def test_imkl_palette_is_the_wion_table():
-    from wlr_geo.io.klic.styles import THEMA_COLOURS, THEMA_LABELS_NL, THEMAS
+    from wlr_geo.present.klic_themes import THEMA_COLOURS, THEMA_LABELS_NL, THEMAS
 
     pal = st.palette("imkl_thema")
     assert [e.value for e in pal.entries] == list(THEMAS)

@@ -184,7 +184,7 @@ def test_legend_lists_styled_categories(full_map, page):
                   "Water", "Kabel of leiding", "Warmte", "Laagspanning", "Datatransport", "Gemeentegrens"):
         assert html_mod.escape(label) in legend, label
     # colours in the legend match the styles: warmte from the IMKL table
-    from wlr_geo.io.klic.styles import THEMA_COLOURS
+    from wlr_geo.present.styles import THEMA_COLOURS
 
     assert THEMA_COLOURS["warmte"] in legend
     cables = next(s for s in full_map.layers if s.role == "cables")

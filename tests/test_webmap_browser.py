@@ -165,7 +165,7 @@ def test_lazy_heavy_layer_is_built_when_switched_on(session):
     x, y = wgs84_to_rd(xy[2], xy[3])
     near = cables[cables.distance(Point(x, y)) < 1.0]
     assert len(near) >= 1
-    from wlr_geo.io.klic.styles import THEMA_LABELS_NL
+    from wlr_geo.present.styles import THEMA_LABELS_NL
 
     assert any(f"Thema{THEMA_LABELS_NL[t]}Netbeheerder{nb}" in text
                for t, nb in zip(near["thema"], near["netbeheerder"], strict=True))
@@ -426,7 +426,7 @@ def test_klic_lines_are_drawn_per_thema(browser, klic_map):
         spec = page.evaluate("""() => { const s = WLR.entries.find(e => e.spec.role === 'cables').spec;
             return {heavy: s.heavy, lazy: s.lazy, cat_labels: s.cat_labels, styles: s.styles.map(x => ({color: x.color}))}; }""")
         assert spec["heavy"] and spec["lazy"]
-        from wlr_geo.io.klic.styles import THEMA_COLOURS, THEMA_LABELS_NL
+        from wlr_geo.present.klic_themes import THEMA_COLOURS, THEMA_LABELS_NL
 
         themas = sorted(set(cables["thema"]))
         assert spec["cat_labels"] == [THEMA_LABELS_NL[t] for t in THEMA_LABELS_NL if t in themas]

@@ -9,13 +9,13 @@ text shown on maps and in reports always comes from here.
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
 from wlr_geo._errors import ConfigError
+from wlr_geo._toml import read_toml
 
 __all__ = [
     "THEMES",
@@ -189,12 +189,7 @@ def _entry_from_table(table: dict[str, Any], *, where: str, base_dir: Path | Non
 def load_catalog(path: str | os.PathLike[str] | None = None) -> Catalog:
     """Load a catalogue TOML file (default: the embedded ``layers/catalog.toml``)."""
     p = Path(path) if path is not None else embedded_dir() / "catalog.toml"
-    try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError("the catalogue file does not exist", source=str(p)) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"not valid TOML: {exc}", source=str(p), hint="fix the TOML syntax") from None
+    data = read_toml(p, what="catalogue file")
     base = None if path is None else p.parent
     entries = [_entry_from_table(t, where=str(p), base_dir=base) for t in data.get("layer", [])]
     return Catalog(entries, source=p)

@@ -121,19 +121,20 @@ def _sorted(df: pd.DataFrame) -> pd.DataFrame:
 def test_e1_corridor_analysis_on_threads_2_partitions_x_20(real_cables: gpd.GeoDataFrame, tmp_path: Path) -> None:
     distributed = pytest.importorskip("dask.distributed")
     from wlr_geo.analysis.scale.distributed import CrossingAnalysis, run_distributed, run_local
+    from wlr_geo.io.area import read_area
     from wlr_geo.io.parquet import write_partitioned
 
     ds = tmp_path / "cables"
     write_partitioned(real_cables, ds, tile_m=500, row_group_size=500)
     route = _route_through(real_cables)
     analysis = CrossingAnalysis()
-    reference = run_local(route, ds, analysis, n_chunks=2)
+    reference = run_local(route, ds, analysis, n_chunks=2, reader=read_area)
     assert len(reference["crossings"]) > 20  # the route really crosses many cables
     # one in-process worker with 4 threads: the chunk tasks share the process, as threads
     with distributed.LocalCluster(n_workers=1, threads_per_worker=4, processes=False, dashboard_address=":0",
                                   silence_logs=logging.ERROR) as cluster:
         for _ in range(20):
-            got = run_distributed(route, ds, analysis, scheduler=cluster.scheduler_address, n_chunks=2)
+            got = run_distributed(route, ds, analysis, scheduler=cluster.scheduler_address, n_chunks=2, reader=read_area)
             assert set(got) == set(reference)
             for name, frame in reference.items():
                 pd.testing.assert_frame_equal(_sorted(got[name]), _sorted(frame), check_dtype=False, obj=name)

@@ -400,9 +400,9 @@ def test_outside_every_municipality_is_not_a_municipality():
 def _demo_inputs():
     from wlr_geo.catalog import embedded_path
     from wlr_geo.config import load_config
-    from wlr_geo.workflows.impact import impact_inputs_from_config
+    from wlr_geo.workflows.impact import prepare
 
-    return impact_inputs_from_config(load_config(embedded_path("demo.toml")))
+    return prepare(load_config(embedded_path("demo.toml")))
 
 
 @pytest.mark.slow

@@ -46,7 +46,7 @@ def check_klic_command(directory: Path) -> None:
     GDAL's UtilityLink layer, and every link's length against GDAL's. Prints one table; exit
     code 1 when a delivery differs. The input is never changed.
     """
-    from wlr_geo.io.klic.conformance import LENGTH_TOLERANCE_M, check_deliveries
+    from wlr_geo.workflows.klic import LENGTH_TOLERANCE_M, check_deliveries
 
     console = Console(width=160)
     with console.status("KLIC-leveringen vergelijken met GDAL ...") as status:

@@ -20,8 +20,7 @@ from rich.table import Table
 from rich.text import Text
 
 from wlr_geo._errors import WlrGeoInputError
-from wlr_geo.io.pdok._http import PDOK_MAX_LIMIT
-from wlr_geo.io.pdok.datasets import CBS_YEARS, DATASETS, DEFAULT_CBS_YEAR, Area
+from wlr_geo.workflows.fetch import CBS_YEARS, DATASETS, DEFAULT_CBS_YEAR, PDOK_MAX_LIMIT, Area
 
 __all__ = ["fetch_command"]
 
@@ -46,7 +45,7 @@ def _print_datasets(console: Console) -> None:
 
 
 def _area(gemeente: tuple[str, ...], bbox: str | None, route: str | None, buffer_m: float) -> Area:
-    from wlr_geo.io.pdok.datasets import area_from_bbox, area_from_gemeenten, area_from_route
+    from wlr_geo.workflows.fetch import area_from_bbox, area_from_gemeenten, area_from_route
 
     given = [name for name, v in (("--gemeente", gemeente), ("--bbox", bbox), ("--route", route)) if v]
     if len(given) != 1:
@@ -75,7 +74,7 @@ def _fetch_config(path: Path | None) -> dict[str, Any]:
         return {}
     from wlr_geo._errors import ConfigError
     from wlr_geo.config import load_config
-    from wlr_geo.io.pdok.datasets import parse_base_url_overrides
+    from wlr_geo.workflows.fetch import parse_base_url_overrides
 
     project = load_config(path)
     table = dict(project.section("fetch"))
@@ -179,13 +178,14 @@ def fetch_command(
     [project] catalogs = ["DIR/catalog.toml"]. Nothing touches the network except this command,
     and with --offline not even this one.
     """
-    from wlr_geo.io.pdok.datasets import get_dataset, parse_base_url_overrides
-    from wlr_geo.io.pdok.download import (
+    from wlr_geo.workflows.fetch import (
         DownloadSettings,
         ProgressEvent,
         default_cache_dir,
         export_results,
         fetch,
+        get_dataset,
+        parse_base_url_overrides,
     )
 
     console = Console(stderr=True)

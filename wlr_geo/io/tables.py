@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from wlr_geo._atomic import atomic_write_bytes
+from wlr_geo._atomic import atomic_write_bytes, atomic_write_text
 
-__all__ = ["fixed_timestamp", "write_xlsx"]
+__all__ = ["fixed_timestamp", "write_table", "write_xlsx"]
 
 
 def fixed_timestamp() -> dt.datetime:
@@ -57,3 +57,12 @@ def write_xlsx(sheets: Mapping[str, pd.DataFrame], path: str | os.PathLike[str],
             fixed.external_attr = info.external_attr
             dst.writestr(fixed, data)
     return atomic_write_bytes(path, out.getvalue())
+
+
+def write_table(df: pd.DataFrame, path: str | os.PathLike[str], *, sheets: Mapping[str, pd.DataFrame] | None = None,
+                index: bool = False) -> Path:
+    """Write ``df`` atomically as CSV (``.csv``) or as an Excel workbook (``.xlsx``, extra sheets)."""
+    p = Path(path)
+    if p.suffix == ".csv":
+        return atomic_write_text(p, df.to_csv(index=index, lineterminator="\n"))
+    return write_xlsx(sheets or {"data": df}, p, index=index)

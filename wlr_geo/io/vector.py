@@ -9,10 +9,12 @@ and input files are never opened for writing.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -357,11 +359,6 @@ def _write_gpkg_layer(data: gpd.GeoDataFrame, path: Path, name: str, existing: s
     geom_types = set(data.geom_type.dropna()) if len(data) else set()
     promote = len(geom_types) > 1 and all(t.replace("Multi", "") == next(iter(geom_types)).replace("Multi", "") for t in geom_types)
     kwargs: dict[str, Any] = {"layer": name, "driver": "GPKG"}
-    # GeoPackages store a last-change time: fix it so identical results give identical files
-    # (the run time is in manifest.json).
-    from wlr_geo.io.tables import fixed_timestamp
-
-    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": fixed_timestamp().strftime("%Y-%m-%dT%H:%M:%S.000Z")})
     if path.exists():
         kwargs["append"] = False
         if existing is None:
@@ -372,7 +369,27 @@ def _write_gpkg_layer(data: gpd.GeoDataFrame, path: Path, name: str, existing: s
         kwargs["promote_to_multi"] = True
     if len(data) == 0 and data.geometry.name in data.columns:
         kwargs["geometry_type"] = "Unknown"
-    pyogrio.write_dataframe(data, path, **kwargs)
+    with fixed_gpkg_date():
+        pyogrio.write_dataframe(data, path, **kwargs)
+
+
+@contextlib.contextmanager
+def fixed_gpkg_date() -> Iterator[None]:
+    """GDAL's ``OGR_CURRENT_DATE`` fixed for the writes inside, then restored.
+
+    GeoPackages store a last-change time: fixing it (to ``SOURCE_DATE_EPOCH`` or 1980-01-01,
+    :func:`wlr_geo.io.tables.fixed_timestamp`) makes identical results identical files (the run
+    time is in ``manifest.json``). The setting is process-wide in GDAL, so the value it had
+    before — the user's own, or none — is put back afterwards.
+    """
+    from wlr_geo.io.tables import fixed_timestamp
+
+    before = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
+    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": fixed_timestamp().strftime("%Y-%m-%dT%H:%M:%S.000Z")})
+    try:
+        yield
+    finally:
+        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": before})
 
 
 def write_layers(layers: dict[str, gpd.GeoDataFrame], path: str | os.PathLike[str]) -> Path:

@@ -53,13 +53,13 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from wlr_geo._errors import ConfigError, Problem
+from wlr_geo._toml import read_toml
 from wlr_geo.catalog import embedded_maps_dir
 from wlr_geo.present import styles as _styles
 from wlr_geo.present.format import FORMATS
@@ -554,12 +554,7 @@ def load_map_definition(path: str | os.PathLike[str]) -> MapDefinition:
     if not p.is_file():
         raise ConfigError("the map definition file does not exist", source=str(p),
                           hint=f"check the path, or use one of the standard maps: {', '.join(STANDARD_MAPS + EXAMPLE_MAPS)}")
-    try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"not valid TOML: {exc}", source=str(p), hint="fix the TOML syntax") from None
-    except UnicodeDecodeError:
-        raise ConfigError("the map definition is not UTF-8 text", source=str(p), hint="save it as UTF-8") from None
+    data = read_toml(p, what="map definition")
     return map_definition_from_dict(data, name=p.stem, source=str(p))
 
 

@@ -51,7 +51,7 @@ so that each gets its own class.
 
 Sources of the colours
 ----------------------
-KLIC themes: the WION table "Kleurgebruik per thema" in :mod:`wlr_geo.io.klic.styles` (the
+KLIC themes: the WION table "Kleurgebruik per thema" in :mod:`wlr_geo.present.klic_themes` (the
 regulation's RGB values, with three themes marked unverified there). Everything else is wlr_geo's
 own choice (ColorBrewer-like qualitative colours), made so that no two classes that can appear on
 one map share a colour and dash.
@@ -75,8 +75,25 @@ from dataclasses import dataclass, replace
 from functools import cache, cached_property
 from typing import Any, Literal
 
+from wlr_geo.present.klic_themes import (
+    DEFAULT_COLOUR,
+    THEMA_COLOURS,
+    THEMA_LABELS_NL,
+    THEMAS,
+    UNVERIFIED_THEMAS,
+    thema_colour,
+    thema_label,
+)
+
 __all__ = [
     "ANALYSED_CLASSES",
+    "DEFAULT_COLOUR",
+    "THEMAS",
+    "THEMA_COLOURS",
+    "THEMA_LABELS_NL",
+    "UNVERIFIED_THEMAS",
+    "thema_colour",
+    "thema_label",
     "AUTO_COLOURS",
     "MARKERS",
     "NO_VALUE_LABEL",
@@ -503,7 +520,6 @@ def _claim_labels() -> dict[str, str]:
 def _palettes() -> dict[str, Palette]:
     from wlr_geo.analysis.crossings.rules import TECHNIQUES
     from wlr_geo.categories import CATEGORIES, label_nl
-    from wlr_geo.io.klic.styles import THEMA_COLOURS, THEMA_LABELS_NL, THEMAS
 
     claim_labels = _claim_labels()
     pals = [

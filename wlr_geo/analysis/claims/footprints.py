@@ -30,7 +30,6 @@ from __future__ import annotations
 import logging
 import math
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -43,6 +42,8 @@ import shapely
 from shapely import affinity
 
 from wlr_geo._errors import ConfigError, LayerValidationError, Problem, WlrGeoInputError
+from wlr_geo._options import MAX_WIDTH_M, object_problems, option, raise_problems
+from wlr_geo._toml import read_toml
 from wlr_geo.crs import RD_NEW, ensure_rd
 from wlr_geo.defaults import default_path
 from wlr_geo.validate import GEOMETRY_FAMILIES, validate_layer
@@ -52,6 +53,7 @@ __all__ = [
     "DEFAULT_TEMPLATES_PATH",
     "KLIC_PROTECTED_THEMES",
     "ClaimTemplate",
+    "ClaimsOptions",
     "ClaimsSettings",
     "claim_footprints",
     "klic_protection_strips",
@@ -193,10 +195,7 @@ def load_claim_templates(
         facility type code → :class:`ClaimTemplate`.
     """
     src = Path(path) if path is not None else DEFAULT_TEMPLATES_PATH
-    try:
-        raw = tomllib.loads(src.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"cannot read claim templates: {exc}", source=str(src)) from None
+    raw = read_toml(src, what="claim templates file")
     templates = {
         code: ClaimTemplate.from_dict(code, table) for code, table in raw.get("templates", {}).items()
     }
@@ -211,7 +210,7 @@ def load_klic_protection_widths(
 ) -> dict[str, float]:
     """Protection-strip half widths (m each side) per IMKL thema: defaults (assumptions) + overrides."""
     src = Path(path) if path is not None else DEFAULT_TEMPLATES_PATH
-    raw = tomllib.loads(src.read_text(encoding="utf-8"))
+    raw = read_toml(src, what="claim templates file")
     widths = {str(k): float(v) for k, v in raw.get("klic_protection_m", {}).items()}
     for k, v in (overrides or {}).items():
         if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v) or v < 0:
@@ -224,39 +223,27 @@ def load_klic_protection_widths(
 
 
 @dataclass(frozen=True)
-class ClaimsSettings:
-    """The ``[claims]`` section of a project config, checked.
+class ClaimsOptions:
+    """The ``[claims]`` section of a project config (built and checked by :mod:`wlr_geo.config`)."""
 
-    Keys: ``templates`` (table per facility type, overriding the packaged assumptions),
-    ``tolerance_m2`` (overlap up to which claims only touch; default 0.01), ``klic_protection_m``
-    (half width per IMKL thema), ``municipality_name_column`` (default ``gm_naam``).
-    """
+    templates: Mapping[str, ClaimTemplate] = option(
+        default_factory=lambda: load_claim_templates(),
+        help="Footprint template per facility type ([claims.templates.<type>]: label, width_m, length_m, "
+             "footprint_m2, clearance_m, note), overriding the packaged assumptions.")
+    klic_protection_m: Mapping[str, float] = option(
+        default_factory=lambda: load_klic_protection_widths(), unit="m", ge=0, lt=MAX_WIDTH_M,
+        help="Protection-strip half width per IMKL thema ([claims.klic_protection_m]; 0 switches a thema off).",
+        example="{ gasHogeDruk = 5.0 }")
+    tolerance_m2: float = option(0.01, unit="m2", ge=0, le=1e9,
+                                 help="Overlap up to which claims only touch (not a conflict).")
+    municipality_name_column: str = option("gm_naam", help="Municipality name column of the programme.")
 
-    templates: Mapping[str, ClaimTemplate]
-    klic_protection_m: Mapping[str, float]
-    tolerance_m2: float = 0.01
-    municipality_name_column: str = "gm_naam"
+    def __post_init__(self) -> None:
+        raise_problems(object_problems(self, "[claims]"))
 
-    @classmethod
-    def from_config(cls, section: Mapping[str, Any]) -> ClaimsSettings:
-        """Build from the raw ``[claims]`` table; raises :class:`ConfigError` on bad keys/values."""
-        allowed = {"templates", "tolerance_m2", "klic_protection_m", "municipality_name_column"}
-        unknown = set(section) - allowed
-        if unknown:
-            raise ConfigError(f"[claims] has unknown keys {sorted(unknown)}", hint=f"use {sorted(allowed)}")
-        tol = section.get("tolerance_m2", 0.01)
-        if isinstance(tol, bool) or not isinstance(tol, int | float) or not math.isfinite(tol) or tol < 0:
-            raise ConfigError(f"[claims] tolerance_m2 = {tol!r} must be a number ≥ 0")
-        templates = section.get("templates", {})
-        widths = section.get("klic_protection_m", {})
-        if not isinstance(templates, Mapping) or not isinstance(widths, Mapping):
-            raise ConfigError("[claims.templates] and [claims.klic_protection_m] must be tables")
-        return cls(
-            templates=load_claim_templates(templates),
-            klic_protection_m=load_klic_protection_widths(widths),
-            tolerance_m2=float(tol),
-            municipality_name_column=str(section.get("municipality_name_column", "gm_naam")),
-        )
+
+#: The former name of :class:`ClaimsOptions`.
+ClaimsSettings = ClaimsOptions
 
 
 _PERIODE = re.compile(r"^\s*(\d{4})\s*(?:[-–—/]|t/m|tot)\s*(\d{4})\s*$|^\s*(\d{4})\s*$")

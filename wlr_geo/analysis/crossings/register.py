@@ -63,7 +63,7 @@ from wlr_geo.analysis.crossings.kernels import (
     crossing_arrays,
 )
 from wlr_geo.analysis.route.centreline import RouteGeometry
-from wlr_geo.categories import CATEGORIES, CATEGORY_GROUPS
+from wlr_geo.categories import CATEGORIES, CATEGORY_GROUPS, category_from_name
 from wlr_geo.crs import require_projected
 
 __all__ = [
@@ -93,19 +93,6 @@ PARALLEL_COLUMNS = [
     "netbeheerder", "source_layer", "object_id", "geometry_kind", "n_crossings_folded",
 ]
 
-#: Layer-name keywords → category (first match wins; Dutch and English).
-_NAME_KEYWORDS: tuple[tuple[tuple[str, ...], str], ...] = (
-    (("snelweg", "motorway", "rijksweg"), "motorway"),
-    (("spoor", "rail"), "rail"),
-    (("provinciale", "regional"), "regional_road"),
-    (("fiets", "cycle", "bike"), "cycle_path"),
-    (("voetpad", "footpath", "footway", "wandel"), "footpath"),
-    (("vaarweg", "kanaal", "rivier", "major_water", "hoofdwater"), "major_water"),
-    (("kabel", "cable", "leiding", "pipe", "power", "klic", "spanning", "gas", "riool"), "cable_pipe"),
-    (("weg", "road", "straat", "street"), "local_road"),
-    (("water", "sloot", "sloten", "ditch"), "minor_water"),
-    (("gebouw", "building", "pand"), "building"),
-)
 _SUBTYPE_COLUMNS = ("functie", "bgt_functie", "function", "bgt_type", "type", "bgt_class")
 _ID_COLUMNS = ("object_id", "gml_id", "lokaalid", "lokaal_id", "identificatie", "id", "fid")
 _HOOGTE_COLUMNS = ("relatieveHoogteligging", "relatieve_hoogteligging", "hoogteligging")
@@ -118,15 +105,6 @@ _CLASS_OF_CATEGORY = {
     cat: ("cable_pipe" if cat == "cable_pipe" else group)
     for group, cats in CATEGORY_GROUPS.items() for cat in cats
 }
-
-
-def category_from_name(name: str) -> str:
-    """Category code guessed from a layer name (``"other"`` when nothing matches)."""
-    low = name.lower()
-    for words, cat in _NAME_KEYWORDS:
-        if any(w in low for w in words):
-            return cat
-    return "other"
 
 
 def object_class_of(category: str) -> str:

@@ -27,10 +27,8 @@ clearance of the crossing register applies).
 from __future__ import annotations
 
 import logging
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 
 import geopandas as gpd
@@ -41,6 +39,7 @@ from numpy.typing import NDArray
 from shapely.ops import split
 
 from wlr_geo._errors import ConfigError, WlrGeoInputError
+from wlr_geo._toml import read_toml
 from wlr_geo.analysis.impact.above_ground import area_at_points, prepare_areas
 from wlr_geo.analysis.route.linear import (
     FOLD_MAX_ANGLE_DEG,
@@ -61,6 +60,7 @@ from wlr_geo.analysis.route.linear import (
     segment_edges,
 )
 from wlr_geo.crs import check_same_crs, require_projected
+from wlr_geo.defaults import default_path
 
 __all__ = [
     "BelowGroundResult",
@@ -136,17 +136,9 @@ def load_clearances(
     >>> load_clearances(overrides={"laagspanning": 0.8})["laagspanning"]
     0.8
     """
-    try:
-        if path is None:
-            text = (resources.files("wlr_geo") / "defaults" / "clearances.toml").read_text("utf-8")
-            source = "wlr_geo/defaults/clearances.toml"
-        else:
-            text = Path(path).read_text("utf-8")
-            source = str(path)
-        table = tomllib.loads(text).get("clearance_m", {})
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"cannot read clearances: {exc}", source=str(path),
-                          hint="give a TOML file with a [clearance_m] table") from exc
+    source = str(path) if path is not None else "wlr_geo/defaults/clearances.toml"
+    table = read_toml(path if path is not None else default_path("clearances.toml"), what="clearances table").get(
+        "clearance_m", {})
     merged: dict[str, object] = {**table, **(dict(overrides) if overrides else {})}
     out: dict[str, float] = {}
     for key, value in merged.items():

@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from wlr_geo._errors import ConfigError, LayerValidationError
+from wlr_geo._errors import LayerValidationError
 from wlr_geo._frames import (
     Part,
     concat_columns,
@@ -43,13 +43,9 @@ from wlr_geo._frames import (
     frame_columns,
     str_array,
 )
-from wlr_geo.analysis.crossings.register import (
-    CrossingOptions,
-    IndexedLayer,
-    category_from_name,
-    crossing_columns,
-    object_class_of,
-)
+from wlr_geo._options import MAX_DISTANCE_M, MAX_WIDTH_M, object_problems, option, raise_problems
+from wlr_geo.analysis.crossings.register import CrossingOptions, IndexedLayer, crossing_columns, object_class_of
+from wlr_geo.categories import category_from_name
 from wlr_geo.analysis.crossings.rules import TECHNIQUES, RuleTable, load_rules, rule_columns
 from wlr_geo.analysis.impact.areas import NestedAreas, nest_areas
 from wlr_geo.analysis.route.centreline import (
@@ -78,30 +74,32 @@ _OUTSIDE = "(buiten gemeenten)"
 class ImpactOptions:
     """Parameters of the ``[impact]`` config section (metres, degrees)."""
 
-    building_distance_m: float = 25.0
+    building_distance_m: float = option(25.0, unit="m", ge=0, lt=MAX_WIDTH_M,
+                                        help="Buildings within this distance of the centreline are listed.")
     # the crossing-register thresholds, with CrossingOptions' defaults (see ``crossing``)
-    merge_distance_m: float = CrossingOptions.merge_distance_m
-    parallel_distance_m: float = CrossingOptions.parallel_distance_m
-    parallel_min_length_m: float = CrossingOptions.parallel_min_length_m
-    parallel_max_angle_deg: float = CrossingOptions.parallel_max_angle_deg
-    segment_m: float = 100.0
-    marker_every_m: float = 100.0
-    marker_major_every_m: float = 1000.0
-    municipality_column: str = "gm_naam"
-    wijk_column: str = "wk_naam"
-    clearance_m: Mapping[str, float] | None = None
+    merge_distance_m: float = option(CrossingOptions.merge_distance_m, unit="m", ge=0, lt=MAX_WIDTH_M,
+                                     help="Intersections of one object closer than this are one crossing.")
+    parallel_distance_m: float = option(CrossingOptions.parallel_distance_m, unit="m", ge=0, lt=MAX_WIDTH_M,
+                                        help="An object this close to the centreline over a length runs parallel.")
+    parallel_min_length_m: float = option(CrossingOptions.parallel_min_length_m, unit="m", ge=0, le=MAX_DISTANCE_M,
+                                          help="Shortest stretch that counts as a parallel run.")
+    parallel_max_angle_deg: float = option(CrossingOptions.parallel_max_angle_deg, unit="deg", ge=0, le=90,
+                                           help="Largest angle between route and object in a parallel run.")
+    segment_m: float = option(100.0, unit="m", ge=1, le=MAX_DISTANCE_M,
+                              help="Length of the route segments of the cable density table.")
+    marker_every_m: float = option(100.0, unit="m", ge=1, le=MAX_DISTANCE_M,
+                                   help="Spacing of the chainage markers.")
+    marker_major_every_m: float = option(1000.0, unit="m", ge=1, le=MAX_DISTANCE_M,
+                                         help="Spacing of the labelled (major) chainage markers.")
+    municipality_column: str = option("gm_naam", help="Column with the municipality name in the municipalities "
+                                                      "(and wijken) layer.")
+    wijk_column: str = option("wk_naam", help="Column with the wijk name in the wijken layer.")
+    clearance_m: Mapping[str, float] | None = option(
+        None, unit="m", ge=0, lt=MAX_WIDTH_M, example="{ hoogspanning = 5.0 }",
+        help="Clearance per IMKL thema overriding wlr_geo/defaults/clearances.toml ([impact.clearance_m]).")
 
-    @classmethod
-    def from_config(cls, section: Mapping[str, Any]) -> ImpactOptions:
-        """Build from the ``[impact]`` table; unknown keys are an error."""
-        from wlr_geo.config import reject_unknown_keys
-
-        reject_unknown_keys(section, {f.name for f in fields(cls)}, "[impact]")
-        kwargs = dict(section)
-        if "clearance_m" in kwargs and not isinstance(kwargs["clearance_m"], Mapping):
-            raise ConfigError("[impact] clearance_m must be a table thema → metres",
-                              hint='e.g. [impact.clearance_m] hoogspanning = 5.0')
-        return cls(**kwargs)
+    def __post_init__(self) -> None:
+        raise_problems(object_problems(self, "[impact]"))
 
     @property
     def crossing(self) -> CrossingOptions:

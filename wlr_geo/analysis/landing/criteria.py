@@ -35,12 +35,14 @@ import pandas as pd
 import shapely
 
 from wlr_geo._errors import ConfigError, Problem, WlrGeoInputError
+from wlr_geo._options import object_problems, option, raise_problems
 from wlr_geo.crs import RD_NEW, ensure_rd
 from wlr_geo.validate import GEOMETRY_FAMILIES, validate_layer
 
 __all__ = [
     "DEFAULT_CRITERIA",
     "Criterion",
+    "LandingOptions",
     "LandingSettings",
     "candidates_frame",
     "criteria_from_config",
@@ -93,8 +95,8 @@ class Criterion:
             raise ConfigError(f"criterion {self.name!r}: normalisation {self.normalisation!r} is unknown",
                               hint=f"use one of {', '.join(_NORMALISATIONS)}")
         w = self.weight
-        if isinstance(w, bool) or not isinstance(w, int | float) or not math.isfinite(w) or w < 0:
-            raise ConfigError(f"criterion {self.name!r}: weight {w!r} must be a finite number ≥ 0")
+        if isinstance(w, bool) or not isinstance(w, int | float) or not math.isfinite(w) or not 0 <= w <= 1e9:
+            raise ConfigError(f"criterion {self.name!r}: weight {w!r} must be a finite number ≥ 0 and ≤ 1e9")
 
 
 #: Default criteria (equal weights; direction as the name suggests). Labels are Dutch.
@@ -153,66 +155,32 @@ def criteria_from_config(tables: Sequence[Mapping[str, Any]] | None) -> list[Cri
 
 
 @dataclass(frozen=True)
-class LandingSettings:
-    """The ``[landing]`` section of a project config, checked.
+class LandingOptions:
+    """The ``[landing]`` section of a project config (built and checked by :mod:`wlr_geo.config`)."""
 
-    Keys: ``criteria`` (array of tables: name, direction, normalisation, weight, label; default
-    :data:`DEFAULT_CRITERIA`), ``perturbation`` (0.25), ``n_samples`` (2000), ``seed``
-    (20260101), ``max_factor`` (10), ``footprint_m2`` (1000, station footprint for point
-    candidates), ``weight_column`` (wijk weight column; absent → inhabitants estimated from the
-    municipalities by area share), ``tolerance_m2`` (0.01), ``reverse_route`` (false: the route's
-    last vertex is the landing end).
-    """
+    criteria: tuple[Criterion, ...] = option(
+        DEFAULT_CRITERIA, help="The criteria ([[landing.criteria]] tables: name, direction, normalisation, "
+                               "weight, label); default: every criterion with weight 1.")
+    perturbation: float = option(0.25, ge=0, le=0.99, unit="0-1",
+                                 help="Relative perturbation of the weights in the sensitivity analysis.")
+    n_samples: int = option(2000, ge=1, le=1_000_000, help="Monte-Carlo samples of the sensitivity analysis.")
+    seed: int = option(20260101, ge=0, le=2**63 - 1, help="Seed of the Monte-Carlo samples (reproducible runs).")
+    max_factor: float = option(10.0, ge=1, le=1e6,
+                               help="One-at-a-time analysis: largest factor on a weight that is tried.")
+    footprint_m2: float = option(1000.0, unit="m2", gt=0, le=1e9,
+                                 help="Station footprint assumed for point candidates.")
+    weight_column: str | None = option(
+        None, help="Demand weight column of the wijken; absent → inhabitants estimated from the municipalities "
+                   "by area share (a labelled estimate).")
+    tolerance_m2: float = option(0.01, unit="m2", ge=0, le=1e9, help="Overlap up to which a site only touches.")
+    reverse_route: bool = option(False, help="Take the route's first vertex as the landing end.")
 
-    criteria: tuple[Criterion, ...] = DEFAULT_CRITERIA
-    perturbation: float = 0.25
-    n_samples: int = 2000
-    seed: int = 20260101
-    max_factor: float = 10.0
-    footprint_m2: float = 1000.0
-    weight_column: str | None = None
-    tolerance_m2: float = 0.01
-    reverse_route: bool = False
+    def __post_init__(self) -> None:
+        raise_problems(object_problems(self, "[landing]"))
 
-    @classmethod
-    def from_config(cls, section: Mapping[str, Any]) -> LandingSettings:
-        """Build from the raw ``[landing]`` table; raises :class:`ConfigError` listing all problems."""
-        problems: list[Problem] = []
-        allowed = {"criteria", "perturbation", "n_samples", "seed", "max_factor", "footprint_m2",
-                   "weight_column", "tolerance_m2", "reverse_route"}
-        unknown = set(section) - allowed
-        if unknown:
-            problems.append(Problem(f"[landing] has unknown keys {sorted(unknown)}", hint=f"use {sorted(allowed)}"))
-        criteria: list[Criterion] = list(DEFAULT_CRITERIA)
-        try:
-            criteria = criteria_from_config(section.get("criteria"))
-        except ConfigError as exc:
-            problems.extend(exc.problems)
 
-        def number(key: str, default: float, lo: float, hi: float, *, integer: bool = False) -> float:
-            v = section.get(key, default)
-            ok = not isinstance(v, bool) and isinstance(v, int | float) and math.isfinite(v) and lo <= v <= hi
-            if integer and ok:
-                ok = float(v).is_integer()
-            if not ok:
-                problems.append(Problem(f"[landing] {key} = {v!r} must be a{'n integer' if integer else ' number'} in [{lo:g}, {hi:g}]"))
-                return default
-            return float(v)
-
-        settings = cls(
-            criteria=tuple(criteria),
-            perturbation=number("perturbation", 0.25, 0.0, 0.99),
-            n_samples=int(number("n_samples", 2000, 1, 1_000_000, integer=True)),
-            seed=int(number("seed", 20260101, 0, 2**63 - 1, integer=True)),
-            max_factor=number("max_factor", 10.0, 1.0, 1e6),
-            footprint_m2=number("footprint_m2", 1000.0, 1e-6, 1e9),
-            weight_column=None if section.get("weight_column") is None else str(section["weight_column"]),
-            tolerance_m2=number("tolerance_m2", 0.01, 0.0, 1e9),
-            reverse_route=bool(section.get("reverse_route", False)),
-        )
-        if problems:
-            raise ConfigError(problems=problems)
-        return settings
+#: The former name of :class:`LandingOptions`.
+LandingSettings = LandingOptions
 
 
 def route_end_point(route: shapely.Geometry | gpd.GeoDataFrame | gpd.GeoSeries, *, reverse: bool = False) -> shapely.Point:

@@ -49,7 +49,7 @@ from __future__ import annotations
 import itertools
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import geopandas as gpd
@@ -60,6 +60,7 @@ from shapely.affinity import rotate
 from shapely.geometry import LineString, Polygon
 
 from wlr_geo._errors import ConfigError, LayerValidationError, Problem
+from wlr_geo._options import MAX_DISTANCE_M, MAX_WIDTH_M, object_problems, option
 from wlr_geo.analysis.route.centreline import RouteGeometry
 
 __all__ = [
@@ -99,12 +100,16 @@ _WIDTH_KEYS = (
 class StripOverride:
     """Other widths on the chainage range ``[from_m, to_m)``; ``None`` keeps the default."""
 
-    from_m: float
-    to_m: float
-    werkstrook_left_m: float | None = None
-    werkstrook_right_m: float | None = None
-    belemmeringenstrook_left_m: float | None = None
-    belemmeringenstrook_right_m: float | None = None
+    from_m: float = option(help="Chainage where the override starts.", unit="m", ge=0, le=MAX_DISTANCE_M)
+    to_m: float = option(help="Chainage where it ends (exclusive).", unit="m", ge=0, le=MAX_DISTANCE_M)
+    werkstrook_left_m: float | None = option(None, help="Werkstrook width left on this range.", unit="m",
+                                             ge=0, lt=MAX_WIDTH_M)
+    werkstrook_right_m: float | None = option(None, help="Werkstrook width right on this range.", unit="m",
+                                              ge=0, lt=MAX_WIDTH_M)
+    belemmeringenstrook_left_m: float | None = option(None, help="Belemmeringenstrook width left on this range.",
+                                                      unit="m", ge=0, lt=MAX_WIDTH_M)
+    belemmeringenstrook_right_m: float | None = option(None, help="Belemmeringenstrook width right on this range.",
+                                                       unit="m", ge=0, lt=MAX_WIDTH_M)
 
 
 @dataclass(frozen=True)
@@ -114,14 +119,20 @@ class StripSpec:
     The defaults are indicative assumptions (see the module docstring) that the user must check.
     """
 
-    werkstrook_left_m: float = 15.0
-    werkstrook_right_m: float = 20.0
-    belemmeringenstrook_left_m: float = 5.0
-    belemmeringenstrook_right_m: float = 5.0
-    overrides: tuple[StripOverride, ...] = ()
-    footprint_sizes_m: Mapping[str, tuple[float, float]] = field(
-        default_factory=lambda: dict(DEFAULT_FOOTPRINTS_M)
-    )
+    werkstrook_left_m: float = option(15.0, unit="m", ge=0, lt=MAX_WIDTH_M,
+                                      help="Working strip width left of the centreline (an assumption).")
+    werkstrook_right_m: float = option(20.0, unit="m", ge=0, lt=MAX_WIDTH_M,
+                                       help="Working strip width right of the centreline (an assumption).")
+    belemmeringenstrook_left_m: float = option(5.0, unit="m", ge=0, lt=MAX_WIDTH_M,
+                                               help="Protection strip width left of the pipe axis (an assumption).")
+    belemmeringenstrook_right_m: float = option(5.0, unit="m", ge=0, lt=MAX_WIDTH_M,
+                                                help="Protection strip width right of the pipe axis (an assumption).")
+    overrides: tuple[StripOverride, ...] = option(
+        (), key="override", help="Other widths on chainage ranges ([[strips.override]] tables).")
+    footprint_sizes_m: Mapping[str, tuple[float, float]] = option(
+        default_factory=lambda: dict(DEFAULT_FOOTPRINTS_M), key="footprints", unit="m", gt=0, lt=MAX_WIDTH_M,
+        help="Footprint (length_m, width_m) per site kind; merged with the defaults.",
+        example="{ aanlanding = [100.0, 60.0] }")
 
     def __post_init__(self) -> None:
         problems = self.problems()
@@ -130,23 +141,20 @@ class StripSpec:
 
     def problems(self) -> list[Problem]:
         """All problems with the widths and ranges (an empty list when the spec is usable)."""
-        out: list[Problem] = []
-        for key in _WIDTH_KEYS:
-            v = getattr(self, key)
-            if not isinstance(v, int | float) or not np.isfinite(v) or v < 0:
-                out.append(Problem(f"[strips] {key} must be a number ≥ 0, got {v!r}", hint="give a width in metres"))
-        if self.belemmeringenstrook_left_m + self.belemmeringenstrook_right_m <= 0 and not out:
-            out.append(Problem("[strips] the belemmeringenstrook has zero width", hint="give a width > 0"))
+        out: list[Problem] = object_problems(self, "[strips]")
         for i, ov in enumerate(self.overrides):
-            if not (np.isfinite(ov.from_m) and np.isfinite(ov.to_m)) or ov.to_m <= ov.from_m or ov.from_m < 0:
+            out.extend(object_problems(ov, f"[[strips.override]] #{i + 1}"))
+        if out:
+            return out
+        for kind in STRIP_KINDS:
+            if getattr(self, f"{kind}_left_m") + getattr(self, f"{kind}_right_m") <= 0:
+                out.append(Problem(f"[strips] the {kind} has zero width", hint="give a width > 0"))
+        for i, ov in enumerate(self.overrides):
+            if ov.to_m <= ov.from_m:
                 out.append(Problem(
-                    f"[[strips.override]] #{i + 1}: from_m {ov.from_m} must be ≥ 0 and below to_m {ov.to_m}",
+                    f"[[strips.override]] #{i + 1}: from_m {ov.from_m} must be below to_m {ov.to_m}",
                     hint="give a chainage range in metres from the route start",
                 ))
-            for key in _WIDTH_KEYS:
-                v = getattr(ov, key)
-                if v is not None and (not isinstance(v, int | float) or v < 0):
-                    out.append(Problem(f"[[strips.override]] #{i + 1}: {key} must be ≥ 0, got {v!r}"))
         ranges = sorted((ov.from_m, ov.to_m) for ov in self.overrides)
         for (a0, a1), (b0, _b1) in itertools.pairwise(ranges):
             if b0 < a1:
@@ -154,39 +162,7 @@ class StripSpec:
                     f"[[strips.override]] ranges {a0}–{a1} and {b0}… overlap",
                     hint="make the override ranges disjoint",
                 ))
-        for kind, size in self.footprint_sizes_m.items():
-            if len(tuple(size)) != 2 or any(float(s) <= 0 for s in size):
-                out.append(Problem(f"[strips.footprints] {kind} must be [length_m, width_m] > 0, got {size!r}"))
         return out
-
-    @classmethod
-    def from_config(cls, section: Mapping[str, Any]) -> StripSpec:
-        """Build from the ``[strips]`` table of a project config (unknown keys are an error)."""
-        known = {f.name for f in fields(cls)} - {"overrides", "footprint_sizes_m"}
-        allowed = known | {"override", "footprints"}
-        from wlr_geo.config import reject_unknown_keys
-
-        reject_unknown_keys(section, allowed, "[strips]")
-        kwargs: dict[str, Any] = {k: section[k] for k in known if k in section}
-        overrides = []
-        for i, table in enumerate(section.get("override", [])):
-            if not isinstance(table, Mapping) or "from_m" not in table or "to_m" not in table:
-                raise ConfigError(
-                    f"[[strips.override]] #{i + 1} needs from_m and to_m",
-                    hint="e.g. from_m = 1200.0, to_m = 1850.0, werkstrook_left_m = 6.0",
-                )
-            ov_keys = {f.name for f in fields(StripOverride)}
-            bad = sorted(set(table) - ov_keys)
-            if bad:
-                raise ConfigError(f"[[strips.override]] #{i + 1} has unknown key(s) {', '.join(bad)}",
-                                  hint=f"allowed: {', '.join(sorted(ov_keys))}")
-            overrides.append(StripOverride(**{k: table[k] for k in table}))
-        kwargs["overrides"] = tuple(overrides)
-        sizes = dict(DEFAULT_FOOTPRINTS_M)
-        for kind, size in dict(section.get("footprints", {})).items():
-            sizes[str(kind)] = (float(size[0]), float(size[1])) if len(size) == 2 else tuple(size)
-        kwargs["footprint_sizes_m"] = sizes
-        return cls(**kwargs)
 
     def ranges(self, length_m: float) -> list[tuple[float, float, dict[str, float]]]:
         """Chainage ranges covering ``[0, length_m]`` with the widths that apply on each."""

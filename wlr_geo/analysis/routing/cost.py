@@ -23,7 +23,6 @@ import functools
 import logging
 import math
 import os
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,7 +37,8 @@ from pyproj import CRS
 
 from wlr_geo._atomic import atomic_path
 from wlr_geo._errors import ConfigError, CRSError, LayerReadError, WlrGeoInputError
-from wlr_geo.categories import CATEGORIES
+from wlr_geo._toml import read_toml
+from wlr_geo.categories import CATEGORIES, category_values
 from wlr_geo.crs import RD_NEW, ensure_rd
 from wlr_geo.defaults import default_path
 
@@ -123,14 +123,7 @@ class CostTable:
     @classmethod
     def from_toml(cls, path: str | os.PathLike[str]) -> CostTable:
         """Read a cost table TOML file (same tables as the default; missing keys = default)."""
-        p = Path(path)
-        try:
-            raw = tomllib.loads(p.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ConfigError("the cost table file does not exist", source=str(p), hint="check the path") from None
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"not valid TOML: {exc}", source=str(p), hint="fix the TOML syntax") from None
-        return cls.from_dict(raw)
+        return cls.from_dict(read_toml(path, what="cost table file"))
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any], *, base: CostTable | None = None) -> CostTable:
@@ -214,8 +207,7 @@ class CostTable:
 
 @functools.lru_cache(maxsize=1)
 def _default_table() -> CostTable:
-    raw = tomllib.loads(DEFAULT_COST_TABLE.read_text(encoding="utf-8"))
-    return CostTable._parse(raw, None)
+    return CostTable._parse(read_toml(DEFAULT_COST_TABLE, what="default cost table"), None)
 
 
 @dataclass(frozen=True)
@@ -301,24 +293,14 @@ def grid_for_bounds(bounds: Sequence[float], cell_m: float) -> tuple[Affine, tup
 
 def _categories(gdf: gpd.GeoDataFrame, role: str, table: CostTable, column: str) -> np.ndarray:
     default = table.roles.get(role)
-    if column in gdf.columns:
-        values = gdf[column].astype("object").where(gdf[column].notna(), default)
-    elif default is not None:
-        values = pd.Series([default] * len(gdf), index=gdf.index, dtype="object")
-    else:
+    if column not in gdf.columns and default is None:
         raise WlrGeoInputError(
             f"layer {role!r} has no {column!r} column and the cost table has no default category for it",
             layer=role,
             hint=f"add a {column!r} column with category codes, or add {role} = \"<code>\" under [roles] of the cost table",
         )
-    bad = values[~values.isin(list(CATEGORIES))]
-    if len(bad):
-        raise WlrGeoInputError(
-            f"layer {role!r} has category {bad.iloc[0]!r}, which wlr_geo does not know "
-            f"({len(bad)} feature(s))",
-            layer=role, feature=str(bad.index[0]), hint=f"use one of: {', '.join(CATEGORIES)}",
-        )
-    return values.to_numpy(dtype=object)
+    return category_values(gdf, column=column if column in gdf.columns else None, default=default, layer=role,
+                           strict=True)
 
 
 def _rasterize(geoms: Sequence[Any], values: Sequence[float] | None, transform: Affine,

@@ -7,7 +7,8 @@ The route is split into *chunks* of chainage whose boundaries are multiples of `
    thread-safe, so nothing prepared is ever shared between workers or threads),
 2. cuts the *window* ``[from_m - margin_m, to_m + margin_m]`` out of the route,
 3. reads only the features within ``search_m`` of the window from the layer (a partitioned
-   GeoParquet dataset, a GeoParquet file or a GPKG; see :func:`wlr_geo.analysis.scale.chunks.read_area`),
+   GeoParquet dataset, a GeoParquet file or a GPKG) with the *reader* it is given (normally
+   :func:`wlr_geo.io.area.read_area`: the engines never import a reader themselves),
    building its own STRtree,
 4. runs the analysis on the window with the window's start chainage as offset, and
 5. keeps only the rows whose ``chainage_m`` falls in its own half-open range
@@ -51,6 +52,7 @@ from wlr_geo._errors import WlrGeoError, WlrGeoInputError
 from wlr_geo.analysis.crossings.register import CrossingOptions, find_crossings
 
 __all__ = [
+    "AreaReader",
     "ChunkTask",
     "CrossingAnalysis",
     "RouteAnalysis",
@@ -69,6 +71,9 @@ RouteResult = dict[str, pd.DataFrame]
 #: (window line, candidate features, chainage offset of the window start) → frames whose
 #: ``chainage_m`` is measured along the whole route.
 RouteAnalysis = Callable[[LineString, gpd.GeoDataFrame, float], Mapping[str, pd.DataFrame]]
+#: Reads the features of a big layer near an area: ``reader(dataset, area, columns=..., engine=...)``
+#: (normally :func:`wlr_geo.io.area.read_area`; a module-level function, so Dask can pickle it).
+AreaReader = Callable[..., gpd.GeoDataFrame]
 
 _SORT_KEYS = ("chainage_m", "object_id", "segment")
 
@@ -118,16 +123,14 @@ def route_chunks(route: LineString, *, n_chunks: int, segment_m: float = 100.0, 
 
 
 def run_chunk(task: ChunkTask, dataset: str, analysis: RouteAnalysis, columns: list[str] | None = None,
-              engine: str = "embedded") -> RouteResult:
+              engine: str = "embedded", *, reader: AreaReader) -> RouteResult:
     """Run one chunk: rebuild the route, read the features near the window, analyse, keep own rows."""
-    from wlr_geo.analysis.scale.chunks import read_area
-
     route = shapely.from_wkb(task.route_wkb)  # a fresh geometry per task: nothing shared
     length = float(route.length)
     lo = max(0.0, task.from_m - task.margin_m)
     hi = min(length, task.to_m + task.margin_m)
     window = substring(route, lo, hi)
-    features = read_area(dataset, window.buffer(task.search_m), columns=columns, engine=engine)
+    features = reader(dataset, window.buffer(task.search_m), columns=columns, engine=engine)
     out: RouteResult = {}
     for name, rows in analysis(window, features, lo).items():
         ch = rows["chainage_m"].to_numpy(dtype=float)
@@ -165,7 +168,7 @@ def _search(analysis: RouteAnalysis, search_m: float | None) -> float:
 def run_local(route: LineString, dataset: str | os.PathLike[str], analysis: RouteAnalysis, *,
               n_chunks: int | None = None, chunk_m: float = 2_000.0, segment_m: float = 100.0,
               margin_m: float = 200.0, search_m: float | None = None, columns: list[str] | None = None,
-              engine: str = "embedded") -> RouteResult:
+              engine: str = "embedded", reader: AreaReader) -> RouteResult:
     """The embedded single-process engine: chunk by chunk, memory bounded by one chunk.
 
     Parameters
@@ -186,17 +189,21 @@ def run_local(route: LineString, dataset: str | os.PathLike[str], analysis: Rout
     engine
         ``"embedded"`` (GeoParquet bbox push-down) or ``"duckdb"`` (candidates selected by DuckDB
         spatial); the analysis itself is the same.
+    reader
+        Reads the features near each chunk window (:data:`AreaReader`, normally
+        :func:`wlr_geo.io.area.read_area`).
     """
     tasks = route_chunks(route, n_chunks=_n_chunks(route, n_chunks, chunk_m), segment_m=segment_m,
                          margin_m=margin_m, search_m=_search(analysis, search_m))
-    return _finish([run_chunk(t, str(dataset), analysis, columns, engine) for t in tasks])
+    return _finish([run_chunk(t, str(dataset), analysis, columns, engine, reader=reader) for t in tasks])
 
 
 def run_distributed(route: LineString, dataset: str | os.PathLike[str], analysis: RouteAnalysis, *,
                     n_chunks: int | None = None, chunk_m: float = 2_000.0, scheduler: str | None = None,
                     n_workers: int = 2, threads_per_worker: int = 1, segment_m: float = 100.0,
                     margin_m: float = 200.0, search_m: float | None = None,
-                    columns: list[str] | None = None, engine: str = "embedded") -> RouteResult:
+                    columns: list[str] | None = None, engine: str = "embedded",
+                    reader: AreaReader) -> RouteResult:
     """Run the analysis on a Dask cluster: a LocalCluster unless ``scheduler`` is given.
 
     The parameters are those of :func:`run_local`, plus ``scheduler`` (address of a running
@@ -225,7 +232,7 @@ def run_distributed(route: LineString, dataset: str | os.PathLike[str], analysis
                              search_m=_search(analysis, search_m))
         log.info("dask: %d chunks on %d worker(s)", len(tasks), workers)
         futures = client.map(run_chunk, tasks, dataset=ds, analysis=analysis, columns=columns, engine=engine,
-                             pure=False)
+                             reader=reader, pure=False)
         parts = client.gather(futures)
     finally:
         client.close()

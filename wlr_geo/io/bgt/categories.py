@@ -20,7 +20,6 @@ Examples
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from wlr_geo._errors import ConfigError, LayerValidationError, Problem
+from wlr_geo._toml import read_toml
 from wlr_geo.categories import CATEGORIES
 from wlr_geo.defaults import default_path
 
@@ -183,14 +183,7 @@ def _parse_table(data: dict[str, Any], *, source: str, order_offset: int = 0) ->
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        with open(path, "rb") as fh:
-            return tomllib.load(fh)
-    except FileNotFoundError:
-        raise ConfigError("category table not found", source=str(path),
-                          hint="give the path of a TOML file like wlr_geo/defaults/bgt_categories.toml") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"not valid TOML: {exc}", source=str(path), hint="fix the TOML syntax") from None
+    return read_toml(path, what="category table")
 
 
 def load_category_table(path: str | os.PathLike[str] | None = None) -> CategoryTable:

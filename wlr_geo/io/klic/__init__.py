@@ -16,7 +16,7 @@ Modules: :mod:`~wlr_geo.io.klic._delivery` (finding the XML in zips and folders)
 :mod:`~wlr_geo.io.klic._imkl2` (streaming parser), :mod:`~wlr_geo.io.klic._values` (property values
 and attributes), :mod:`~wlr_geo.io.klic._imkl1` (versions),
 :mod:`~wlr_geo.io.klic._gml` (geometry), :mod:`~wlr_geo.io.klic._assemble` (links, themes, depth),
-:mod:`~wlr_geo.io.klic._merge` (several deliveries), :mod:`~wlr_geo.io.klic.styles` (colours).
+:mod:`~wlr_geo.io.klic._merge` (several deliveries), colours: :mod:`wlr_geo.present.klic_themes`.
 """
 
 from __future__ import annotations
@@ -32,19 +32,14 @@ from wlr_geo.io.klic._delivery import DeliverySource, discover
 from wlr_geo.io.klic._imkl2 import NoFeaturesError, parse_stream
 from wlr_geo.io.klic._merge import merge_layers
 from wlr_geo.io.klic._model import KlicData, KlicReport, column_dtype
-from wlr_geo.io.klic.styles import THEMA_COLOURS, THEMA_LABELS_NL, thema_colour, thema_label
 
 __all__ = [
-    "THEMA_COLOURS",
-    "THEMA_LABELS_NL",
     "DeliverySource",
     "KlicData",
     "KlicReport",
     "column_dtype",
     "discover",
     "read_klic",
-    "thema_colour",
-    "thema_label",
 ]
 
 log = logging.getLogger("wlr_geo")

@@ -1,4 +1,5 @@
-"""Colours and Dutch labels of the IMKL themes (``thema``) for maps and legends.
+"""Colours and Dutch labels of the IMKL themes (``thema``): the KLIC part of the style source
+(:mod:`wlr_geo.present.styles` re-exports these names).
 
 Source of the colours
 ---------------------
@@ -22,10 +23,6 @@ external use.
 
 The theme codes are the IMKL code list ``Thema``
 (http://definities.geostandaarden.nl/imkl2015/id/waarde/Thema/<code>).
-
-This table is the only copy: web maps, report figures and QGIS styles take it through the style
-source :mod:`wlr_geo.present.styles` (palette ``imkl_thema``); the readers and the CLI use the
-codes and Dutch labels here, and never import presentation code.
 """
 
 from __future__ import annotations
