@@ -48,8 +48,8 @@ def _run(name: str, workdir: Path) -> dict[str, object]:
 
     extracted = workdir / "extracted"
     if name.startswith("wlr_geo"):
-        from wlr_geo.bgt import read_bgt
-        from wlr_geo.io import write_layers
+        from wlr_geo.io.bgt import read_bgt
+        from wlr_geo.io.vector import write_layers
     base_rss = _maxrss_mb()
     t0 = time.perf_counter()
     info: dict[str, object] = {}

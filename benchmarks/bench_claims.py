@@ -1,4 +1,4 @@
-"""Benchmark: wlr_geo.claim_conflicts.claim_conflicts against two common baselines, in the same run.
+"""Benchmark: wlr_geo.analysis.claims.conflicts.claim_conflicts against two common baselines, in the same run.
 
 Synthetic layers in RD: N random rectangular claims (20–80 m) with random periods and M random
 buildings (5–25 m) in a 5 km × 5 km square. Measured paths, each in its own subprocess (time via
@@ -50,7 +50,7 @@ def make(n_claims: int, n_buildings: int, seed: int = 1) -> tuple[gpd.GeoDataFra
 
 
 def run_wlr_geo(claims: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame) -> int:
-    from wlr_geo.claim_conflicts import claim_conflicts
+    from wlr_geo.analysis.claims.conflicts import claim_conflicts
 
     conf = claim_conflicts(claims, constraints={"gebouwen": buildings})
     return int(conf["is_conflict"].sum())
@@ -86,7 +86,7 @@ PATHS = {"wlr_geo": run_wlr_geo, "sjoin_loop": run_sjoin_loop, "overlay": run_ov
 
 
 def worker(path: str, n: int, m: int) -> None:
-    import wlr_geo.claims  # noqa: F401  (import time is not measured)
+    import wlr_geo.analysis.claims.footprints  # noqa: F401  (import time is not measured)
 
     claims, buildings = make(n, m)
     t0 = time.perf_counter()

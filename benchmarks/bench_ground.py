@@ -96,8 +96,8 @@ def make_data(n_cables: int, n_buildings: int, seed: int = 42) -> dict:
 
 
 def run_wlr(d: dict, prebuilt: bool) -> dict:
-    from wlr_geo.above_ground import above_ground_impact
-    from wlr_geo.below_ground import below_ground_impact
+    from wlr_geo.analysis.impact.above_ground import above_ground_impact
+    from wlr_geo.analysis.impact.below_ground import below_ground_impact
 
     trees = {}
     if prebuilt:  # built for the first variant, not timed for the second
@@ -115,7 +115,7 @@ def run_wlr(d: dict, prebuilt: bool) -> dict:
 
 
 def run_geopandas(d: dict) -> dict:
-    from wlr_geo.linear import cross_sections, segment_edges
+    from wlr_geo.analysis.route.linear import cross_sections, segment_edges
 
     centre, strips, cables, objects, wijken = d["centre"], d["strips"], d["cables"], d["objects"], d["wijken"]
     t0, c0 = time.perf_counter(), time.process_time()

@@ -11,7 +11,7 @@ because the machine is shared — and wall time via perf_counter; peak RSS via g
 * ``baseline`` — build inputs, strips as buffers, ``geopandas.overlay`` of cables and buildings
   with the strips, ``sjoin`` of cables with the route (crossings) and of the pieces with the
   municipalities (per-municipality totals);
-* ``wlr``      — build inputs, ``wlr_geo.impact.run_impact`` with cables and buildings as
+* ``wlr``      — build inputs, ``wlr_geo.analysis.impact.run.run_impact`` with cables and buildings as
   crossed layers (crossing register with angles, widths, merging, techniques, parallel runs,
   split per municipality and the summary tables); then a second route variant against the
   same, already indexed layers (and both variants in one call). The wlr timings are the
@@ -118,8 +118,8 @@ def worker(path: str, n: int, n_buildings: int) -> dict[str, float]:
         out["wall_s"], out["cpu_s"] = c.wall, c.cpu
         out["n_result"] = float(len(crossing) + len(per_gm) + len(per_gm_b))
     elif path == "wlr":
-        from wlr_geo.crossings import IndexedLayer
-        from wlr_geo.impact import run_impact
+        from wlr_geo.analysis.crossings.register import IndexedLayer
+        from wlr_geo.analysis.impact.run import run_impact
 
         firsts, seconds, margins = [], [], []
         layers: dict[str, IndexedLayer] = {}

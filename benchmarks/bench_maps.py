@@ -6,7 +6,7 @@ with three fields and a tooltip — and write one HTML file:
 
 * ``folium``: ``folium.GeoJson`` with ``style_function``, ``GeoJsonPopup`` and
   ``GeoJsonTooltip`` (the usual way; issue folium#787);
-* ``wlr_geo``: :func:`wlr_geo.webmap.build_map` + :func:`write_map` with the layer switched ON
+* ``wlr_geo``: :func:`wlr_geo.present.webmap.build_map` + :func:`write_map` with the layer switched ON
   at start (the worst case: everything is decoded and drawn before first paint);
 * ``wlr_geo lazy``: the same, layer off at start (how the heavy KLIC layer ships by default).
 
@@ -75,7 +75,7 @@ def build(impl: str, n: int, out: Path) -> dict[str, float]:
         import folium
 
         from wlr_geo.crs import to_web
-        from wlr_geo.klic.styles import THEMA_COLOURS
+        from wlr_geo.present.styles import THEMA_COLOURS
 
         web = to_web(gdf)
         m = folium.Map(location=[52.16, 4.49], zoom_start=12)
@@ -87,8 +87,8 @@ def build(impl: str, n: int, out: Path) -> dict[str, float]:
         ).add_to(m)
         m.save(str(out))
     else:
-        from wlr_geo.mapdefs import map_definition_from_dict
-        from wlr_geo.webmap import build_map, write_map
+        from wlr_geo.present.mapdefs import map_definition_from_dict
+        from wlr_geo.present.webmap import build_map, write_map
 
         definition = map_definition_from_dict({
             "title": "Benchmark",
@@ -110,7 +110,7 @@ def build(impl: str, n: int, out: Path) -> dict[str, float]:
 def measure_page(path: Path) -> dict[str, float]:
     from playwright.sync_api import sync_playwright
 
-    from wlr_geo.webmap.assets import asset_path
+    from wlr_geo.present.webmap.assets import asset_path
 
     leaflet_js = asset_path("leaflet_js").read_bytes()
     leaflet_css = asset_path("leaflet_css").read_bytes()

@@ -1,4 +1,4 @@
-"""Benchmark: least-cost routing at full resolution vs coarse-to-fine (wlr_geo.lcp).
+"""Benchmark: least-cost routing at full resolution vs coarse-to-fine (wlr_geo.analysis.routing.lcp).
 
 Usage::
 
@@ -84,8 +84,8 @@ def _peak_mb() -> float:
 def _worker(npy: str, method: str) -> None:
     from affine import Affine
 
-    from wlr_geo.costsurface import CostRaster
-    from wlr_geo.lcp import least_cost_path
+    from wlr_geo.analysis.routing.cost import CostRaster
+    from wlr_geo.analysis.routing.lcp import least_cost_path
 
     warm = CostRaster(np.ones((64, 64), dtype=np.float32), Affine(1.0, 0, 0.0, 0, -1.0, 64.0))
     least_cost_path(warm, (2.5, 61.5), (61.5, 2.5), method=method)  # import the solvers' modules
@@ -163,8 +163,8 @@ def suite() -> None:
     from _routing_cases import known_answer_cases, oracle_graph, three_gap_cases
     from affine import Affine
 
-    from wlr_geo.costsurface import CostRaster
-    from wlr_geo.lcp import NoPathError, k_alternatives, least_cost_path
+    from wlr_geo.analysis.routing.cost import CostRaster
+    from wlr_geo.analysis.routing.lcp import NoPathError, k_alternatives, least_cost_path
 
     def xy(r: CostRaster, rc: tuple[int, int]) -> tuple[float, float]:
         x, y = r.xy(np.array([rc[0]]), np.array([rc[1]]))

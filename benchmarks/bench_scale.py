@@ -4,22 +4,22 @@ Data: ``N`` straight cable segments (2-point lines, 5–50 m, KLIC ``thema`` cod
 over a 30 × 30 km RD square (x 80–110 km, y 450–480 km). Their start points follow a density
 surface on 500 m cells (a west→east gradient plus a few Gaussian "towns"), the counts per cell
 drawn from one seeded multinomial. The layer is generated tile by tile and written in chunks
-straight to a partitioned GeoParquet dataset (:func:`wlr_geo.storage.write_partitioned`), so it
+straight to a partitioned GeoParquet dataset (:func:`wlr_geo.io.parquet.write_partitioned`), so it
 is never in memory whole; it is generated once per ``(N, seed)`` into a cache folder and reused.
 
 Work: one ~41 km route with five bends through the square; the analysis is
-:class:`wlr_geo.distributed.CrossingAnalysis`: the crossing register of the route with the
-cables (:func:`wlr_geo.crossings.find_crossings`), the parallel runs, and the cable count per
+:class:`wlr_geo.analysis.scale.distributed.CrossingAnalysis`: the crossing register of the route with the
+cables (:func:`wlr_geo.analysis.crossings.register.find_crossings`), the parallel runs, and the cable count per
 100 m route segment (cables within 25 m).
 
 Paths, each in its own subprocess (peak RSS sampled every 50 ms with psutil over the process
 and all its children, so Dask workers are measured too; the table shows the largest single
 process and the sum of the peaks):
 
-* ``embedded``   :func:`wlr_geo.distributed.run_local` (GeoParquet bbox push-down per chunk)
+* ``embedded``   :func:`wlr_geo.analysis.scale.distributed.run_local` (GeoParquet bbox push-down per chunk)
 * ``duckdb``     the same chunks with candidates selected by DuckDB spatial, plus the crossing
                  count and the per-segment cable count computed in SQL (the count is compared)
-* ``dask-1``     :func:`wlr_geo.distributed.run_distributed` on a LocalCluster, 1 worker
+* ``dask-1``     :func:`wlr_geo.analysis.scale.distributed.run_distributed` on a LocalCluster, 1 worker
 * ``dask-2``     the same with 2 worker processes
 
 For Dask the cluster start and the workers' first import of wlr_geo are timed apart
@@ -124,7 +124,7 @@ def generate_chunks(n: int, seed: int, chunk_rows: int = 1_000_000) -> Iterator[
 
 def ensure_dataset(n: int, seed: int, cache: Path) -> tuple[Path, float]:
     """The cached dataset for ``(n, seed)``, generated if missing; returns (path, seconds)."""
-    from wlr_geo.storage import INDEX_NAME, dataset_info, write_partitioned
+    from wlr_geo.io.parquet import INDEX_NAME, dataset_info, write_partitioned
 
     out = cache / f"cables_n{n}_s{seed}"
     if (out / INDEX_NAME).exists() and dataset_info(out).n_rows == n:
@@ -143,8 +143,8 @@ def run_engine(engine: str, dataset: str, out: str, margin_m: float, chunk_m: fl
     import pandas as pd
     from shapely.geometry import LineString
 
-    from wlr_geo.distributed import CrossingAnalysis, run_distributed, run_local
-    from wlr_geo.scale import duckdb_segment_counts
+    from wlr_geo.analysis.scale.distributed import CrossingAnalysis, run_distributed, run_local
+    from wlr_geo.io.area import duckdb_segment_counts, read_area
 
     route = LineString(ROUTE)
     analysis = CrossingAnalysis(corridor_m=CORRIDOR_M)
@@ -154,7 +154,7 @@ def run_engine(engine: str, dataset: str, out: str, margin_m: float, chunk_m: fl
         times = []
         for _ in range(repeat):
             t0 = time.perf_counter()
-            result = run_local(route, dataset, analysis, engine=engine, **common)
+            result = run_local(route, dataset, analysis, engine=engine, reader=read_area, **common)
             times.append(time.perf_counter() - t0)
         if engine == "duckdb":
             t1 = time.perf_counter()
@@ -178,13 +178,14 @@ def run_engine(engine: str, dataset: str, out: str, margin_m: float, chunk_m: fl
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                dashboard_address=None, silence_logs=logging.ERROR)
         with Client(cluster) as client:  # warm-up: workers import wlr_geo (counted as start-up)
-            client.run(importlib.import_module, "wlr_geo.scale")
+            client.run(importlib.import_module, "wlr_geo.analysis.scale.chunks")
         info["startup_s"] = time.perf_counter() - t0
         try:
             times = []
             for _ in range(repeat):
                 t1 = time.perf_counter()
-                result = run_distributed(route, dataset, analysis, scheduler=cluster.scheduler_address, **common)
+                result = run_distributed(route, dataset, analysis, scheduler=cluster.scheduler_address, reader=read_area,
+                                         **common)
                 times.append(time.perf_counter() - t1)
         finally:
             cluster.close()

@@ -7,7 +7,7 @@ made here, from the embedded real layers, by rules anyone can rerun:
   150 kV Ypenburg station). Not the real end point.
 * ``route``: two or three route variants from the start to an indicative entry point of the
   Leidse regio (Zoeterwoude, A4 corridor), derived by least-cost routing
-  (:func:`wlr_geo.lcp.route_variants`) on a cost raster built from the embedded layers:
+  (:func:`wlr_geo.analysis.routing.lcp.route_variants`) on a cost raster built from the embedded layers:
   population density (denser is dearer; outside the 10 municipalities as dear as the densest
   city, to keep the variants in the study area), the Coepelduynen nature polygons, and the schematic
   150/380 kV links (bundling along them is cheaper, crossing them costs extra).
@@ -35,8 +35,8 @@ import numpy as np
 from shapely.geometry import LineString, Point
 
 from wlr_geo import read_layer, write_layers
-from wlr_geo.costsurface import RasterLayer, read_raster_layer
-from wlr_geo.lcp import route_variants
+from wlr_geo.analysis.routing.cost import RasterLayer, read_raster_layer
+from wlr_geo.analysis.routing.lcp import route_variants
 
 HERE = Path(__file__).resolve().parent
 CRS = "EPSG:28992"
@@ -63,7 +63,7 @@ CLAIMS = [
 ]
 
 BRON_ROUTE = (
-    "INDICATIEF — geen officieel PIP-tracé. Afgeleid met least-cost routing (wlr_geo.lcp) op een "
+    "INDICATIEF — geen officieel PIP-tracé. Afgeleid met least-cost routing (wlr_geo.analysis.routing.lcp) op een "
     f"kostenraster uit de ingebedde lagen; script {SCRIPT}"
 )
 

@@ -1,4 +1,4 @@
-"""Tests of wlr_geo.above_ground on hand-built cases with exact answers, plus a DuckDB oracle."""
+"""Tests of wlr_geo.analysis.impact.above_ground on hand-built cases with exact answers, plus a DuckDB oracle."""
 
 from __future__ import annotations
 
@@ -12,7 +12,11 @@ import shapely
 from geopandas.testing import assert_geodataframe_equal
 
 from wlr_geo import CRSMismatchError, WlrGeoInputError
-from wlr_geo.above_ground import AboveGroundResult, above_ground_impact, prepare_areas
+from wlr_geo.analysis.impact.above_ground import (
+    AboveGroundResult,
+    above_ground_impact,
+    prepare_areas,
+)
 
 CRS = "EPSG:28992"
 X0, Y0 = 90_000.0, 460_000.0  # somewhere in the Leidse regio (RD metres)

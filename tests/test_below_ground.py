@@ -1,4 +1,4 @@
-"""Tests of wlr_geo.below_ground and wlr_geo.linear on hand-built cases with exact answers."""
+"""Tests of wlr_geo.analysis.impact.below_ground and wlr_geo.analysis.route.linear on hand-built cases with exact answers."""
 
 from __future__ import annotations
 
@@ -11,8 +11,12 @@ import pytest
 import shapely
 
 from wlr_geo import ConfigError, CRSMismatchError, WlrGeoInputError
-from wlr_geo.below_ground import BelowGroundResult, below_ground_impact, load_clearances
-from wlr_geo.linear import (
+from wlr_geo.analysis.impact.below_ground import (
+    BelowGroundResult,
+    below_ground_impact,
+    load_clearances,
+)
+from wlr_geo.analysis.route.linear import (
     chainage_range,
     cross_sections,
     in_parallel_run,
@@ -340,7 +344,7 @@ def _random_shapes(seed: int = 3, n: int = 400):
 
 
 def test_clip_to_polygon_equals_plain_intersection():
-    from wlr_geo.linear import clip_to_polygon
+    from wlr_geo.analysis.route.linear import clip_to_polygon
 
     t = np.linspace(0, 3000, 80)
     centre = shapely.LineString(np.column_stack([t, 20 * np.sin(t / 150)]))
@@ -356,7 +360,7 @@ def test_clip_to_polygon_equals_plain_intersection():
 
 
 def test_locate_points_and_distance_match_shapely():
-    from wlr_geo.linear import distance_to_line, locate_points
+    from wlr_geo.analysis.route.linear import distance_to_line, locate_points
 
     rng = np.random.default_rng(5)
     zig = shapely.LineString(np.column_stack([np.arange(0, 1000, 50.0), rng.uniform(-40, 40, 20)]))
@@ -372,7 +376,7 @@ def test_locate_points_and_distance_match_shapely():
 def test_safe_intersection_survives_a_geos_error(monkeypatch):
     from shapely.errors import GEOSException
 
-    from wlr_geo.linear import safe_intersection
+    from wlr_geo.analysis.route.linear import safe_intersection
 
     real = shapely.intersection
     calls = {"n": 0}

@@ -15,17 +15,17 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from wlr_geo._errors import LayerNotFoundError, LayerReadError, OutOfBoundsError, UnsafeInputError
-from wlr_geo.bgt import BGT_CLASSES, COLUMNS, read_bgt
-from wlr_geo.bgt._gml import linearise_arc
 from wlr_geo.catalog import embedded_path
 from wlr_geo.categories import CATEGORIES
+from wlr_geo.io.bgt import BGT_CLASSES, COLUMNS, read_bgt
+from wlr_geo.io.bgt._gml import linearise_arc
 
 OTTERLO = embedded_path("bgt/bgt_otterlo_2020.zip")
 GML = "http://www.opengis.net/gml"
 IMGEO = "http://www.geostandaarden.nl/imgeo/2.1"
 
 
-# -- oracle: plain lxml over the zip, written independently of wlr_geo.bgt ------------------------
+# -- oracle: plain lxml over the zip, written independently of wlr_geo.io.bgt ------------------------
 
 def _oracle() -> dict[str, dict[str, set[str]]]:
     """Per class: gml:ids of all members and of current members (no eindRegistratie, bestaand)."""
@@ -193,11 +193,20 @@ HEADER = (
 )
 
 
+#: CityGML element → its namespace (the class of an object comes from its element).
+ELEMENT_NS = {
+    "TrafficArea": "http://www.opengis.net/citygml/transportation/2.0",
+    "BuildingPart": "http://www.opengis.net/citygml/building/2.0",
+    "Scheiding": "http://www.geostandaarden.nl/imgeo/2.1",
+}
+
+
 def feature(gid: str, geometry: str, *, ended: bool = False, status: str = "bestaand",
-            functie: str = "fietspad", extra: str = "", prop: str = "imgeo:geometrie2dWegdeel") -> str:
+            functie: str = "fietspad", extra: str = "", prop: str = "imgeo:geometrie2dWegdeel",
+            element: str = "TrafficArea") -> str:
     return f"""
 <cityObjectMember>
-  <TrafficArea xmlns="http://www.opengis.net/citygml/transportation/2.0" gml:id="{gid}">
+  <{element} xmlns="{ELEMENT_NS[element]}" gml:id="{gid}">
     <creationDate xmlns="http://www.opengis.net/citygml/2.0">2020-01-02</creationDate>
     <imgeo:LV-publicatiedatum>2020-02-03T04:05:06</imgeo:LV-publicatiedatum>
     <imgeo:relatieveHoogteligging>1</imgeo:relatieveHoogteligging>
@@ -213,7 +222,7 @@ def feature(gid: str, geometry: str, *, ended: bool = False, status: str = "best
     <imgeo:kruinlijnWegdeel xsi:nil="true" nilReason="geenWaarde"/>
     {extra}
     <{prop}>{geometry}</{prop}>
-  </TrafficArea>
+  </{element}>
 </cityObjectMember>"""
 
 
@@ -342,8 +351,9 @@ def test_multisurface_surface_patches_point_and_curve(tmp_path):
     curve = ('<gml:Curve><gml:segments><gml:LineStringSegment><gml:posList>93700 463800 93710 463800'
              '</gml:posList></gml:LineStringSegment><gml:LineStringSegment><gml:posList>93710 463800 93710 463810'
              '</gml:posList></gml:LineStringSegment></gml:segments></gml:Curve>')
-    path = write_gml(tmp_path / "bgt_scheiding.gml", feature("ms", ms), feature("s", surface),
-                     feature("p", point), feature("c", curve))
+    path = write_gml(tmp_path / "bgt_scheiding.gml", *(
+        feature(gid, g, element="Scheiding", prop="imgeo:geometrie2dOverigeConstructie")
+        for gid, g in (("ms", ms), ("s", surface), ("p", point), ("c", curve))))
     gdf = read_bgt(path)["scheiding"].set_index("gml_id")
     assert gdf.loc["ms", "geometry"].geom_type == "MultiPolygon"
     assert gdf.loc["ms", "geometry"].area == pytest.approx(200.0)
@@ -447,7 +457,8 @@ def test_pand_lod0_geometry_not_the_label_points(tmp_path):
              '</imgeo:Nummeraanduidingreeks></imgeo:nummeraanduidingreeks>'
              '<imgeo:identificatieBAGPND>0546100000012345</imgeo:identificatieBAGPND>')
     ms = '<gml:MultiSurface><gml:surfaceMember>' + square() + '</gml:surfaceMember></gml:MultiSurface>'
-    path = write_gml(tmp_path / "bgt_pand.gml", feature("p", ms, extra=label, prop="imgeo:lod0Geometrie"))
+    path = write_gml(tmp_path / "bgt_pand.gml", feature("p", ms, extra=label, prop="imgeo:lod0Geometrie",
+                                                      element="BuildingPart"))
     row = read_bgt(path)["pand"].iloc[0]
     assert row["geometry"].geom_type == "MultiPolygon" and row["geometry"].area == pytest.approx(100.0)
     assert row["bag_id"] == "0546100000012345"

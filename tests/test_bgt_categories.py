@@ -11,9 +11,9 @@ from click.testing import CliRunner
 from lxml import etree
 
 from wlr_geo._errors import ConfigError, LayerValidationError
-from wlr_geo.bgt import BGT_CLASSES, classify, load_category_table
 from wlr_geo.catalog import embedded_path
 from wlr_geo.categories import CATEGORIES
+from wlr_geo.io.bgt import BGT_CLASSES, classify, load_category_table
 
 OTTERLO = embedded_path("bgt/bgt_otterlo_2020.zip")
 
@@ -169,12 +169,12 @@ def test_bad_tables_report_all_problems(tmp_path):
     broken.write_text("[[rule]\n")
     with pytest.raises(ConfigError, match="TOML"):
         load_category_table(broken)
-    with pytest.raises(ConfigError, match="not found"):
+    with pytest.raises(ConfigError, match="does not exist"):
         load_category_table(tmp_path / "missing.toml")
 
 
 def test_read_bgt_uses_a_user_table(tmp_path):
-    from wlr_geo.bgt import read_bgt
+    from wlr_geo.io.bgt import read_bgt
 
     user = tmp_path / "water.toml"
     user.write_text('extends = "default"\n[[rule]]\nclass = "waterdeel"\nbgt_type = "waterloop"\n'
@@ -192,7 +192,7 @@ def test_cli_writes_one_layer_per_class(tmp_path):
     result = CliRunner().invoke(cli, ["bgt", str(OTTERLO), "-o", str(out), "--report", str(report)])
     assert result.exit_code == 0, result.output
     assert "wegdeel" in result.output and "1252" in result.output
-    assert "9259 objects in 35 layers" in result.output
+    assert "9259 objecten in 35 lagen" in result.output
     import pyogrio
 
     layers = {name: pyogrio.read_info(out, layer=name)["features"] for name, _ in pyogrio.list_layers(out)}

@@ -10,8 +10,8 @@ import shapely
 from shapely.geometry import LineString, Point, box
 
 from wlr_geo._errors import ConfigError, LayerValidationError, WlrGeoInputError
-from wlr_geo.claim_conflicts import claim_conflicts, claims_programme
-from wlr_geo.claims import (
+from wlr_geo.analysis.claims.conflicts import claim_conflicts, claims_programme
+from wlr_geo.analysis.claims.footprints import (
     ClaimTemplate,
     claim_footprints,
     klic_protection_strips,
@@ -335,7 +335,7 @@ def test_demo_scenario_style_claims_end_to_end():
 
 
 def _write_project(tmp_path, *, claims, extra_toml=""):
-    from wlr_geo.io import write_layers
+    from wlr_geo.io.vector import write_layers
 
     mun = gpd.GeoDataFrame({"gm_naam": ["West", "Oost"]},
                            geometry=[_box(0, 0, 100, 100), _box(100, 0, 200, 100)], crs="EPSG:28992")
@@ -377,7 +377,7 @@ def test_claims_cli_end_to_end(tmp_path):
     import pyogrio
 
     from wlr_geo.cli.main import main
-    from wlr_geo.klic import read_klic
+    from wlr_geo.io.klic import read_klic
 
     gas = read_klic(embedded_path_klic())
     gas = gas.lines[gas.lines["thema"] == "gasHogeDruk"]

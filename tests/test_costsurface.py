@@ -1,4 +1,4 @@
-"""Tests of wlr_geo.costsurface: cost table, raster building with hand-computed cells, GeoTIFF I/O."""
+"""Tests of wlr_geo.analysis.routing.cost: cost table, raster building with hand-computed cells, GeoTIFF I/O."""
 
 from __future__ import annotations
 
@@ -13,8 +13,7 @@ from pyproj import CRS
 from shapely.geometry import LineString, Point, box
 
 from wlr_geo._errors import ConfigError, CRSError, WlrGeoInputError
-from wlr_geo.categories import CATEGORIES
-from wlr_geo.costsurface import (
+from wlr_geo.analysis.routing.cost import (
     CostRaster,
     CostTable,
     RasterLayer,
@@ -24,6 +23,7 @@ from wlr_geo.costsurface import (
     read_cost_raster,
     write_cost_raster,
 )
+from wlr_geo.categories import CATEGORIES
 
 
 def _plain_table() -> CostTable:

@@ -1,4 +1,4 @@
-"""Tests of wlr_geo.crossings and wlr_geo.techniques on hand-built cases with exact answers."""
+"""Tests of wlr_geo.analysis.crossings.register and wlr_geo.analysis.crossings.rules on hand-built cases with exact answers."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from _rd import X0, Y0, rd_frame
 from shapely.geometry import LineString, Point, Polygon, box
 
 from wlr_geo._errors import ConfigError, WlrGeoInputError
-from wlr_geo.crossings import (
+from wlr_geo.analysis.crossings.register import (
     CROSSING_COLUMNS,
     CrossingOptions,
     IndexedLayer,
@@ -21,7 +21,7 @@ from wlr_geo.crossings import (
     classify_objects,
     find_crossings,
 )
-from wlr_geo.techniques import apply_rules, load_rules
+from wlr_geo.analysis.crossings.rules import apply_rules, load_rules
 
 ROUTE = LineString([(X0, Y0), (X0 + 1000, Y0)])
 
@@ -105,6 +105,7 @@ def test_crossing_at_route_vertex_counted_once_and_angle_per_segment():
     assert len(cr) == 2
     assert cr["chainage_m"].tolist() == pytest.approx([100.0, 200.0])
     assert cr["angle_deg"].tolist() == pytest.approx([45.0, 45.0])
+    assert cr["n_merged"].tolist() == [1, 1]  # found on both segments at the vertex, one crossing
 
 
 def test_route_inside_road_lengthwise_is_a_parallel_run():

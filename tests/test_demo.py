@@ -52,3 +52,46 @@ def test_demo_manifest_hashes_match(demo_out):
     report = (demo_out / "report.html").read_text(encoding="utf-8")
     boundaries = next(r for r in manifest["inputs"] if Path(r["path"]).name == "boundaries.gpkg")
     assert boundaries["sha256"] in report
+
+
+@pytest.mark.slow
+def test_every_demo_output_is_in_the_registry(demo_out):
+    """Every file the demo writes is a registered output, and every column of every CSV and
+    GeoPackage layer has a Dutch label in the registry (unless the layer keeps its input's columns)."""
+    import pandas as pd
+
+    from wlr_geo.outputs import output
+
+    missing = []
+    for path in sorted(p for p in demo_out.rglob("*") if p.is_file()):
+        name = path.relative_to(demo_out).as_posix()
+        entry = output(name)  # raises for an unregistered file
+        if entry.kind == "csv":
+            layers = {entry.layers[0].name: list(pd.read_csv(path, nrows=0).columns)}
+        elif entry.kind == "gpkg":
+            layers = {str(n): list(pyogrio.read_info(path, layer=str(n))["fields"])
+                      for n, _ in pyogrio.list_layers(path)}
+        else:
+            continue
+        for layer_name, columns in layers.items():
+            layer = entry.layer(layer_name)
+            for col in columns:
+                c = layer.column(col)
+                if c is None and not layer.passthrough:
+                    missing.append(f"{name}:{layer_name}.{col}")
+                elif c is not None:
+                    assert c.label, f"{name}:{layer_name}.{col} has no Dutch label"
+    assert not missing, "columns without a registry entry:\n" + "\n".join(missing)
+
+
+@pytest.mark.slow
+def test_demo_manifest_lists_every_file_once(demo_out):
+    manifest = json.loads((demo_out / "manifest.json").read_text(encoding="utf-8"))
+    listed = [o["path"] for o in manifest["outputs"]]
+    assert len(listed) == len(set(listed))
+    on_disk = {p.relative_to(demo_out).as_posix() for p in demo_out.rglob("*") if p.is_file()} - {"manifest.json"}
+    assert set(listed) == on_disk
+    kinds = manifest["output_kinds"]
+    assert set(kinds) == on_disk  # every file named from the registry
+    assert set(kinds.values()) >= {"gpkg", "csv", "xlsx", "html", "png", "tif", "json", "txt"}
+    assert manifest["command"] == "wlr-geo demo"

@@ -14,16 +14,16 @@ from shapely import affinity, ops
 from shapely.geometry import LineString
 
 from wlr_geo._errors import WlrGeoInputError
-from wlr_geo.crossings import find_crossings
-from wlr_geo.distributed import (
+from wlr_geo.analysis.crossings.register import find_crossings
+from wlr_geo.analysis.scale.distributed import (
     CrossingAnalysis,
     route_chunks,
     run_distributed,
     run_local,
     segment_counts,
 )
-from wlr_geo.scale import duckdb_segment_counts
-from wlr_geo.storage import write_partitioned
+from wlr_geo.io.area import duckdb_segment_counts, read_area
+from wlr_geo.io.parquet import write_partitioned
 
 #: A 5.6 km route with four bends (RD metres).
 ROUTE = LineString([(90_000, 460_000), (91_500, 460_800), (92_300, 460_700), (93_000, 462_000),
@@ -93,14 +93,14 @@ def test_reference_is_find_crossings_on_the_whole_route(data):
 @pytest.mark.parametrize("n_chunks", [1, 3, 8])
 def test_run_local_equals_whole_run(data, n_chunks):
     _, ds, analysis, whole = data
-    got = run_local(ROUTE, ds, analysis, n_chunks=n_chunks, margin_m=MARGIN_M)
+    got = run_local(ROUTE, ds, analysis, n_chunks=n_chunks, margin_m=MARGIN_M, reader=read_area)
     assert_same(got, whole)
 
 
 def test_too_small_margin_is_not_silently_exact(data):
     # the contract needs margin_m > object extent: with 0 the runs cut at chunk bounds differ
     _, ds, analysis, whole = data
-    got = run_local(ROUTE, ds, analysis, n_chunks=8, margin_m=0.0)
+    got = run_local(ROUTE, ds, analysis, n_chunks=8, margin_m=0.0, reader=read_area)
     with pytest.raises(AssertionError):
         assert_same(got, whole)
 
@@ -108,7 +108,7 @@ def test_too_small_margin_is_not_silently_exact(data):
 def test_duckdb_engine_and_sql_counts_agree(data):
     pytest.importorskip("duckdb")
     _, ds, analysis, whole = data
-    got = run_local(ROUTE, ds, analysis, n_chunks=5, margin_m=MARGIN_M, engine="duckdb")
+    got = run_local(ROUTE, ds, analysis, n_chunks=5, margin_m=MARGIN_M, engine="duckdb", reader=read_area)
     assert_same(got, whole)
     sql = duckdb_segment_counts(ds, ROUTE, segment_m=analysis.segment_m, corridor_m=analysis.corridor_m)
     expected = whole["segment_counts"]
@@ -122,7 +122,7 @@ def test_dask_localcluster_equals_single_machine(data):
     pytest.importorskip("dask.distributed")
     _, ds, analysis, whole = data
     # default: a LocalCluster of 2 worker processes, ≥ 4 chunks per worker
-    got = run_distributed(ROUTE, ds, analysis, n_workers=2, margin_m=MARGIN_M)
+    got = run_distributed(ROUTE, ds, analysis, n_workers=2, margin_m=MARGIN_M, reader=read_area)
     assert_same(got, whole)  # (run_local equals whole too: test_run_local_equals_whole_run)
 
 
@@ -132,7 +132,7 @@ def test_dask_existing_cluster_by_scheduler_address(data):
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
                                   silence_logs=logging.ERROR) as cluster:
         got = run_distributed(ROUTE, ds, analysis, scheduler=cluster.scheduler_address, n_chunks=5,
-                              margin_m=MARGIN_M)
+                              margin_m=MARGIN_M, reader=read_area)
         assert len(cluster.scheduler_info["workers"]) == 2  # the cluster outlives the run
     assert_same(got, whole)
 

@@ -1,44 +1,34 @@
 """Tests of ``wlr-geo fetch``: the PDOK registry, areas, the downloader and its cache.
 
-The downloader runs against a local OGC API Features server (``ThreadingHTTPServer`` on
-127.0.0.1, port 0) that serves GeoJSON pages in the documented shape: ``links`` with
-``rel=next``, ``numberMatched``/``numberReturned``, ``Content-Crs``; and that injects faults on
-request: HTTP 500/503 (with ``Retry-After``), a response slower than the client timeout, a
-truncated body, a malformed JSON body, a wrong ``numberReturned``/``numberMatched``, 404.
-No test touches anything but loopback.
+The downloader runs against a local stand-in for PDOK (``tests/_pdok_server.py``) that behaves
+like PDOK's OGC API server: no ``numberMatched``, ``limit`` capped at 1000, 400 on unknown
+parameters, absolute cursor ``rel=next`` links that keep ``crs``/``bbox``/``bbox-crs``, a
+``Content-Crs`` header. Faults are injected on request: HTTP 500/503 (with ``Retry-After``), a
+response slower than the client timeout, a truncated body, a malformed JSON body, a wrong
+``numberReturned``, 404, looping or CRS-dropping next links. No test touches anything but
+loopback. PDOK-specific behaviour (datasets, BGT, CBS, the BGT download API) is in
+``test_fetch_pdok.py``; the fetch → impact/landing workflow in ``test_fetch_workflow.py``.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
-import threading
-import time
-import urllib.parse
+import tomllib
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import ClassVar
 
 import geopandas as gpd
 import pytest
 import shapely
+from _pdok_server import CRS84, RD, FakePdok, points, serve
 from shapely.geometry import LineString, box
 
 from wlr_geo import DownloadError, WlrGeoInputError
-from wlr_geo._http import DownloadSettings, HttpClient, next_link
-from wlr_geo.catalog import embedded_path, load_catalog
+from wlr_geo.catalog import CatalogEntry, embedded_path, load_catalog
 from wlr_geo.cli.main import main
-from wlr_geo.download import (
-    CollectionQuery,
-    download_collection,
-    export_results,
-    fetch,
-    read_cache_entry,
-    registered_entries,
-)
-from wlr_geo.io import file_sha256, read_layer, write_layer
-from wlr_geo.pdok import (
+from wlr_geo.io.pdok._http import DownloadSettings, HttpClient, PoliteRetry, next_link
+from wlr_geo.io.pdok.datasets import (
     DATASETS,
     RD_CRS_URI,
     Area,
@@ -48,116 +38,16 @@ from wlr_geo.pdok import (
     parse_base_url_overrides,
     resolve_base_url,
 )
-
-# ------------------------------------------------------------------------- fake OGC API server
-
-
-def make_features(n: int, *, x0: float = 90_000.0, y0: float = 460_000.0, props: dict | None = None) -> list[dict]:
-    return [
-        {
-            "type": "Feature",
-            "id": f"f{i}",
-            "geometry": {"type": "Point", "coordinates": [x0 + 10.0 * i, y0 + 5.0 * i]},
-            "properties": {"nr": i, "naam": f"object {i}", **(props or {})},
-        }
-        for i in range(n)
-    ]
-
-
-class FakeOgcApi:
-    """State of the fake server: collections, faults to inject, and a log of requests."""
-
-    def __init__(self) -> None:
-        self.collections: dict[str, list[dict]] = {}
-        self.faults: dict[tuple[str, int], list[str]] = {}  # (collection, offset) -> faults, consumed
-        self.always: dict[tuple[str, int], str] = {}  # (collection, offset) -> fault on every request
-        self.number_matched: dict[str, int] = {}
-        self.content_crs: str | None = RD_CRS_URI
-        self.relative_links = False
-        self.self_loop = False
-        self.sleep_s = 1.0
-        self.log: list[dict[str, Any]] = []
-        self.lock = threading.Lock()
-        self.url = ""
-
-    def offsets(self, collection: str | None = None) -> list[int]:
-        return [r["offset"] for r in self.log if collection in (None, r["collection"])]
-
-
-class _Handler(BaseHTTPRequestHandler):
-    api: FakeOgcApi  # set on the subclass per server
-
-    def log_message(self, format: str, *args: Any) -> None:  # keep pytest output clean
-        pass
-
-    def _send(self, code: int, body: bytes, *, headers: dict[str, str] | None = None,
-              length: int | None = None) -> None:
-        self.send_response(code)
-        self.send_header("Content-Type", "application/geo+json")
-        self.send_header("Content-Length", str(len(body) if length is None else length))
-        for k, v in (headers or {}).items():
-            self.send_header(k, v)
-        self.end_headers()
-        self.wfile.write(body)
-
-    def do_GET(self) -> None:
-        api = self.api
-        parsed = urllib.parse.urlsplit(self.path)
-        query = dict(urllib.parse.parse_qsl(parsed.query))
-        parts = parsed.path.rstrip("/").split("/")
-        if len(parts) < 3 or parts[-1] != "items" or parts[-3] != "collections":
-            self._send(404, b'{"detail": "not found"}')
-            return
-        collection = parts[-2]
-        offset = int(query.get("offset", "0"))
-        limit = int(query.get("limit", "10"))
-        with api.lock:
-            api.log.append({"path": parsed.path, "query": query, "collection": collection,
-                            "offset": offset, "user_agent": self.headers.get("User-Agent", "")})
-            queued = api.faults.get((collection, offset), [])
-            fault = queued.pop(0) if queued else api.always.get((collection, offset))
-        # the client may have given up already (timeout test)
-        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-            self._respond(api, collection, offset, limit, query, fault)
-
-    def _respond(self, api: FakeOgcApi, collection: str, offset: int, limit: int,
-                 query: dict[str, str], fault: str | None) -> None:
-        if collection not in api.collections or fault == "404":
-            self._send(404, b'{"detail": "collection not found"}')
-            return
-        if fault == "500":
-            self._send(500, b'{"detail": "internal error"}')
-            return
-        if fault == "503-retry-after":
-            self._send(503, b'{"detail": "busy"}', headers={"Retry-After": "7"})
-            return
-        if fault == "sleep":
-            time.sleep(api.sleep_s)
-        if fault == "malformed":
-            self._send(200, b'{"type": "FeatureCollection", "features": [ {"type": Feature} ]}')
-            return
-        features = api.collections[collection]
-        chunk = features[offset: offset + limit]
-        doc: dict[str, Any] = {
-            "type": "FeatureCollection",
-            "timeStamp": "2026-01-01T00:00:00Z",
-            "numberMatched": api.number_matched.get(collection, len(features)),
-            "numberReturned": len(chunk) + (1 if fault == "wrong-returned" else 0),
-            "features": chunk,
-            "links": [{"rel": "self", "type": "application/geo+json", "href": self.path}],
-        }
-        if offset + limit < len(features) or api.self_loop:
-            q = dict(query, offset=str(offset if api.self_loop else offset + limit))
-            path = urllib.parse.urlsplit(self.path).path + "?" + urllib.parse.urlencode(q)
-            href = ("items?" + urllib.parse.urlencode(q)) if api.relative_links else api.url + path
-            doc["links"].append({"rel": "next", "type": "application/geo+json", "href": href})
-        body = json.dumps(doc).encode()
-        headers = {"Content-Crs": f"<{api.content_crs}>"} if api.content_crs else {}
-        if fault == "truncate":
-            self._send(200, body[: len(body) // 2], headers=headers, length=len(body))
-            self.close_connection = True
-            return
-        self._send(200, body, headers=headers)
+from wlr_geo.io.pdok.download import (
+    CollectionQuery,
+    catalog_toml,
+    download_collection,
+    export_results,
+    fetch,
+    read_cache_entry,
+    registered_entries,
+)
+from wlr_geo.io.vector import file_sha256, read_layer, write_layer
 
 
 @pytest.fixture
@@ -165,16 +55,8 @@ def server(monkeypatch):
     # a proxy configured on the developer's machine must not intercept loopback requests
     monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
-    api = FakeOgcApi()
-    handler = type("Handler", (_Handler,), {"api": api})
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    httpd.daemon_threads = True
-    api.url = f"http://127.0.0.1:{httpd.server_address[1]}"
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    yield api
-    httpd.shutdown()
-    httpd.server_close()
+    with serve() as api:
+        yield api
 
 
 FAST = DownloadSettings(timeout_s=5.0, retries=2, backoff_base_s=0.01, backoff_max_s=0.05,
@@ -182,7 +64,7 @@ FAST = DownloadSettings(timeout_s=5.0, retries=2, backoff_base_s=0.01, backoff_m
 AREA = Area(bbox=(89_000.0, 459_000.0, 91_000.0, 461_000.0), description="test box")
 
 
-def query_for(api: FakeOgcApi, collection: str = "wijken", dataset: str = "wijken",
+def query_for(api: FakePdok, collection: str = "wijken", dataset: str = "wijken",
               area: Area | None = AREA, page_limit: int = 2) -> CollectionQuery:
     return CollectionQuery.build(dataset, api.url + "/cbs/test/ogc/v1", collection, area,
                                  page_limit=page_limit)
@@ -197,14 +79,20 @@ def entry_files(entry_dir: Path) -> list[str]:
 
 
 @pytest.mark.network
-def test_paging_follows_rel_next_over_three_pages(server, tmp_path):
-    server.collections["wijken"] = make_features(5)
+def test_paging_follows_cursor_links_over_three_pages_without_number_matched(server, tmp_path):
+    server.collections["wijken"] = points(5)
     q = query_for(server)
     res = download_collection(q, cache_dir=tmp_path, settings=FAST)
     assert server.offsets() == [0, 2, 4]
     assert res.feature_count == 5 and not res.from_cache
     prov = res.provenance
-    assert prov["pages"] == 3 and prov["number_matched"] == 5 and prov["feature_count"] == 5
+    assert prov["pages"] == 3 and prov["number_matched"] is None and prov["feature_count"] == 5
+    checks = prov["page_checks"]
+    assert checks["pages_with_number_returned"] == 3 and checks["ended_without_next_link"]
+    assert checks["next_links_kept"] == ["crs", "bbox", "bbox-crs"] and checks["content_crs"] == RD
+    assert (checks["requested_limit"], checks["largest_page"], checks["last_page"]) == (2, 2, 1)
+    assert "numberMatched niet geleverd" in prov["checks_summary"]
+    assert "numberReturned klopt op elke pagina" in prov["checks_summary"]
     assert prov["sha256"] == file_sha256(res.entry.data_path)
     assert prov["service_url"] == server.url + "/cbs/test/ogc/v1"
     assert prov["collection"] == "wijken" and prov["query"]["bbox"] == "89000,459000,91000,461000"
@@ -219,21 +107,33 @@ def test_paging_follows_rel_next_over_three_pages(server, tmp_path):
 
 
 @pytest.mark.network
-def test_requests_carry_crs_bbox_crs_limit_and_user_agent(server, tmp_path):
-    server.collections["wijken"] = make_features(3)
+def test_a_server_capping_limit_silently_still_gives_every_feature(server, tmp_path):
+    server.collections["wijken"] = points(7)
+    server.max_limit = 3  # PDOK lowers a larger limit to its maximum without saying so
+    res = download_collection(query_for(server, page_limit=1000), cache_dir=tmp_path, settings=FAST)
+    assert server.offsets() == [0, 3, 6] and res.feature_count == 7
+    checks = res.provenance["page_checks"]
+    assert (checks["requested_limit"], checks["largest_page"], checks["last_page"]) == (1000, 3, 1)
+
+
+@pytest.mark.network
+def test_requests_carry_only_pdok_parameters_and_next_links_keep_them(server, tmp_path):
+    server.collections["wijken"] = points(3)
     download_collection(query_for(server), cache_dir=tmp_path, settings=FAST)
-    first = server.log[0]
+    first, second = server.log
     assert first["path"] == "/cbs/test/ogc/v1/collections/wijken/items"
-    assert first["query"] == {"f": "json", "limit": "2", "crs": RD_CRS_URI,
-                              "bbox": "89000,459000,91000,461000", "bbox-crs": RD_CRS_URI}
+    assert first["query"] == {"f": "json", "limit": "2", "crs": RD,
+                              "bbox": "89000,459000,91000,461000", "bbox-crs": RD}
     assert first["user_agent"].startswith("wlr_geo/")
-    # the next link keeps every parameter
-    assert server.log[1]["query"]["bbox-crs"] == RD_CRS_URI and server.log[1]["offset"] == 2
+    # the absolute next link keeps every parameter and adds the server's cursor
+    assert {k: second["query"][k] for k in ("crs", "bbox", "bbox-crs", "limit")} == {
+        k: first["query"][k] for k in ("crs", "bbox", "bbox-crs", "limit")}
+    assert "cursor" in second["query"] and second["offset"] == 2
 
 
 @pytest.mark.network
 def test_relative_next_links_are_resolved(server, tmp_path):
-    server.collections["wijken"] = make_features(5)
+    server.collections["wijken"] = points(5)
     server.relative_links = True
     res = download_collection(query_for(server), cache_dir=tmp_path, settings=FAST)
     assert server.offsets() == [0, 2, 4] and res.feature_count == 5
@@ -241,10 +141,29 @@ def test_relative_next_links_are_resolved(server, tmp_path):
 
 @pytest.mark.network
 def test_next_link_to_a_page_already_fetched_is_an_error(server, tmp_path):
-    server.collections["wijken"] = make_features(1)
-    server.self_loop = True
+    server.collections["wijken"] = points(1)
+    server.always[("wijken", 0)] = "self-loop"
     with pytest.raises(DownloadError, match="points back to a page already fetched"):
         download_collection(query_for(server), cache_dir=tmp_path, settings=FAST)
+
+
+@pytest.mark.network
+def test_next_link_that_drops_crs_is_not_followed(server, tmp_path):
+    server.collections["wijken"] = points(3)
+    server.always[("wijken", 0)] = "drop-crs-in-next"
+    q = query_for(server)
+    with pytest.raises(DownloadError, match=r"next link drops crs.*mix coordinate systems"):
+        download_collection(q, cache_dir=tmp_path, settings=FAST)
+    assert server.offsets() == [0] and read_cache_entry(q.entry_dir(tmp_path)) is None
+
+
+@pytest.mark.network
+def test_next_link_to_another_host_is_not_followed(server, tmp_path):
+    server.collections["wijken"] = points(3)
+    server.always[("wijken", 0)] = "foreign-next"
+    with pytest.raises(DownloadError, match=r"another host \(http://127.0.0.2:9\)"):
+        download_collection(query_for(server), cache_dir=tmp_path, settings=FAST)
+    assert server.offsets() == [0]
 
 
 # ------------------------------------------------------------------------------ failures
@@ -252,7 +171,7 @@ def test_next_link_to_a_page_already_fetched_is_an_error(server, tmp_path):
 
 @pytest.mark.network
 def test_http_500_then_success_is_retried(server, tmp_path):
-    server.collections["wijken"] = make_features(5)
+    server.collections["wijken"] = points(5)
     server.faults[("wijken", 2)] = ["500"]
     res = download_collection(query_for(server), cache_dir=tmp_path, settings=FAST)
     assert server.offsets() == [0, 2, 2, 4]
@@ -261,7 +180,7 @@ def test_http_500_then_success_is_retried(server, tmp_path):
 
 @pytest.mark.network
 def test_retry_after_header_is_honoured(server, tmp_path):
-    server.collections["wijken"] = make_features(1)
+    server.collections["wijken"] = points(1)
     server.faults[("wijken", 0)] = ["503-retry-after"]
     slept: list[float] = []
     settings = DownloadSettings(timeout_s=5, retries=2, backoff_base_s=0.01, backoff_max_s=60,
@@ -273,8 +192,19 @@ def test_retry_after_header_is_honoured(server, tmp_path):
 
 
 @pytest.mark.network
+def test_retry_after_is_capped_at_backoff_max(server, tmp_path):
+    server.collections["wijken"] = points(1)
+    server.faults[("wijken", 0)] = ["503-retry-after"]
+    slept: list[float] = []
+    settings = DownloadSettings(timeout_s=5, retries=2, backoff_base_s=0.01, backoff_max_s=2.5,
+                                rate_limit_per_s=0, page_limit=2)
+    download_collection(query_for(server), cache_dir=tmp_path, client=HttpClient(settings, sleep=slept.append))
+    assert slept == [2.5]
+
+
+@pytest.mark.network
 def test_timeout_then_success(server, tmp_path):
-    server.collections["wijken"] = make_features(3)
+    server.collections["wijken"] = points(3)
     server.faults[("wijken", 0)] = ["sleep"]
     server.sleep_s = 0.6
     settings = DownloadSettings(timeout_s=0.2, retries=2, backoff_base_s=0.01, backoff_max_s=0.02,
@@ -286,7 +216,7 @@ def test_timeout_then_success(server, tmp_path):
 
 @pytest.mark.network
 def test_timeout_on_every_attempt_gives_clear_error_and_no_entry(server, tmp_path):
-    server.collections["wijken"] = make_features(3)
+    server.collections["wijken"] = points(3)
     server.always[("wijken", 0)] = "sleep"
     server.sleep_s = 0.5
     settings = DownloadSettings(timeout_s=0.2, retries=1, backoff_base_s=0.01, backoff_max_s=0.02,
@@ -295,13 +225,14 @@ def test_timeout_on_every_attempt_gives_clear_error_and_no_entry(server, tmp_pat
     with pytest.raises(DownloadError, match=r"timed out after 0\.2 s") as info:
         download_collection(q, cache_dir=tmp_path, settings=settings)
     assert q.url in str(info.value) and "2 attempt(s)" in str(info.value)
+    assert server.offsets() == [0, 0]
     assert read_cache_entry(q.entry_dir(tmp_path)) is None
     assert "data.gpkg" not in entry_files(q.entry_dir(tmp_path))
 
 
 @pytest.mark.network
 def test_truncated_body_is_retried(server, tmp_path):
-    server.collections["wijken"] = make_features(5)
+    server.collections["wijken"] = points(5)
     server.faults[("wijken", 2)] = ["truncate"]
     res = download_collection(query_for(server), cache_dir=tmp_path, settings=FAST)
     assert server.offsets() == [0, 2, 2, 4] and res.feature_count == 5
@@ -309,7 +240,7 @@ def test_truncated_body_is_retried(server, tmp_path):
 
 @pytest.mark.network
 def test_truncated_body_every_time_fails_without_complete_entry(server, tmp_path):
-    server.collections["wijken"] = make_features(5)
+    server.collections["wijken"] = points(5)
     server.always[("wijken", 2)] = "truncate"
     q = query_for(server)
     with pytest.raises(DownloadError, match="truncated response"):
@@ -321,15 +252,16 @@ def test_truncated_body_every_time_fails_without_complete_entry(server, tmp_path
 
 @pytest.mark.network
 def test_wrong_number_returned_is_a_truncated_page(server, tmp_path):
-    server.collections["wijken"] = make_features(3)
+    server.collections["wijken"] = points(3)
     server.always[("wijken", 0)] = "wrong-returned"
     with pytest.raises(DownloadError, match="truncated page: numberReturned is 3 but it holds 2"):
         download_collection(query_for(server), cache_dir=tmp_path, settings=FAST)
+    assert server.offsets() == [0, 0, 0]
 
 
 @pytest.mark.network
 def test_malformed_json_once_is_retried_and_always_fails_clearly(server, tmp_path):
-    server.collections["wijken"] = make_features(3)
+    server.collections["wijken"] = points(3)
     server.faults[("wijken", 0)] = ["malformed"]
     res = download_collection(query_for(server), cache_dir=tmp_path, settings=FAST)
     assert res.feature_count == 3 and server.offsets() == [0, 0, 2]
@@ -348,7 +280,7 @@ def test_empty_collection_is_a_valid_result_with_a_note(server, tmp_path):
     q = query_for(server, collection="natura2000", dataset="natura2000")
     res = download_collection(q, cache_dir=tmp_path, settings=FAST)
     assert res.feature_count == 0 and res.provenance["pages"] == 1
-    assert any("0 features" in n for n in res.notes)
+    assert any("0 objecten" in n for n in res.notes)
     assert len(res.read()) == 0
     out = export_results([res], tmp_path / "out", area=AREA)
     assert read_layer(tmp_path / "out" / "natura2000.gpkg", "natura2000", allow_empty=True).empty
@@ -358,14 +290,23 @@ def test_empty_collection_is_a_valid_result_with_a_note(server, tmp_path):
 @pytest.mark.network
 def test_http_404_fails_at_once_with_hint(server, tmp_path):
     q = query_for(server, collection="nonexistent")
-    with pytest.raises(DownloadError, match=r"HTTP 404.*collection name"):
+    with pytest.raises(DownloadError, match=r"HTTP 404.*collection nonexistent not found.*collection name"):
         download_collection(q, cache_dir=tmp_path, settings=FAST)
     assert len(server.log) == 1
 
 
 @pytest.mark.network
-def test_number_matched_mismatch_restarts_once_then_fails_and_discards(server, tmp_path):
-    server.collections["wijken"] = make_features(3)
+def test_http_400_on_an_unknown_parameter_fails_at_once_naming_it(server):
+    server.collections["wijken"] = points(1)
+    url = server.url + "/x/collections/wijken/items?f=json&skipGeometry=true"
+    with pytest.raises(DownloadError, match=r"HTTP 400.*unknown query parameter\(s\) found: skipGeometry"):
+        HttpClient(FAST).get_page(url)
+    assert len(server.log) == 1
+
+
+@pytest.mark.network
+def test_number_matched_of_other_servers_is_checked_mismatch_restarts_once(server, tmp_path):
+    server.collections["wijken"] = points(3)
     server.number_matched["wijken"] = 99
     q = query_for(server)
     with pytest.raises(DownloadError, match="numberMatched is 99 but the pages held 3"):
@@ -373,34 +314,46 @@ def test_number_matched_mismatch_restarts_once_then_fails_and_discards(server, t
     assert server.offsets() == [0, 2, 0, 2]  # one full restart
     assert entry_files(q.entry_dir(tmp_path)) == []
 
+    server.number_matched["wijken"] = 3
+    res = download_collection(q, cache_dir=tmp_path, settings=FAST)
+    assert res.provenance["number_matched"] == 3 and "numberMatched 3 klopt" in res.provenance["checks_summary"]
+
 
 @pytest.mark.network
 def test_wrong_content_crs_is_rejected(server, tmp_path):
-    server.collections["wijken"] = make_features(1)
-    server.content_crs = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+    server.collections["wijken"] = points(1)
+    server.content_crs = CRS84
     with pytest.raises(DownloadError, match=r"CRS84.*not the requested"):
         download_collection(query_for(server), cache_dir=tmp_path, settings=FAST)
 
 
 @pytest.mark.network
-def test_degree_coordinates_are_rejected(server, tmp_path):
-    server.collections["wijken"] = make_features(2, x0=4.5, y0=52.1)
-    server.content_crs = None  # a server that ignores the crs parameter silently
+def test_server_ignoring_crs_is_caught_by_the_bounds_check(server, tmp_path):
+    server.collections["wijken"] = points(2)
+    server.ignore_crs = True  # serves lon/lat whatever crs asks ...
+    server.content_crs = None  # ... and does not say so
     q = query_for(server)
-    with pytest.raises(DownloadError, match="not RD metres"):
+    with pytest.raises(DownloadError, match=r"not RD metres.*ignored crs"):
         download_collection(q, cache_dir=tmp_path, settings=FAST)
     assert read_cache_entry(q.entry_dir(tmp_path)) is None
 
 
 @pytest.mark.network
-def test_cbs_no_data_values_are_stored_as_null(server, tmp_path):
-    feats = make_features(2, props={"aantal_inwoners": 100})
-    feats[1]["properties"]["aantal_inwoners"] = -99997
+def test_unreadable_geometry_names_the_feature(server, tmp_path):
+    feats = points(3)
+    feats[1]["geometry"] = {"type": "Polygon", "coordinates": [[[90_000, 460_000], [90_001]]]}
     server.collections["wijken"] = feats
+    with pytest.raises(DownloadError, match="feature f1 has an unreadable geometry"):
+        download_collection(query_for(server), cache_dir=tmp_path, settings=FAST)
+
+
+@pytest.mark.network
+def test_missing_content_crs_is_recorded_not_fatal(server, tmp_path):
+    server.collections["wijken"] = points(2)
+    server.content_crs = None
     res = download_collection(query_for(server), cache_dir=tmp_path, settings=FAST)
-    gdf = res.read()
-    assert gdf["aantal_inwoners"].iloc[0] == 100 and gdf["aantal_inwoners"].isna().iloc[1]
-    assert any("-99997" in n for n in res.provenance["notes"])
+    assert res.provenance["page_checks"]["content_crs"] is None
+    assert "geen Content-Crs-header" in res.provenance["checks_summary"]
 
 
 # ------------------------------------------------------------------------------ resume, cache
@@ -408,12 +361,12 @@ def test_cbs_no_data_values_are_stored_as_null(server, tmp_path):
 
 @pytest.mark.network
 def test_resume_after_interruption_requests_only_missing_pages(server, tmp_path):
-    server.collections["wijken"] = make_features(5)
+    server.collections["wijken"] = points(5)
     server.always[("wijken", 4)] = "500"
     q = query_for(server)
     settings = DownloadSettings(timeout_s=5, retries=1, backoff_base_s=0.01, backoff_max_s=0.02,
                                 rate_limit_per_s=0, page_limit=2)
-    with pytest.raises(DownloadError, match=r"HTTP 500.*resumes from here"):
+    with pytest.raises(DownloadError, match=r"HTTP 500.*2 attempt\(s\).*resumes from here"):
         download_collection(q, cache_dir=tmp_path, settings=settings)
     assert server.offsets() == [0, 2, 4, 4]
     entry_dir = q.entry_dir(tmp_path)
@@ -426,13 +379,14 @@ def test_resume_after_interruption_requests_only_missing_pages(server, tmp_path)
     res = download_collection(q, cache_dir=tmp_path, settings=settings)
     assert server.offsets() == [4]  # pages 1-2 were not requested again
     assert res.feature_count == 5 and res.provenance["resumed_from_page"] == 3
+    assert res.provenance["page_checks"]["pages"] == 3
     assert list(res.read()["nr"]) == [0, 1, 2, 3, 4]
     assert entry_files(entry_dir) == ["data.gpkg", "provenance.json"]
 
 
 @pytest.mark.network
 def test_refresh_drops_a_partial_download(server, tmp_path):
-    server.collections["wijken"] = make_features(5)
+    server.collections["wijken"] = points(5)
     server.always[("wijken", 4)] = "500"
     q = query_for(server)
     with pytest.raises(DownloadError):
@@ -445,7 +399,7 @@ def test_refresh_drops_a_partial_download(server, tmp_path):
 
 @pytest.mark.network
 def test_cache_hit_and_offline_touch_no_network(server, tmp_path):
-    server.collections["wijken"] = make_features(3)
+    server.collections["wijken"] = points(3)
     q = query_for(server)
     first = download_collection(q, cache_dir=tmp_path, settings=FAST)
     n = len(server.log)
@@ -458,7 +412,7 @@ def test_cache_hit_and_offline_touch_no_network(server, tmp_path):
 
 @pytest.mark.network
 def test_offline_without_cache_is_a_clear_error(server, tmp_path):
-    server.collections["wijken"] = make_features(3)
+    server.collections["wijken"] = points(3)
     with pytest.raises(DownloadError, match="offline: no complete cached download of wijken/wijken"):
         download_collection(query_for(server), cache_dir=tmp_path, settings=FAST, offline=True)
     assert server.log == []
@@ -474,7 +428,7 @@ def _age_entry(entry_dir: Path, days: float) -> None:
 
 @pytest.mark.network
 def test_cache_expiry_downloads_again_and_offline_uses_stale_copy(server, tmp_path):
-    server.collections["wijken"] = make_features(3)
+    server.collections["wijken"] = points(3)
     q = query_for(server)
     settings = DownloadSettings(timeout_s=5, retries=1, backoff_base_s=0.01, rate_limit_per_s=0,
                                 page_limit=2, max_age_days=30)
@@ -486,16 +440,16 @@ def test_cache_expiry_downloads_again_and_offline_uses_stale_copy(server, tmp_pa
 
     _age_entry(q.entry_dir(tmp_path), 40)
     stale = download_collection(q, cache_dir=tmp_path, settings=settings, offline=True)
-    assert stale.from_cache and "40 days old" in stale.notes[0] and server.log == []
+    assert stale.from_cache and "40 dagen oud" in stale.notes[0] and server.log == []
 
     fresh = download_collection(q, cache_dir=tmp_path, settings=settings)
     assert not fresh.from_cache and server.offsets() == [0, 2]
-    assert fresh.entry.age_days() < 1 and "40 days old" in fresh.provenance["notes"][0]
+    assert fresh.entry.age_days() < 1 and "40 dagen oud" in fresh.provenance["notes"][0]
 
 
 @pytest.mark.network
 def test_corrupt_cached_file_is_detected_and_downloaded_again(server, tmp_path):
-    server.collections["wijken"] = make_features(3)
+    server.collections["wijken"] = points(3)
     q = query_for(server)
     res = download_collection(q, cache_dir=tmp_path, settings=FAST)
     data = res.entry.data_path
@@ -511,7 +465,7 @@ def test_corrupt_cached_file_is_detected_and_downloaded_again(server, tmp_path):
 
 @pytest.mark.network
 def test_failed_refresh_keeps_the_earlier_complete_entry_intact(server, tmp_path):
-    server.collections["wijken"] = make_features(3)
+    server.collections["wijken"] = points(3)
     q = query_for(server)
     first = download_collection(q, cache_dir=tmp_path, settings=FAST)
     server.always[("wijken", 2)] = "malformed"
@@ -526,7 +480,7 @@ def test_failed_refresh_keeps_the_earlier_complete_entry_intact(server, tmp_path
 
 @pytest.mark.network
 def test_registered_entries_carry_provenance(server, tmp_path):
-    server.collections["wijken"] = make_features(3)
+    server.collections["wijken"] = points(3)
     res = download_collection(query_for(server), cache_dir=tmp_path / "cache", settings=FAST, area=AREA)
     entries = registered_entries(tmp_path / "cache")
     assert len(entries) == 1
@@ -549,7 +503,7 @@ def test_registered_entries_of_missing_cache_is_empty(tmp_path):
 
 @pytest.mark.network
 def test_export_selects_to_area_and_writes_loadable_catalog(server, tmp_path):
-    server.collections["wijken"] = make_features(5)  # x 90000..90040
+    server.collections["wijken"] = points(5)  # x 90000..90040
     polygon = box(89_990, 459_990, 90_015, 460_100)  # holds features 0 and 1
     area = Area(bbox=(89_000.0, 459_000.0, 91_000.0, 461_000.0), description="poly",
                 geometry=polygon, kind="gemeente")
@@ -565,8 +519,28 @@ def test_export_selects_to_area_and_writes_loadable_catalog(server, tmp_path):
     assert e.provenance["sha256"] == results[0].provenance["sha256"]
     assert e.provenance["query"]["bbox-crs"] == RD_CRS_URI
     assert e.provenance["selected_features"] == 2 and e.provenance["feature_count"] == 5
+    assert e.provenance["page_checks"]["ended_without_next_link"] is True
     prov = json.loads((tmp_path / "out" / "provenance.json").read_text())
     assert prov[0]["request_url"].startswith(server.url + "/x/collections/wijken/items?")
+
+
+def test_catalog_toml_is_written_by_tomli_w_and_round_trips_awkward_text():
+    awkward = 'quote " backslash \\ newline\nand [brackets] = "x"; ünicode, tab\t'
+    entry = CatalogEntry(
+        name="x", theme="districts", file="x.gpkg", publisher="p", licence="CC0 1.0", date="2026-01-01",
+        accuracy="a", status="real", attribution="a", notes=awkward, id_column="wk_code",
+        columns={"wijk_name": "wk_naam"},
+        provenance={"query": {"bbox-crs": RD}, "number_matched": None, "notes": [awkward, None],
+                    "page_checks": {"pages": 2, "content_crs": None}},
+    )
+    text = catalog_toml([entry], header="line one\nline two")
+    assert text.startswith("# line one\n# line two\n")
+    doc = tomllib.loads(text)
+    layer = doc["layer"][0]
+    assert layer["notes"] == awkward and layer["provenance"]["notes"] == [awkward]
+    assert layer["id_column"] == "wk_code" and layer["columns"] == {"wijk_name": "wk_naam"}
+    assert "number_matched" not in layer["provenance"]  # None is left out, not written as text
+    assert layer["provenance"]["page_checks"] == {"pages": 2}
 
 
 # ------------------------------------------------------------------------------ HTTP client units
@@ -580,11 +554,27 @@ def test_rate_limit_waits_between_requests():
     assert len(slept) == 1 and 0 < slept[0] <= 0.1
 
 
-def test_backoff_grows_exponentially_with_jitter_and_cap():
-    client = HttpClient(DownloadSettings(backoff_base_s=1.0, backoff_max_s=5.0))
-    for attempt, full in ((0, 1.0), (1, 2.0), (2, 4.0), (5, 5.0)):
-        for _ in range(20):
-            assert 0.5 * full <= client.backoff(attempt) <= full
+def test_backoff_is_urllib3s_exponential_schedule_with_jitter_and_cap():
+    client = HttpClient(DownloadSettings(retries=10, backoff_base_s=1.0, backoff_max_s=5.0))
+    retry = client.retry_policy()
+    assert isinstance(retry, PoliteRetry) and retry.backoff_jitter == 1.0
+    # urllib3: no wait before the first retry, then base × 2^(n-1) plus up to `base` of jitter
+    expected = {1: (0.0, 0.0), 2: (2.0, 3.0), 3: (4.0, 5.0), 4: (5.0, 5.0), 6: (5.0, 5.0)}
+    for _ in range(6):
+        retry = retry.increment(method="GET", url="http://h/", error=OSError("x"))
+        n = len(retry.history)
+        if n in expected:
+            lo, hi = expected[n]
+            for _ in range(20):
+                assert lo <= retry.get_backoff_time() <= hi
+
+
+def test_malformed_retry_after_falls_back_to_backoff():
+    class Response:
+        headers: ClassVar[dict[str, str]] = {"Retry-After": "soon, honestly"}
+
+    retry = HttpClient(DownloadSettings()).retry_policy()
+    assert retry.get_retry_after(Response()) is None
 
 
 def test_next_link_prefers_geojson_and_resolves_relative():
@@ -599,6 +589,15 @@ def test_only_http_urls_are_fetched():
         HttpClient(FAST).get_page("file:///etc/passwd")
 
 
+def test_query_never_asks_more_than_1000_and_only_known_parameters():
+    q = CollectionQuery.build("wijken", "http://h/s", "wijken", AREA, page_limit=5000)
+    assert dict(q.params)["limit"] == "1000"
+    assert set(dict(q.params)) == {"f", "limit", "crs", "bbox", "bbox-crs"}
+    with_time = CollectionQuery.build("bgt", "http://h/s", "pand", None, datetime="2026-01-01T00:00:00Z")
+    assert set(dict(with_time.params)) == {"f", "limit", "crs", "datetime"}
+    assert with_time.key() != CollectionQuery.build("bgt", "http://h/s", "pand", None).key()
+
+
 # ------------------------------------------------------------------------------ registry, areas
 
 
@@ -607,14 +606,16 @@ def test_registry_has_every_dataset_of_the_issue():
     for d in DATASETS.values():
         assert d.base_url().startswith("https://api.pdok.nl/") and "/ogc/" in d.path
         assert d.url_status in ("confirmed", "best knowledge") and d.collections
+        assert d.rd_output in ("confirmed", "best knowledge") and d.sources  # every entry names its source
 
 
 def test_base_url_overrides(monkeypatch):
     ds = DATASETS["wijken"]
+    year = ds.year
     monkeypatch.delenv("WLR_GEO_PDOK_ROOT", raising=False)
     monkeypatch.delenv("WLR_GEO_PDOK_URL_WIJKEN", raising=False)
-    assert resolve_base_url(ds) == "https://api.pdok.nl/cbs/wijken-en-buurten-2024/ogc/v1"
-    assert resolve_base_url(ds, api_root="http://127.0.0.1:9/") == "http://127.0.0.1:9/cbs/wijken-en-buurten-2024/ogc/v1"
+    assert resolve_base_url(ds) == f"https://api.pdok.nl/cbs/wijken-en-buurten-{year}/ogc/v1"
+    assert resolve_base_url(ds, api_root="http://127.0.0.1:9/") == f"http://127.0.0.1:9/cbs/wijken-en-buurten-{year}/ogc/v1"
     monkeypatch.setenv("WLR_GEO_PDOK_URL_WIJKEN", "http://env/w/")
     assert resolve_base_url(ds) == "http://env/w"
     ov = parse_base_url_overrides(["wijken=http://one/", "http://all"])
@@ -676,21 +677,29 @@ def test_fetch_help_documents_datasets_and_area_options(capsys):
     assert main(["fetch", "--help"]) == 0
     out = capsys.readouterr().out
     for word in ("--gemeente", "--bbox", "--route", "--buffer-m", "--offline", "--cache-dir",
-                 "--refresh", "--max-age-days", "--list-datasets", "--base-url", *DATASETS):
+                 "--refresh", "--max-age-days", "--list-datasets", "--base-url", "--cbs-year",
+                 "--bgt-source", "-o, --out", *DATASETS):
         assert word in out
+    assert "--output" not in out  # the old spelling still works but is not advertised
 
 
 def test_fetch_list_datasets(capsys):
     assert main(["fetch", "--list-datasets"]) == 0
     out = capsys.readouterr().out
-    assert "natura2000" in out and "wegvakken" in out
+    assert "natura2000" in out and "wegvakken" in out and "brk-bestuurlijke-gebieden" in out
 
 
 def test_fetch_needs_exactly_one_area(capsys, tmp_path):
     assert main(["fetch", "-d", "wijken", "-o", str(tmp_path)]) == 2
-    assert "give exactly one area" in capsys.readouterr().err
+    assert "geef precies één gebied op" in capsys.readouterr().err
     assert main(["fetch", "-d", "wijken", "-o", str(tmp_path), "--bbox", "1,2,3,4",
                  "--gemeente", "GM0546"]) == 2
+
+
+def test_fetch_out_and_output_must_agree(capsys, tmp_path):
+    assert main(["fetch", "-d", "wijken", "--bbox", "90000,460000,91000,461000",
+                 "--out", str(tmp_path / "a"), "--output", str(tmp_path / "b")]) == 2
+    assert "twee verschillende uitvoermappen" in capsys.readouterr().err
 
 
 def test_fetch_offline_without_cache_fails_clearly(capsys, tmp_path):
@@ -703,9 +712,10 @@ def test_fetch_offline_without_cache_fails_clearly(capsys, tmp_path):
 
 
 @pytest.mark.network
-def test_fetch_cli_end_to_end_then_offline(server, tmp_path, capsys):
-    server.collections["wegvakken"] = make_features(3)
-    args = ["fetch", "--bbox", "89000,459000,91000,461000", "-d", "wegen", "-o", str(tmp_path / "out"),
+@pytest.mark.parametrize("out_option", ["-o", "--out", "--output"])
+def test_fetch_cli_end_to_end_then_offline(server, tmp_path, capsys, out_option):
+    server.collections["wegvakken"] = points(3)
+    args = ["fetch", "--bbox", "89000,459000,91000,461000", "-d", "wegen", out_option, str(tmp_path / "out"),
             "--cache-dir", str(tmp_path / "cache"), "--api-root", server.url, "--rate-limit", "0",
             "--no-progress"]
     assert main(args) == 0
@@ -715,13 +725,14 @@ def test_fetch_cli_end_to_end_then_offline(server, tmp_path, capsys):
     n = len(server.log)
     assert main([*args, "--offline"]) == 0
     assert len(server.log) == n
-    out = capsys.readouterr().out
-    assert "cache" in out and "catalog.toml" in out
+    captured = capsys.readouterr()
+    assert "cache" in captured.out and "catalog.toml" in captured.out
+    assert "[project] catalogs" in captured.out
 
 
 @pytest.mark.network
 def test_fetch_reads_fetch_table_of_a_project_config(server, tmp_path, capsys):
-    server.collections["natura2000"] = make_features(2)
+    server.collections["natura2000"] = points(2)
     cfg = tmp_path / "project.toml"
     cfg.write_text(
         '[project]\nname = "t"\n\n[fetch]\n'
@@ -737,7 +748,27 @@ def test_fetch_reads_fetch_table_of_a_project_config(server, tmp_path, capsys):
     cfg.write_text('[project]\nname = "t"\n\n[fetch]\nrate_limit = 3\n')
     assert main(["fetch", "--config", str(cfg), "--bbox", "89000,459000,91000,461000",
                  "-d", "natura2000", "-o", str(tmp_path / "out2")]) == 2
-    assert "unknown key 'rate_limit'" in capsys.readouterr().err
+    err = capsys.readouterr().err  # the config check names the nearest valid key
+    assert "unknown key 'rate_limit'" in err and "did you mean 'rate_limit_per_s'" in err
+
+
+@pytest.mark.network
+def test_page_size_above_1000_is_lowered_with_a_warning(server, tmp_path, capsys):
+    server.collections["natura2000"] = points(2)
+    base = ["fetch", "--bbox", "89000,459000,91000,461000", "-d", "natura2000", "--api-root", server.url,
+            "--rate-limit", "0", "--no-progress", "--cache-dir", str(tmp_path / "c")]
+    assert main([*base, "--page-size", "5000", "-o", str(tmp_path / "o1")]) == 0
+    assert server.log[0]["query"]["limit"] == "1000"
+    assert "--page-size = 5000 is meer dan PDOK levert" in capsys.readouterr().err
+    cfg = tmp_path / "p.toml"
+    cfg.write_text('[project]\nname = "t"\n[fetch]\npage_size = 2500\n')
+    assert main([*base, "--config", str(cfg), "--refresh", "-o", str(tmp_path / "o2")]) == 0
+    assert server.log[-1]["query"]["limit"] == "1000"
+    assert "page_size" in capsys.readouterr().err
+    # the library warns an API user too
+    with pytest.warns(UserWarning, match="above PDOK's maximum of 1000"):
+        fetch(["natura2000"], AREA, cache_dir=tmp_path / "c", api_root=server.url,
+              settings=DownloadSettings(page_limit=1500, rate_limit_per_s=0))
 
 
 # ------------------------------------------------------------------------------ robustness
@@ -745,7 +776,7 @@ def test_fetch_reads_fetch_table_of_a_project_config(server, tmp_path, capsys):
 
 @pytest.mark.network
 def test_page_stored_after_last_state_update_is_fetched_again(server, tmp_path):
-    server.collections["wijken"] = make_features(5)
+    server.collections["wijken"] = points(5)
     server.always[("wijken", 4)] = "500"
     q = query_for(server)
     with pytest.raises(DownloadError):
@@ -762,7 +793,7 @@ def test_page_stored_after_last_state_update_is_fetched_again(server, tmp_path):
 @pytest.mark.network
 def test_a_second_download_of_the_same_entry_is_refused_while_locked(server, tmp_path):
     fcntl = pytest.importorskip("fcntl")
-    server.collections["wijken"] = make_features(1)
+    server.collections["wijken"] = points(1)
     q = query_for(server)
     entry = q.entry_dir(tmp_path)
     entry.mkdir(parents=True)
@@ -776,7 +807,7 @@ def test_a_second_download_of_the_same_entry_is_refused_while_locked(server, tmp
 
 
 def test_select_in_area_drops_neighbours_that_only_touch():
-    from wlr_geo.pdok import select_in_area
+    from wlr_geo.io.pdok.datasets import select_in_area
 
     area = Area(bbox=(0.0, 0.0, 10.0, 10.0), description="sq", geometry=box(0, 0, 10, 10))
     gdf = gpd.GeoDataFrame(

@@ -1,4 +1,4 @@
-"""Tests of wlr_geo.impact (run_impact), wlr_geo.impact_io and ``wlr-geo impact``.
+"""Tests of wlr_geo.analysis.impact.run (run_impact), wlr_geo.workflows.impact and ``wlr-geo impact``.
 
 Includes the oracle test: crossing counts, crossed widths and strip areas recomputed with
 DuckDB spatial on a seeded, non-trivial data set must agree to 1e-6 relative.
@@ -18,11 +18,11 @@ from click.testing import CliRunner
 from shapely.geometry import LineString, Polygon, box
 
 from wlr_geo._errors import CRSMismatchError, LayerValidationError
+from wlr_geo.analysis.crossings.register import CrossingOptions, IndexedLayer
+from wlr_geo.analysis.impact.run import ImpactOptions, run_impact
+from wlr_geo.analysis.route.strips import StripSpec
 from wlr_geo.cli.main import cli
-from wlr_geo.crossings import CrossingOptions, IndexedLayer
-from wlr_geo.impact import ImpactOptions, run_impact
-from wlr_geo.impact_io import write_impact
-from wlr_geo.strips import StripSpec
+from wlr_geo.workflows.impact import write_impact
 
 
 @pytest.fixture
@@ -175,7 +175,10 @@ def test_cli_config_and_errors(tmp_path, route):
 
 
 def test_impact_options_from_config():
-    o = ImpactOptions.from_config({"building_distance_m": 10, "clearance_m": {"hoogspanning": 7.0}})
+    from wlr_geo.config import parse_section
+
+    o = parse_section("impact", {"building_distance_m": 10, "clearance_m": {"hoogspanning": 7.0}})
+    assert isinstance(o, ImpactOptions)
     assert o.building_distance_m == 10 and o.clearance_m == {"hoogspanning": 7.0}
     assert isinstance(o.crossing, CrossingOptions)
 
@@ -224,7 +227,7 @@ def _oracle_data(seed: int = 7):
 
 
 def test_oracle_duckdb_counts_widths_and_strip_areas():
-    from wlr_geo.duck import connect
+    from wlr_geo.io.duck import connect
 
     route_line, cables, polys = _oracle_data()
     route = rd_frame([route_line])
@@ -263,7 +266,7 @@ def test_oracle_duckdb_counts_widths_and_strip_areas():
 
 def test_embedded_real_boundaries_and_power_links():
     from wlr_geo.catalog import embedded_path
-    from wlr_geo.io import read_layer
+    from wlr_geo.io.vector import read_layer
 
     gm = read_layer(embedded_path("boundaries.gpkg"), "municipalities")
     wk = read_layer(embedded_path("boundaries.gpkg"), "wijken")
@@ -283,7 +286,7 @@ def test_embedded_real_boundaries_and_power_links():
 @pytest.mark.slow
 def test_embedded_klic_delivery():
     from wlr_geo.catalog import embedded_path
-    from wlr_geo.klic import read_klic
+    from wlr_geo.io.klic import read_klic
 
     klic = read_klic(embedded_path("klic/Levering_22C001966_3.zip"))
     route = rd_frame([LineString([(127_330, 480_730), (127_560, 480_950), (127_790, 481_150)])])
@@ -297,16 +300,16 @@ def test_embedded_klic_delivery():
 def test_delivery_kind_detection(tmp_path):
     import zipfile
 
-    from wlr_geo.impact_io import _delivery_kind
+    from wlr_geo.io.dispatch import sniff_format
 
     with zipfile.ZipFile(tmp_path / "bgt.zip", "w") as zf:
         zf.writestr("bgt_wegdeel.gml", "<x/>")
     with zipfile.ZipFile(tmp_path / "klic.zip", "w") as zf:
         zf.writestr("GI_gebiedsinformatielevering.xml", "<x/>")
     (tmp_path / "a.gpkg").write_bytes(b"")
-    assert _delivery_kind(tmp_path / "bgt.zip") == "bgt"
-    assert _delivery_kind(tmp_path / "klic.zip") == "klic"
-    assert _delivery_kind(tmp_path / "a.gpkg") is None
+    assert sniff_format(tmp_path / "bgt.zip") == "bgt"
+    assert sniff_format(tmp_path / "klic.zip") == "klic"
+    assert sniff_format(tmp_path / "a.gpkg") == "vector"
 
 
 @pytest.mark.slow

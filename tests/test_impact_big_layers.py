@@ -8,9 +8,9 @@ import pytest
 
 from wlr_geo.catalog import embedded_path
 from wlr_geo.config import load_config
-from wlr_geo.impact_io import run_impact_config
-from wlr_geo.io import read_layer
-from wlr_geo.storage import write_partitioned
+from wlr_geo.io.parquet import write_partitioned
+from wlr_geo.io.vector import read_layer
+from wlr_geo.workflows.impact import run_impact_config
 
 CONFIG = """
 [layers.route]

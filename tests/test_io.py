@@ -11,7 +11,7 @@ import pytest
 from shapely.geometry import LineString, Point, box
 
 from wlr_geo import LayerNotFoundError, LayerReadError, LayerValidationError, WlrGeoInputError
-from wlr_geo.io import (
+from wlr_geo.io.vector import (
     file_sha256,
     list_layers,
     parse_layer_spec,
@@ -132,7 +132,7 @@ def test_interrupted_atomic_write_keeps_earlier_file(tmp_path, squares):
         f"""
         import os, pathlib, geopandas as gpd
         from shapely.geometry import box
-        from wlr_geo.io import write_layer
+        from wlr_geo.io.vector import write_layer
         def killed(self, target):
             os._exit(9)  # the process dies after writing the temp file, before the rename
         pathlib.Path.replace = killed
@@ -156,7 +156,7 @@ def test_failed_write_leaves_no_partial_file(tmp_path, squares, monkeypatch):
             fh.write(b"SQLite format 3\x00 half")
         raise OSError("disk full")
 
-    monkeypatch.setattr("wlr_geo.io.pyogrio.write_dataframe", half_write)
+    monkeypatch.setattr("wlr_geo.io.vector.pyogrio.write_dataframe", half_write)
     with pytest.raises(OSError, match="disk full"):
         write_layer(squares, p, "x")
     assert not p.exists()
@@ -180,3 +180,35 @@ def test_wrong_encoding_detected(tmp_path):
         pytest.skip("GDAL build cannot read cp1252")
     back = read_layer(p, encoding="cp1252")
     assert back["naam"].iloc[0] == "Gasunie Ünie ’s-Hertogenbosch"
+
+
+def test_write_layer_leaves_ogr_current_date_as_it_was(tmp_path):
+    """Our GeoPackages are dated reproducibly, but a user's own later writes keep the real date."""
+    import datetime as dt
+    import sqlite3
+
+    import geopandas as gpd
+    import pyogrio
+    from shapely.geometry import Point
+
+    from wlr_geo.io.vector import write_layer
+
+    gdf = gpd.GeoDataFrame({"a": [1]}, geometry=[Point(90_000, 460_000)], crs="EPSG:28992")
+
+    def stamp(path):
+        with sqlite3.connect(path) as con:
+            return con.execute("SELECT last_change FROM gpkg_contents").fetchone()[0]
+
+    assert pyogrio.get_gdal_config_option("OGR_CURRENT_DATE") is None
+    write_layer(gdf, tmp_path / "ours.gpkg", "x")
+    assert stamp(tmp_path / "ours.gpkg").startswith("1980-01-01")
+    assert pyogrio.get_gdal_config_option("OGR_CURRENT_DATE") is None  # restored: nothing set
+    gdf.to_file(tmp_path / "theirs.gpkg", layer="x", engine="pyogrio")
+    assert stamp(tmp_path / "theirs.gpkg").startswith(str(dt.datetime.now(dt.UTC).year))
+    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": "2001-02-03T04:05:06.000Z"})
+    try:
+        write_layer(gdf, tmp_path / "ours2.gpkg", "x")
+        assert stamp(tmp_path / "ours2.gpkg").startswith("1980-01-01")
+        assert pyogrio.get_gdal_config_option("OGR_CURRENT_DATE") == "2001-02-03T04:05:06.000Z"  # the user's own
+    finally:
+        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": None})

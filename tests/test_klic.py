@@ -15,8 +15,8 @@ from lxml import etree
 from wlr_geo._errors import WlrGeoWarning
 from wlr_geo._safe import safe_extract
 from wlr_geo.catalog import embedded_path
-from wlr_geo.klic import THEMA_COLOURS, THEMA_LABELS_NL, read_klic
-from wlr_geo.klic.styles import THEMAS, thema_colour, thema_label
+from wlr_geo.io.klic import read_klic
+from wlr_geo.present.styles import THEMA_COLOURS, THEMA_LABELS_NL, THEMAS, thema_colour, thema_label
 
 DELIVERIES = ["Levering_22C001966_3.zip", "Levering_22G003180_1.zip", "Levering_22O000518_1.zip"]
 IMKL1 = [
@@ -180,7 +180,7 @@ def test_imkl121_netinformatie_covers_many_themas():
 def test_layers_have_a_fixed_schema_whether_columns_are_filled_or_empty(name, tmp_path):
     """The same dtype per column for every delivery (text stays text when all values are
     missing), also for empty layers, and the GeoPackage keeps text columns as TEXT fields."""
-    from wlr_geo.klic._model import column_dtype
+    from wlr_geo.io.klic._model import column_dtype
 
     data = read_klic(embedded_path(f"klic/{name}"))
     layers = {"lines": data.lines, "points": data.points, "areas": data.areas,

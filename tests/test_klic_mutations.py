@@ -21,7 +21,7 @@ from wlr_geo._errors import (
     WlrGeoError,
     WlrGeoWarning,
 )
-from wlr_geo.klic import read_klic
+from wlr_geo.io.klic import read_klic
 
 SRS = 'srsName="urn:ogc:def:crs:EPSG::28992"'
 

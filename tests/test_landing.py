@@ -13,7 +13,7 @@ from _rd import rd_frame
 from shapely.geometry import LineString, MultiLineString, Point, box
 
 from wlr_geo._errors import ConfigError, WlrGeoInputError
-from wlr_geo.landing import (
+from wlr_geo.analysis.landing.criteria import (
     DEFAULT_CRITERIA,
     Criterion,
     candidates_frame,
@@ -24,7 +24,7 @@ from wlr_geo.landing import (
     route_end_point,
     score_candidates,
 )
-from wlr_geo.landing_sensitivity import sensitivity
+from wlr_geo.analysis.landing.sensitivity import sensitivity
 
 X0, Y0 = 100_000.0, 450_000.0
 RD = "EPSG:28992"
@@ -264,7 +264,7 @@ def test_estimate_wijk_inhabitants_by_area_share():
 
 def test_embedded_wijken_estimate_sums_to_municipal_totals():
     from wlr_geo.catalog import embedded_path
-    from wlr_geo.io import read_layer
+    from wlr_geo.io.vector import read_layer
 
     path = embedded_path("boundaries.gpkg")
     mun = read_layer(path, "municipalities")
@@ -286,7 +286,7 @@ def test_route_end_point_of_variants_with_a_shared_end():
 
 
 def _landing_project(tmp_path, landing_toml):
-    from wlr_geo.io import write_layers
+    from wlr_geo.io.vector import write_layers
 
     cands = rd_frame([Point(X0 + 100, Y0), Point(X0 + 300, Y0), Point(X0 + 600, Y0)], site_id=["A", "B", "C"])
     route = rd_frame([LineString([(X0 - 1000, Y0), (X0, Y0)])])

@@ -1,4 +1,4 @@
-"""Tests of wlr_geo.lcp and ``wlr-geo route``: paths with known answers, alternatives, scaling."""
+"""Tests of wlr_geo.analysis.routing.lcp and ``wlr-geo route``: paths with known answers, alternatives, scaling."""
 
 from __future__ import annotations
 
@@ -20,10 +20,9 @@ from shapely.geometry import LineString, box
 from skimage.graph import MCP_Geometric
 
 from wlr_geo._errors import WlrGeoInputError
-from wlr_geo._lcp_grid import BlockGraph, CoarseGraph, solve_blocks
-from wlr_geo.cli.main import cli
-from wlr_geo.costsurface import CostRaster, CostTable, write_cost_raster
-from wlr_geo.lcp import (
+from wlr_geo.analysis.routing._grid import BlockGraph, CoarseGraph, solve_blocks
+from wlr_geo.analysis.routing.cost import CostRaster, CostTable, write_cost_raster
+from wlr_geo.analysis.routing.lcp import (
     DEFAULT_EPSILON,
     NoPathError,
     coarsen,
@@ -35,6 +34,7 @@ from wlr_geo.lcp import (
     path_separation,
     route_variants,
 )
+from wlr_geo.cli.main import cli
 
 X0, Y0 = 90_000.0, 460_000.0
 
@@ -152,7 +152,7 @@ def test_simplified_line_never_enters_a_barrier_cell():
 
 
 def test_line_barrier_check_is_exact():
-    from wlr_geo.lcp import _hits_barrier
+    from wlr_geo.analysis.routing.lcp import _hits_barrier
 
     cost = np.ones((6, 6))
     cost[2, 2] = cost[3, 3] = np.inf            # a pinch at the corner between rows 2|3, cols 2|3
@@ -551,7 +551,7 @@ def test_route_variants_avoid_the_building_and_compare():
 
 
 def test_compare_variants_with_impact_analysis_agrees_with_own_count():
-    pytest.importorskip("wlr_geo.impact")
+    pytest.importorskip("wlr_geo.analysis.impact.run")
     layers = _scenario()
     routes = route_variants(layers, (X0 + 50, Y0 + 500), (X0 + 950, Y0 + 500), k=2, cell_m=10,
                             bounds=(X0, Y0, X0 + 1000, Y0 + 1000), min_separation_m=50)
@@ -639,7 +639,7 @@ def test_cli_config_errors_reported_together(tmp_path):
     (tmp_path / "p.toml").write_text("[routing]\nstart = [1]\ncell_m = -5\nspeed = 3\n", encoding="utf-8")
     res = CliRunner().invoke(cli, ["route", str(tmp_path / "p.toml"), "-o", str(tmp_path / "out")])
     assert res.exit_code == 2
-    assert "unknown keys: speed" in res.output and "start" in res.output and "cell_m" in res.output
+    assert "unknown key 'speed'" in res.output and "start" in res.output and "cell_m" in res.output
 
 
 def test_cli_barrier_above_and_routing_columns(tmp_path):
@@ -677,13 +677,37 @@ def test_cli_reports_fewer_alternatives_in_dutch(tmp_path):
 
 
 @pytest.mark.parametrize("option", [["--barrier-above", "nan"], ["--barrier-above", "0"], ["--epsilon", "0.9"],
-                                    ["--min-distinct-share", "0"]])
+                                    ["--min-distinct-share", "0"], ["--coarse-factor", "1"],
+                                    ["--min-separation", "0"], ["-k", "0"]])
 def test_cli_rejects_bad_routing_options(tmp_path, option):
     path, r = _cli_raster(tmp_path)
     a, b = _xy(r, 5, 5), _xy(r, 5, 95)
     res = CliRunner().invoke(cli, ["route", "--cost", str(path), "--start", f"{a[0]},{a[1]}",
                                    "--end", f"{b[0]},{b[1]}", *option, "-o", str(tmp_path / "o")])
     assert res.exit_code == 2 and "Traceback" not in res.output
+    assert f"{option[0]} = " in res.output  # one line naming the option
+    assert not (tmp_path / "o").exists()    # checked before anything is read or written
+
+
+def test_routing_keys_are_typed_options_shown_in_help_and_validate(tmp_path):
+    from wlr_geo.config import parse_section
+
+    opts = parse_section("routing", {"start": [83_600.0, 451_200.0], "barrier_cost": 9999, "epsilon": 0.02,
+                                     "min_distinct_share": 0.4, "min_separation_m": 300.0})
+    assert (opts.barrier_cost, opts.epsilon, opts.min_distinct_share) == (9999, 0.02, 0.4)
+    kw = opts.path_options()
+    assert (kw["barrier_cost"], kw["epsilon"], kw["min_distinct_share"], kw["min_separation_m"]) == (
+        9999, 0.02, 0.4, 300.0)
+    text = CliRunner().invoke(cli, ["route", "--help"]).output
+    for flag, key in (("--barrier-above", "barrier_cost"), ("--epsilon", "epsilon"),
+                      ("--min-distinct-share", "min_distinct_share"), ("--min-separation", "min_separation_m")):
+        assert flag in text and f"[routing] {key}" in " ".join(text.split())
+    cfg = tmp_path / "p.toml"
+    cfg.write_text("[routing]\nstart = [83600, 451200]\nends = [[93500, 460300]]\nbarrier_cost = -1\n"
+                   "epsilon = 0.7\n", encoding="utf-8")
+    res = CliRunner().invoke(cli, ["validate", str(cfg)])
+    assert res.exit_code == 2
+    assert "[routing] barrier_cost = -1" in res.output and "[routing] epsilon = 0.7" in res.output
 
 
 def test_cli_routing_keys_are_validated_together(tmp_path):
@@ -693,7 +717,7 @@ def test_cli_routing_keys_are_validated_together(tmp_path):
     res = CliRunner().invoke(cli, ["route", str(tmp_path / "p.toml"), "-o", str(tmp_path / "out")])
     assert res.exit_code == 2
     for key in ("barrier_cost", "epsilon", "min_distinct_share", "penalty"):
-        assert f"[routing].{key}" in res.output
+        assert f"[routing] {key} = " in res.output
 
 
 # --- property: coarse-to-fine is never better than the optimum and always a valid path -----

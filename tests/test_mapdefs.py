@@ -9,8 +9,8 @@ import pytest
 
 from wlr_geo import ConfigError
 from wlr_geo.catalog import embedded_maps_dir
-from wlr_geo.klic.styles import THEMA_COLOURS, THEMA_LABELS_NL
-from wlr_geo.mapdefs import (
+from wlr_geo.present.mapdefs import (
+    EXAMPLE_MAPS,
     GROUP_NAMES,
     STANDARD_MAPS,
     instantiate_for_municipality,
@@ -19,6 +19,7 @@ from wlr_geo.mapdefs import (
     map_definition_from_dict,
     palette_entries,
 )
+from wlr_geo.present.styles import THEMA_COLOURS, THEMA_LABELS_NL, symbol
 
 
 def _minimal(**extra):
@@ -33,11 +34,15 @@ def _minimal(**extra):
 def test_every_standard_map_loads_and_uses_only_dutch_groups():
     defs = load_standard_definitions()
     assert sorted(defs) == sorted(STANDARD_MAPS)
-    for d in defs.values():
+    examples = {n: load_map_definition(n) for n in EXAMPLE_MAPS}
+    assert set(examples) == {"ondergrond_voorbeeld", "bovengrond_voorbeeld"}
+    for d in [*defs.values(), *examples.values()]:
         assert d.groups, d.name
         assert {g.name for g in d.groups} <= set(GROUP_NAMES)
-    used = {g.name for d in defs.values() for g in d.groups}
-    assert used == set(GROUP_NAMES)  # together the standard maps show every group of the issue
+    used = {g.name for d in [*defs.values(), *examples.values()] for g in d.groups}
+    assert used == set(GROUP_NAMES)  # together the maps show every group
+    # every file in maps/ is a standard or an example map
+    assert sorted(p.stem for p in embedded_maps_dir().glob("*.toml")) == sorted(STANDARD_MAPS + EXAMPLE_MAPS)
 
 
 def test_overview_definition_content():
@@ -45,15 +50,15 @@ def test_overview_definition_content():
     assert d.title.startswith("WarmtelinQ+")
     route = next(g for g in d.groups if g.name == "Tracé en varianten").layers[0]
     assert route.role == "route" and route.category == "variant"
-    assert [c.value for c in route.categories] == ["Variant A", "Variant B", "Variant C"]
-    assert route.categories[1].style.dash_array == "8 6"
-    assert route.categories[1].style.weight == 4  # inherited from the layer style
+    assert route.palette == "variant" and route.symbol == "route" and route.categories == ()
+    assert route.style == symbol("route")  # the style source's symbol, unchanged
     assert ("length_m", "Lengte (m)") in route.popup
-    assert route.chainage_interval_m == 1000
+    assert route.chainage and route.chainage_interval_m is None
     claims = next(g for g in d.groups if g.name == "Ruimteclaims")
     assert claims.show is False
     assert [s.field for s in d.search] == ["gm_naam", "wk_naam"]
     assert d.roles[:2] == ["route", "strip"]
+    assert d.helper_roles == ["markers"] and d.roles[-1] == "markers" and "markers" not in d.layer_roles
 
 
 def test_popup_order_is_kept():
@@ -163,3 +168,74 @@ def test_definition_files_are_plain_toml():
     for name in STANDARD_MAPS:
         raw = tomllib.loads((embedded_maps_dir() / f"{name}.toml").read_text(encoding="utf-8"))
         assert "title" in raw and "group" in raw
+
+
+def test_new_layer_keys_are_checked():
+    bad = _minimal()
+    bad["group"][0]["layer"][0].update({
+        "symbol": "regenboog", "formats": {"year_from": "jaartal"}, "chainage": "ja",
+        "highlight_role": "crossed_objects", "style": {"marker": "ster"},
+    })
+    with pytest.raises(ConfigError) as exc:
+        map_definition_from_dict(bad)
+    text = str(exc.value)
+    for needle in ("symbol = 'regenboog'", "formats.year_from", "chainage must be true or false",
+                   "highlight_key", "marker = 'ster'"):
+        assert needle in text, needle
+    assert "werkstrook" in text  # the hint lists the named symbols
+
+
+def test_symbol_and_style_changes_combine():
+    data = _minimal()
+    data["group"][0]["layer"][0].update({"symbol": "werkstrook", "style": {"weight": 3, "dash_array": "4 2"}})
+    lyr = map_definition_from_dict(data).groups[0].layers[0]
+    base = symbol("werkstrook")
+    assert lyr.style.weight == 3 and lyr.style.dash_array == "4 2"
+    assert (lyr.style.color, lyr.style.fill_color, lyr.style.fill_opacity) == (base.color, base.fill_color, base.fill_opacity)
+
+
+def _all_layers():
+    for name in STANDARD_MAPS + EXAMPLE_MAPS:
+        d = load_map_definition(name)
+        for g in d.groups:
+            for lyr in g.layers:
+                yield name, lyr
+
+
+def test_one_style_source_for_claims_variants_and_crossings():
+    # the same category is styled by the same palette on every map, with no per-map colours
+    seen = {"facility_type": set(), "variant": set(), "object_class": set(), "thema": set(), "strip": set()}
+    expected = {"facility_type": "claim_type", "variant": "variant", "object_class": "crossing_class",
+                "thema": "imkl_thema", "strip": "strip"}
+    for name, lyr in _all_layers():
+        if lyr.category in seen:
+            seen[lyr.category].add(name)
+            assert lyr.palette == expected[lyr.category], (name, lyr.role)
+            assert lyr.categories == (), (name, lyr.role)  # no own colours or labels
+        assert lyr.symbol is not None, (name, lyr.role)  # every layer's look comes from the source
+    assert seen["facility_type"] >= {"overzicht", "gemeente", "ruimteclaims", "aanlanding"}
+    assert "route" in {lyr.role for _, lyr in _all_layers() if lyr.palette == "variant"}
+
+
+def test_crossing_layers_draw_the_crossed_object_and_routes_have_chainage():
+    for name, lyr in _all_layers():
+        if lyr.role == "crossings":
+            assert lyr.highlight_role == "crossed_objects", name
+            assert lyr.highlight_key == ("source_layer", "object_id"), name
+            cols = [c for c, _ in lyr.popup]
+            for col in ("variant", "chainage_m", "object_class", "technique", "gemeente"):
+                assert col in cols, (name, col)
+        if lyr.role == "route" and name in ("overzicht", "gemeente", "ondergrond", "ondergrond_voorbeeld"):
+            assert lyr.chainage, name
+
+
+def test_landing_popup_lists_rank_score_and_the_default_criteria():
+    from wlr_geo.analysis.landing.criteria import DEFAULT_CRITERIA
+
+    d = load_map_definition("aanlanding")
+    landing = next(lyr for g in d.groups for lyr in g.layers if lyr.role == "landing")
+    popup = dict(landing.popup)
+    assert popup["rank"] == "Rang" and popup["score"].startswith("Score")
+    for c in DEFAULT_CRITERIA:  # the labels of the analysis, capitalised
+        assert popup[c.name] == c.label[:1].upper() + c.label[1:], c.name
+    assert landing.palette == "landing_score" and landing.category == "score"

@@ -26,11 +26,16 @@ def test_readme_python_example_runs():
 
 
 def test_readme_set_up_commands():
+    """CI runs the README's set-up block verbatim: the block holds the two commands, and
+    .ci/run extracts and runs that block (and the test command again at the lowest versions)."""
     text = README.read_text(encoding="utf-8")
-    assert "pip install . && wlr-geo demo" in text
-    assert 'pip install -e ".[test]" && pytest -n 2' in text
+    block = re.search(r"^## Set up\n.*?```bash\n(.*?)```", text, flags=re.DOTALL | re.MULTILINE)
+    assert block is not None
+    commands = [re.sub(r"\s*#.*$", "", line).strip() for line in block.group(1).splitlines()]
+    assert [c for c in commands if c] == ["pip install . && wlr-geo demo", 'pip install -e ".[test]" && pytest -n 2']
     ci = (README.parent / ".ci" / "run").read_text(encoding="utf-8")
-    assert "pytest -n 2" in ci
+    assert "/^## Set up/" in ci and 'bash -euo pipefail "$WORK/setup.sh"' in ci
+    assert "--resolution lowest-direct" in ci
 
 
 @pytest.mark.parametrize("command", ["layers", "validate", "demo", "impact", "klic", "bgt", "fetch", "route",

@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 from shapely.geometry import LineString
 
-from wlr_geo.figures import FigureLayer, municipality_figure
+from wlr_geo.present.figures import FigureLayer, municipality_figure
+from wlr_geo.present.report import ReportSection, build_report_html, find_chromium, html_to_pdf
 from wlr_geo.provenance import Manifest, write_manifest
-from wlr_geo.report import ReportSection, build_report_html, find_chromium, html_to_pdf
 
 EVIL = "<img src=x onerror=alert(1)><script>alert(2)</script>"
 

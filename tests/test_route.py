@@ -1,4 +1,4 @@
-"""Tests of wlr_geo.route: merging parts, chainage, split per area, markers."""
+"""Tests of wlr_geo.analysis.route.centreline: merging parts, chainage, split per area, markers."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from shapely.geometry import LineString, MultiLineString, Point, box
 
 from wlr_geo._errors import LayerValidationError, WlrGeoInputError
-from wlr_geo.route import (
+from wlr_geo.analysis.route.centreline import (
+    RouteGeometry,
     chainage_at,
     chainage_markers,
     format_km,
@@ -158,3 +159,29 @@ def test_split_lengths_sum_to_route_length(coords, cut_x):
     assert out["length_m"].sum() == pytest.approx(line.length, rel=1e-9, abs=1e-6)
     assert np.all(np.diff(out["from_m"]) > 0)
     assert out["n"].notna().all()
+
+
+def test_route_geometry_is_the_one_segment_model():
+    line = LineString([(X0, Y0), (X0 + 300, Y0), (X0 + 300, Y0), (X0 + 300, Y0 + 400)])
+    rg = RouteGeometry.of(line)
+    assert rg.from_m.tolist() == [0.0, 300.0]  # the zero-length segment is left out
+    assert rg.vertex_chainage.tolist() == [0.0, 300.0, 700.0]
+    assert rg.xy_at(np.array([150.0, 300.0, 500.0, 700.0])).tolist() == [
+        [X0 + 150, Y0], [X0 + 300, Y0], [X0 + 300, Y0 + 200], [X0 + 300, Y0 + 400]]
+    assert rg.direction_at([299.0, 300.0]).tolist() == [[1.0, 0.0], [0.0, 1.0]]
+    ch, dist, _ = rg.locate([(X0 + 100, Y0 + 5), (X0 + 310, Y0 + 250)])
+    assert ch.tolist() == pytest.approx([100.0, 550.0])
+    assert dist.tolist() == pytest.approx([5.0, 10.0])
+    assert rg.substring(100.0, 500.0).coords[:] == [(X0 + 100, Y0), (X0 + 300, Y0), (X0 + 300, Y0 + 200)]
+    m = rg.markers(every_m=250.0, major_every_m=500.0)
+    assert m["chainage_m"].tolist() == [0.0, 250.0, 500.0]
+    assert m["major"].tolist() == [True, False, True]
+    with pytest.raises(WlrGeoInputError, match="positive number"):
+        rg.markers(every_m=float("nan"), major_every_m=1000.0)
+
+
+def test_prepare_refuses_a_part_without_variant():
+    gdf = rd_frame([LineString([(X0, Y0), (X0 + 10, Y0)]), LineString([(X0, Y0 + 5), (X0 + 10, Y0 + 5)])],
+                   v=["noord", None])
+    with pytest.raises(LayerValidationError, match="no value in the variant column 'v'"):
+        prepare_route(gdf, variant_column="v")

@@ -36,8 +36,8 @@ from _routing_cases import (
 )
 from affine import Affine
 
-from wlr_geo.costsurface import CostRaster
-from wlr_geo.lcp import (
+from wlr_geo.analysis.routing.cost import CostRaster
+from wlr_geo.analysis.routing.lcp import (
     DEFAULT_EPSILON,
     NoPathError,
     distinct_share,

@@ -10,16 +10,12 @@ import shapely
 from shapely.geometry import LineString
 
 from wlr_geo._errors import ConfigError, LayerReadError
-from wlr_geo.distributed import CrossingAnalysis
-from wlr_geo.scale import (
-    ScaleOptions,
-    impact_from_datasets,
-    load_near_route,
-    read_area,
-    read_dask,
-    run_route_analysis,
-)
-from wlr_geo.storage import write_partitioned
+from wlr_geo.analysis.scale.chunks import ScaleOptions, run_route_analysis
+from wlr_geo.analysis.scale.distributed import CrossingAnalysis
+from wlr_geo.config import parse_section
+from wlr_geo.io.area import load_near_route, read_area, read_dask
+from wlr_geo.io.parquet import write_partitioned
+from wlr_geo.workflows.impact import impact_from_datasets
 
 #: A route that bends back on itself, so buffers of its pieces overlap (dedup needed).
 ROUTE = LineString([(90_000, 460_000), (93_000, 460_000), (93_000, 460_300), (90_500, 460_300),
@@ -95,7 +91,7 @@ def test_load_near_route_is_exact_and_each_feature_once(sources, kind):
 
 
 def test_impact_from_datasets_equals_run_impact_on_loaded_layers(sources):
-    from wlr_geo.impact import run_impact
+    from wlr_geo.analysis.impact.run import run_impact
 
     cables, src = sources
     route = gpd.GeoDataFrame({"variant": ["A"]}, geometry=[ROUTE], crs="EPSG:28992")
@@ -109,40 +105,43 @@ def test_impact_from_datasets_equals_run_impact_on_loaded_layers(sources):
 def test_run_route_analysis_engines_agree(sources):
     _, src = sources
     analysis = CrossingAnalysis()
-    a = run_route_analysis(ROUTE, src["dataset"], analysis, scale=ScaleOptions(chunks=4, margin_m=150.0))
-    b = run_route_analysis(ROUTE, src["parquet"], analysis, scale=ScaleOptions(engine="duckdb", chunk_m=1_500.0, margin_m=150.0))
+    a = run_route_analysis(ROUTE, src["dataset"], analysis, reader=read_area,
+                           scale=ScaleOptions(chunks=4, margin_m=150.0))
+    b = run_route_analysis(ROUTE, src["parquet"], analysis, reader=read_area,
+                           scale=ScaleOptions(engine="duckdb", chunk_m=1_500.0, margin_m=150.0))
     for name in a:
         pd.testing.assert_frame_equal(a[name], b[name], check_dtype=False, check_exact=False, rtol=0, atol=1e-6)
     assert len(a["crossings"]) > 20 and a["segment_counts"]["n_crossing"].sum() > 20
 
 
 def test_scale_options_from_config():
-    assert ScaleOptions.from_config({}) == ScaleOptions()
-    opts = ScaleOptions.from_config({"engine": "dask", "scheduler": "", "n_workers": 4, "chunks": 16})
+    assert parse_section("scale", {}) == ScaleOptions()
+    opts = parse_section("scale", {"engine": "dask", "scheduler": "", "n_workers": 4, "chunks": 16})
     assert opts.scheduler is None and opts.n_workers == 4 and opts.chunks == 16
-    assert ScaleOptions.from_config({"scheduler": "tcp://10.0.0.5:8786"}).scheduler == "tcp://10.0.0.5:8786"
-    with pytest.raises(ConfigError, match="unknown key"):
-        ScaleOptions.from_config({"engin": "dask"})
-    with pytest.raises(ConfigError, match="engine must be one of"):
-        ScaleOptions.from_config({"engine": "spark"})
+    assert parse_section("scale", {"scheduler": "tcp://10.0.0.5:8786"}).scheduler == "tcp://10.0.0.5:8786"
+    with pytest.raises(ConfigError, match=r"unknown key 'engin'.*did you mean 'engine'"):
+        parse_section("scale", {"engin": "dask"})
+    with pytest.raises(ConfigError, match="engine = 'spark' is not allowed"):
+        parse_section("scale", {"engine": "spark"})
     with pytest.raises(ConfigError, match="n_workers"):
-        ScaleOptions.from_config({"n_workers": 0})
-    with pytest.raises(ConfigError, match="margin_m"):
-        ScaleOptions.from_config({"margin_m": float("nan")})
+        parse_section("scale", {"n_workers": 0})
+    with pytest.raises(ConfigError, match="margin_m = nan is not a finite number"):
+        parse_section("scale", {"margin_m": float("nan")})
 
 
 def test_scale_section_of_a_project_config():
     from wlr_geo.config import config_from_dict
 
-    cfg = config_from_dict({"scale": {"engine": "duckdb", "chunks": 8}})
-    opts = ScaleOptions.from_config(cfg.section("scale"))
+    cfg = config_from_dict({"layers": {"municipalities": {"catalog": "municipalities"}},
+                            "scale": {"engine": "duckdb", "chunks": 8}})
+    opts = cfg.options.scale
     assert opts.engine == "duckdb" and opts.chunks == 8
 
 
 @pytest.mark.filterwarnings("ignore:The inplace keyword")  # raised inside dask's parquet reader
 def test_read_dask_partitions_follow_the_dataset(sources):
     pytest.importorskip("dask_geopandas")
-    from wlr_geo.storage import dataset_info
+    from wlr_geo.io.parquet import dataset_info
 
     cables, src = sources
     ddf = read_dask(src["dataset"])
@@ -156,7 +155,7 @@ def test_read_dask_partitions_follow_the_dataset(sources):
 
 
 def test_write_partitioned_bounds_buffered_rows(tmp_path):
-    from wlr_geo.storage import dataset_info, query_area
+    from wlr_geo.io.parquet import dataset_info, query_area
 
     cables = _cables(3_000, seed=11)
     chunks = [cables.iloc[i:i + 250] for i in range(0, len(cables), 250)]

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import shapely
 
-from wlr_geo.storage import dataset_info, iter_vector_chunks, query_area, write_partitioned
+from wlr_geo.io.parquet import dataset_info, iter_vector_chunks, query_area, write_partitioned
 
 
 def _cables(n: int, seed: int = 0) -> gpd.GeoDataFrame:
@@ -47,7 +47,7 @@ def test_query_area_equals_brute_force(dataset, area):
 
 def test_duckdb_oracle_agrees(dataset):
     pytest.importorskip("duckdb")
-    from wlr_geo.duck import connect, count_intersecting, query_area_duckdb
+    from wlr_geo.io.duck import connect, count_intersecting, query_area_duckdb
 
     gdf, out = dataset
     area = shapely.box(82_000, 452_000, 84_000, 468_000)

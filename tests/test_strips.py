@@ -1,4 +1,4 @@
-"""Tests of wlr_geo.strips: widths per side, overrides per chainage range, footprints."""
+"""Tests of wlr_geo.analysis.route.strips: widths per side, overrides per chainage range, footprints."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import shapely
 from shapely.geometry import LineString, Point, box
 
 from wlr_geo._errors import ConfigError, LayerValidationError
-from wlr_geo.strips import StripOverride, StripSpec, footprints, make_strips
+from wlr_geo.analysis.route.strips import StripOverride, StripSpec, footprints, make_strips
 
 X0, Y0 = 90_000.0, 460_000.0
 LINE = LineString([(X0, Y0), (X0 + 1000, Y0)])
@@ -50,23 +50,26 @@ def test_bent_route_symmetric_strip_equals_mitre_buffer():
 
 
 def test_from_config_and_errors():
-    spec = StripSpec.from_config({
+    from wlr_geo.config import parse_section
+
+    spec = parse_section("strips", {
         "werkstrook_left_m": 10, "override": [{"from_m": 5, "to_m": 10, "werkstrook_right_m": 2}],
         "footprints": {"station": [10, 20]},
     })
     assert spec.werkstrook_left_m == 10
     assert spec.overrides[0].werkstrook_right_m == 2
     assert spec.footprint_sizes_m["station"] == (10.0, 20.0)
-    with pytest.raises(ConfigError, match="unknown key"):
-        StripSpec.from_config({"werkstrook_m": 10})
-    with pytest.raises(ConfigError, match="must be a number"):
+    with pytest.raises(ConfigError, match="unknown key") as info:
+        parse_section("strips", {"werkstrook_m": 10})
+    assert "did you mean" in str(info.value)
+    with pytest.raises(ConfigError, match="out of range"):
         StripSpec(werkstrook_left_m=-1)
     with pytest.raises(ConfigError, match="overlap"):
         StripSpec(overrides=(StripOverride(0, 10), StripOverride(5, 20)))
     with pytest.raises(ConfigError, match="below to_m"):
         StripSpec(overrides=(StripOverride(10, 5),))
     with pytest.raises(ConfigError, match="needs from_m"):
-        StripSpec.from_config({"override": [{"to_m": 3}]})
+        parse_section("strips", {"override": [{"to_m": 3}]})
 
 
 def test_with_width():

@@ -1,4 +1,4 @@
-"""Tests of the offline consultation maps (wlr_geo.webmap) without a browser.
+"""Tests of the offline consultation maps (wlr_geo.present.webmap) without a browser.
 
 The browser end-to-end tests are in test_webmap_browser.py; both use :func:`demo_map_inputs`:
 the embedded real layers (municipalities, wijken, KLIC sample lines) plus small INDICATIVE
@@ -26,25 +26,24 @@ from shapely.geometry import LineString, Point, box
 from wlr_geo import ConfigError, WlrGeoWarning, read_layer
 from wlr_geo.catalog import embedded_maps_dir, embedded_path, load_catalog
 from wlr_geo.crs import to_web
-from wlr_geo.mapdefs import (
+from wlr_geo.present.mapdefs import (
     GROUP_NAMES,
     MapDefinition,
     load_map_definition,
     map_definition_from_dict,
 )
-from wlr_geo.webmap import (
+from wlr_geo.present.webmap import (
     BASEMAP_SPECS,
     SelfContainedError,
     build_map,
-    chainage_points,
     external_urls,
     municipality_layers,
     render_html,
     write_map,
 )
-from wlr_geo.webmap.assets import inline_assets
-from wlr_geo.webmap.encode import encode_geometries, format_value, json_for_script
-from wlr_geo.webmap.legend import BANNER_TEXT, NOTICE_TEXT
+from wlr_geo.present.webmap.assets import inline_assets
+from wlr_geo.present.webmap.encode import encode_geometries, format_value, json_for_script
+from wlr_geo.present.webmap.legend import BANNER_TEXT, NOTICE_TEXT
 
 XSS_IMG = "<img src=x onerror=alert(1)>"
 XSS_SCRIPT = "<script>window.__xss = 1; alert(2)</script>"
@@ -53,7 +52,7 @@ RD = "EPSG:28992"
 
 @cache
 def _real_layers() -> dict[str, gpd.GeoDataFrame]:
-    from wlr_geo.klic import read_klic
+    from wlr_geo.io.klic import read_klic
 
     gm = read_layer(embedded_path("boundaries.gpkg"), "municipalities")
     wk = read_layer(embedded_path("boundaries.gpkg"), "wijken")
@@ -78,8 +77,11 @@ def indicative_frames() -> dict[str, gpd.GeoDataFrame]:
     )
     cross_pts = [a.interpolate(d) for d in (1500.0, 4000.0, 9000.0)]
     crossings = gpd.GeoDataFrame(
-        {"category": ["motorway", "minor_water", "cable_pipe"], "category_nl": ["autosnelweg", "overig water", "kabel of leiding"],
-         "technique": ["boring", "zinker", "open ontgraving"], "chainage_m": [1500.0, 4000.0, 9000.0], "status": "indicatief"},
+        {"variant": "Variant A", "category": ["motorway", "minor_water", "cable_pipe"],
+         "object_class": ["road", "water", "cable_pipe"], "subtype": ["motorway", "minor_water", "hoogspanning"],
+         "technique": ["hdd", "boring_persing", "open_trench"], "chainage_m": [1500.0, 4000.0, 9000.0],
+         "gemeente": ["Rijswijk", "Leidschendam-Voorburg", "Leiden"], "object_id": ["w1", "s2", XSS_IMG],
+         "status": "indicatief"},
         geometry=cross_pts, crs=RD,
     )
     claims = gpd.GeoDataFrame(
@@ -129,7 +131,7 @@ def _allowed_url(url: str) -> bool:
 
 
 def test_all_groups_in_order(full_map):
-    assert full_map.group_names == list(GROUP_NAMES)
+    assert full_map.group_names == [g for g in GROUP_NAMES if g != "Bovengrond per soort"]
     assert full_map.indicative
 
 
@@ -157,7 +159,7 @@ def test_hostile_values_do_not_reach_the_page_as_markup(page):
     assert "<script>window.__xss" not in page
     assert "\\u003cimg src=x onerror=alert(1)\\u003e" in page  # JSON text, decoded by the runtime
     # the runtime inserts values with textContent only
-    js = (Path(__import__("wlr_geo.webmap", fromlist=["x"]).__file__).parent / "static" / "wlr_map.js").read_text()
+    js = (Path(__import__("wlr_geo.present.webmap", fromlist=["x"]).__file__).parent / "static" / "wlr_map.js").read_text()
     assert "innerHTML" not in js and "insertAdjacentHTML" not in js
 
 
@@ -178,11 +180,11 @@ def test_definition_text_is_html_escaped_in_legend_and_control():
 def test_legend_lists_styled_categories(full_map, page):
     legend = page[page.index('id="wlr-legend"'):]
     legend = legend[: legend.index('id="wlr-banner"')]
-    for label in ("Variant A", "Variant B", "Boosterstation", "Werkterrein", "autosnelweg", "overig water",
-                  "Warmte", "Laagspanning", "Datatransport", "Gemeentegrens"):
+    for label in ("Variant A", "Variant B", "Boosterstation (drukverhoging)", "Werkterrein (tijdelijk)", "Weg",
+                  "Water", "Kabel of leiding", "Warmte", "Laagspanning", "Datatransport", "Gemeentegrens"):
         assert html_mod.escape(label) in legend, label
     # colours in the legend match the styles: warmte from the IMKL table
-    from wlr_geo.klic.styles import THEMA_COLOURS
+    from wlr_geo.present.styles import THEMA_COLOURS
 
     assert THEMA_COLOURS["warmte"] in legend
     cables = next(s for s in full_map.layers if s.role == "cables")
@@ -294,13 +296,6 @@ def test_json_for_script_cannot_close_the_element():
     assert json.loads(text) == {"a": "</script><script>alert(1)</script>&"}
 
 
-def test_chainage_points():
-    route = gpd.GeoDataFrame(geometry=[LineString([(0 + 90_000, 460_000), (2_500 + 90_000, 460_000)])], crs=RD)
-    pts = chainage_points(route, 1000)
-    assert pts["label"].tolist() == ["km 1,0", "km 2,0"]
-    assert pts.geometry.x.tolist() == [91_000, 92_000]
-
-
 def test_write_map_is_atomic_and_complete(tmp_path, full_map):
     target = tmp_path / "kaart.html"
     write_map(full_map, target)
@@ -323,7 +318,7 @@ def test_municipality_layers_filter():
 
 def test_cli_map_writes_files(tmp_path):
     from wlr_geo.cli.main import cli
-    from wlr_geo.io import write_layers
+    from wlr_geo.io.vector import write_layers
 
     frames = indicative_frames()
     out = tmp_path / "out"
@@ -349,3 +344,182 @@ def test_cli_map_without_layers_fails_cleanly(tmp_path):
     cfg = tmp_path / "leeg.toml"
     cfg.write_text('[project]\nname = "leeg"\n', encoding="utf-8")
     assert main(["map", str(cfg), "-o", str(tmp_path / "o"), "--map", "overzicht"]) == 2
+
+
+# ---- issue 18: markers, Dutch popup values, crossed objects, analysed classes, absent layers ----
+
+def _specs(page: str) -> list[dict]:
+    """The layer specs of WLR.addLayer(...) calls in a rendered page."""
+    dec = json.JSONDecoder()
+    out = []
+    for m in re.finditer(r"WLR\.addLayer\([^,]+, [^,]+, ", page):
+        spec, _ = dec.raw_decode(page, m.end())
+        out.append(spec)
+    return out
+
+
+def _payload(page: str, data_id: str) -> dict:
+    m = re.search(rf'<script type="application/json" id="{data_id}">(.*?)</script>', page, re.S)
+    assert m is not None
+    return json.loads(m.group(1))
+
+
+def _column(payload: dict, i: int) -> list:
+    col = payload["cols"][i]
+    return col["v"] if "v" in col else [col["d"][k] for k in col["i"]]
+
+
+def _spec(page: str, role: str) -> dict:
+    return next(s for s in _specs(page) if s["role"] == role)
+
+
+def _route_ab() -> gpd.GeoDataFrame:
+    return indicative_frames()["route"]
+
+
+def test_chainage_labels_come_from_the_impact_markers():
+    route = _route_ab()
+    markers = gpd.GeoDataFrame(
+        {"variant": ["Variant A", "Variant A", "Variant B"], "chainage_m": [0.0, 1000.0, 2000.0],
+         "label": ["km 0,0", "km 1,0 (A)", "km 2,0 (B)"], "major": [True, True, True]},
+        geometry=[Point(83_600, 451_200), Point(84_400, 451_800), Point(84_000, 453_000)], crs=RD,
+    )
+    wm = build_map({"route": route, "markers": markers}, load_map_definition("overzicht"))
+    page = render_html(wm)
+    spec = _spec(page, "route_chainage")
+    data = _payload(page, spec["data_id"])
+    assert _column(data, 0) == ["km 0,0", "km 1,0 (A)", "km 2,0 (B)"]  # used as given, not recomputed
+    assert data["ch"] == [0.0, 1000.0, 2000.0] and data["mj"] == [1, 1, 1]
+    assert data["vi"] == [0, 0, 1]  # each label in its variant's style
+    assert spec["styles"][1]["dashArray"] == "10 6" and spec["every"] == 1000.0
+    # markers of variants the route layer does not show are left out
+    wm = build_map({"route": route[route["variant"] == "Variant A"], "markers": markers},
+                   load_map_definition("overzicht"), variants=["Variant A", "Variant B"])
+    data = _payload(render_html(wm), _spec(render_html(wm), "route_chainage")["data_id"])
+    assert _column(data, 0) == ["km 0,0", "km 1,0 (A)"]
+
+
+def test_chainage_fallback_uses_the_centreline_model():
+    route = _route_ab()
+    page = render_html(build_map({"route": route}, load_map_definition("overzicht")))
+    data = _payload(page, _spec(page, "route_chainage")["data_id"])
+    ch = np.asarray(data["ch"])
+    vi = np.asarray(data["vi"])
+    for k, line in enumerate(route.geometry):
+        mine = ch[vi == k]
+        expect = np.arange(0, line.length + 1e-9, 100.0)
+        np.testing.assert_allclose(mine, np.round(expect, 1))
+        # oracle: shapely's interpolation along the line, in WGS84
+        pts = to_web(gpd.GeoDataFrame(geometry=[line.interpolate(d) for d in expect], crs=RD))
+        got = np.asarray(data["geoms"])[vi == k] / data["scale"]
+        np.testing.assert_allclose(got[:, 0], pts.geometry.y, atol=2e-6)
+        np.testing.assert_allclose(got[:, 1], pts.geometry.x, atol=2e-6)
+    labels = _column(data, 0)
+    assert labels[:3] == ["km 0,0", "km 0,1", "km 0,2"] and "km 1,0" in labels
+    assert sum(data["mj"]) == sum(int(line.length // 1000) + 1 for line in route.geometry)
+
+
+def test_popup_values_are_dutch():
+    frames = indicative_frames()
+    page = render_html(build_map(frames, load_map_definition("gemeente")))
+    claims = _spec(page, "claims")
+    data = _payload(page, claims["data_id"])
+    labels = [label for _, label in claims["popup"]]
+    years = _column(data, labels.index("Vanaf"))
+    assert years == ["2027", "2028"]  # never "2.027"
+    assert _column(data, labels.index("Voorziening")) == ["Boosterstation (drukverhoging)", "Werkterrein (tijdelijk)"]
+    crossings = _spec(page, "crossings")
+    data = _payload(page, crossings["data_id"])
+    labels = [label for _, label in crossings["popup"]]
+    assert _column(data, labels.index("Kilometrering")) == ["km 1,5", "km 4,0", "km 9,0"]
+    assert _column(data, labels.index("Techniek")) == ["HDD (gestuurde boring)", "Boring/persing", "Open ontgraving"]
+    assert _column(data, labels.index("Soort kruising")) == ["Weg", "Water", "Kabel of leiding"]
+    assert _column(data, labels.index("Object")) == ["Autosnelweg", "Overig water", "Hoogspanning"]
+    assert _column(data, labels.index("Gemeente")) == ["Rijswijk", "Leidschendam-Voorburg", "Leiden"]
+    assert _column(data, labels.index("Variant")) == ["Variant A"] * 3
+    assert "buffer_opslag" not in page and "boring_persing" not in page.replace('"boring_persing"', "")
+
+
+def test_claim_colours_and_labels_are_the_same_on_every_map():
+    frames = indicative_frames()
+    frames["claims"] = frames["claims"].assign(facility_type=["buffer_opslag", "werkterrein"])
+    seen = {}
+    for name in ("overzicht", "gemeente", "ruimteclaims", "aanlanding"):
+        spec = _spec(render_html(build_map(frames, load_map_definition(name))), "claims")
+        seen[name] = list(zip(spec["cat_labels"], [s["fillColor"] for s in spec["styles"]], strict=True))
+    first = next(iter(seen.values()))
+    assert all(v == first for v in seen.values()), seen
+    assert ("Buffer / warmteopslag", "#de77ae") in first
+
+
+def test_crossed_objects_and_their_highlight():
+    from wlr_geo.analysis.impact.run import run_impact
+    from wlr_geo.present.webmap import crossed_objects
+
+    route = _route_ab()
+    links = gpd.GeoDataFrame(
+        {"naam": ["dwars", "parallel ver weg", "dwars 2"]},
+        geometry=[LineString([(85_000, 450_000), (85_500, 456_000)]), LineString([(70_000, 440_000), (71_000, 440_000)]),
+                  LineString([(90_000, 455_000), (90_500, 462_000)])], crs=RD,
+    ).assign(category="cable_pipe")
+    res = run_impact(route, {"kabels": links}, variant_column="variant")
+    assert len(res.crossings) >= 2
+    objs = crossed_objects(res.crossings, {"kabels": links})
+    assert sorted(objs["object_id"]) == ["kabels:0", "kabels:2"]  # only the crossed ones
+    for oid, geom in zip(objs["object_id"], objs.geometry, strict=True):
+        assert geom.equals(links.geometry.iloc[int(oid.split(":")[1])])
+    layers = {"route": res.routes, "crossings": res.crossings, "crossed_objects": objs, "markers": res.markers}
+    page = render_html(build_map(layers, load_map_definition("ondergrond")))
+    spec = _spec(page, "crossings")
+    data = _payload(page, spec["data_id"])
+    assert spec["highlight"]["color"] == "#ffd400"
+    assert len(data["hk"]) == len(res.crossings)
+    key = data["hk"][0]
+    kind, geom = data["hl"]["g"][key]
+    assert kind == "line"
+    obj = objs.geometry.iloc[list(objs["object_id"]).index(key.split("\x1f")[1])]
+    expect = shapely.get_coordinates(to_web(gpd.GeoDataFrame(geometry=[obj], crs=RD)).geometry.values[0])
+    np.testing.assert_allclose(_decode(geom[0], data["hl"]["scale"]), expect, atol=2e-6)
+
+
+def test_legend_says_which_crossing_classes_were_not_analysed():
+    frames = indicative_frames()
+    analysed = {"road": True, "rail": False, "water": True, "cable_pipe": True, "green": False, "building": False}
+    page = render_html(build_map(frames, load_map_definition("gemeente"), analysed_classes=analysed))
+    legend = page[page.index('id="wlr-legend"'):page.index('id="wlr-banner"')]
+    text = re.sub(r"<[^>]+>", "", legend)
+    assert "Spoor niet geanalyseerd" in text and "Gebouw niet geanalyseerd" in text
+    assert "Natuur en groen niet geanalyseerd" in text
+    assert "Weg (1)" in text and "Water (1)" in text and "Kabel of leiding (1)" in text
+    # a map without crossings says it in a note
+    page = render_html(build_map(frames, load_map_definition("overzicht"), analysed_classes=analysed))
+    assert "Kruisingen niet geanalyseerd (geen kaartlaag gegeven): spoor, natuur en groen, gebouw." in page
+
+
+def test_a_promised_layer_that_is_missing_is_named():
+    frames = indicative_frames()
+    wm = build_map({k: frames[k] for k in ("route", "strip", "crossings")}, load_map_definition("ondergrond"))
+    assert wm.absent == [("Kabel of leiding (KLIC)", "geen gegevens gegeven")]
+    page = render_html(wm)
+    assert "Kabel of leiding (KLIC): <span class=\"wlr-legend-note\">geen gegevens gegeven</span>" in page
+    assert '<p class="wlr-title-note">Geen gegevens gegeven voor: Kabel of leiding (KLIC).</p>' in page
+
+
+def test_municipal_map_says_what_lies_elsewhere():
+    from wlr_geo.present.webmap import municipality_maps
+
+    maps = municipality_maps(demo_map_inputs(), load_map_definition("gemeente"), municipalities=["Katwijk", "Leiden"])
+    katwijk = render_html(maps["Katwijk"])
+    assert maps["Katwijk"].area_name == "Katwijk"
+    note = re.search(r'<p class="wlr-title-note">(.*?)</p>', katwijk).group(1)
+    assert note == "Niet in Katwijk: Tracévariant, Werk- en belemmeringenstrook, Kruising, Ruimteclaim, Zoeklocatie aanlanding."
+    leiden = maps["Leiden"]
+    assert {label for label, _ in leiden.absent} == {"Werk- en belemmeringenstrook", "Ruimteclaim"}
+    assert [s.role for s in leiden.layers if s.group == "Tracé en varianten"] == ["route"]
+    # a variant keeps the look it has on the overview, also where it is the only one shown
+    sub = municipality_layers(demo_map_inputs(), "Voorschoten")["route"]
+    assert sub["variant"].tolist() == ["Variant B"]
+    spec = _spec(render_html(municipality_maps(demo_map_inputs(), load_map_definition("gemeente"),
+                                               municipalities=["Voorschoten"])["Voorschoten"]),
+                 "route")
+    assert spec["styles"][0]["color"] == "#2166ac" and spec["styles"][0]["dashArray"] == "10 6"

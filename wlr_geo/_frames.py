@@ -1,4 +1,4 @@
-"""Column-wise concatenation of per-variant result frames (private helper of :mod:`wlr_geo.impact`).
+"""Column-wise concatenation of per-variant result frames (private helper of :mod:`wlr_geo.analysis.impact.run`).
 
 ``pd.concat`` of many small frames after a ``DataFrame.assign`` per frame copies every frame
 twice and re-infers every column; the impact run instead keeps ``(variant, frame, extra

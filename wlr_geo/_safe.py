@@ -2,10 +2,16 @@
 
 KLIC deliveries, BGT extracts and downloaded files come from outside. Rules enforced here:
 
-* XML: a document that declares a DOCTYPE is refused (IMKL and IMGeo never need one), and lxml
-  is configured with ``resolve_entities=False``, ``no_network=True``, ``load_dtd=False`` and
-  without ``huge_tree``, so neither external entities (XXE) nor entity expansion ("billion
-  laughs") can happen.
+* XML: one policy for every reader (KLIC and BGT). The encoding is detected first, as XML 1.0
+  appendix F describes: a byte-order mark (UTF-8, UTF-16 and UTF-32 in both byte orders), else
+  the first bytes of ``<?xml`` in those encodings, else the ``encoding`` of the XML
+  declaration (default UTF-8). The prolog is then decoded and checked as text, so the same
+  guards hold in every encoding: a document that declares a DOCTYPE is refused (IMKL and IMGeo
+  never need one; it is the only way to declare entities), and so is one whose declared
+  encoding contradicts its bytes or is unknown. lxml is configured with
+  ``resolve_entities=False``, ``no_network=True``, ``load_dtd=False`` and without
+  ``huge_tree``, so neither external entities (XXE) nor entity expansion ("billion laughs")
+  can happen.
 * Zip: member names with absolute paths, ``..`` parts or drive letters are refused; so are
   members whose uncompressed size exceeds a limit or whose compression ratio is absurd (zip
   bombs). Members are streamed with the size enforced while reading, not only from the header.
@@ -13,6 +19,7 @@ KLIC deliveries, BGT extracts and downloaded files come from outside. Rules enfo
 
 from __future__ import annotations
 
+import codecs
 import io
 import os
 import re
@@ -20,7 +27,7 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from lxml import etree
 
@@ -31,6 +38,8 @@ __all__ = [
     "MAX_RATIO",
     "PrependedStream",
     "check_no_doctype",
+    "detect_encoding",
+    "head_text",
     "iter_members",
     "iterparse",
     "local_name",
@@ -45,12 +54,16 @@ MAX_MEMBER_BYTES = int(os.environ.get("WLR_GEO_MAX_MEMBER_BYTES", 4 * 1024**3))
 #: Largest compression ratio accepted for a member larger than 1 MB (XML compresses ~10–30×).
 MAX_RATIO = 200.0
 
-_DOCTYPE = re.compile(rb"<!DOCTYPE", re.IGNORECASE)
+_DOCTYPE = re.compile(r"<!DOCTYPE", re.IGNORECASE)
 
 
-def check_no_doctype(head: bytes, *, source: str) -> None:
-    """Refuse XML whose first bytes declare a DOCTYPE (the only way to declare entities)."""
-    if _DOCTYPE.search(head):
+def check_no_doctype(head: bytes | str, *, source: str) -> None:
+    """Refuse XML whose prolog declares a DOCTYPE (the only way to declare entities).
+
+    ``head`` is the prolog as text, or as bytes in any encoding :func:`detect_encoding` knows.
+    """
+    text = head if isinstance(head, str) else head_text(head)
+    if _DOCTYPE.search(text):
         raise UnsafeInputError(
             "the XML declares a DOCTYPE (entities); wlr_geo refuses DTDs and entities for safety",
             source=source,
@@ -58,44 +71,109 @@ def check_no_doctype(head: bytes, *, source: str) -> None:
         )
 
 
+#: Byte-order marks, longest first (the UTF-32-LE mark starts with the UTF-16-LE one).
+_BOMS: tuple[tuple[bytes, str], ...] = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+#: ``<?`` (or ``<``) without a byte-order mark, per XML 1.0 appendix F.
+_NO_BOM: tuple[tuple[bytes, str], ...] = (
+    (b"\x00\x00\x00<", "utf-32-be"), (b"<\x00\x00\x00", "utf-32-le"),
+    (b"\x00<\x00?", "utf-16-be"), (b"<\x00?\x00", "utf-16-le"),
+)
+_DECLARED = re.compile(rb"""^<\?xml[^>]*?\sencoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""")
+_WIDE = ("utf-16", "utf-32")
+
+
+def _wide(codec: str) -> bool:
+    return codec.replace("_", "-").startswith(_WIDE)
+
+
+def detect_encoding(head: bytes, *, source: str = "<xml>") -> tuple[str, int]:
+    """The encoding of an XML document from its first bytes: ``(Python codec, BOM length)``.
+
+    A byte-order mark wins; else the UTF-16/32 form of ``<?``; else the ``encoding`` of the XML
+    declaration (UTF-8 when there is none).
+
+    Raises
+    ------
+    LayerReadError
+        The declared encoding is unknown, or says UTF-16/32 where the bytes are not.
+    """
+    for bom, codec in _BOMS:
+        if head.startswith(bom):
+            return codec, len(bom)
+    for start, codec in _NO_BOM:
+        if head.startswith(start):
+            return codec, 0
+    m = _DECLARED.match(head)
+    if m is None:
+        return "utf-8", 0
+    declared = m.group(1).decode("ascii")
+    try:
+        codec = codecs.lookup(declared).name
+    except LookupError:
+        raise LayerReadError(
+            f"the XML declares encoding {declared!r}, which is not a known character encoding",
+            source=source, hint="save the file as UTF-8, or use the original download",
+        ) from None
+    if _wide(codec):
+        raise LayerReadError(
+            f"the XML declares encoding {declared!r} but its bytes are not {declared} "
+            "(no byte-order mark, one byte per character)",
+            source=source, hint="save the file again in the encoding it declares, or use the original download",
+        )
+    return codec, 0
+
+
+def head_text(head: bytes, *, source: str = "<xml>") -> str:
+    """The first bytes of an XML document decoded in its own encoding (see
+    :func:`detect_encoding`); undecodable bytes (a cut character at the end) are replaced."""
+    codec, bom = detect_encoding(head, source=source)
+    return codecs.getincrementaldecoder(codec)(errors="replace").decode(head[bom:])
+
+
 #: Longest prolog (XML declaration, comments, processing instructions) read before the root.
 MAX_PROLOG_BYTES = 16 * 1024 * 1024
 
-_PROLOG_SKIP = re.compile(rb"\s+|<\?.*?\?>|<!--.*?-->", re.DOTALL)
+_PROLOG_SKIP = re.compile(r"\s+|<\?.*?\?>|<!--.*?-->", re.DOTALL)
 
 
 def read_prolog(stream: IO[bytes], *, source: str) -> bytes:
     """Read everything before the root element and refuse a DOCTYPE anywhere in it.
 
-    Returns the bytes read (the prolog and the start of the root), to be parsed before the rest
-    of the stream. A DOCTYPE hidden behind a long comment is found too; a prolog longer than
-    :data:`MAX_PROLOG_BYTES` is refused.
+    The encoding is detected first (:func:`detect_encoding`) and the prolog checked as text,
+    so the guard is the same in UTF-8, UTF-16 and UTF-32. Returns the bytes read (the prolog
+    and the start of the root), to be parsed before the rest of the stream. A DOCTYPE hidden
+    behind a long comment is found too; a prolog longer than :data:`MAX_PROLOG_BYTES` is
+    refused.
     """
-    buf = b""
+    buf = stream.read(64 * 1024)
+    codec, bom = detect_encoding(buf, source=source)
+    decoder = codecs.getincrementaldecoder(codec)(errors="replace")
+    text = decoder.decode(buf[bom:])
     pos = 0
     while True:
-        chunk = stream.read(64 * 1024)
-        buf += chunk
         while True:
-            m = _PROLOG_SKIP.match(buf, pos)
+            m = _PROLOG_SKIP.match(text, pos)
             if m is None or m.end() == pos:
                 break
             pos = m.end()
-        rest = buf[pos:]
-        if rest.startswith(b"\xef\xbb\xbf") and pos == 0:
-            pos = 3
-            continue
-        if rest[:9].upper() == b"<!DOCTYPE":
+        rest = text[pos:]
+        if rest[:9].upper() == "<!DOCTYPE":
             check_no_doctype(rest[:9], source=source)  # raises
-        if rest.startswith(b"<") and len(rest) >= 2 and rest[1:2] not in (b"?", b"!"):
+        if rest.startswith("<") and len(rest) >= 2 and rest[1] not in "?!":
             return buf  # the root element starts here
-        if not chunk:
-            return buf  # end of input: let the parser report what is wrong
         if len(buf) > MAX_PROLOG_BYTES:
             raise UnsafeInputError(
                 f"the XML has more than {MAX_PROLOG_BYTES} bytes before its root element",
                 source=source, hint="KLIC and BGT files start with their root element; use the original file",
             )
+        chunk = stream.read(64 * 1024)
+        if not chunk:
+            return buf  # end of input: let the parser report what is wrong
+        buf += chunk
+        text += decoder.decode(chunk)
 
 
 class PrependedStream(io.RawIOBase):
@@ -117,6 +195,52 @@ class PrependedStream(io.RawIOBase):
         data = self._raw.read(len(b))
         n = len(data)
         b[:n] = data
+        return n
+
+
+_DECLARATION_ENCODING = re.compile(r"""^(<\?xml[^>]*?\sencoding\s*=\s*)(["'])[^"']*\2""")
+
+
+class _Utf8Transcoder(io.RawIOBase):
+    """A UTF-16/UTF-32 XML stream as UTF-8 (the BOM dropped, the declaration saying UTF-8), so
+    the parser sees one encoding whatever the file used (libxml2 has no UTF-32)."""
+
+    def __init__(self, raw: IO[bytes], codec: str, bom: int, *, source: str) -> None:
+        self._raw = raw
+        self._codec = codec
+        self._skip = bom
+        self._decoder = codecs.getincrementaldecoder(codec)(errors="strict")
+        self._out = b""
+        self._first = True
+        self._eof = False
+        self._source = source
+
+    def readable(self) -> bool:
+        return True
+
+    def _fill(self, size: int) -> None:
+        while len(self._out) < size and not self._eof:
+            chunk = self._raw.read(max(size, 64 * 1024))
+            if self._skip:
+                chunk, self._skip = chunk[self._skip:], 0
+            self._eof = not chunk
+            try:
+                text = self._decoder.decode(chunk, final=self._eof)
+            except UnicodeDecodeError as exc:
+                raise LayerReadError(
+                    f"the XML is not valid {self._codec}: {exc.reason}", source=self._source,
+                    hint="the file is damaged or not in the encoding it declares; use the original download",
+                ) from None
+            if self._first and text:
+                text = _DECLARATION_ENCODING.sub(r"\1\2UTF-8\2", text, count=1)
+                self._first = False
+            self._out += text.encode("utf-8")
+
+    def readinto(self, b: Any) -> int:
+        self._fill(len(b))
+        n = min(len(b), len(self._out))
+        b[:n] = self._out[:n]
+        self._out = self._out[n:]
         return n
 
 
@@ -151,7 +275,11 @@ def iterparse(
     """
     if head is None:
         head = read_prolog(stream, source=source)
-    wrapped = io.BufferedReader(PrependedStream(stream, head), buffer_size=1 << 20)
+    whole: io.RawIOBase = PrependedStream(stream, head)
+    codec, bom = detect_encoding(head, source=source)
+    if _wide(codec):
+        whole = _Utf8Transcoder(cast("IO[bytes]", whole), codec, bom, source=source)
+    wrapped = io.BufferedReader(whole, buffer_size=1 << 20)
     kwargs: dict[str, Any] = {
         "events": events,
         "resolve_entities": False,
@@ -193,10 +321,23 @@ _SUPPORTED_COMPRESSION = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_
 
 
 def safe_members(zf: zipfile.ZipFile, *, source: str, max_bytes: int = MAX_MEMBER_BYTES) -> list[zipfile.ZipInfo]:
-    """Check every member of an open zip (names, sizes, ratios) and return the file members."""
+    """Check every member of an open zip (names, sizes, ratios) and return the file members.
+
+    Two members with the same name (also when they differ only in case or in ``\\`` versus
+    ``/``, which collide when unpacked) are refused: which copy is meant is ambiguous, and a
+    reader would silently take one of them.
+    """
     members = []
+    seen: set[str] = set()
     for info in zf.infolist():
         _check_name(info.filename, source=source)
+        key = info.filename.replace("\\", "/").casefold()
+        if key in seen:
+            raise UnsafeInputError(
+                f"zip member {info.filename!r} occurs twice in the archive; which copy is meant is ambiguous",
+                source=source, hint="use the original download, or a zip with each file once",
+            )
+        seen.add(key)
         if info.is_dir():
             continue
         if info.flag_bits & 0x1:

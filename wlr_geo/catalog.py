@@ -9,13 +9,13 @@ text shown on maps and in reports always comes from here.
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
 from wlr_geo._errors import ConfigError
+from wlr_geo._toml import read_toml
 
 __all__ = [
     "THEMES",
@@ -25,6 +25,7 @@ __all__ = [
     "embedded_maps_dir",
     "embedded_path",
     "load_catalog",
+    "load_catalogs",
 ]
 
 THEMES = (
@@ -65,7 +66,13 @@ def embedded_path(relative: str) -> Path:
 
 @dataclass(frozen=True)
 class CatalogEntry:
-    """One layer of the catalogue."""
+    """One layer of the catalogue.
+
+    ``id_column`` names the column holding a unique id; ``columns`` maps column roles
+    (``municipality_name``, ``wijk_name``, ``inhabitants``, ... see
+    :data:`wlr_geo.io.pdok.datasets.ROLE_COLUMNS`) to the column playing them. Layers fetched from PDOK
+    carry both, so a config can name them as they are.
+    """
 
     name: str
     theme: str
@@ -82,6 +89,8 @@ class CatalogEntry:
     source: str = ""
     notes: str = ""
     features: int | None = None
+    id_column: str | None = None
+    columns: dict[str, str] = field(default_factory=dict)
     provenance: dict[str, Any] = field(default_factory=dict)
     base_dir: str | None = None
 
@@ -130,6 +139,12 @@ class Catalog(Mapping[str, CatalogEntry]):
         entries[entry.name] = entry
         return Catalog(list(entries.values()), source=self.source)
 
+    def merged(self, other: Catalog) -> Catalog:
+        """A new catalogue with every entry of ``other`` added; ``other`` wins on equal names."""
+        entries = dict(self._entries)
+        entries.update(other._entries)
+        return Catalog(list(entries.values()), source=self.source)
+
     def attribution(self, names: list[str] | None = None) -> str:
         """Attribution text for the named layers (all when None), each publisher once."""
         seen: list[str] = []
@@ -174,12 +189,23 @@ def _entry_from_table(table: dict[str, Any], *, where: str, base_dir: Path | Non
 def load_catalog(path: str | os.PathLike[str] | None = None) -> Catalog:
     """Load a catalogue TOML file (default: the embedded ``layers/catalog.toml``)."""
     p = Path(path) if path is not None else embedded_dir() / "catalog.toml"
-    try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError("the catalogue file does not exist", source=str(p)) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"not valid TOML: {exc}", source=str(p), hint="fix the TOML syntax") from None
+    data = read_toml(p, what="catalogue file")
     base = None if path is None else p.parent
     entries = [_entry_from_table(t, where=str(p), base_dir=base) for t in data.get("layer", [])]
     return Catalog(entries, source=p)
+
+
+def load_catalogs(paths: list[str] | tuple[str, ...], *, base_dir: str | os.PathLike[str] | None = None,
+                  catalog: Catalog | None = None) -> Catalog:
+    """The embedded catalogue (or ``catalog``) with the entries of further catalogue files.
+
+    ``paths`` are TOML catalogues such as the ``catalog.toml`` that ``wlr-geo fetch`` writes;
+    relative paths are taken from ``base_dir``. A later file's entry replaces an earlier one of
+    the same name (a fetched ``wijken`` replaces the embedded one).
+    """
+    out = catalog if catalog is not None else load_catalog()
+    base = Path(base_dir) if base_dir is not None else Path.cwd()
+    for value in paths:
+        p = Path(value).expanduser()
+        out = out.merged(load_catalog(p if p.is_absolute() else base / p))
+    return out

@@ -5,6 +5,11 @@ file with its SHA-256, source and date (from the catalogue where the file is cat
 tool version, the config used (its text and hash), the run date, the CRS transformation used,
 and each output file with its SHA-256. Given the same inputs and config, two manifests differ
 only in ``run_started``/``run_finished``.
+
+A manifest describes the *last* run into its folder only; it is never merged with an earlier
+one. Commands write it through :class:`wlr_geo._atomic.OutputSet` (see :func:`attach_manifest`),
+which moves it into place after all outputs, with the hashes of exactly the files it moved and
+the input hashes taken before anything was written.
 """
 
 from __future__ import annotations
@@ -19,15 +24,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from wlr_geo._atomic import atomic_write_text
+from wlr_geo._atomic import MANIFEST_NAME, OutputSet, atomic_write_text, file_sha256
 from wlr_geo._version import __version__
 from wlr_geo.catalog import Catalog, load_catalog
 from wlr_geo.crs import TRANSFORMATION_NOTE
-from wlr_geo.io import file_sha256
 
-__all__ = ["MANIFEST_NAME", "InputRecord", "Manifest", "config_inputs", "record_run", "spec_inputs", "write_manifest"]
-
-MANIFEST_NAME = "manifest.json"
+__all__ = [
+    "MANIFEST_NAME",
+    "InputRecord",
+    "Manifest",
+    "attach_manifest",
+    "config_inputs",
+    "record_run",
+    "spec_inputs",
+    "write_manifest",
+]
 
 
 @dataclass
@@ -59,8 +70,10 @@ class Manifest:
     """Collects inputs and outputs of a run; :func:`write_manifest` stores it."""
 
     def __init__(self, *, command: str, config_path: str | os.PathLike[str] | None = None,
-                 catalog: Catalog | None = None) -> None:
+                 catalog: Catalog | None = None, hashes: Mapping[Path, str] | None = None) -> None:
         self.command = command
+        #: SHA-256 already known (resolved path → digest), e.g. :attr:`OutputSet.input_hashes`.
+        self.hashes: dict[Path, str] = dict(hashes or {})
         self.catalog = catalog if catalog is not None else load_catalog()
         self.run_started = _utc_now()
         self.inputs: dict[str, InputRecord] = {}
@@ -90,16 +103,24 @@ class Manifest:
         return None
 
     def add_input(self, path: str | os.PathLike[str], *, role: str | None = None,
-                  layer: str | None = None, **extra: Any) -> InputRecord:
-        """Record an input file (hashing it once; catalogue facts filled in when known)."""
+                  layer: str | None = None, sha256: str | None = None, **extra: Any) -> InputRecord:
+        """Record an input file (hashing it once; catalogue facts filled in when known).
+
+        ``sha256`` (or :attr:`hashes`) supplies a hash taken earlier, before any output was
+        written; otherwise the file is hashed now.
+        """
         p = Path(path)
-        key = f"{p.resolve()}::{layer or ''}::{role or ''}"
+        resolved = p.resolve()
+        key = f"{resolved}::{layer or ''}::{role or ''}"
         if key in self.inputs:
             return self.inputs[key]
         entry = self._catalog_entry_for(p)
+        digest = sha256 or self.hashes.get(resolved)
+        if digest is None:
+            digest = self.hashes[resolved] = file_sha256(p)
         rec = InputRecord(
-            path=str(p.resolve()),
-            sha256=file_sha256(p),
+            path=str(resolved),
+            sha256=digest,
             role=role,
             layer=layer,
             source=entry.source if entry else extra.pop("source", None),
@@ -146,41 +167,41 @@ class Manifest:
 
 
 def write_manifest(manifest: Manifest, out_dir: str | os.PathLike[str], *,
-                   name: str = MANIFEST_NAME, extra: Mapping[str, Any] | None = None,
-                   merge: bool = True) -> Path:
-    """Write ``manifest.json`` into ``out_dir`` atomically and return its path.
+                   name: str = MANIFEST_NAME, extra: Mapping[str, Any] | None = None) -> Path:
+    """Write ``manifest.json`` for this run alone into ``out_dir`` atomically; return its path.
 
-    With ``merge`` (default), a manifest already in the folder (from an earlier command writing
-    to the same folder) is merged: inputs and outputs are united (outputs re-hashed as they are
-    now), and the earlier runs are kept under ``runs``.
+    An existing manifest (of an earlier run) is replaced, never merged: the file describes the
+    last run only. Commands should rather hand the manifest to their :class:`OutputSet`
+    (:func:`attach_manifest`), which writes it after all outputs are in place.
     """
     d = Path(out_dir)
     data = manifest.to_dict(d)
     if extra:
         data.update(extra)
-    target = d / name
-    run = {k: data[k] for k in ("command", "run_started", "run_finished", "config")}
-    runs = [run]
-    if merge and target.exists():
-        try:
-            old = json.loads(target.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError):
-            old = {}
-        if isinstance(old, dict):
-            runs = [r for r in old.get("runs", []) if r.get("command") != data["command"]] + runs
-            seen = {(r.get("path"), r.get("layer"), r.get("role")) for r in data["inputs"]}
-            for r in old.get("inputs", []):
-                if (r.get("path"), r.get("layer"), r.get("role")) not in seen and Path(str(r.get("path"))).exists():
-                    data["inputs"].append(r)
-            have = {o["path"] for o in data["outputs"]}
-            for o in old.get("outputs", []):
-                p = d / o["path"]
-                if o["path"] not in have and p.exists() and p.name != name:
-                    data["outputs"].append({"path": o["path"], "sha256": file_sha256(p), "bytes": p.stat().st_size})
-            data["inputs"].sort(key=lambda r: (str(r.get("path")), str(r.get("layer") or "")))
-            data["outputs"].sort(key=lambda o: o["path"])
-    data["runs"] = runs
-    return atomic_write_text(target, json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+    return atomic_write_text(d / name, json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+def attach_manifest(outs: OutputSet, *, config_path: str | os.PathLike[str] | None = None,
+                    catalog: Catalog | None = None,
+                    inputs: Iterable[tuple[str | os.PathLike[str], str | None, str | None]] = (),
+                    frames: Iterable[Any] = (), notes: Iterable[str] = ()) -> Manifest:
+    """Build the manifest of the run writing ``outs`` and hand it to the set.
+
+    The set writes it as ``manifest.json`` after all outputs at the commit, filling in
+    ``outputs`` (every file or folder it moved into place, with SHA-256 and size) and
+    ``run_finished``. Input hashes are those the set took on entry, before anything was
+    written. The returned :class:`Manifest` may still be added to (notes, inputs) until the
+    ``with`` block ends. ``inputs`` are (path, role, layer) triples; ``frames`` are frames read
+    with ``read_layer`` (their source files are recorded).
+    """
+    m = Manifest(command=outs.command, config_path=config_path, catalog=catalog, hashes=outs.input_hashes)
+    for path, role, layer in inputs:
+        if Path(path).exists():
+            m.add_input(path, role=role, layer=layer)
+    m.add_frame_inputs(frames)
+    m.notes.extend(notes)
+    outs.manifest = m
+    return m
 
 
 def config_inputs(cfg: Any) -> list[tuple[str, str | None, str | None]]:
@@ -190,7 +211,7 @@ def config_inputs(cfg: Any) -> list[tuple[str, str | None, str | None]]:
 
 def spec_inputs(specs: Iterable[str | None], role: str) -> list[tuple[str, str | None, str | None]]:
     """(path, role, layer) of ``PATH[:LAYER]`` command-line specs (None entries skipped)."""
-    from wlr_geo.io import parse_layer_spec
+    from wlr_geo.io.vector import parse_layer_spec
 
     out: list[tuple[str, str | None, str | None]] = []
     for text in specs:
@@ -204,7 +225,7 @@ def record_run(command: str, out_dir: str | os.PathLike[str], *, config_path: st
                inputs: Iterable[tuple[str | os.PathLike[str], str | None, str | None]] = (),
                frames: Iterable[Any] = (), outputs: Iterable[str | os.PathLike[str]] = (),
                notes: Iterable[str] = ()) -> Path:
-    """Convenience for CLI commands: build a manifest of one run and merge it into ``out_dir``.
+    """Convenience for CLI commands: write the manifest of one run into ``out_dir`` (no merging).
 
     ``inputs`` are (path, role, layer) triples; ``frames`` are frames read with ``read_layer``
     (their source files are recorded); ``outputs`` are the files the command wrote.

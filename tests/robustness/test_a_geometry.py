@@ -8,7 +8,7 @@ import pytest
 import shapely
 from shapely.geometry import LineString, Polygon, box
 
-from wlr_geo.io import read_layer
+from wlr_geo.io.vector import read_layer
 from wlr_geo.validate import validate_layer
 
 

@@ -10,7 +10,7 @@ import shapely
 from shapely.geometry import Point, box
 
 from wlr_geo import LayerValidationError, OutOfBoundsError, WlrGeoInputError
-from wlr_geo.io import read_layer
+from wlr_geo.io.vector import read_layer
 from wlr_geo.validate import validate_layer
 
 

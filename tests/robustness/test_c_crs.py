@@ -14,7 +14,7 @@ from shapely.geometry import Point
 import wlr_geo
 from wlr_geo import CRSError, CRSMismatchError, OutOfBoundsError
 from wlr_geo.crs import TRANSFORMATION_NOTE, check_same_crs
-from wlr_geo.io import read_layer
+from wlr_geo.io.vector import read_layer
 
 PKG = Path(wlr_geo.__file__).parent
 GOLDEN_RD = (155_000.0, 463_000.0)  # Amersfoort, the RD origin

@@ -10,7 +10,7 @@ import shapely
 from shapely.geometry import LineString, Point, box
 
 from wlr_geo import LayerReadError, LayerValidationError, OutOfBoundsError, WlrGeoInputError
-from wlr_geo.io import read_layer, write_layer
+from wlr_geo.io.vector import read_layer, write_layer
 from wlr_geo.validate import validate_layer
 
 GML_HEAD = ('<?xml version="1.0" encoding="UTF-8"?>\n<wfs:FeatureCollection xmlns:wfs="http://www.opengis.net/wfs/2.0" '

@@ -1,9 +1,9 @@
 """ROBUSTNESS.md C6 (DuckDB axis order) and section E (concurrency and scale).
 
-* C6: every connection :func:`wlr_geo.duck.connect` returns has ``geometry_always_xy`` on, and
+* C6: every connection :func:`wlr_geo.io.duck.connect` returns has ``geometry_always_xy`` on, and
   no module opens DuckDB connections any other way.
 * E1: GEOS prepared geometries are not thread-safe (libgeos/geos#825). The corridor analysis
-  (crossing register, :class:`wlr_geo.distributed.CrossingAnalysis`) runs on a threaded Dask
+  (crossing register, :class:`wlr_geo.analysis.scale.distributed.CrossingAnalysis`) runs on a threaded Dask
   cluster, 2 partitions × 20 repetitions, on the real KLIC cables; and shapely predicates run
   from 8 threads, each on geometries it rebuilt from WKB. Both must finish (no segfault) with
   the single-threaded answer every time. The 8-thread run is in a subprocess so a crash shows
@@ -31,9 +31,9 @@ import shapely
 from shapely.geometry import LineString
 
 import wlr_geo
-from wlr_geo import duck
 from wlr_geo._errors import WlrGeoWarning
 from wlr_geo.catalog import embedded_path
+from wlr_geo.io import duck
 
 # ----------------------------------------------------------------------------- C6
 
@@ -77,11 +77,11 @@ def test_c6_connections_made_in_threads_are_always_xy() -> None:
 
 
 def test_c6_no_module_opens_duckdb_another_way() -> None:
-    """Only wlr_geo/duck.py may call ``duckdb.connect``; everything else uses duck.connect()."""
+    """Only wlr_geo/io/duck.py may call ``duckdb.connect``; everything else uses duck.connect()."""
     pkg = Path(wlr_geo.__file__).parent
     offenders = []
     for py in pkg.rglob("*.py"):
-        if py.name == "duck.py" and py.parent == pkg:
+        if py.name == "duck.py" and py.parent == pkg / "io":
             continue
         for i, line in enumerate(py.read_text(encoding="utf-8").splitlines(), 1):
             if re.search(r"\bduckdb\.connect\(", line):
@@ -94,7 +94,7 @@ def test_c6_no_module_opens_duckdb_another_way() -> None:
 
 @pytest.fixture(scope="module")
 def real_cables() -> gpd.GeoDataFrame:
-    from wlr_geo.klic import read_klic
+    from wlr_geo.io.klic import read_klic
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", WlrGeoWarning)
@@ -120,20 +120,21 @@ def _sorted(df: pd.DataFrame) -> pd.DataFrame:
 @pytest.mark.slow
 def test_e1_corridor_analysis_on_threads_2_partitions_x_20(real_cables: gpd.GeoDataFrame, tmp_path: Path) -> None:
     distributed = pytest.importorskip("dask.distributed")
-    from wlr_geo.distributed import CrossingAnalysis, run_distributed, run_local
-    from wlr_geo.storage import write_partitioned
+    from wlr_geo.analysis.scale.distributed import CrossingAnalysis, run_distributed, run_local
+    from wlr_geo.io.area import read_area
+    from wlr_geo.io.parquet import write_partitioned
 
     ds = tmp_path / "cables"
     write_partitioned(real_cables, ds, tile_m=500, row_group_size=500)
     route = _route_through(real_cables)
     analysis = CrossingAnalysis()
-    reference = run_local(route, ds, analysis, n_chunks=2)
+    reference = run_local(route, ds, analysis, n_chunks=2, reader=read_area)
     assert len(reference["crossings"]) > 20  # the route really crosses many cables
     # one in-process worker with 4 threads: the chunk tasks share the process, as threads
     with distributed.LocalCluster(n_workers=1, threads_per_worker=4, processes=False, dashboard_address=":0",
                                   silence_logs=logging.ERROR) as cluster:
         for _ in range(20):
-            got = run_distributed(route, ds, analysis, scheduler=cluster.scheduler_address, n_chunks=2)
+            got = run_distributed(route, ds, analysis, scheduler=cluster.scheduler_address, n_chunks=2, reader=read_area)
             assert set(got) == set(reference)
             for name, frame in reference.items():
                 pd.testing.assert_frame_equal(_sorted(got[name]), _sorted(frame), check_dtype=False, obj=name)
@@ -197,8 +198,8 @@ def _points(n: int) -> gpd.GeoDataFrame:
 
 @pytest.mark.parametrize(("n", "warned"), [(10_000, False), (10_001, True)])
 def test_e2_large_map_layer_warns_above_10000(n: int, warned: bool, caplog: pytest.LogCaptureFixture) -> None:
-    from wlr_geo.mapdefs import map_definition_from_dict
-    from wlr_geo.webmap import build_map, render_html
+    from wlr_geo.present.mapdefs import map_definition_from_dict
+    from wlr_geo.present.webmap import build_map, render_html
 
     definition = map_definition_from_dict(
         {"title": "t", "group": [{"name": "Kruisingen", "layer": [{"role": "crossings", "label": "Kruising"}]}]})

@@ -55,10 +55,10 @@ from wlr_geo._errors import (
     WlrGeoError,
     WlrGeoInputError,
 )
-from wlr_geo.bgt import load_category_table, read_bgt
 from wlr_geo.catalog import embedded_path
-from wlr_geo.io import read_layer
-from wlr_geo.klic import read_klic
+from wlr_geo.io.bgt import load_category_table, read_bgt
+from wlr_geo.io.klic import read_klic
+from wlr_geo.io.vector import read_layer
 
 from ._alarm import time_limit
 

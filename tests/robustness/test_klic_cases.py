@@ -22,9 +22,9 @@ import shapely
 from lxml import etree
 
 from wlr_geo._errors import KlicError, LayerReadError, OutOfBoundsError, WlrGeoWarning
-from wlr_geo.bgt import ARC_TOLERANCE_M, read_bgt
 from wlr_geo.catalog import embedded_path
-from wlr_geo.klic import KlicData, read_klic
+from wlr_geo.io.bgt import ARC_TOLERANCE_M, read_bgt
+from wlr_geo.io.klic import KlicData, read_klic
 
 XML_NAME = "22G003180_1/GI_gebiedsinformatielevering_22G003180_1_V2.xml"
 SRS = 'srsName="urn:ogc:def:crs:EPSG::28992"'
@@ -321,7 +321,7 @@ def test_long_leading_comment_is_read_not_misreported(tmp_path: Path) -> None:
     import zipfile
 
     from wlr_geo.catalog import embedded_path
-    from wlr_geo.klic import read_klic
+    from wlr_geo.io.klic import read_klic
 
     with zipfile.ZipFile(embedded_path("klic/Levering_22G003180_1.zip")) as zf:
         name = next(n for n in zf.namelist() if n.endswith("_V2.xml"))

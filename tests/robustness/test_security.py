@@ -32,10 +32,10 @@ from shapely.geometry import LineString, Point
 
 from wlr_geo import _safe
 from wlr_geo._errors import KlicError, UnsafeInputError, WlrGeoError, WlrGeoInputError
-from wlr_geo.bgt import read_bgt
 from wlr_geo.catalog import embedded_path
-from wlr_geo.io import read_layer
-from wlr_geo.klic import read_klic
+from wlr_geo.io.bgt import read_bgt
+from wlr_geo.io.klic import read_klic
+from wlr_geo.io.vector import read_layer
 
 from ._alarm import time_limit
 
@@ -271,7 +271,7 @@ def test_size_limit_from_environment_applies_to_real_delivery(tmp_path: Path) ->
     code = (
         "import sys\n"
         "from wlr_geo._errors import UnsafeInputError\n"
-        "from wlr_geo.klic import read_klic\n"
+        "from wlr_geo.io.klic import read_klic\n"
         "try:\n"
         f"    read_klic({str(embedded_path('klic/Levering_22G003180_1.zip'))!r})\n"
         "except UnsafeInputError as exc:\n"
@@ -376,7 +376,7 @@ def _no_markup(page: str) -> None:
 
 
 def test_hostile_text_in_report_is_escaped() -> None:
-    from wlr_geo.report import ReportSection, build_report_html
+    from wlr_geo.present.report import ReportSection, build_report_html
 
     df = pd.DataFrame(_hostile_frame().drop(columns="geometry"))
     section = ReportSection(title=XSS[0], text=XSS[1] + "\n\n" + XSS[3], tables=[(XSS[2], df)])
@@ -391,20 +391,20 @@ def test_hostile_text_in_report_is_escaped() -> None:
 
 
 def test_hostile_text_in_map_is_data_not_markup() -> None:
-    from wlr_geo.mapdefs import map_definition_from_dict
-    from wlr_geo.webmap import build_map, render_html
+    from wlr_geo.present.mapdefs import map_definition_from_dict
+    from wlr_geo.present.webmap import build_map, render_html
 
     data = {"title": XSS[0], "group": [{"name": "Kruisingen", "layer": [
         {"role": "crossings", "label": XSS[1], "popup": {"naam": "Naam", "bron": XSS[2]}, "tooltip": "naam"}]}]}
     page = render_html(build_map({"crossings": _hostile_frame()}, map_definition_from_dict(data)))
     _no_markup(page)
     assert "alert('wlr')" in page or "alert(\\u0027wlr\\u0027)" in page  # the value is there, as data
-    js = (Path(__import__("wlr_geo.webmap", fromlist=["x"]).__file__).parent / "static" / "wlr_map.js").read_text()
+    js = (Path(__import__("wlr_geo.present.webmap", fromlist=["x"]).__file__).parent / "static" / "wlr_map.js").read_text()
     assert "innerHTML" not in js and "insertAdjacentHTML" not in js and "eval(" not in js
 
 
 def test_hostile_text_survives_a_geopackage_round_trip_as_text(tmp_path: Path) -> None:
-    from wlr_geo.io import write_layer
+    from wlr_geo.io.vector import write_layer
 
     p = write_layer(_hostile_frame(), tmp_path / "x.gpkg", "x")
     back = read_layer(p, "x")
@@ -413,8 +413,8 @@ def test_hostile_text_survives_a_geopackage_round_trip_as_text(tmp_path: Path) -
 
 def test_point_layer_html_in_klic_values_is_escaped_in_map(tmp_path: Path) -> None:
     """KLIC values (operator names, labels) go through the same escaping."""
-    from wlr_geo.mapdefs import map_definition_from_dict
-    from wlr_geo.webmap import build_map, render_html
+    from wlr_geo.present.mapdefs import map_definition_from_dict
+    from wlr_geo.present.webmap import build_map, render_html
 
     pts = gpd.GeoDataFrame({"thema": ["laagspanning"], "label": [XSS[3]], "netbeheerder": [XSS[1]]},
                            geometry=[Point(93_700, 463_800)], crs="EPSG:28992")

@@ -1,59 +1,58 @@
 """``wlr-geo demo``: the main job on the embedded Leidse-regio data.
 
-Runs every analysis on the demo config (``layers/demo.toml``) and writes the outputs to one
-folder, with a progress display and a summary. Each step is a function in
-:mod:`wlr_geo.cli.demo_steps`; a step that fails stops the run with a clear error and leaves earlier
-outputs intact (every file is written atomically).
+Runs every workflow on the demo config (``layers/demo.toml``) into one output folder (see
+:mod:`wlr_geo.workflows.demo`), with a progress display and a summary.
 """
 
 from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from wlr_geo.cli._print import dutch_number, out_option, safe
+
 __all__ = ["demo_command"]
 
 
 @click.command("demo")
-@click.option("--out", "-o", "out_dir", type=click.Path(path_type=Path), default=Path("wlr-output"),
-              show_default=True, help="Output folder.")
+@out_option(help="Output folder.", required=False, default=Path("wlr-output"), show_default=True)
 @click.option("--config", "config_path", type=click.Path(path_type=Path), default=None,
               help="Run on this project config instead of the embedded demo config.")
 @click.option("--skip", multiple=True, help="Skip a step by name (repeatable).")
-def demo_command(out_dir: Path, config_path: Path | None, skip: tuple[str, ...]) -> None:
+def demo_command(out_dir: Path, config_path: Path | None, skip: tuple[str, ...], wait_s: float) -> None:
     """Run every analysis on the embedded Leidse-regio data and write the outputs to --out."""
-    from wlr_geo.cli.demo_steps import DemoContext, demo_steps
+    from wlr_geo.workflows import demo
 
     console = Console(stderr=True)
-    ctx = DemoContext.create(out_dir, config_path)
-    steps = [s for s in demo_steps() if s.name not in skip]
     started = time.perf_counter()
-    results: list[tuple[str, str, float]] = []
+    steps = [s for s in demo.demo_steps() if s.name not in skip]
     with Progress(
         SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
         TimeElapsedColumn(), console=console, transient=False,
     ) as progress:
         task = progress.add_task("wlr-geo demo", total=len(steps))
-        for step in steps:
-            progress.update(task, description=step.title)
-            t0 = time.perf_counter()
-            summary = step.run(ctx)
-            results.append((step.title, summary, time.perf_counter() - t0))
-            progress.advance(task)
-    ctx.finish()
-    table = Table(title=f"wlr-geo demo — {ctx.out_dir}")
+
+        def on_step(step: Any, result: Any) -> None:
+            if result is None:
+                progress.update(task, description=step.title)
+            else:
+                progress.advance(task)
+
+        done = demo.run(out_dir, config=config_path, skip=skip, on_step=on_step, wait_s=wait_s)
+    table = Table(title=f"wlr-geo demo — {safe(done.out_dir)}")
     table.add_column("stap")
     table.add_column("resultaat", overflow="fold")
     table.add_column("s", justify="right")
-    for title, summary, secs in results:
-        table.add_row(title, summary, f"{secs:.1f}")
+    for step in done.steps:
+        table.add_row(step.title, safe(step.summary), dutch_number(step.seconds, 1))
     out = Console()
     out.print(table)
-    out.print(f"Klaar in {time.perf_counter() - started:.0f} s. Uitvoer: {ctx.out_dir.resolve()}")
-    for p in ctx.highlights:
-        out.print(f"  • {p}")
+    out.print(f"Klaar in {dutch_number(time.perf_counter() - started)} s. Uitvoer: {safe(done.out_dir.resolve())}")
+    for p in done.highlights:
+        out.print(f"  • {safe(p)}")

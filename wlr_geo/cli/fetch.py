@@ -17,9 +17,10 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 from rich.table import Table
+from rich.text import Text
 
 from wlr_geo._errors import WlrGeoInputError
-from wlr_geo.pdok import DATASETS, Area
+from wlr_geo.workflows.fetch import CBS_YEARS, DATASETS, DEFAULT_CBS_YEAR, PDOK_MAX_LIMIT, Area
 
 __all__ = ["fetch_command"]
 
@@ -29,22 +30,28 @@ def _datasets_help() -> str:
 
 
 def _print_datasets(console: Console) -> None:
-    table = Table(title="Datasets for wlr-geo fetch (PDOK OGC API Features)")
-    for col in ("name", "title", "collections", "service", "URL status", "licence"):
-        table.add_column(col, overflow="fold")
+    table = Table(title="Datasets voor wlr-geo fetch (PDOK OGC API Features)")
+    for col in ("naam", "titel", "collecties", "dienst", "URL", "RD-uitvoer", "licentie"):
+        table.add_column(col, overflow="fold", no_wrap=col in ("naam", "dienst"))
+    status = {"confirmed": "bevestigd", "best knowledge": "beste kennis"}
     for d in DATASETS.values():
-        table.add_row(d.name, d.title, ", ".join(d.collections), d.base_url(), d.url_status, d.licence)
+        table.add_row(*(Text(v) for v in (d.name, d.title, ", ".join(d.collections), d.base_url(),
+                                            status[d.url_status], status[d.rd_output], d.licence)))
     console.print(table)
+    console.print(Text(
+        f"CBS-jaren: {', '.join(f'{y} ({s})' for y, s in CBS_YEARS.items())}; standaard {DEFAULT_CBS_YEAR}. "
+        "De bronnen per dataset staan in wlr_geo/pdok.py en in de provenance van elke download."
+    ))
 
 
 def _area(gemeente: tuple[str, ...], bbox: str | None, route: str | None, buffer_m: float) -> Area:
-    from wlr_geo.pdok import area_from_bbox, area_from_gemeenten, area_from_route
+    from wlr_geo.workflows.fetch import area_from_bbox, area_from_gemeenten, area_from_route
 
     given = [name for name, v in (("--gemeente", gemeente), ("--bbox", bbox), ("--route", route)) if v]
     if len(given) != 1:
         raise WlrGeoInputError(
-            "give exactly one area: " + (f"got {' and '.join(given)}" if given else "none was given"),
-            hint="use --gemeente GM0546 (repeatable), --bbox xmin,ymin,xmax,ymax (RD) or --route PATH[:LAYER]",
+            "geef precies één gebied op: " + (f"nu {' en '.join(given)}" if given else "er is geen gegeven"),
+            hint="gebruik --gemeente GM0546 (herhaalbaar), --bbox xmin,ymin,xmax,ymax (RD) of --route PAD[:LAAG]",
         )
     if gemeente:
         return area_from_gemeenten(list(gemeente))
@@ -57,6 +64,7 @@ def _area(gemeente: tuple[str, ...], bbox: str | None, route: str | None, buffer
 _CONFIG_KEYS: dict[str, type | tuple[type, ...]] = {
     "api_root": str, "base_urls": dict, "cache_dir": str, "max_age_days": (int, float),
     "rate_limit_per_s": (int, float), "timeout_s": (int, float), "retries": int, "page_size": int,
+    "cbs_year": int, "bgt_source": str,
 }
 
 
@@ -66,7 +74,7 @@ def _fetch_config(path: Path | None) -> dict[str, Any]:
         return {}
     from wlr_geo._errors import ConfigError
     from wlr_geo.config import load_config
-    from wlr_geo.pdok import parse_base_url_overrides
+    from wlr_geo.workflows.fetch import parse_base_url_overrides
 
     project = load_config(path)
     table = dict(project.section("fetch"))
@@ -74,9 +82,11 @@ def _fetch_config(path: Path | None) -> dict[str, Any]:
     for key, value in table.items():
         kind = _CONFIG_KEYS.get(key)
         if kind is None:
-            problems.append(f"unknown key {key!r} (known: {', '.join(_CONFIG_KEYS)})")
+            problems.append(f"onbekende sleutel {key!r} (bekend: {', '.join(_CONFIG_KEYS)})")
         elif not isinstance(value, kind) or isinstance(value, bool):
-            problems.append(f"{key} = {value!r} has the wrong type")
+            problems.append(f"{key} = {value!r} heeft het verkeerde type")
+    if table.get("bgt_source", "ogc") not in ("ogc", "download"):
+        problems.append(f"bgt_source = {table['bgt_source']!r}: gebruik 'ogc' of 'download'")
     if problems:
         raise ConfigError("[fetch]: " + "; ".join(problems), source=str(path))
     urls = table.get("base_urls", {})
@@ -87,15 +97,17 @@ def _fetch_config(path: Path | None) -> dict[str, Any]:
 
 
 _EPILOG = """\b
-Examples:
+Voorbeelden:
   wlr-geo fetch --gemeente GM0546 --gemeente GM0547 -d wijken -d buurten -o data/
   wlr-geo fetch --bbox 90000,458000,96000,466000 -d bag -d bgt -o data/
   wlr-geo fetch --route route.gpkg:trace --buffer-m 500 -d natura2000 -d wegen -d spoor -o data/
-  wlr-geo fetch --offline --gemeente GM0546 -d wijken -o data/   (cache only, no network)
+  wlr-geo fetch --route route.gpkg:trace -d bgt --bgt-source download -o data/
+  wlr-geo fetch --offline --gemeente GM0546 -d wijken -o data/   (alleen de cache, geen netwerk)
 
 \b
-Environment: WLR_GEO_CACHE (cache folder), WLR_GEO_PDOK_ROOT (API root instead of
-https://api.pdok.nl), WLR_GEO_PDOK_URL_<NAME> (base URL of one dataset).
+Omgeving: WLR_GEO_CACHE (cachemap), WLR_GEO_PDOK_ROOT (API-wortel in plaats van
+https://api.pdok.nl), WLR_GEO_PDOK_URL_<NAAM> (basis-URL van één dataset),
+WLR_GEO_PDOK_URL_BGT_DOWNLOAD (BGT-download-API).
 """
 
 
@@ -111,8 +123,15 @@ https://api.pdok.nl), WLR_GEO_PDOK_URL_<NAME> (base URL of one dataset).
 @click.option("--route", metavar="PATH[:LAYER]", help="Area: a route layer, buffered by --buffer-m.")
 @click.option("--buffer-m", type=float, default=500.0, show_default=True,
               help="Buffer around --route in metres.")
-@click.option("-o", "--output", "output", type=click.Path(path_type=Path), default=None,
+@click.option("-o", "--out", "out_dir", type=click.Path(path_type=Path), default=None,
               help="Output folder: one GeoPackage per dataset, catalog.toml and provenance.json.")
+@click.option("--output", "output_alias", type=click.Path(path_type=Path), default=None, hidden=True)
+@click.option("--cbs-year", type=int, default=None,
+              help=f"Year of the CBS wijken en buurten ({', '.join(map(str, CBS_YEARS))})  "
+                   f"[default: {DEFAULT_CBS_YEAR}, the newest with complete key figures].")
+@click.option("--bgt-source", type=click.Choice(["ogc", "download"]), default=None,
+              help="BGT through the OGC API (current objects kept) or as one CityGML extract from "
+                   "PDOK's BGT download API, read with wlr_geo.io.bgt.read_bgt  [default: ogc].")
 @click.option("--cache-dir", type=click.Path(path_type=Path), default=None,
               help="Download cache (default $WLR_GEO_CACHE or ~/.cache/wlr_geo).")
 @click.option("--offline", is_flag=True, help="Use only the cache; fail when a layer is not cached.")
@@ -129,71 +148,89 @@ https://api.pdok.nl), WLR_GEO_PDOK_URL_<NAME> (base URL of one dataset).
               help="Timeout of one request in seconds  [default: 60].")
 @click.option("--retries", type=click.IntRange(0, 20), default=None,
               help="Retries per request (backoff with jitter; Retry-After honoured)  [default: 4].")
-@click.option("--page-size", type=click.IntRange(1, 1000), default=None,
-              help="Features per page ('limit'; PDOK's maximum is 1000)  [default: 1000].")
+@click.option("--page-size", type=click.IntRange(min=1), default=None,
+              help=f"Features per page ('limit'); PDOK serves at most {PDOK_MAX_LIMIT}, a larger value "
+                   f"is lowered with a warning  [default: {PDOK_MAX_LIMIT}].")
 @click.option("--config", "config_path", type=click.Path(path_type=Path), default=None,
               help="Project config whose [fetch] table sets api_root, base_urls, cache_dir, "
-                   "max_age_days, rate_limit_per_s, timeout_s, retries, page_size "
-                   "(command-line options win).")
+                   "max_age_days, rate_limit_per_s, timeout_s, retries, page_size, cbs_year, "
+                   "bgt_source (command-line options win).")
 @click.option("--cut", is_flag=True,
               help="Clip geometries to the area instead of keeping whole intersecting features.")
 @click.option("--no-progress", is_flag=True, help="No progress bars.")
 def fetch_command(
     datasets: tuple[str, ...], list_datasets: bool, gemeente: tuple[str, ...], bbox: str | None,
-    route: str | None, buffer_m: float, output: Path | None, cache_dir: Path | None,
+    route: str | None, buffer_m: float, out_dir: Path | None, output_alias: Path | None,
+    cbs_year: int | None, bgt_source: str | None, cache_dir: Path | None,
     offline: bool, refresh: bool, max_age_days: float | None, base_urls: tuple[str, ...],
     api_root: str | None, rate_limit: float | None, timeout_s: float | None, retries: int | None,
     page_size: int | None, config_path: Path | None, cut: bool, no_progress: bool,
 ) -> None:
     """Download PDOK layers for an area: boundaries, CBS wijken/buurten, BGT, BAG, Natura 2000,
-    NWB roads and rail (OGC API Features, GeoJSON in RD New).
+    NWB roads and rail (OGC API Features, GeoJSON in RD New; the BGT optionally as a CityGML
+    extract from PDOK's BGT download API).
 
     Downloads are paged (rel=next), retried with backoff, rate limited, cached (resumable after
     an interruption, expiring after --max-age-days) and carry a provenance record (service URL,
-    collection, query, time, feature count, SHA-256). Nothing touches the network except this
-    command, and with --offline not even this one.
+    collection, query, time, feature count, SHA-256, the page checks made). Every layer gets the
+    standard columns (gm_code, gm_naam, wk_code, wk_naam, bu_code, bu_naam, inwoners) next to
+    PDOK's own and is listed in the output's catalog.toml, which a project config can name:
+    [project] catalogs = ["DIR/catalog.toml"]. Nothing touches the network except this command,
+    and with --offline not even this one.
     """
-    from wlr_geo.download import (
+    from wlr_geo.workflows.fetch import (
         DownloadSettings,
         ProgressEvent,
         default_cache_dir,
         export_results,
         fetch,
+        get_dataset,
+        parse_base_url_overrides,
     )
-    from wlr_geo.pdok import get_dataset, parse_base_url_overrides
 
     console = Console(stderr=True)
     if list_datasets:
-        _print_datasets(Console())
+        _print_datasets(Console(width=180))
         return
+    if out_dir is not None and output_alias is not None and out_dir != output_alias:
+        raise WlrGeoInputError("twee verschillende uitvoermappen (-o/--out en --output)", hint="geef er één")
+    output = out_dir or output_alias
     if not datasets:
-        raise WlrGeoInputError("no dataset named", hint=f"add -d NAME; names: {', '.join(DATASETS)}")
+        raise WlrGeoInputError("geen dataset gekozen", hint=f"voeg -d NAAM toe; namen: {', '.join(DATASETS)}")
     if output is None:
-        raise WlrGeoInputError("no output folder", hint="add -o DIR")
-    chosen = [get_dataset(n) for n in dict.fromkeys(datasets)]
-    area = _area(gemeente, bbox, route, buffer_m)
+        raise WlrGeoInputError("geen uitvoermap", hint="voeg -o MAP toe")
     cfg = _fetch_config(config_path)
+    year = cbs_year if cbs_year is not None else cfg.get("cbs_year")
+    chosen = [get_dataset(n, year=year) for n in dict.fromkeys(datasets)]
+    area = _area(gemeente, bbox, route, buffer_m)
     d = DownloadSettings()
 
     def pick(value: float | None, key: str, default: float) -> float:
         return float(value if value is not None else cfg.get(key, default))
 
+    limit = int(pick(page_size, "page_size", d.page_limit))
+    if limit > PDOK_MAX_LIMIT:
+        where = "--page-size" if page_size is not None else f"[fetch] page_size in {config_path}"
+        console.print(Text(f"waarschuwing: {where} = {limit} is meer dan PDOK levert (hoogstens "
+                           f"{PDOK_MAX_LIMIT} per pagina); er wordt {PDOK_MAX_LIMIT} gevraagd", style="yellow"))
+        limit = PDOK_MAX_LIMIT
     settings = DownloadSettings(
         timeout_s=pick(timeout_s, "timeout_s", d.timeout_s),
         retries=int(pick(retries, "retries", d.retries)),
         rate_limit_per_s=pick(rate_limit, "rate_limit_per_s", d.rate_limit_per_s),
-        page_limit=int(pick(page_size, "page_size", d.page_limit)),
+        page_limit=limit,
         max_age_days=pick(max_age_days, "max_age_days", d.max_age_days),
     )
-    if not 1 <= settings.page_limit <= 1000 or settings.retries < 0:
-        raise WlrGeoInputError("[fetch] page_size must be 1…1000 and retries ≥ 0", source=str(config_path))
-    if settings.max_age_days < 0 or settings.rate_limit_per_s < 0 or settings.timeout_s <= 0:
-        raise WlrGeoInputError("max-age-days and rate-limit must be ≥ 0 and timeout > 0")
+    if limit < 1 or settings.retries < 0:
+        raise WlrGeoInputError("[fetch] page_size moet ≥ 1 zijn en retries ≥ 0", source=str(config_path))
+    if not (settings.max_age_days >= 0 and settings.rate_limit_per_s >= 0 and settings.timeout_s > 0):
+        raise WlrGeoInputError("max-age-days en rate-limit moeten ≥ 0 zijn en timeout > 0")
     cache = cache_dir or (Path(cfg["cache_dir"]).expanduser() if cfg.get("cache_dir") else default_cache_dir())
     overrides = {**{str(k): str(v) for k, v in cfg.get("base_urls", {}).items()},
                  **parse_base_url_overrides(base_urls)}
     api_root = api_root or cfg.get("api_root")
-    click.echo(f"area: {area.description} (RD box {area.query_bbox()}); cache: {cache}", err=True)
+    source = bgt_source or str(cfg.get("bgt_source", "ogc"))
+    console.print(Text(f"gebied: {area.description} (RD-box {area.query_bbox()}); cache: {cache}"))
 
     disable = no_progress or not console.is_terminal or bool(os.environ.get("CI"))
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -205,23 +242,23 @@ def fetch_command(
             key = (ev.dataset, ev.collection)
             if key not in tasks:
                 tasks[key] = bar.add_task(f"{ev.dataset}/{ev.collection}", total=None, pages=0)
-            total = ev.number_matched if ev.number_matched is not None else None
-            if ev.done:
-                total = ev.features
-            bar.update(tasks[key], completed=ev.features, total=total, pages=ev.pages)
+            bar.update(tasks[key], completed=ev.features, total=ev.total, pages=ev.pages)
 
         results = fetch(chosen, area, cache_dir=cache, settings=settings, base_urls=overrides,
-                        api_root=api_root, offline=offline, refresh=refresh, progress=on_progress)
+                        api_root=api_root, offline=offline, refresh=refresh, progress=on_progress,
+                        cbs_year=year, bgt_source="download" if source == "download" else "ogc")
     exported = export_results(results, output, area=area, cut=cut)
 
-    table = Table(title=f"wlr-geo fetch: {area.description}")
-    for col in ("dataset", "collection", "features", "in area", "source", "downloaded (UTC)", "notes"):
+    table = Table(title=Text(f"wlr-geo fetch: {area.description}"))
+    for col in ("dataset", "collectie", "objecten", "in gebied", "bron", "gedownload (UTC)", "opmerkingen"):
         table.add_column(col, overflow="fold")
     for r in results:
         in_area = exported.selected_features.get((r.dataset, r.collection))
-        table.add_row(r.dataset, r.collection, str(r.feature_count), str(in_area),
-                      "cache" if r.from_cache else "PDOK", str(r.provenance.get("download_end_utc")),
-                      "; ".join(dict.fromkeys([*r.provenance.get("notes", []), *r.notes])))
+        notes = "; ".join(dict.fromkeys([*r.provenance.get("notes", []), *r.notes]))
+        table.add_row(*(Text(str(v)) for v in (
+            r.dataset, r.collection, r.feature_count, in_area, "cache" if r.from_cache else "PDOK",
+            r.provenance.get("download_end_utc"), notes)))
     Console(width=160).print(table)
     for p in exported.paths:
-        click.echo(f"wrote {p}")
+        click.echo(f"geschreven: {p}")
+    click.echo(f"in een projectconfig: [project] catalogs = [\"{output / 'catalog.toml'}\"]")

@@ -3,7 +3,9 @@
 Sub-commands live in their own modules and are imported only when used, which keeps
 ``wlr-geo --help`` fast. To add a command, add ``"name": "module:attribute"`` to ``COMMANDS``.
 Every :class:`~wlr_geo.WlrGeoError` becomes one clear line per problem on stderr and exit code 2
-— never a traceback (``--debug`` shows it).
+— never a traceback (``--debug`` shows it). Ctrl-C ends the run with one line ("afgebroken") and
+exit code 130 (128 + SIGINT); commands that write through an ``OutputSet`` have then written
+nothing.
 """
 
 from __future__ import annotations
@@ -18,7 +20,10 @@ import click
 from wlr_geo._errors import WlrGeoError, WlrGeoInputError
 from wlr_geo._version import __version__
 
-__all__ = ["COMMANDS", "cli", "main"]
+__all__ = ["COMMANDS", "EXIT_INTERRUPTED", "cli", "main"]
+
+#: Exit code after Ctrl-C (128 + SIGINT, as shells report it).
+EXIT_INTERRUPTED = 130
 
 #: name → "module:attribute" of a click command.
 COMMANDS: dict[str, str] = {
@@ -32,6 +37,7 @@ COMMANDS: dict[str, str] = {
     "convert": "wlr_geo.cli.convert:convert_command",
     "report": "wlr_geo.cli.report:report_command",
     "klic": "wlr_geo.cli.klic:klic_command",
+    "check-klic": "wlr_geo.cli.check_klic:check_klic_command",
     "route": "wlr_geo.cli.route:route_command",
     "fetch": "wlr_geo.cli.fetch:fetch_command",
     "map": "wlr_geo.cli.map:map_command",
@@ -56,11 +62,18 @@ class LazyGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except KeyboardInterrupt:
+            # past click's own handler, which would print an empty line and turn it into Abort
+            raise _UserInterruptError from None
         except WlrGeoError as exc:
             if ctx.obj and ctx.obj.get("debug"):
                 raise
             report_error(exc)
             ctx.exit(2)
+
+
+class _UserInterruptError(Exception):
+    """Ctrl-C inside a sub-command, carried out of click to :func:`main`."""
 
 
 def report_error(exc: WlrGeoError) -> None:
@@ -95,9 +108,12 @@ def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit code."""
     try:
         rv = cli.main(args=argv, prog_name="wlr-geo", standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("aborted", err=True)
-        return 1
+    except (_UserInterruptError, KeyboardInterrupt):
+        click.echo("afgebroken", err=True)
+        return EXIT_INTERRUPTED
+    except click.exceptions.Abort as exc:
+        click.echo("afgebroken", err=True)
+        return EXIT_INTERRUPTED if isinstance(exc.__cause__, KeyboardInterrupt) else 1
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
     except click.ClickException as exc:

@@ -1,0 +1,94 @@
+"""The one TOML loader, and the one check for unknown keys.
+
+Every TOML file wlr_geo reads — project configs, the catalogue, map definitions, the default
+tables and the user's copies of them — goes through :func:`read_toml`, so a missing file, a
+syntax error and a file that is not UTF-8 give the same one-line :class:`~wlr_geo.ConfigError`.
+Every table whose keys are fixed is checked with :func:`unknown_keys`, which names the nearest
+valid key (``"did you mean 'municipalities'?"``).
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tomllib
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from wlr_geo._errors import ConfigError, Problem
+
+__all__ = ["check_keys", "loads_toml", "nearest", "read_toml", "unknown_keys"]
+
+
+def loads_toml(text: str, *, source: str | None = None) -> dict[str, Any]:
+    """Parse TOML text; a syntax error is a :class:`ConfigError` naming ``source`` and the position."""
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"not valid TOML: {exc}", source=source,
+                          hint="fix the TOML syntax at the position given") from None
+
+
+def read_toml(path: str | os.PathLike[str], *, what: str = "file") -> dict[str, Any]:
+    """Read a TOML file.
+
+    Parameters
+    ----------
+    path
+        The file.
+    what
+        What the file is, for the messages (``"config file"``, ``"cost table"``, ...).
+
+    Raises
+    ------
+    ConfigError
+        The file is missing, a folder, not UTF-8 or not valid TOML.
+    """
+    p = Path(path)
+    if not p.exists():
+        raise ConfigError(f"the {what} does not exist", source=str(p), hint="check the path")
+    if p.is_dir():
+        raise ConfigError(f"expected a {what} but got a folder", source=str(p), hint="give the .toml file")
+    try:
+        text = p.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(f"the {what} is not UTF-8 text", source=str(p), hint="save it as UTF-8") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read the {what}: {exc.strerror or exc}", source=str(p),
+                          hint="check the file's permissions") from None
+    return loads_toml(text, source=str(p))
+
+
+def nearest(name: str, candidates: Iterable[str]) -> str | None:
+    """The candidate closest to ``name`` (a likely misspelling), or None when none is close."""
+    names = [str(c) for c in candidates]
+    by_fold = {c.casefold(): c for c in names}
+    if str(name).casefold() in by_fold:
+        return by_fold[str(name).casefold()]
+    match = difflib.get_close_matches(str(name), names, n=1, cutoff=0.6)
+    return match[0] if match else None
+
+
+def unknown_keys(table: Mapping[str, Any], allowed: Iterable[str], where: str, *,
+                 source: str | None = None, what: str = "key") -> list[Problem]:
+    """One :class:`Problem` per key of ``table`` that is not ``allowed``, with the nearest valid one.
+
+    ``where`` is the table as written in the file, e.g. ``"[impact]"``.
+    """
+    allowed = sorted(set(allowed))
+    problems = []
+    for key in sorted(set(table) - set(allowed), key=str):
+        near = nearest(key, allowed)
+        hint = f"did you mean {near!r}?" if near else (f"use one of: {', '.join(allowed)}" if allowed else
+                                                        f"remove it ({where} takes no {what}s)")
+        problems.append(Problem(f"{where} has an unknown {what} {key!r}", source=source, hint=hint))
+    return problems
+
+
+def check_keys(table: Mapping[str, Any], allowed: Iterable[str], where: str, *, source: str | None = None,
+               what: str = "key") -> None:
+    """Raise :class:`ConfigError` listing every unknown key of ``table`` (see :func:`unknown_keys`)."""
+    problems = unknown_keys(table, allowed, where, source=source, what=what)
+    if problems:
+        raise ConfigError(problems=problems)

@@ -1,0 +1,85 @@
+"""``wlr-geo check-klic``: compare the KLIC reader with GDAL on a folder of deliveries."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from wlr_geo._errors import KlicError
+
+__all__ = ["check_klic_command", "nl_number"]
+
+
+def nl_number(value: float, decimals: int = 0) -> str:
+    """A number in Dutch notation: ``12345.6`` → ``12.345,6``."""
+    if math.isinf(value):
+        return "∞"
+    return f"{value:,.{decimals}f}".replace(",", "_").replace(".", ",").replace("_", ".")
+
+
+def _short(label: str, base: Path) -> str:
+    """A delivery's location relative to the folder checked: the zip (with a nested zip after
+    ``!``), the unpacked delivery's folder, or the XML file."""
+    parts = label.split("!")
+    if len(parts) > 1:  # zip!xml or zip!inner.zip!xml
+        parts = parts[:-1]
+    else:
+        path = Path(parts[0])
+        parts = [str(path.parent if path.name.lower().startswith("gi_") else path)]
+    head = Path(parts[0])
+    rel = head.relative_to(base).as_posix() if head.is_relative_to(base) else head.name
+    return "!".join([rel or ".", *parts[1:]])
+
+
+@click.command("check-klic")
+@click.argument("directory", type=click.Path(exists=True, path_type=Path))
+def check_klic_command(directory: Path) -> None:
+    """Compare wlr_geo's KLIC reader with GDAL on every delivery in DIRECTORY.
+
+    Per delivery (zip, unpacked folder or IMKL XML): the rows wlr_geo makes (one per object and
+    link) against a count of the object-link pairs in the XML, the distinct links against
+    GDAL's UtilityLink layer, and every link's length against GDAL's. Prints one table; exit
+    code 1 when a delivery differs. The input is never changed.
+    """
+    from wlr_geo.workflows.klic import LENGTH_TOLERANCE_M, check_deliveries
+
+    console = Console(width=160)
+    with console.status("KLIC-leveringen vergelijken met GDAL ...") as status:
+        results, skipped = check_deliveries(
+            directory, on_delivery=lambda src: status.update(f"vergelijken: {escape(src.label)}"))
+    if not results:
+        reasons = "; ".join(f"{w}: {r}" for w, r in skipped[:3])
+        raise KlicError(f"geen IMKL-levering te vergelijken ({reasons})", source=str(directory),
+                        hint="geef een map met Levering_*.zip-bestanden of uitgepakte leveringen")
+    table = Table(title=f"KLIC: wlr_geo vergeleken met GDAL ({escape(str(directory))})")
+    table.add_column("levering", overflow="fold")
+    for col, justify in ( ("IMKL", "left"), ("rijen", "right"), ("rijen XML", "right"),
+                         ("links", "right"), ("links GDAL", "right"), ("overgeslagen", "right"),
+                         ("lengte (m)", "right"), ("lengte GDAL (m)", "right"), ("max. verschil (m)", "right"),
+                         ("oordeel", "left")):
+        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+    base = directory.resolve()
+    n_diff = 0
+    for r in results:
+        n_diff += not r.equal
+        verdict = "gelijk" if r.equal else "[bold red]VERSCHIL[/]"
+        if r.equal and r.links_skipped:
+            verdict = "gelijk (overgeslagen links: zie wlr-geo klic)"
+        diff = r.max_length_difference_m
+        table.add_row(
+            escape(_short(r.delivery, base)), escape(r.imkl_versie or "?"), nl_number(r.rows), nl_number(r.rows_reference),
+            nl_number(r.links), nl_number(r.links_gdal), nl_number(r.links_skipped),
+            nl_number(r.length_m, 1), nl_number(r.length_gdal_m, 1),
+            "0" if diff <= LENGTH_TOLERANCE_M else nl_number(diff, 6), verdict,
+        )
+    console.print(table)
+    for where, reason in skipped:
+        console.print(f"niet vergeleken: {escape(where)} ({escape(reason)})")
+    console.print(f"{len(results)} levering(en) vergeleken, {len(results) - n_diff} gelijk, {n_diff} met verschil.")
+    if n_diff:
+        raise click.exceptions.Exit(1)

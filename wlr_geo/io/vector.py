@@ -1,0 +1,407 @@
+"""Reading and writing layers.
+
+Readers accept every vector format GDAL reads (GeoPackage, GeoJSON, Shapefile, FlatGeobuf, GML,
+KML, ...) and GeoParquet. Every layer comes out in EPSG:28992, validated and repaired
+(:mod:`wlr_geo.validate`), with its provenance in ``gdf.attrs["wlr_geo"]``. Writers produce
+GeoPackage or GeoParquet atomically: the output appears complete under its name or not at all,
+and input files are never opened for writing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import re
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+import pyogrio.errors
+import shapely
+import shapely.errors
+
+from wlr_geo._atomic import atomic_path, file_sha256
+from wlr_geo._errors import LayerNotFoundError, LayerReadError, WlrGeoInputError
+from wlr_geo.crs import ensure_rd
+from wlr_geo.validate import validate_layer
+
+__all__ = [
+    "LayerSpec",
+    "file_sha256",
+    "list_layers",
+    "parse_layer_spec",
+    "read_layer",
+    "write_layer",
+    "write_layers",
+]
+
+log = logging.getLogger("wlr_geo")
+
+_PARQUET_SUFFIXES = {".parquet", ".geoparquet", ".pq"}
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """A file and an optional layer name, as written ``PATH[:LAYER]`` on the command line."""
+
+    path: Path
+    layer: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.layer}" if self.layer else str(self.path)
+
+
+def parse_layer_spec(text: str | os.PathLike[str]) -> LayerSpec:
+    """Split ``"file.gpkg:layer"`` into path and layer; a plain path has no layer.
+
+    A colon is only taken as the separator when the part before it is an existing file or has
+    a known GIS suffix, so Windows drive letters and URLs are left alone.
+    """
+    s = str(text)
+    if ":" in s and not Path(s).exists():
+        head, _, tail = s.rpartition(":")
+        if head and tail and ("/" not in tail and "\\" not in tail) and (Path(head).suffix or Path(head).exists()):
+            return LayerSpec(Path(head), tail)
+    return LayerSpec(Path(s))
+
+
+def list_layers(path: str | os.PathLike[str]) -> list[str]:
+    """Names of the layers in a GIS file (a GeoParquet file has one, named after the file)."""
+    p = Path(path)
+    if not p.exists():
+        raise LayerReadError(
+            "the file does not exist", source=str(p),
+            hint="check the path (relative paths are taken from the config file's folder)",
+        )
+    if p.suffix.lower() in _PARQUET_SUFFIXES:
+        return [p.stem]
+    try:
+        return [str(name) for name in pyogrio.list_layers(p)[:, 0]]
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError, UnicodeDecodeError) as exc:
+        raise LayerReadError(
+            f"GDAL cannot open the file as a GIS layer: {_first_line(exc)}",
+            source=str(p),
+            hint="check that the file is complete and in a vector format GDAL reads",
+        ) from None
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def read_layer(
+    path: str | os.PathLike[str] | LayerSpec,
+    layer: str | None = None,
+    *,
+    assume_crs: str | int | None = None,
+    id_column: str | None = None,
+    geometry_types: list[str] | None = None,
+    allow_empty: bool = False,
+    encoding: str | None = None,
+    bbox: tuple[float, float, float, float] | None = None,
+    columns: list[str] | None = None,
+) -> gpd.GeoDataFrame:
+    """Read one layer into a validated GeoDataFrame in EPSG:28992.
+
+    Parameters
+    ----------
+    path
+        Any file GDAL reads, or GeoParquet (``.parquet``); or a :class:`LayerSpec`.
+    layer
+        Layer name for multi-layer files. If the file has several layers and none is named,
+        the error lists them.
+    assume_crs
+        CRS to assume when the file declares none (otherwise that is an error).
+    id_column
+        Column whose values must be unique.
+    geometry_types
+        Allowed families (``"point"``, ``"line"``, ``"polygon"``).
+    allow_empty
+        Accept a layer with 0 features (default: error).
+    encoding
+        Text encoding for formats without one (Shapefile without ``.cpg``), e.g. ``"cp1252"``.
+    bbox
+        Only read features intersecting this RD box (x_min, y_min, x_max, y_max).
+
+    Returns
+    -------
+    GeoDataFrame
+        In EPSG:28992, with ``attrs["wlr_geo"]`` holding source, layer, sha256 and the
+        :class:`~wlr_geo.validate.ValidationReport` as a dict.
+
+    Examples
+    --------
+    >>> from wlr_geo import read_layer
+    >>> from wlr_geo.catalog import embedded_path
+    >>> gm = read_layer(embedded_path("boundaries.gpkg"), "municipalities")
+    >>> len(gm), gm.crs.to_epsg()
+    (10, 28992)
+    """
+    if isinstance(path, LayerSpec):
+        layer = layer or path.layer
+        path = path.path
+    p = Path(path)
+    src = str(p)
+    if not p.exists():
+        raise LayerReadError(
+            "the file does not exist", source=src,
+            hint="check the path (relative paths in a config are taken from the config file's folder)",
+        )
+    gdf = _read_raw(p, layer, encoding=encoding, bbox=bbox, columns=columns)
+    layer_name = layer or gdf.attrs.pop("_layer_name", None)
+    gdf.attrs.pop("_layer_name", None)
+    _check_text_encoding(gdf, source=src, layer=layer_name, encoding=encoding)
+    if len(gdf) == 0 and p.suffix.lower() in {".gml", ".xml"} and (members := _count_gml_members(p)) > 0:
+        raise LayerReadError(
+            f"GDAL read 0 features from a GML file that holds {members} feature member element(s)",
+            source=src, layer=layer_name,
+            hint="the file is probably truncated or not well-formed (e.g. an unclosed root element)",
+        )
+    if len(gdf) == 0 and not allow_empty:
+        raise LayerReadError(
+            "the layer has no features" + (" inside the requested area" if bbox else ""),
+            source=src, layer=layer_name, hint="use a layer that holds data, or check the file is complete",
+        )
+    unbuildable = int(gdf.attrs.pop("_unbuildable_fixed", 0) or 0)
+    gdf = ensure_rd(gdf, source=src, layer=layer_name, assume_crs=assume_crs, check=False)
+    gdf, report = validate_layer(
+        gdf, source=src, layer=layer_name, id_column=id_column,
+        geometry_types=geometry_types, allow_empty=allow_empty,
+    )
+    if report.repaired_invalid or report.dropped_collapsed or report.dropped_null or report.dropped_empty:
+        log.info("%s: %s", layer_name or src, report.summary())
+    if unbuildable:
+        report.messages.append(f"{unbuildable} geometries with unclosed or too short rings closed on read")
+        log.info("%s: %d geometries with unclosed or too short rings closed on read", layer_name or src, unbuildable)
+    gdf.attrs["wlr_geo"] = {
+        "source": src,
+        "layer": layer_name,
+        "sha256": file_sha256(p),
+        "validation": report.to_dict(),
+    }
+    return gdf
+
+
+def _read_raw(
+    p: Path,
+    layer: str | None,
+    *,
+    encoding: str | None,
+    bbox: tuple[float, float, float, float] | None,
+    columns: list[str] | None,
+) -> gpd.GeoDataFrame:
+    src = str(p)
+    if p.suffix.lower() in _PARQUET_SUFFIXES:
+        try:
+            gdf = gpd.read_parquet(p, columns=columns, bbox=bbox)
+        except (ValueError, OSError) as exc:
+            raise LayerReadError(
+                f"cannot read GeoParquet: {_first_line(exc)}", source=src,
+                hint="check that the file is complete GeoParquet (geo metadata present)",
+            ) from None
+        gdf.attrs["_layer_name"] = p.stem
+        return gdf
+    available = list_layers(p)
+    if layer is None:
+        if len(available) > 1:
+            raise LayerReadError(
+                f"the file has {len(available)} layers and none was named: {', '.join(available)}",
+                source=src, hint="name one, e.g. PATH:LAYER on the command line or layer = \"...\" in the config",
+            )
+        layer_name = available[0] if available else None
+    else:
+        if layer not in available:
+            raise LayerNotFoundError(
+                f"there is no layer {layer!r}; the file has: {', '.join(available) or '(none)'}",
+                source=src, layer=layer, hint="use one of the layer names listed",
+            )
+        layer_name = layer
+    kwargs: dict[str, Any] = {}
+    if encoding:
+        kwargs["encoding"] = encoding
+    if bbox is not None:
+        kwargs["bbox"] = bbox
+    if columns is not None:
+        kwargs["columns"] = columns
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*Measured \\(M\\) geometry types.*")
+            warnings.filterwarnings("ignore", message=".*Non closed ring detected.*")
+            gdf = pyogrio.read_dataframe(p, layer=layer_name, on_invalid="ignore", **kwargs)
+            # Geometries GEOS cannot even build (unclosed rings, rings of < 4 points) came back
+            # as None: read again with on_invalid="fix" and keep the fixed ones, counted.
+            unbuildable = 0
+            if len(gdf) and isinstance(gdf, gpd.GeoDataFrame) and gdf.geometry.isna().any():
+                fixed = pyogrio.read_dataframe(p, layer=layer_name, on_invalid="fix", **kwargs)
+                was_null = gdf.geometry.isna().to_numpy() & fixed.geometry.notna().to_numpy()
+                unbuildable = int(was_null.sum())
+                if unbuildable:
+                    gdf = fixed
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError,
+            pyogrio.errors.FieldError, pyogrio.errors.GeometryError, OSError) as exc:
+        raise LayerReadError(
+            f"GDAL could not read the layer: {_first_line(exc)}",
+            source=src, layer=layer_name,
+            hint="the file may be truncated or corrupt; re-export or re-download it",
+        ) from None
+    except UnicodeDecodeError as exc:
+        raise LayerReadError(
+            f"text in the layer is not valid {exc.encoding}: byte {exc.object[exc.start:exc.start + 1]!r} "
+            f"at position {exc.start}",
+            source=src, layer=layer_name,
+            hint="pass the file's encoding (encoding='cp1252', CLI/config: encoding = \"cp1252\") or re-save it as UTF-8",
+        ) from None
+    except shapely.errors.GEOSException as exc:
+        raise LayerReadError(
+            f"a geometry in the layer cannot be built: {_first_line(exc)}",
+            source=src, layer=layer_name, hint="repair the geometries in the source (e.g. QGIS 'Fix geometries')",
+        ) from None
+    if not isinstance(gdf, gpd.GeoDataFrame):
+        raise LayerReadError(
+            "the layer has no geometry column (an attribute table only)", source=src, layer=layer_name,
+            hint="use a spatial layer",
+        )
+    gdf.attrs["_layer_name"] = layer_name
+    gdf.attrs["_unbuildable_fixed"] = unbuildable
+    return gdf
+
+
+def _count_gml_members(p: Path, limit_bytes: int = 64 * 1024 * 1024) -> int:
+    """Count feature member elements in a GML file by scanning its bytes (no XML parsing)."""
+    n = 0
+    tail = b""
+    with open(p, "rb") as fh:
+        read = 0
+        while (block := fh.read(1 << 20)) and read < limit_bytes:
+            read += len(block)
+            chunk = tail + block
+            n += len(re.findall(rb"<(?:[A-Za-z_][\w.-]*:)?(?:featureMember|member|cityObjectMember|featureMembers)[\s>]", chunk))
+            tail = chunk[-64:]
+            # a match inside the 64-byte overlap is counted twice only if it straddles; subtract those
+            n -= len(re.findall(rb"<(?:[A-Za-z_][\w.-]*:)?(?:featureMember|member|cityObjectMember|featureMembers)[\s>]", tail))
+    return n
+
+
+def _check_text_encoding(gdf: gpd.GeoDataFrame, *, source: str, layer: str | None, encoding: str | None) -> None:
+    """Raise when text columns hold C1 control characters (U+0080–U+009F): a wrong code page."""
+    if encoding:
+        return
+    for col in gdf.columns:
+        if col == gdf.geometry.name or not (
+            pd.api.types.is_object_dtype(gdf[col]) or pd.api.types.is_string_dtype(gdf[col])
+        ):
+            continue
+        values = gdf[col].dropna().astype(str)
+        if values.empty:
+            continue
+        bad = values.str.contains("[\u0080-\u009f\ufffd]", regex=True)
+        if bad.any():
+            first = values[bad].index[0]
+            raise WlrGeoInputError(
+                f"text in column {col!r} was decoded with the wrong character set "
+                f"(control characters in {values[first]!r})",
+                source=source, layer=layer, feature=str(first),
+                hint="pass encoding='cp1252' (CLI/config: encoding = \"cp1252\") or add a .cpg file",
+            )
+
+
+def _prepare_for_write(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    out = gdf.copy()
+    for col in out.columns:
+        if col == out.geometry.name:
+            continue
+        if out[col].dtype == object:
+            # lists/dicts are not storable in GPKG: store them as text
+            sample = out[col].dropna()
+            if len(sample) and isinstance(sample.iloc[0], list | dict | tuple | set):
+                out[col] = out[col].map(lambda v: None if v is None else str(v))
+    return out
+
+
+def write_layer(
+    gdf: gpd.GeoDataFrame,
+    path: str | os.PathLike[str],
+    layer: str | None = None,
+    *,
+    replace_file: bool = False,
+) -> Path:
+    """Write ``gdf`` atomically to a GeoPackage (``.gpkg``) or GeoParquet (``.parquet``).
+
+    For a GeoPackage that exists, the layer is added or replaced in a copy which then replaces
+    the original, so other layers survive and a failed write changes nothing. With
+    ``replace_file=True`` the file is started afresh.
+    """
+    p = Path(path)
+    suffix = p.suffix.lower()
+    data = _prepare_for_write(gdf)
+    if suffix in _PARQUET_SUFFIXES:
+        with atomic_path(p) as tmp:
+            data.to_parquet(tmp, index=False, write_covering_bbox=True, schema_version="1.1.0")
+        return p
+    if suffix != ".gpkg":
+        raise WlrGeoInputError(
+            f"cannot write {p.suffix or 'a file without suffix'}", source=str(p),
+            hint="write .gpkg (GeoPackage) or .parquet (GeoParquet)",
+        )
+    name = layer or p.stem
+    with atomic_path(p, copy_existing=not replace_file) as tmp:
+        _write_gpkg_layer(data, tmp, name)
+    return p
+
+
+def _write_gpkg_layer(data: gpd.GeoDataFrame, path: Path, name: str, existing: set[str] | None = None) -> None:
+    geom_types = set(data.geom_type.dropna()) if len(data) else set()
+    promote = len(geom_types) > 1 and all(t.replace("Multi", "") == next(iter(geom_types)).replace("Multi", "") for t in geom_types)
+    kwargs: dict[str, Any] = {"layer": name, "driver": "GPKG"}
+    if path.exists():
+        kwargs["append"] = False
+        if existing is None:
+            existing = {str(n) for n in pyogrio.list_layers(path)[:, 0]}
+        if name in existing:
+            kwargs["layer_options"] = {"OVERWRITE": "YES"}
+    if promote:
+        kwargs["promote_to_multi"] = True
+    if len(data) == 0 and data.geometry.name in data.columns:
+        kwargs["geometry_type"] = "Unknown"
+    with fixed_gpkg_date():
+        pyogrio.write_dataframe(data, path, **kwargs)
+
+
+@contextlib.contextmanager
+def fixed_gpkg_date() -> Iterator[None]:
+    """GDAL's ``OGR_CURRENT_DATE`` fixed for the writes inside, then restored.
+
+    GeoPackages store a last-change time: fixing it (to ``SOURCE_DATE_EPOCH`` or 1980-01-01,
+    :func:`wlr_geo.io.tables.fixed_timestamp`) makes identical results identical files (the run
+    time is in ``manifest.json``). The setting is process-wide in GDAL, so the value it had
+    before — the user's own, or none — is put back afterwards.
+    """
+    from wlr_geo.io.tables import fixed_timestamp
+
+    before = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
+    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": fixed_timestamp().strftime("%Y-%m-%dT%H:%M:%S.000Z")})
+    try:
+        yield
+    finally:
+        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": before})
+
+
+def write_layers(layers: dict[str, gpd.GeoDataFrame], path: str | os.PathLike[str]) -> Path:
+    """Write several layers into one new GeoPackage atomically (all or nothing)."""
+    p = Path(path)
+    with atomic_path(p) as tmp:
+        written: set[str] = set()
+        for name, gdf in layers.items():
+            _write_gpkg_layer(_prepare_for_write(gdf), tmp, name, written)
+            written.add(name)
+        if not layers:
+            raise WlrGeoInputError("nothing to write", source=str(p))
+    return p
+
+

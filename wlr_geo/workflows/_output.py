@@ -1,0 +1,170 @@
+"""Where workflows write: one safe output set per run, every file named from the outputs registry.
+
+Every write of every workflow goes through :meth:`RunOutputs.path` with a name of
+:mod:`wlr_geo.outputs` (``"impact.gpkg"``, ``"figures/gemeente_Leiden.png"``, ...), and the run's
+``manifest.json`` is made here, from the layers the run read and the files it wrote.
+
+:func:`output_set` is the one place that opens the folder, as a
+:class:`wlr_geo._atomic.OutputSet`: outputs are staged and moved into place together at the
+end with ``manifest.json`` last; a failed or interrupted run leaves the previous set as it was;
+a run refuses, before writing anything, to replace one of its inputs; a lock keeps a second run
+out of the folder; the inputs are hashed on entry.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from wlr_geo._atomic import OutputSet
+from wlr_geo.catalog import Catalog
+from wlr_geo.outputs import output
+from wlr_geo.provenance import Manifest
+
+__all__ = ["RunOutputs", "open_outputs", "output_set"]
+
+InputRecord = tuple[str, str | None, str | None]
+
+
+def output_set(out_dir: str | os.PathLike[str], *, command: str, inputs: Sequence[str | os.PathLike[str]],
+               outputs: Sequence[str], wait_s: float = 0.0) -> OutputSet:
+    """Open the output set of one run (the one place workflows open an output folder)."""
+    return OutputSet(out_dir, command=command, inputs=inputs, outputs=outputs, wait_s=wait_s)
+
+
+class RunOutputs:
+    """What a workflow writes into: registry names → staged paths, and the run's manifest.
+
+    Attributes
+    ----------
+    root
+        The output folder.
+    written
+        (name, staged path) of every file handed out, in order.
+    inputs
+        (path, role, layer) of every input of the run.
+    notes
+        Notes for the manifest.
+    last_manifest
+        The manifest handed to the output set (None inside an enclosing run).
+    """
+
+    def __init__(self, outs: OutputSet, root: Path, *, prefix: str = "", parent: RunOutputs | None = None) -> None:
+        self._outs = outs
+        self.root = root
+        self.prefix = prefix
+        self.written: list[tuple[str, Path]] = [] if parent is None else parent.written
+        self.inputs: list[InputRecord] = [] if parent is None else parent.inputs
+        self.notes: list[str] = [] if parent is None else parent.notes
+        self.last_manifest: dict[str, Any] | None = None
+        #: written name → its registry entry
+        self.entries: dict[str, str] = {} if parent is None else parent.entries
+
+    def path(self, name: str, *, entry: str | None = None) -> Path:
+        """The (staged) path to write the output ``name`` to; its folder exists.
+
+        ``entry`` names the registry entry when the file name is the user's (``wlr-geo klic -o
+        my.gpkg`` writes the ``klic.gpkg`` entry).
+
+        Raises
+        ------
+        KeyError
+            ``name`` (or ``entry``) is not in the outputs registry: every output must be.
+        """
+        output(entry or name)
+        full = f"{self.prefix}{name}"
+        self.entries[full] = entry or name
+        p = self._outs.path(full)
+        p.parent.mkdir(parents=True, exist_ok=True)
+        self.written.append((full, p))
+        return p
+
+    def dir(self, name: str, *, entry: str) -> Path:
+        """The (staged, empty) folder for the folder output ``name`` (a partitioned dataset).
+
+        At the commit it replaces ``name`` as a whole, and only a folder wlr_geo made.
+        """
+        output(entry)
+        full = f"{self.prefix}{name}"
+        self.entries[full] = entry
+        p = self._outs.dir(full)
+        self.written.append((full, p))
+        return p
+
+    def sub(self, folder: str) -> RunOutputs:
+        """The same output set, writing into ``folder/`` (e.g. ``ondergrond/``)."""
+        return RunOutputs(self._outs, self.root, prefix=f"{self.prefix}{folder.strip('/')}/", parent=self)
+
+    def locate(self, name: str) -> Path | None:
+        """Where the output ``name`` is now: written by this run (still staged), or in the folder
+        from an earlier run; None when neither."""
+        full = f"{self.prefix}{name}"
+        for written, p in reversed(self.written):
+            if written == full and p.exists():
+                return p
+        p = self.root / full
+        return p if p.exists() else None
+
+    def is_own(self, path: str | os.PathLike[str]) -> bool:
+        """Whether ``path`` is a file this run wrote (an output, not an input)."""
+        p = Path(path)
+        return any(p == staged for _, staged in self.written)
+
+    def add_inputs(self, records: Iterable[InputRecord]) -> None:
+        for rec in records:
+            if rec not in self.inputs and not self.is_own(rec[0]):
+                self.inputs.append(rec)
+
+    def final(self, start: int = 0) -> list[Path]:
+        """Final paths (after the commit) of the files written since ``written[start]``."""
+        return [self.root / name for name, _ in self.written[start:]]
+
+    @property
+    def paths(self) -> list[Path]:
+        return self.final(0)
+
+    def manifest(self, command: str, *, config_path: Path | None, catalog: Catalog | None) -> dict[str, Any]:
+        """The manifest of the run (the output set adds the outputs with their hashes).
+
+        Inputs carry the SHA-256 the output set took on entry, before anything was written.
+        """
+        m = Manifest(command=command, config_path=config_path, catalog=catalog, hashes=self._outs.input_hashes)
+        for path, role, layer in self.inputs:
+            if Path(path).exists():
+                m.add_input(path, role=role, layer=layer)
+        m.notes.extend(self.notes)
+        data = m.to_dict()
+        data["output_kinds"] = {name: output(self.entries.get(name, name)).kind for name, _ in self.written}
+        return data
+
+
+@contextlib.contextmanager
+def open_outputs(out: str | os.PathLike[str] | RunOutputs, *, command: str, names: Sequence[str],
+                 inputs: Iterable[InputRecord] = (), config_path: Path | None = None,
+                 catalog: Catalog | None = None, wait_s: float = 0.0) -> Iterator[RunOutputs]:
+    """The outputs of one workflow run.
+
+    ``out`` is a folder (a new output set is opened; its manifest is handed over at the end) or
+    the :class:`RunOutputs` of an enclosing run (the demo), which then records the inputs and
+    files. ``names`` are the outputs known up front (checked against the inputs before anything
+    is written); registry patterns among them are left to :meth:`RunOutputs.path`.
+    """
+    records = list(inputs)
+    if isinstance(out, RunOutputs):
+        out.add_inputs(records)
+        yield out
+        return
+    root = Path(out)
+    concrete = [n for n in names if "{" not in n]
+    paths = list(dict.fromkeys(p for p, _, _ in records))
+    if config_path is not None:
+        paths.append(str(config_path))
+    with output_set(root, command=command, inputs=paths, outputs=concrete, wait_s=wait_s) as outs:
+        run = RunOutputs(outs, root)
+        run.add_inputs(records)
+        yield run
+        run.last_manifest = run.manifest(command, config_path=config_path, catalog=catalog)
+        outs.manifest = run.last_manifest

@@ -1,0 +1,74 @@
+"""The BGT job: a BGT extract into one GeoPackage layer per class (``wlr-geo bgt``)."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import wlr_geo.io.bgt as bgt_io
+from wlr_geo._atomic import atomic_write_text
+from wlr_geo._errors import WlrGeoInputError
+from wlr_geo.io.vector import write_layers
+from wlr_geo.workflows._output import RunOutputs, open_outputs
+
+__all__ = ["BgtRun", "run"]
+
+
+@dataclass
+class BgtRun:
+    """What :func:`run` did: every class read, the classes written, files, manifest."""
+
+    layers: Any
+    written: dict[str, Any] = field(default_factory=dict)
+    paths: list[Path] = field(default_factory=list)
+    manifest: dict[str, Any] | None = None
+
+
+def run(path: str | os.PathLike[str], out: str | os.PathLike[str] | RunOutputs, *, classes: list[str] | None = None,
+        current_only: bool = True, categories: str | os.PathLike[str] | None = None, skip_empty: bool = False,
+        report: str | os.PathLike[str] | None = None, name: str = "bgt.gpkg", wait_s: float = 0.0) -> BgtRun:
+    """Read a BGT extract and write one GeoPackage layer per class.
+
+    ``out`` is the GeoPackage to write (``.gpkg``; its folder gets ``manifest.json``), or an
+    enclosing run's outputs (the file is then called ``name``). ``report`` also writes the read
+    report (counts, repairs) as JSON, into the same folder. The output names are checked against
+    the inputs before the (slow) read.
+    """
+    names = [name]
+    if isinstance(out, RunOutputs):
+        folder: Path | RunOutputs = out
+    else:
+        target = Path(out)
+        if target.suffix.lower() != ".gpkg":
+            raise WlrGeoInputError(f"cannot write {target.suffix or 'a file without suffix'}", source=str(target),
+                                   hint="give an output file ending in .gpkg")
+        folder, names = target.absolute().parent, [target.name]
+    if report is not None:
+        rp = Path(report)
+        if isinstance(folder, Path) and rp.absolute().parent != folder:
+            raise WlrGeoInputError("the report must go into the same folder as the GeoPackage", source=str(rp),
+                                   hint=f"use --report {folder / rp.name}")
+        if rp.name == names[0]:
+            raise WlrGeoInputError("the report would replace the GeoPackage", source=str(rp),
+                                   hint="give the report its own name, e.g. --report bgt_report.json")
+        names.append(rp.name)
+    inputs = [(str(path), "bgt", None)] + ([(str(categories), "bgt_categories", None)] if categories else [])
+    with open_outputs(folder, command="wlr-geo bgt", names=names, inputs=inputs, wait_s=wait_s) as w:
+        start = len(w.written)
+        staged = [w.path(names[0], entry="bgt.gpkg")]
+        if report is not None:
+            staged.append(w.path(names[1], entry="bgt_report.json"))
+        layers = bgt_io.read_bgt(path, classes=classes, current_only=current_only, category_table=categories)
+        to_write = {k: v for k, v in layers.items() if len(v) or not skip_empty}
+        if not to_write:
+            raise WlrGeoInputError("no objects to write", source=str(path),
+                                   hint="leave out --skip-empty or choose classes that hold objects")
+        write_layers(to_write, staged[0])
+        if report is not None:
+            atomic_write_text(staged[1], json.dumps(layers.report.to_dict(), indent=2, ensure_ascii=False))
+        result = BgtRun(layers, to_write, w.final(start))
+    result.manifest = w.last_manifest
+    return result

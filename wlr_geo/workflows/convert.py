@@ -1,0 +1,107 @@
+"""The convert job: big layers to partitioned GeoParquet (see :mod:`wlr_geo.io.parquet`).
+
+Each input — ``PATH[:LAYER]`` of any vector format, a KLIC delivery or a BGT extract, recognised
+by the one format sniffer (:func:`wlr_geo.io.dispatch.sniff_format`) — becomes one partitioned
+dataset per layer inside the output folder. The datasets are one output set: they and
+``manifest.json`` appear together at the end; a folder that wlr_geo did not make is never
+replaced, and no input is ever touched.
+"""
+
+from __future__ import annotations
+
+import os
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from wlr_geo._errors import LayerReadError, WlrGeoInputError
+from wlr_geo.config import check_cli
+from wlr_geo.io.dispatch import sniff_format
+from wlr_geo.io.parquet import iter_vector_chunks, write_partitioned
+from wlr_geo.io.vector import parse_layer_spec
+from wlr_geo.workflows._output import RunOutputs, open_outputs
+
+__all__ = ["ConvertRun", "run"]
+
+
+@dataclass
+class ConvertRun:
+    """What :func:`run` wrote: (dataset name, rows, files) per dataset, and the manifest."""
+
+    datasets: list[tuple[str, int, int]] = field(default_factory=list)
+    paths: list[Path] = field(default_factory=list)
+    manifest: dict[str, Any] | None = None
+
+
+def _kind(path: Path, fmt: str, layer: str | None) -> str:
+    if fmt != "auto":
+        return fmt
+    if layer is not None:
+        return "vector"
+    if path.suffix.lower() == ".zip":
+        try:
+            with zipfile.ZipFile(path) as zf:
+                zf.namelist()
+        except (zipfile.BadZipFile, OSError) as exc:
+            raise WlrGeoInputError(f"not a readable zip file ({exc})", source=str(path),
+                                   hint="download or copy the zip again") from None
+    kind = sniff_format(path)
+    if kind == "vector" and path.suffix.lower() == ".zip":
+        raise WlrGeoInputError("the zip is neither a KLIC delivery nor a BGT extract", source=str(path),
+                               hint="unpack it and convert the GIS file inside")
+    if kind == "raster":
+        raise WlrGeoInputError("a raster cannot be converted to GeoParquet", source=str(path),
+                               hint="give a vector file, a KLIC delivery or a BGT extract")
+    return "vector" if kind == "parquet" else kind
+
+
+def run(inputs: Sequence[str], out_dir: str | os.PathLike[str], *, fmt: str = "auto", tile_m: float = 5_000.0,
+        chunk_rows: int = 500_000, assume_crs: str | None = None, wait_s: float = 0.0) -> ConvertRun:
+    """``wlr-geo convert INPUT... -o DIR``."""
+    check_cli("--tile-m", tile_m)
+    check_cli("--chunk-rows", chunk_rows)
+    specs = [parse_layer_spec(text) for text in inputs]
+    for spec in specs:
+        if not spec.path.exists():
+            raise LayerReadError("the file does not exist", source=str(spec.path), hint="check the path")
+    kinds = [_kind(spec.path, fmt, spec.layer) for spec in specs]
+    # names of vector datasets are known before reading: checked against the inputs up front
+    upfront = [spec.layer or spec.path.stem for spec, kind in zip(specs, kinds, strict=True) if kind == "vector"]
+    result = ConvertRun()
+    seen: dict[str, str] = {}
+
+    def target(w: RunOutputs, name: str, source: Path) -> Path:
+        if name in seen:
+            raise WlrGeoInputError(
+                f"two layers would both be written as dataset {name!r} (also from {seen[name]})",
+                source=str(source), hint="convert them into separate output folders, or pick one with PATH:LAYER")
+        seen[name] = str(source)
+        return w.dir(name, entry="{dataset}")
+
+    records = [(str(spec.path), "input", spec.layer) for spec in specs]
+    with open_outputs(out_dir, command="wlr-geo convert", names=upfront, inputs=records, wait_s=wait_s) as w:
+        for spec, kind in zip(specs, kinds, strict=True):
+            if kind == "klic":
+                from wlr_geo.io.klic import read_klic
+
+                data = read_klic(spec.path)
+                layers = {k: v for k, v in data.layers().items() if hasattr(v, "geometry") and len(v)}
+            elif kind == "bgt":
+                from wlr_geo.io.bgt import read_bgt
+
+                layers = {k: v for k, v in read_bgt(spec.path).items() if len(v)}
+            else:
+                name = spec.layer or spec.path.stem
+                info = write_partitioned(iter_vector_chunks(spec.path, spec.layer, chunk_rows=chunk_rows,
+                                                            assume_crs=assume_crs),
+                                         target(w, name, spec.path), tile_m=tile_m)
+                result.datasets.append((name, info.n_rows, len(info.files)))
+                continue
+            for name, gdf in layers.items():
+                info = write_partitioned(gdf, target(w, name, spec.path), tile_m=tile_m)
+                result.datasets.append((name, info.n_rows, len(info.files)))
+        result.paths = w.final()
+    result.manifest = w.last_manifest
+    return result

@@ -1,0 +1,397 @@
+"""The impact job: config (or layers) → read → :func:`~wlr_geo.analysis.impact.run.run_impact` → files.
+
+:func:`run` is ``wlr-geo impact CONFIG -o DIR``; :func:`run_quick` the quick form with
+``--route``/``--layer``; :func:`prepare` is what both the run and ``wlr-geo validate`` read
+(every layer through :class:`wlr_geo.config.Inputs`). The analysis itself never touches files.
+
+Config roles: ``route`` (lines; ``[route]`` reverse, variant_column, order_column),
+``municipalities`` (gm_naam), ``wijken`` (wk_naam + gm_naam), ``crossing_layers`` (array; a
+category from ``category``/``category_column``, else from KLIC thema or other columns, else the
+layer name), ``cables`` (a KLIC delivery or lines), ``topography`` (a BGT extract or categorised
+polygons), ``buildings``, ``sites``; sections ``[strips]``, ``[impact]``, ``[crossing_rules]``,
+``[scale]``. Outputs (:mod:`wlr_geo.outputs`, command ``impact``): ``impact.gpkg``, one CSV per
+table, ``impact.xlsx`` and ``summary.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from wlr_geo._atomic import atomic_write_text
+from wlr_geo._errors import LayerValidationError
+from wlr_geo.analysis.impact.run import ImpactResult, run_impact
+from wlr_geo.analysis.route.options import RouteOptions
+from wlr_geo.analysis.route.strips import StripSpec
+from wlr_geo.analysis.scale.chunks import ScaleOptions
+from wlr_geo.categories import assign_category
+from wlr_geo.config import Inputs, LayerRef, ProjectConfig, check_cli, load_config
+from wlr_geo.io.dispatch import read_source, sniff_format
+from wlr_geo.io.vector import parse_layer_spec, write_layers
+from wlr_geo.outputs import OUTPUTS, file_names
+from wlr_geo.workflows._output import RunOutputs, open_outputs
+
+__all__ = [
+    "BGT_CROSSING_CLASSES",
+    "ImpactRun",
+    "impact_from_datasets",
+    "prepare",
+    "quick_layers",
+    "run",
+    "run_impact_config",
+    "run_quick",
+    "write_impact",
+]
+
+log = logging.getLogger("wlr_geo")
+
+#: BGT classes whose objects are crossed (the others only count as above-ground impact).
+BGT_CROSSING_CLASSES: tuple[str, ...] = ("wegdeel", "spoor", "waterdeel", "overbruggingsdeel", "tunneldeel")
+
+#: Layer of impact.gpkg → attribute of :class:`ImpactResult`.
+_GPKG_ATTR = {"routes": "routes", "segments": "segments", "markers": "markers", "strips": "strips",
+              "crossings": "crossings", "parallel_runs": "parallel_runs", "affected_objects": "affected",
+              "buildings_near": "buildings_near", "cable_parallel_runs": "cable_parallel_runs",
+              "clearance_violations": "clearance_violations", "precautions_touched": "precautions_touched"}
+#: Table (CSV file and XLSX sheet) → attribute of :class:`ImpactResult`.
+_TABLE_ATTR = {"crossings": "crossings", "parallel_runs": "parallel_runs", "segments": "segments",
+               "per_gemeente": "per_gemeente", "variants": "variants", "per_wijk": "per_wijk",
+               "above_ground_totals": "above_totals", "below_ground_totals": "below_totals",
+               "cable_density": "cable_density"}
+
+
+@dataclass
+class ImpactRun:
+    """What :func:`run` did: the result, the files it wrote and the manifest."""
+
+    result: ImpactResult
+    paths: list[Path] = field(default_factory=list)
+    manifest: dict[str, Any] | None = None
+
+
+# ----------------------------------------------------------------------------------- reading
+def _is_big(ref: LayerRef) -> bool:
+    """A partitioned GeoParquet dataset or a GeoParquet file: read near the route, not whole."""
+    return ref.format == "parquet"
+
+
+def _categorised(frame: gpd.GeoDataFrame | None, ref: LayerRef) -> gpd.GeoDataFrame | None:
+    if frame is None or (ref.category is None and ref.category_column is None):
+        return frame
+    return assign_category(frame, category=ref.category, column=ref.category_column, layer=ref.display_name)
+
+
+def check_route_options(route: gpd.GeoDataFrame, opts: RouteOptions, inputs: Inputs, ref: LayerRef) -> None:
+    """The route options fit the route layer: columns exist, named variants exist."""
+    for key in ("variant_column", "order_column"):
+        col = getattr(opts, key)
+        if col is not None and col not in route.columns:
+            inputs.note(f"[route] {key} = {col!r} is not a column of the route layer {ref.label}",
+                        hint=f"columns: {', '.join(map(str, route.columns.drop(route.geometry.name)))}")
+    if isinstance(opts.reverse, tuple):
+        if opts.variant_column is None or opts.variant_column not in route.columns:
+            inputs.note("[route] reverse names variants but the route has no variant_column",
+                        hint="set [route] variant_column, or write reverse = true")
+            return
+        present = {str(v) for v in route[opts.variant_column].dropna()}
+        for name in opts.reverse:
+            if name not in present:
+                from wlr_geo._toml import nearest
+
+                near = nearest(name, present)
+                inputs.note(f"[route] reverse names variant {name!r}, which the route layer does not have",
+                            hint=f"did you mean {near!r}?" if near else f"variants: {', '.join(sorted(present))}")
+
+
+def prepare(cfg: ProjectConfig, inputs: Inputs | None = None) -> dict[str, Any]:
+    """Read every layer the impact run needs; returns keyword arguments for :func:`run_impact`.
+
+    Raises
+    ------
+    WlrGeoInputError
+        Every problem of every layer (all together).
+    """
+    inputs = inputs or Inputs(cfg)
+    opts = cfg.options
+    kwargs: dict[str, Any] = {}
+    route_ref = inputs.require("route", "the impact analysis")
+    route = inputs.frame(route_ref, geometry_types=["line"]) if route_ref else None
+    if route is not None and route_ref is not None:
+        check_route_options(route, opts.route, inputs, route_ref)
+    kwargs["route"] = route
+    kwargs.update(opts.route.as_kwargs())
+    if cfg.has("municipalities"):
+        kwargs["municipalities"] = inputs.role("municipalities", geometry_types=["polygon"])
+    if cfg.has("wijken"):
+        kwargs["wijken"] = inputs.role("wijken", geometry_types=["polygon"])
+    layers: dict[str, gpd.GeoDataFrame] = {}
+    scale = opts.scale
+
+    def near_or_whole(ref: LayerRef, **kw: Any) -> gpd.GeoDataFrame | None:
+        if _is_big(ref):
+            return inputs.near_route(ref, route, scale) if route is not None else None
+        return inputs.frame(ref, **kw)
+
+    for ref in cfg.layers_of("crossing_layers"):
+        frame = _categorised(near_or_whole(ref, allow_empty=True), ref)
+        if frame is not None:
+            layers[ref.display_name] = frame
+    objects: list[gpd.GeoDataFrame] = []
+    if cfg.has("cables"):
+        ref = cfg.layer("cables")
+        if ref.format == "klic":
+            klic = inputs.klic(ref)
+            if klic is not None:
+                kwargs["cables"] = klic.lines
+                if len(klic.precautions):
+                    kwargs["precautions"] = klic.precautions
+        else:
+            kwargs["cables"] = near_or_whole(ref, geometry_types=["line"])
+    if cfg.has("topography"):
+        ref = cfg.layer("topography")
+        if ref.format == "bgt":
+            bgt = inputs.bgt(ref)
+            for cls, frame in (bgt or {}).items():
+                if not len(frame):
+                    continue
+                objects.append(frame.assign(source_layer=f"bgt_{cls}"))
+                if cls in BGT_CROSSING_CLASSES:
+                    layers[f"bgt_{cls}"] = frame
+        else:
+            frame = inputs.frame(ref, categorise=True)
+            if frame is not None:
+                objects.append(frame)
+    if cfg.has("buildings"):
+        bref = cfg.layer("buildings")
+        bframe = near_or_whole(bref, geometry_types=["polygon"])
+        if bframe is not None:
+            objects.append(bframe.assign(category="building", source_layer="buildings"))
+    if cfg.has("sites"):
+        kwargs["sites"] = inputs.role("sites")
+    inputs.check()
+    if objects:
+        kwargs["objects"] = _objects_frame(objects)
+    kwargs["layers"] = layers
+    kwargs["strips"] = opts.strips
+    kwargs["options"] = opts.impact
+    kwargs["rules"] = opts.crossing_rules
+    return kwargs
+
+
+def _objects_frame(frames: list[gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
+    parts = []
+    for f in frames:
+        ids = f["object_id"] if "object_id" in f.columns else f["gml_id"] if "gml_id" in f.columns else f.index.astype(str)
+        parts.append(gpd.GeoDataFrame({
+            "category": f["category"].astype(object).fillna("other").astype("str"),
+            "object_id": pd.Series(ids, index=f.index).astype("str"),
+            "source_layer": f["source_layer"].astype("str") if "source_layer" in f.columns else "objects",
+        }, geometry=f.geometry.values, crs=f.crs))
+    return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry", crs=frames[0].crs)
+
+
+def quick_layers(specs: Sequence[str], records: list[tuple[str, str | None, str | None]] | None = None
+                 ) -> dict[str, gpd.GeoDataFrame]:
+    """Read several ``PATH[:LAYER]`` specs for the quick CLI form; names made unique.
+
+    The format is sniffed (:func:`wlr_geo.io.dispatch.sniff_format`): a KLIC delivery gives its
+    cable/pipe lines (layer ``klic``); a BGT extract gives its road, rail and water classes
+    (``bgt_wegdeel``, ...); anything else is read as a vector layer.
+    """
+    out: dict[str, gpd.GeoDataFrame] = {}
+
+    def add(name: str, gdf: gpd.GeoDataFrame) -> None:
+        base, i = name, 2
+        while name in out:
+            name, i = f"{base}_{i}", i + 1
+        out[name] = gdf
+
+    for spec in specs:
+        ls = parse_layer_spec(spec)
+        kind = sniff_format(ls.path) if ls.layer is None and ls.path.exists() else "vector"
+        if records is not None:
+            records.append((str(ls.path), "crossing_layers", ls.layer))
+        if kind == "klic":
+            from wlr_geo.io.klic import read_klic
+
+            add("klic", read_klic(ls.path).lines)
+        elif kind == "bgt":
+            from wlr_geo.io.bgt import read_bgt
+
+            for cls, frame in read_bgt(ls.path, classes=None).items():
+                if cls in BGT_CROSSING_CLASSES and len(frame):
+                    add(f"bgt_{cls}", frame)
+        else:
+            add(ls.layer or ls.path.stem, read_source(ls.path, ls.layer, format=kind, allow_empty=True))
+    return out
+
+
+def _quick_frame(spec: str, role: str, records: list[tuple[str, str | None, str | None]],
+                 **kwargs: Any) -> gpd.GeoDataFrame:
+    ls = parse_layer_spec(spec)
+    records.append((str(ls.path), role, ls.layer))
+    return read_source(ls.path, ls.layer, allow_empty=True, **kwargs)
+
+
+# ----------------------------------------------------------------------------------- writing
+def _csv(df: pd.DataFrame, path: Path) -> Path:
+    data = pd.DataFrame(df.drop(columns=[c for c in df.columns if c == "geometry"]))
+    return atomic_write_text(path, data.to_csv(index=False, float_format="%.3f"))
+
+
+def write_impact(result: ImpactResult, out: str | os.PathLike[str] | RunOutputs, *, xlsx: bool = True,
+                 inputs: Sequence[tuple[str, str | None, str | None]] = (), wait_s: float = 0.0) -> list[Path]:
+    """Write the outputs of an impact run (names and layers from :mod:`wlr_geo.outputs`).
+
+    Files: ``impact.gpkg`` (layers ``routes``, ``segments``, ``markers``, ``strips``,
+    ``crossings``, ``parallel_runs`` and, when computed, ``affected_objects``,
+    ``buildings_near``, ``cable_parallel_runs``, ``clearance_violations``,
+    ``precautions_touched``), one CSV per table (``crossings.csv``, ``per_gemeente.csv``, ...),
+    ``impact.xlsx`` (the same tables as sheets) and ``summary.json``. ``out`` is a folder or
+    the outputs of an enclosing run; ``inputs`` are (path, role, layer) of the layers the result
+    came from (hashed and protected, listed in the manifest).
+    """
+    if not isinstance(out, RunOutputs):
+        with open_outputs(out, command="wlr-geo impact", names=file_names("impact"), inputs=inputs,
+                          wait_s=wait_s) as w:
+            return write_impact(result, w, xlsx=xlsx)
+    w = out
+    start = len(w.written)
+    layers: dict[str, gpd.GeoDataFrame] = {}
+    for lay in OUTPUTS["impact.gpkg"].layers:
+        gdf = getattr(result, _GPKG_ATTR[lay.name])
+        if gdf is None:
+            continue
+        if not isinstance(gdf, gpd.GeoDataFrame):
+            raise LayerValidationError(f"output layer {lay.name} has no geometry", hint="report this as a bug")
+        layers[lay.name] = gdf
+    write_layers(layers, w.path("impact.gpkg"))
+    tables: dict[str, pd.DataFrame] = {}
+    for sheet in OUTPUTS["impact.xlsx"].layers:
+        df = getattr(result, _TABLE_ATTR[sheet.name])
+        if df is not None:
+            tables[sheet.name] = df
+    for name, df in tables.items():
+        _csv(df, w.path(f"{name}.csv"))
+    if xlsx:
+        from wlr_geo.io.tables import write_xlsx
+
+        write_xlsx(tables, w.path("impact.xlsx"))
+    atomic_write_text(w.path("summary.json"),
+                      json.dumps(result.summary(), indent=2, ensure_ascii=False, default=str))
+    w.notes.extend(result.notes)
+    return w.final(start)
+
+
+# ----------------------------------------------------------------------------------- running
+def run(config: str | os.PathLike[str] | ProjectConfig, out: str | os.PathLike[str] | RunOutputs | None = None, *,
+        width_m: float | None = None, reverse: bool | None = None, variant_column: str | None = None,
+        xlsx: bool = True, wait_s: float = 0.0) -> ImpactRun:
+    """``wlr-geo impact CONFIG -o DIR``: read the config's layers, run the analysis, write the outputs.
+
+    Parameters
+    ----------
+    config
+        A project config (path or :class:`~wlr_geo.config.ProjectConfig`).
+    out
+        Output folder, the outputs of an enclosing run, or None (no files).
+    width_m, reverse, variant_column
+        Command-line overrides of ``[strips]`` (symmetric total werkstrook width) and ``[route]``.
+    xlsx
+        Also write ``impact.xlsx``.
+    """
+    cfg = load_config(config)
+    check_cli("--width-m", width_m)
+    opts = cfg.options
+    route_opts = opts.route
+    if reverse:
+        route_opts = replace(route_opts, reverse=True)
+    if variant_column:
+        route_opts = replace(route_opts, variant_column=variant_column)
+    if route_opts is not opts.route or width_m is not None:
+        strips = opts.strips.with_width(width_m) if width_m is not None else opts.strips
+        cfg = replace(cfg, options=replace(opts, route=route_opts, strips=strips))
+    inputs = Inputs(cfg)
+    kwargs = prepare(cfg, inputs)
+    result = run_impact(**kwargs)
+    if out is None:
+        return ImpactRun(result)
+    with open_outputs(out, command="wlr-geo impact", names=file_names("impact"), inputs=inputs.records,
+                      config_path=cfg.path, catalog=cfg.catalog, wait_s=wait_s) as w:
+        paths = write_impact(result, w, xlsx=xlsx)
+    return ImpactRun(result, paths, w.last_manifest)
+
+
+def run_quick(route: str, layers: Sequence[str] = (), out: str | os.PathLike[str] | None = None, *,
+              municipalities: str | None = None, wijken: str | None = None, width_m: float | None = None,
+              reverse: bool = False, variant_column: str | None = None, xlsx: bool = True,
+              wait_s: float = 0.0) -> ImpactRun:
+    """The quick form ``wlr-geo impact --route PATH[:LAYER] --layer PATH[:LAYER] ... -o DIR``."""
+    check_cli("--width-m", width_m)
+    records: list[tuple[str, str | None, str | None]] = []
+    kwargs: dict[str, Any] = {
+        "route": _quick_frame(route, "route", records),
+        "layers": quick_layers(list(layers), records),
+        "municipalities": _quick_frame(municipalities, "municipalities", records) if municipalities else None,
+        "wijken": _quick_frame(wijken, "wijken", records) if wijken else None,
+        "strips": StripSpec().with_width(width_m) if width_m is not None else StripSpec(),
+        "reverse": reverse, "variant_column": variant_column,
+    }
+    result = run_impact(**kwargs)
+    if out is None:
+        return ImpactRun(result)
+    with open_outputs(out, command="wlr-geo impact", names=file_names("impact"), inputs=records,
+                      wait_s=wait_s) as w:
+        paths = write_impact(result, w, xlsx=xlsx)
+    return ImpactRun(result, paths, w.last_manifest)
+
+
+def run_impact_config(cfg: ProjectConfig) -> ImpactResult:
+    """Read the layers of ``cfg`` and run :func:`~wlr_geo.analysis.impact.run.run_impact` (no files)."""
+    return run(cfg).result
+
+
+def impact_from_datasets(route: gpd.GeoDataFrame, datasets: Mapping[str, str | os.PathLike[str]] | None = None, *,
+                         cables: str | os.PathLike[str] | None = None, objects: str | os.PathLike[str] | None = None,
+                         precautions: str | os.PathLike[str] | None = None, scale: ScaleOptions | None = None,
+                         **run_impact_kwargs: Any) -> ImpactResult:
+    """:func:`~wlr_geo.analysis.impact.run.run_impact` on big layers, reading only what lies near the route.
+
+    Parameters
+    ----------
+    route
+        Route lines (EPSG:28992), as for ``run_impact``.
+    datasets
+        Crossed layers by name → partitioned dataset / GeoParquet / GPKG (``path:layer``).
+    cables, objects, precautions
+        Optional big layers for the below-/above-ground impact (same kinds of source).
+    scale
+        :class:`~wlr_geo.analysis.scale.chunks.ScaleOptions`: ``buffer_m`` (corridor read; must
+        exceed the widest strip plus the building distance, default 250 m) and ``engine``
+        (``"duckdb"`` selects with DuckDB).
+    **run_impact_kwargs
+        Passed on (``municipalities``, ``wijken``, ``strips``, ``rules``, ``options``, ...).
+    """
+    from wlr_geo.io.area import load_near_route
+
+    opts = scale or ScaleOptions()
+    engine = "duckdb" if opts.engine == "duckdb" else "embedded"
+
+    def load(src: str | os.PathLike[str]) -> gpd.GeoDataFrame:
+        gdf = load_near_route(src, route, buffer_m=opts.buffer_m, engine=engine)
+        log.info("%s: %d features within %.0f m of the route", src, len(gdf), opts.buffer_m)
+        return gdf
+
+    layers = {name: load(src) for name, src in (datasets or {}).items()}
+    extra = {key: load(src) for key, src in (("cables", cables), ("objects", objects), ("precautions", precautions))
+             if src is not None}
+    return run_impact(route, layers, **extra, **run_impact_kwargs)
+
