@@ -252,6 +252,19 @@ ROUTES_HEAD: tuple[Column, ...] = (
     _c("cost", "kosten (equivalente m)", "m", "Path cost in equivalent metres of open-ground trench."),
 )
 
+#: How each route alternative was found (wlr_geo.analysis.routing.lcp.k_alternatives).
+ROUTING_COLUMNS: tuple[Column, ...] = (
+    _c("separation_m", "afstand tot eerdere (m)", "m", "Mean distance to the nearest cheaper alternative."),
+    _c("shared_share", "gedeeld aandeel", None,
+       "Largest share of the length within min_separation_m of a cheaper alternative (0-1)."),
+    _c("method", "methode", None, "coarse-to-fine or full."),
+    _c("verification", "controle", None,
+       "exact, bound (within epsilon of a lower bound), corridor (a wider corridor agreed), full (fell back "
+       "to full resolution) or unverified."),
+    _c("verification_ratio", "controleverhouding", None,
+       "Cost ÷ the lower bound, or narrower ÷ wider corridor cost (1 = exact)."),
+)
+
 CLAIM_CONFLICT_COLUMNS: tuple[Column, ...] = (
     _c("conflict_type", "soort conflict", None, "claim-claim or claim-<constraint layer>."),
     _c("relation", "relatie", None, "overlap or raakt (touch)."),
@@ -492,12 +505,12 @@ _FILES: list[OutputFile] = [
             _c("rank", "rang", None, "Rank of the alternative for its target (1 = cheapest)."),
             _c("cost", "kosten (equivalente m)", "m", "Path cost in equivalent metres of open-ground trench."),
             _c("length_m", "lengte (m)", "m", "Length of the path."),
-            _c("separation_m", "afstand tot eerdere (m)", "m", "Mean distance to the earlier alternatives."),
-            _c("method", "methode", None, "coarse-to-fine or full."),
+            *ROUTING_COLUMNS,
         ), "Least-cost route alternatives, vectorised and simplified.", roles=("route_alternatives",)),
     )),
     OutputFile("routes.csv", "csv", "route", "vergelijking tracéalternatieven", layers=(
-        _table("routes", "vergelijking", (*ROUTES_HEAD, *VARIANT_HEAD[1:], *SUMMARY_COUNTS, *VARIANT_TAIL),
+        _table("routes", "vergelijking", (*ROUTES_HEAD, *VARIANT_HEAD[1:], *ROUTING_COLUMNS, *SUMMARY_COUNTS,
+                                          *VARIANT_TAIL),
                "Each alternative through the impact analysis, side by side."),
     ), report=("Tracéalternatieven (least-cost)", "Lengte, kosten en kruisingen per alternatief", "")),
     OutputFile("cost.tif", "tif", "route", "kostenraster",
