@@ -170,3 +170,41 @@ def test_corridor_boxes_cover_the_corridor():
               & (xy[:, None, 1] >= boxes[None, :, 1]) & (xy[:, None, 1] <= boxes[None, :, 3])).any(axis=1)
     assert near.sum() > 100 and inside.all()
     assert sum(len(c) for c in corridor.chunks(300.0)) == len(boxes)
+
+
+def test_impact_on_corridor_read_equals_impact_on_whole_layer(tmp_path, caplog):
+    """The quick ``wlr-geo impact`` form reads a big GPKG near the route only: same crossings, same lengths."""
+    import logging
+
+    from wlr_geo.analysis.impact.run import run_impact
+    from wlr_geo.analysis.route.strips import StripSpec
+    from wlr_geo.workflows.impact import corridor_width, run_quick
+
+    rng = np.random.default_rng(7)
+    n = 21_000  # above Corridor.min_features: read through the R-tree
+    x0 = rng.uniform(78_000, 90_000, n)
+    y0 = rng.uniform(448_000, 455_000, n)
+    ang = rng.uniform(0, np.pi, n)
+    length = rng.uniform(5, 300, n)
+    geoms = shapely.linestrings(np.stack([np.column_stack([x0, y0]),
+                                          np.column_stack([x0 + length * np.cos(ang), y0 + length * np.sin(ang)])],
+                                         axis=1))
+    cables = gpd.GeoDataFrame({"thema": rng.choice(["gas", "water", "laagspanning"], n)}, geometry=geoms,
+                              crs="EPSG:28992")
+    cables.to_file(tmp_path / "cables.gpkg", layer="cables", engine="pyogrio")
+    route = gpd.GeoDataFrame({"name": ["a"]}, geometry=[ROUTE], crs="EPSG:28992")
+    route.to_file(tmp_path / "route.gpkg", layer="route", engine="pyogrio")
+    assert corridor_width(StripSpec()) >= 250.0
+    with caplog.at_level(logging.INFO, logger="wlr_geo"):
+        quick = run_quick(f"{tmp_path / 'route.gpkg'}:route", [f"{tmp_path / 'cables.gpkg'}:cables"]).result
+    assert any(f"of {n} features near the route" in r.getMessage() for r in caplog.records)
+    whole = run_impact(read_source(tmp_path / "route.gpkg", "route"),
+                       {"cables": read_source(tmp_path / "cables.gpkg", "cables")})
+    assert len(quick.crossings) > 50
+    a = quick.crossings.drop(columns="geometry").reset_index(drop=True)
+    b = whole.crossings.drop(columns="geometry").reset_index(drop=True)
+    pd.testing.assert_frame_equal(a, b)
+    assert shapely.equals_exact(quick.crossings.geometry.values, whole.crossings.geometry.values, 1e-9).all()
+    pd.testing.assert_frame_equal(quick.parallel_runs.drop(columns="geometry").reset_index(drop=True),
+                                  whole.parallel_runs.drop(columns="geometry").reset_index(drop=True))
+    assert quick.summary() == whole.summary()

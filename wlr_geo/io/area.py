@@ -504,7 +504,9 @@ def _duck_boxes(src: IndexedSource, boxes: np.ndarray, columns: list[str] | None
     sql = (f"SELECT {attrs + ', ' if attrs else ''}ST_AsWKB({_quote_ident(geom)}) AS __wkb, "  # noqa: S608 — identifiers quoted
            f"{_quote_ident(fid_col) + ' AS __fid, ' if fid_col else ''}filename AS __file, file_row_number AS __row "
            f"FROM read_parquet(?, filename = true, file_row_number = true, hive_partitioning = false) WHERE {where}")
-    table = _duck_connection().execute(sql, [[str(f) for f, _ in files]]).fetch_arrow_table()
+    result = _duck_connection().execute(sql, [[str(f) for f, _ in files]])
+    # DuckDB ≥ 1.4 names it to_arrow_table (fetch_arrow_table is deprecated)
+    table = result.to_arrow_table() if hasattr(result, "to_arrow_table") else result.fetch_arrow_table()
     pos = (np.array([offsets[str(f)] for f in table.column("__file").to_pylist()], dtype=np.int64)
            + np.asarray(table.column("__row").to_numpy(zero_copy_only=False), dtype=np.int64))
     ids = np.asarray(table.column("__fid").to_numpy(zero_copy_only=False), dtype=np.int64) if fid_col else pos

@@ -28,7 +28,7 @@ import pandas as pd
 
 from wlr_geo._atomic import atomic_write_text
 from wlr_geo._errors import LayerValidationError
-from wlr_geo.analysis.impact.run import ImpactResult, run_impact
+from wlr_geo.analysis.impact.run import ImpactOptions, ImpactResult, run_impact
 from wlr_geo.analysis.route.options import RouteOptions
 from wlr_geo.analysis.route.strips import StripSpec
 from wlr_geo.analysis.scale.chunks import ScaleOptions
@@ -42,6 +42,7 @@ from wlr_geo.workflows._output import RunOutputs, open_outputs
 __all__ = [
     "BGT_CROSSING_CLASSES",
     "ImpactRun",
+    "corridor_width",
     "impact_from_datasets",
     "prepare",
     "quick_layers",
@@ -81,6 +82,42 @@ class ImpactRun:
 def _is_big(ref: LayerRef) -> bool:
     """A partitioned GeoParquet dataset or a GeoParquet file: read near the route, not whole."""
     return ref.format == "parquet"
+
+
+def corridor_width(strips: StripSpec, impact: ImpactOptions | None = None, scale: ScaleOptions | None = None,
+                   *, margin_m: float = 50.0) -> float:
+    """Distance from the route within which big layers are read (m).
+
+    Everything the analysis looks at lies within it: the widest strip side on any chainage range
+    (times the mitre reach at bends, ``sqrt(1 + MITRE_LIMIT**2)``), the parallel-run, building and
+    clearance distances, plus ``margin_m``; at least ``[scale] buffer_m``.
+    """
+    from wlr_geo.analysis.route.strips import MITRE_LIMIT
+
+    sides = [float(getattr(strips, f"{kind}_{side}_m")) for kind in ("werkstrook", "belemmeringenstrook")
+             for side in ("left", "right")]
+    for ov in strips.overrides:
+        sides.extend(float(v) for kind in ("werkstrook", "belemmeringenstrook") for side in ("left", "right")
+                     if (v := getattr(ov, f"{kind}_{side}_m")) is not None)
+    opts = impact or ImpactOptions()
+    reach = [max(sides) * (1.0 + MITRE_LIMIT ** 2) ** 0.5, opts.building_distance_m, opts.parallel_distance_m,
+             opts.merge_distance_m, *(opts.clearance_m or {}).values(), 10.0]
+    return max(max(reach) + margin_m, (scale or ScaleOptions()).buffer_m)
+
+
+def _read_near(ref_path: str | os.PathLike[str], layer: str | None, route: gpd.GeoDataFrame | None,
+               width_m: float, chunk_m: float = 2_000.0, **kwargs: Any) -> gpd.GeoDataFrame | None:
+    """A big GDAL/GeoParquet layer read only near the route through its index (None: read it whole)."""
+    from wlr_geo.io.area import Corridor, read_near
+
+    if route is None or not len(route):
+        return None
+    gdf = read_near(ref_path, layer, Corridor.around(route, width_m, chunk_m=chunk_m), **kwargs)
+    if gdf is not None:
+        info = gdf.attrs["wlr_geo"]["corridor"]
+        log.info("%s: %d of %s features near the route (within %.0f m, %s)", layer or ref_path, info["n_near"],
+                 info["n_total"], width_m, info["index"])
+    return gdf
 
 
 def _categorised(frame: gpd.GeoDataFrame | None, ref: LayerRef) -> gpd.GeoDataFrame | None:
@@ -135,9 +172,19 @@ def prepare(cfg: ProjectConfig, inputs: Inputs | None = None) -> dict[str, Any]:
     layers: dict[str, gpd.GeoDataFrame] = {}
     scale = opts.scale
 
+    width = corridor_width(opts.strips, opts.impact, scale)
+
     def near_or_whole(ref: LayerRef, **kw: Any) -> gpd.GeoDataFrame | None:
         if _is_big(ref):
             return inputs.near_route(ref, route, scale) if route is not None else None
+        if ref.format == "vector" and route is not None:
+            before = len(inputs.problems)
+            near = inputs.guard(ref, lambda: _read_near(
+                ref.path, ref.layer, route, width, scale.chunk_m, encoding=ref.encoding, assume_crs=ref.assume_crs,
+                id_column=ref.id_column, geometry_types=kw.get("geometry_types")))
+            if near is not None or len(inputs.problems) > before:
+                inputs._record(ref)
+                return near
         return inputs.frame(ref, **kw)
 
     for ref in cfg.layers_of("crossing_layers"):
@@ -198,13 +245,14 @@ def _objects_frame(frames: list[gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry", crs=frames[0].crs)
 
 
-def quick_layers(specs: Sequence[str], records: list[tuple[str, str | None, str | None]] | None = None
-                 ) -> dict[str, gpd.GeoDataFrame]:
+def quick_layers(specs: Sequence[str], records: list[tuple[str, str | None, str | None]] | None = None,
+                 *, route: gpd.GeoDataFrame | None = None, width_m: float = 0.0) -> dict[str, gpd.GeoDataFrame]:
     """Read several ``PATH[:LAYER]`` specs for the quick CLI form; names made unique.
 
     The format is sniffed (:func:`wlr_geo.io.dispatch.sniff_format`): a KLIC delivery gives its
     cable/pipe lines (layer ``klic``); a BGT extract gives its road, rail and water classes
-    (``bgt_wegdeel``, ...); anything else is read as a vector layer.
+    (``bgt_wegdeel``, ...); anything else is read as a vector layer — with a
+    ``route``, a big indexed layer only within ``width_m`` of it (:func:`wlr_geo.io.area.read_near`).
     """
     out: dict[str, gpd.GeoDataFrame] = {}
 
@@ -230,7 +278,9 @@ def quick_layers(specs: Sequence[str], records: list[tuple[str, str | None, str 
                 if cls in BGT_CROSSING_CLASSES and len(frame):
                     add(f"bgt_{cls}", frame)
         else:
-            add(ls.layer or ls.path.stem, read_source(ls.path, ls.layer, format=kind, allow_empty=True))
+            near = _read_near(ls.path, ls.layer, route, width_m) if kind in ("vector", "parquet") else None
+            add(ls.layer or ls.path.stem,
+                near if near is not None else read_source(ls.path, ls.layer, format=kind, allow_empty=True))
     return out
 
 
@@ -337,12 +387,14 @@ def run_quick(route: str, layers: Sequence[str] = (), out: str | os.PathLike[str
     """The quick form ``wlr-geo impact --route PATH[:LAYER] --layer PATH[:LAYER] ... -o DIR``."""
     check_cli("--width-m", width_m)
     records: list[tuple[str, str | None, str | None]] = []
+    route_frame = _quick_frame(route, "route", records)
+    strips = StripSpec().with_width(width_m) if width_m is not None else StripSpec()
     kwargs: dict[str, Any] = {
-        "route": _quick_frame(route, "route", records),
-        "layers": quick_layers(list(layers), records),
+        "route": route_frame,
+        "layers": quick_layers(list(layers), records, route=route_frame, width_m=corridor_width(strips)),
         "municipalities": _quick_frame(municipalities, "municipalities", records) if municipalities else None,
         "wijken": _quick_frame(wijken, "wijken", records) if wijken else None,
-        "strips": StripSpec().with_width(width_m) if width_m is not None else StripSpec(),
+        "strips": strips,
         "reverse": reverse, "variant_column": variant_column,
     }
     result = run_impact(**kwargs)
