@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,7 @@ import geopandas as gpd
 import pandas as pd
 
 from wlr_geo._atomic import atomic_write_text
-from wlr_geo._errors import LayerValidationError
+from wlr_geo._errors import LayerValidationError, WlrGeoInputError
 from wlr_geo.analysis.impact.run import ImpactOptions, ImpactResult, run_impact
 from wlr_geo.analysis.route.options import RouteOptions
 from wlr_geo.analysis.route.strips import StripSpec
@@ -41,6 +41,7 @@ from wlr_geo.workflows._output import RunOutputs, open_outputs
 
 __all__ = [
     "BGT_CROSSING_CLASSES",
+    "EngineMapper",
     "ImpactRun",
     "corridor_width",
     "impact_from_datasets",
@@ -106,18 +107,88 @@ def corridor_width(strips: StripSpec, impact: ImpactOptions | None = None, scale
 
 
 def _read_near(ref_path: str | os.PathLike[str], layer: str | None, route: gpd.GeoDataFrame | None,
-               width_m: float, chunk_m: float = 2_000.0, **kwargs: Any) -> gpd.GeoDataFrame | None:
+               width_m: float, chunk_m: float = 2_000.0, engine: str = "embedded",
+               **kwargs: Any) -> gpd.GeoDataFrame | None:
     """A big GDAL/GeoParquet layer read only near the route through its index (None: read it whole)."""
     from wlr_geo.io.area import Corridor, read_near
 
     if route is None or not len(route):
         return None
-    gdf = read_near(ref_path, layer, Corridor.around(route, width_m, chunk_m=chunk_m), **kwargs)
+    engine = engine if engine in ("embedded", "duckdb") else "embedded"
+    gdf = read_near(ref_path, layer, Corridor.around(route, width_m, chunk_m=chunk_m, engine=engine), **kwargs)
     if gdf is not None:
         info = gdf.attrs["wlr_geo"]["corridor"]
         log.info("%s: %d of %s features near the route (within %.0f m, %s)", layer or ref_path, info["n_near"],
                  info["n_total"], width_m, info["index"])
     return gdf
+
+
+class EngineMapper:
+    """Runs the big-layer reading tasks (one per route chunk) on the ``[scale]`` engine.
+
+    ``embedded``/``duckdb``: in this process (``mapper`` is None: one task for the whole route).
+    ``dask``: every chunk a task on a Dask cluster — the given ``scheduler`` (connected at once, so
+    an unreachable one fails before any work) or a ``LocalCluster`` of ``n_workers`` processes,
+    started when the first big layer is read. :attr:`info` says what ran.
+    """
+
+    def __init__(self, scale: ScaleOptions) -> None:
+        self.scale = scale
+        self._client: Any = None
+        self._cluster: Any = None
+        self.tasks = 0
+        if scale.engine == "dask" and scale.scheduler:
+            self._connect()
+
+    def _connect(self) -> Any:
+        if self._client is not None:
+            return self._client
+        try:
+            from dask.distributed import Client, LocalCluster
+        except ImportError:
+            raise WlrGeoInputError("[scale] engine = \"dask\" needs Dask",
+                                   hint="pip install 'wlr_geo[scale]', or choose engine = \"embedded\"") from None
+        if self.scale.scheduler:
+            try:
+                self._client = Client(self.scale.scheduler, timeout="5s")
+            except (OSError, TimeoutError, ValueError) as exc:
+                raise WlrGeoInputError(
+                    f"cannot reach the Dask scheduler at {self.scale.scheduler}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}",
+                    hint="start it ('dask scheduler'), correct [scale] scheduler, or leave it empty for a local cluster",
+                ) from None
+        else:
+            self._cluster = LocalCluster(n_workers=self.scale.n_workers, threads_per_worker=1, processes=True,
+                                         dashboard_address=":0", silence_logs=logging.ERROR)
+            self._client = Client(self._cluster)
+        return self._client
+
+    @property
+    def mapper(self) -> Callable[[Callable[[Any], Any], Sequence[Any]], list[Any]] | None:
+        if self.scale.engine != "dask":
+            return None
+
+        def run(func: Callable[[Any], Any], items: Sequence[Any]) -> list[Any]:
+            client = self._connect()
+            self.tasks += len(items)
+            return list(client.gather(client.map(func, list(items), pure=False)))
+
+        return run
+
+    @property
+    def info(self) -> dict[str, Any]:
+        """``engine`` and ``workers`` that ran (dask: 0 workers when no big layer was read)."""
+        if self.scale.engine != "dask":
+            return {"engine": self.scale.engine, "workers": 1}
+        workers = len(self._client.scheduler_info().get("workers", {})) if self._client is not None else 0
+        return {"engine": "dask", "workers": workers, "tasks": self.tasks,
+                "scheduler": self.scale.scheduler or "LocalCluster"}
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+        self._client = self._cluster = None
 
 
 def _categorised(frame: gpd.GeoDataFrame | None, ref: LayerRef) -> gpd.GeoDataFrame | None:
@@ -148,8 +219,11 @@ def check_route_options(route: gpd.GeoDataFrame, opts: RouteOptions, inputs: Inp
                             hint=f"did you mean {near!r}?" if near else f"variants: {', '.join(sorted(present))}")
 
 
-def prepare(cfg: ProjectConfig, inputs: Inputs | None = None) -> dict[str, Any]:
+def prepare(cfg: ProjectConfig, inputs: Inputs | None = None, engine: EngineMapper | None = None) -> dict[str, Any]:
     """Read every layer the impact run needs; returns keyword arguments for :func:`run_impact`.
+
+    Big indexed layers are read only near the route, one task per route chunk on ``engine``
+    (default: in this process).
 
     Raises
     ------
@@ -175,16 +249,17 @@ def prepare(cfg: ProjectConfig, inputs: Inputs | None = None) -> dict[str, Any]:
     width = corridor_width(opts.strips, opts.impact, scale)
 
     def near_or_whole(ref: LayerRef, **kw: Any) -> gpd.GeoDataFrame | None:
-        if _is_big(ref):
-            return inputs.near_route(ref, route, scale) if route is not None else None
-        if ref.format == "vector" and route is not None:
+        if ref.format in ("vector", "parquet") and route is not None:
             before = len(inputs.problems)
             near = inputs.guard(ref, lambda: _read_near(
-                ref.path, ref.layer, route, width, scale.chunk_m, encoding=ref.encoding, assume_crs=ref.assume_crs,
-                id_column=ref.id_column, geometry_types=kw.get("geometry_types")))
+                ref.path, ref.layer, route, width, scale.chunk_m, scale.engine, encoding=ref.encoding,
+                assume_crs=ref.assume_crs, id_column=ref.id_column, geometry_types=kw.get("geometry_types"),
+                mapper=engine.mapper if engine is not None else None))
             if near is not None or len(inputs.problems) > before:
                 inputs._record(ref)
                 return near
+        if _is_big(ref):
+            return inputs.near_route(ref, route, scale) if route is not None else None
         return inputs.frame(ref, **kw)
 
     for ref in cfg.layers_of("crossing_layers"):
@@ -370,8 +445,18 @@ def run(config: str | os.PathLike[str] | ProjectConfig, out: str | os.PathLike[s
         strips = opts.strips.with_width(width_m) if width_m is not None else opts.strips
         cfg = replace(cfg, options=replace(opts, route=route_opts, strips=strips))
     inputs = Inputs(cfg)
-    kwargs = prepare(cfg, inputs)
+    engine = EngineMapper(cfg.options.scale)
+    try:
+        kwargs = prepare(cfg, inputs, engine)
+        info = engine.info
+    finally:
+        engine.close()
     result = run_impact(**kwargs)
+    if info["engine"] == "dask":  # the embedded engine (the default) adds no note
+        result.notes.append(f"engine: dask ({info['scheduler']}, {info['workers']} workers, "
+                            f"{info['tasks']} reading tasks)")
+    elif info["engine"] != "embedded":
+        result.notes.append(f"engine: {info['engine']}")
     if out is None:
         return ImpactRun(result)
     with open_outputs(out, command="wlr-geo impact", names=file_names("impact"), inputs=inputs.records,
