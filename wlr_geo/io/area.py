@@ -3,7 +3,16 @@
 Big layers (national BGT/BAG, every KLIC delivery along a 60 km corridor) are stored as
 partitioned GeoParquet (:mod:`wlr_geo.io.parquet`, ``wlr-geo convert``) and never loaded whole:
 
-* :func:`read_area` reads the features of a layer that intersect an area — from a partitioned
+* :func:`read_near` reads only the features of a big layer within a :class:`Corridor` of the
+  route, through the layer's own spatial index: a GeoPackage's R-tree (one SQL query over the
+  R-tree per route chunk), a FlatGeobuf's packed Hilbert R-tree, a Shapefile's ``.qix``, the
+  ``bbox`` covering column of partitioned GeoParquet or a GeoParquet file (row groups skipped on
+  their statistics). The result equals the whole layer filtered to the corridor, row for row:
+  the same features, the same ids (index: the row's number in the whole layer, as the
+  whole-layer reader gives it — for a GeoPackage its ``fid`` minus the first ``fid``, which
+  needs gap-free fids; for a dataset see :mod:`wlr_geo.io.parquet`), in the same order. Small
+  layers, layers without an index and GeoPackages with gaps in their fids are left to the
+  whole-layer reader;* :func:`read_area` reads the features of a layer that intersect an area — from a partitioned
   dataset folder, a single GeoParquet file (bbox push-down) or any GDAL file such as a GPKG
   (``path`` or ``path:layer``, read with a bbox filter), with the embedded engine (pyarrow) or
   DuckDB spatial. It is the reader the chunked engines of :mod:`wlr_geo.analysis.scale` are
@@ -17,10 +26,14 @@ partitioned GeoParquet (:mod:`wlr_geo.io.parquet`, ``wlr-geo convert``) and neve
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import os
+import sqlite3
 import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -35,9 +48,29 @@ from shapely.ops import substring
 
 from wlr_geo._errors import LayerReadError, WlrGeoError, WlrGeoInputError
 from wlr_geo.crs import ensure_rd
-from wlr_geo.io.parquet import INDEX_NAME, dataset_info, query_area
+from wlr_geo.io.parquet import (
+    INDEX_NAME,
+    POSITION,
+    dataset_info,
+    query_area,
+    read_dataset_boxes,
+    read_parquet_boxes,
+)
 
-__all__ = ["duckdb_segment_counts", "load_near_route", "read_area", "read_dask"]
+__all__ = [
+    "Corridor",
+    "IndexedSource",
+    "duckdb_segment_counts",
+    "load_near_route",
+    "read_area",
+    "read_boxes",
+    "read_dask",
+    "read_near",
+    "spatial_index",
+]
+
+#: ``mapper(func, items) -> list``: runs ``func`` on every item (in this process, or on Dask).
+Mapper = Callable[[Callable[[Any], Any], Sequence[Any]], list[Any]]
 
 log = logging.getLogger("wlr_geo")
 
@@ -161,34 +194,472 @@ def load_near_route(source: Source, route: gpd.GeoDataFrame | gpd.GeoSeries | Ba
                     engine: str = "embedded") -> gpd.GeoDataFrame:
     """Features of a big layer within ``buffer_m`` of a route (all variants/parts), read by area.
 
-    The route is cut into pieces of ``piece_m``; each piece's buffer is read with
-    :func:`read_area`, and a feature is kept from the first piece whose buffer it intersects,
-    so the result is exactly the features intersecting the buffer of the whole route, each once.
+    ``source`` is a partitioned dataset, a GeoParquet file or a GDAL file (``path`` or
+    ``path:layer``). The route is cut into pieces of ``piece_m`` whose boxes (widened by
+    ``buffer_m``) are read through the layer's spatial index (:func:`read_boxes`); the result is
+    exactly the features within ``buffer_m`` of the route, each once, in layer order, with the
+    layer's feature ids as index. Not validated (see :func:`read_near` for the checked read).
     """
+    from wlr_geo.io.vector import parse_layer_spec
+
     if not buffer_m >= 0 or not piece_m > 0:
         raise WlrGeoInputError(f"buffer_m must be ≥ 0 and piece_m > 0 (got {buffer_m}, {piece_m})")
-    pieces: list[BaseGeometry] = []
-    for line in _route_lines(route):
-        if isinstance(line, LineString) and line.length > piece_m:
-            n = math.ceil(line.length / piece_m)
-            pieces.extend(substring(line, i * line.length / n, (i + 1) * line.length / n) for i in range(n))
-        else:
-            pieces.append(line)
-    frames: list[gpd.GeoDataFrame] = []
-    seen: BaseGeometry | None = None
-    for piece in pieces:
-        area = piece.buffer(buffer_m)
-        part = read_area(source, area, columns=columns, engine=engine)
-        if seen is not None and len(part):
-            part = part.loc[~shapely.intersects(part.geometry.values, seen)]
-        if len(part):
-            frames.append(part)
-        seen = area if seen is None else shapely.union(seen, area)
-    if not frames:
-        return read_area(source, pieces[0].buffer(buffer_m), columns=columns, engine=engine).iloc[:0]
-    crs = frames[0].crs
-    return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=crs)
+    spec = parse_layer_spec(source)
+    if not spec.path.exists():
+        raise LayerReadError("the layer does not exist", source=str(spec.path),
+                             hint="give a partitioned dataset folder, a GeoParquet file or a GPKG")
+    src = spatial_index(spec.path, spec.layer, require=True)
+    assert src is not None
+    corridor = Corridor.around(route, buffer_m, chunk_m=piece_m, engine=engine)
+    gdf = read_boxes(src, corridor.boxes(piece_m=min(piece_m, src.piece_m)), corridor, columns=columns)
+    return gdf.drop(columns=[POSITION])
 
+
+# ------------------------------------------------------------------------------ corridor reads
+_RD = "EPSG:28992"
+
+
+@dataclass(frozen=True)
+class Corridor:
+    """What a run needs from its big layers: every feature within ``width_m`` of the route.
+
+    Parameters
+    ----------
+    lines_wkb
+        The route lines (all variants and parts) in EPSG:28992, as WKB (so a corridor pickles
+        small and every task builds its own geometries).
+    width_m
+        Distance from the route (m) within which features are read.
+    chunk_m
+        Length of route per chunk: the unit of work of the Dask engine (one task per chunk).
+    min_features
+        Layers with fewer features are read whole (:func:`read_near` returns None for them).
+    engine
+        Reader of GeoParquet sources: ``"embedded"`` (pyarrow) or ``"duckdb"``.
+    """
+
+    lines_wkb: tuple[bytes, ...]
+    width_m: float
+    chunk_m: float = 2_000.0
+    min_features: int = 20_000
+    engine: str = "embedded"
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.width_m) and self.width_m >= 0 and self.chunk_m > 0):
+            raise WlrGeoInputError(f"corridor width must be ≥ 0 and chunk_m > 0 (got {self.width_m}, {self.chunk_m})")
+
+    @classmethod
+    def around(cls, route: gpd.GeoDataFrame | gpd.GeoSeries | BaseGeometry, width_m: float, **kwargs: Any) -> Corridor:
+        """The corridor of ``width_m`` around a route (a frame of lines, in any CRS, or a geometry in RD)."""
+        return cls(tuple(shapely.to_wkb(g) for g in _route_lines(route)), float(width_m), **kwargs)
+
+    def lines(self) -> list[BaseGeometry]:
+        """The route lines (fresh geometries)."""
+        return list(shapely.from_wkb(list(self.lines_wkb)))
+
+    def boxes(self, piece_m: float = 500.0) -> np.ndarray:
+        """The route cut into pieces of at most ``piece_m``: each piece's box widened by ``width_m``.
+
+        Every point within ``width_m`` of the route lies in at least one box. Rows ``(xmin,
+        ymin, xmax, ymax)`` in RD, line by line in chainage order.
+        """
+        return np.concatenate([b for b, _ in self._pieces(piece_m)]) if self.lines_wkb else np.empty((0, 4))
+
+    def chunks(self, piece_m: float = 500.0) -> list[np.ndarray]:
+        """:meth:`boxes` grouped per ``chunk_m`` of route (the tasks of a distributed read)."""
+        out: list[np.ndarray] = []
+        for boxes, chunk in self._pieces(piece_m):
+            for c in np.unique(chunk):
+                out.append(boxes[chunk == c])
+        return out
+
+    def _pieces(self, piece_m: float) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Per line: the piece boxes and the chunk number of each piece."""
+        out = []
+        step = max(min(piece_m, self.chunk_m), 1e-3)
+        for line in self.lines():
+            dense = shapely.segmentize(line, step) if line.length > step else line
+            xy = shapely.get_coordinates(dense)
+            if len(xy) < 2:
+                xy = np.vstack([xy, xy])
+            seg = np.hypot(*np.diff(xy, axis=0).T)
+            start = np.concatenate([[0.0], np.cumsum(seg)[:-1]])
+            piece = np.floor(start / step).astype(np.int64)
+            first = np.flatnonzero(np.r_[True, piece[1:] != piece[:-1]])
+            a, b = xy[:-1], xy[1:]
+            lo = np.minimum.reduceat(np.minimum(a, b), first, axis=0)
+            hi = np.maximum.reduceat(np.maximum(a, b), first, axis=0)
+            w = self.width_m
+            boxes = np.column_stack([lo[:, 0] - w, lo[:, 1] - w, hi[:, 0] + w, hi[:, 1] + w])
+            out.append((boxes, np.floor(start[first] / self.chunk_m).astype(np.int64)))
+        return out
+
+    def near(self, geoms: np.ndarray) -> np.ndarray:
+        """Which geometries (RD) lie within ``width_m`` of the route (missing geometries: True)."""
+        geoms = np.asarray(geoms, dtype=object)
+        route = shapely.multilinestrings(self.lines()) if len(self.lines_wkb) > 1 else self.lines()[0]
+        shapely.prepare(route)
+        missing = shapely.is_missing(geoms)
+        out = np.ones(len(geoms), dtype=bool)
+        out[~missing] = shapely.dwithin(geoms[~missing], route, self.width_m)
+        return out
+
+
+@dataclass(frozen=True)
+class IndexedSource:
+    """A big layer and how it is read by area (:func:`spatial_index`)."""
+
+    path: str
+    layer: str | None
+    kind: str  # "gpkg" (SQL over the R-tree), "ogr" (GDAL bbox filter), "dataset", "parquet"
+    index: str | None  # the spatial index that serves box reads; None: every read scans the layer
+    n_total: int | None
+    crs: Any = None
+    table: str | None = None
+    geometry: str | None = None
+    fid: str | None = None
+    #: GDAL FID of the layer's first row: a row's number in the whole layer is its FID minus this.
+    fid_offset: int = 0
+    piece_m: float = 500.0
+
+    @property
+    def indexed(self) -> bool:
+        return self.index is not None
+
+
+def _sqlite_ident(name: str) -> str:
+    return '"' + str(name).replace('"', '""') + '"'
+
+
+def _gpkg_rtree(path: Path, table: str, geometry: str, fid: str) -> tuple[str, int] | None:
+    """The table's R-tree in a GeoPackage and its first fid, when it has one and gap-free fids.
+
+    The whole-layer reader numbers rows 0, 1, ... in fid order; with gap-free fids a row's
+    number is its fid minus the first fid (read-only look-up; None: read the layer whole).
+    """
+    name = f"rtree_{table}_{geometry}"
+    try:
+        con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return None
+    try:
+        row = con.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND lower(name) = lower(?)",
+                          (name,)).fetchone()
+        if not row:
+            return None
+        lo, hi, n = con.execute(
+            f"SELECT min({_sqlite_ident(fid)}), max({_sqlite_ident(fid)}), count(*) FROM {_sqlite_ident(table)}"  # noqa: S608
+        ).fetchone()
+        if n and (lo is None or hi - lo + 1 != n):
+            return None
+        return str(row[0]), int(lo or 0)
+    except sqlite3.Error:
+        return None
+    finally:
+        con.close()
+
+
+def spatial_index(path: str | os.PathLike[str], layer: str | None = None, *,
+                  require: bool = False) -> IndexedSource | None:
+    """How the layer at ``path`` can be read by area, or None when it cannot (wrong or several layers).
+
+    A GDAL layer whose driver reports a fast spatial filter (GeoPackage with its R-tree,
+    FlatGeobuf with its index, Shapefile with ``.qix``/``.sbn``, ...) is ``indexed``; a
+    partitioned dataset or a GeoParquet file with a ``bbox`` covering column too. With
+    ``require`` a layer that cannot be opened raises instead of returning None.
+    """
+    p = Path(path)
+    if _is_dataset(p):
+        info = dataset_info(p)
+        return IndexedSource(str(p), None, "dataset", "GeoParquet bbox", info.n_rows, info.crs)
+    if p.suffix.lower() in (".parquet", ".geoparquet"):
+        import pyarrow.parquet as pq
+
+        from wlr_geo.io.parquet import _covering, _geo_metadata
+
+        try:
+            pf = pq.ParquetFile(p)
+            meta = _geo_metadata(pf.schema_arrow)
+        except (OSError, ValueError, LayerReadError) as exc:
+            if require:
+                raise LayerReadError(f"cannot read GeoParquet: {exc}", source=str(p)) from None
+            return None
+        cover = _covering(meta)
+        return IndexedSource(str(p), None, "parquet", "GeoParquet bbox" if cover else None, pf.metadata.num_rows)
+    try:
+        layers = [str(n) for n in pyogrio.list_layers(p)[:, 0]]
+        if layer is None and len(layers) != 1:
+            raise LayerReadError(f"the file has {len(layers)} layers and none was named", source=str(p))
+        name = layer if layer is not None else layers[0]
+        info = pyogrio.read_info(p, layer=name)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, LayerReadError, OSError) as exc:
+        if require:
+            raise LayerReadError(f"cannot open: {str(exc).splitlines()[0] if str(exc) else exc}",
+                                 source=str(p), layer=layer) from None
+        return None
+    driver = str(info.get("driver"))
+    fast = bool(info.get("capabilities", {}).get("fast_spatial_filter"))
+    n = int(info["features"]) if int(info["features"]) >= 0 else None
+    if driver == "GPKG" and fast and info.get("geometry_name"):
+        fid = str(info.get("fid_column") or "fid")
+        found = _gpkg_rtree(p, name, str(info["geometry_name"]), fid)
+        if found is not None:
+            return IndexedSource(str(p), name, "gpkg", "GeoPackage R-tree", n, info.get("crs"), table=found[0],
+                                 geometry=str(info["geometry_name"]), fid=fid, fid_offset=found[1])
+    # FlatGeobuf and Shapefile number their features 0, 1, ... in file order, as the whole reader
+    index = {"FlatGeobuf": "FlatGeobuf index", "ESRI Shapefile": "Shapefile .qix"}.get(driver) if fast else None
+    return IndexedSource(str(p), name, "ogr", index, n, info.get("crs"), piece_m=1_000.0)
+
+
+def _boxes_in(boxes: np.ndarray, crs: Any) -> np.ndarray:
+    """RD boxes in the layer's CRS (each the bounds of the transformed, densified box)."""
+    if crs is None or not len(boxes):
+        return boxes
+    from pyproj import CRS, Transformer
+
+    target = CRS.from_user_input(crs)
+    if target.equals(_RD):
+        return boxes
+    tr = Transformer.from_crs(_RD, target, always_xy=True)
+    return np.array([tr.transform_bounds(float(b[0]), float(b[1]), float(b[2]), float(b[3]), densify_pts=21)
+                     for b in boxes], dtype=float)
+
+
+def _sql_number(v: float) -> str:
+    return repr(float(v))
+
+
+def _gpkg_boxes(src: IndexedSource, boxes: np.ndarray, columns: list[str] | None, on_invalid: str) -> gpd.GeoDataFrame:
+    """Features whose R-tree entry meets one of ``boxes``: one SQL query, run by SQLite."""
+    assert src.table is not None and src.geometry is not None and src.fid is not None
+    sub = " UNION ALL ".join(
+        f"SELECT id FROM {_sqlite_ident(src.table)} WHERE minx <= {_sql_number(x1)} AND maxx >= {_sql_number(x0)} "  # noqa: S608
+        f"AND miny <= {_sql_number(y1)} AND maxy >= {_sql_number(y0)}"
+        for x0, y0, x1, y1 in boxes)
+    cols = "*" if columns is None else ", ".join(
+        _sqlite_ident(c) for c in dict.fromkeys([src.fid, *columns, src.geometry]))
+    sql = (f"SELECT {cols} FROM {_sqlite_ident(str(src.layer))} "  # noqa: S608 — identifiers quoted, numbers formatted
+           f"WHERE {_sqlite_ident(src.fid)} IN ({sub}) ORDER BY {_sqlite_ident(src.fid)}")
+    gdf = pyogrio.read_dataframe(src.path, sql=sql, fid_as_index=True, on_invalid=on_invalid)
+    if gdf.crs is None and src.crs is not None:
+        gdf = gdf.set_crs(src.crs)
+    return gdf
+
+
+def _ogr_boxes(src: IndexedSource, boxes: np.ndarray, columns: list[str] | None, encoding: str | None,
+               on_invalid: str) -> gpd.GeoDataFrame:
+    """Features meeting one of ``boxes`` through GDAL's spatial filter (one read per box), each once."""
+    kw: dict[str, Any] = {"encoding": encoding} if encoding else {}
+    if not len(boxes):
+        raise WlrGeoInputError("no boxes to read", hint="report this as a bug")
+    frames = [pyogrio.read_dataframe(src.path, layer=src.layer, bbox=tuple(float(v) for v in b), columns=columns,
+                                     fid_as_index=True, on_invalid=on_invalid, **kw) for b in boxes]
+    non_empty = [f for f in frames if len(f)] or frames[:1]
+    gdf = non_empty[0] if len(non_empty) == 1 else gpd.GeoDataFrame(pd.concat(non_empty), crs=non_empty[0].crs)
+    gdf = gdf.loc[~gdf.index.duplicated()]
+    return gdf.sort_index(kind="stable")
+
+
+def _parquet_files(src: IndexedSource) -> tuple[list[tuple[Path, int]], str | None, Any]:
+    """(file, row offset) of every file of a dataset or GeoParquet file, its fid column and CRS."""
+    p = Path(src.path)
+    if src.kind == "dataset":
+        info = dataset_info(p)
+        return [(info.path / f["file"], int(o)) for f, o in zip(info.files, info.offsets, strict=True)], \
+            info.fid_column, info.crs
+    return [(p, 0)], None, None
+
+
+def _duck_boxes(src: IndexedSource, boxes: np.ndarray, columns: list[str] | None) -> gpd.GeoDataFrame:
+    """:func:`read_parquet_boxes` done by DuckDB: the same rows, ids and order."""
+    import pyarrow.parquet as pq
+
+    from wlr_geo.io.duck import _quote_ident
+    from wlr_geo.io.parquet import _covering, _geo_crs, _geo_metadata
+
+    files, fid_col, _ = _parquet_files(src)
+    if src.kind == "dataset":
+        info = dataset_info(src.path)
+        from wlr_geo.io.parquet import _box_hits
+
+        hit = _box_hits(np.array([f["bounds"] for f in info.files], dtype=float).reshape(-1, 4), boxes)
+        files = [f for f, h in zip(files, hit, strict=True) if h]
+    first = files[0][0] if files else _parquet_files(src)[0][0][0]
+    schema = pq.read_schema(first)
+    meta = _geo_metadata(schema)
+    geom = meta["primary_column"]
+    cover = _covering(meta)
+    names = schema.names
+    keep = [c for c in names if (columns is None or c in {*columns, geom}) and c not in
+            {*([cover[0]] if cover else []), *([fid_col] if fid_col else [])}]
+    if not files or not len(boxes):
+        return read_parquet_boxes(first, np.empty((0, 4)), columns=columns, fid_column=fid_col)
+    offsets = {str(f): o for f, o in files}
+    assert cover is not None  # only indexed sources come here
+    c = _quote_ident(cover[0])
+    f0, f1, f2, f3 = (f"{c}.{_quote_ident(f)}" for f in cover[1])
+    where = " OR ".join(f"({f0} <= {_sql_number(x1)} AND {f2} >= {_sql_number(x0)} AND {f1} <= {_sql_number(y1)} "
+                        f"AND {f3} >= {_sql_number(y0)})" for x0, y0, x1, y1 in boxes)
+    attrs = ", ".join(_quote_ident(k) for k in keep if k != geom)
+    sql = (f"SELECT {attrs + ', ' if attrs else ''}ST_AsWKB({_quote_ident(geom)}) AS __wkb, "  # noqa: S608 — identifiers quoted
+           f"{_quote_ident(fid_col) + ' AS __fid, ' if fid_col else ''}filename AS __file, file_row_number AS __row "
+           f"FROM read_parquet(?, filename = true, file_row_number = true, hive_partitioning = false) WHERE {where}")
+    result = _duck_connection().execute(sql, [[str(f) for f, _ in files]])
+    # DuckDB ≥ 1.4 names it to_arrow_table (fetch_arrow_table is deprecated)
+    table = result.to_arrow_table() if hasattr(result, "to_arrow_table") else result.fetch_arrow_table()
+    pos = (np.array([offsets[str(f)] for f in table.column("__file").to_pylist()], dtype=np.int64)
+           + np.asarray(table.column("__row").to_numpy(zero_copy_only=False), dtype=np.int64))
+    ids = np.asarray(table.column("__fid").to_numpy(zero_copy_only=False), dtype=np.int64) if fid_col else pos
+    geoms = shapely.from_wkb(np.asarray(table.column("__wkb").to_numpy(zero_copy_only=False), dtype=object))
+    frame = table.select([k for k in keep if k != geom]).to_pandas()
+    frame.index = pd.Index(ids, dtype=np.int64)
+    frame.insert(keep.index(geom), geom, gpd.array.from_shapely(geoms, crs=_geo_crs(meta, geom)))
+    frame[POSITION] = pos
+    gdf = gpd.GeoDataFrame(frame, geometry=geom)
+    return gdf.iloc[np.argsort(pos, kind="stable")]
+
+
+def read_boxes(src: IndexedSource, boxes: np.ndarray, corridor: Corridor, *, columns: list[str] | None = None,
+               encoding: str | None = None, assume_crs: str | None = None) -> gpd.GeoDataFrame:
+    """The features of ``src`` within ``corridor`` whose box meets one of ``boxes`` (RD): one task.
+
+    A module-level function of picklable arguments, so the Dask engine can run it on a worker.
+    Returns the features in EPSG:28992, each once, in layer order; index: the layer's feature
+    ids; column :data:`~wlr_geo.io.parquet.POSITION`: the order key (the row's place in the
+    whole layer). Geometries GEOS cannot build are read again with GDAL's repair
+    (``attrs["_unbuildable_fixed"]`` counts them); missing geometries are kept for the
+    validation to count.
+    """
+    q = _boxes_in(np.asarray(boxes, dtype=float).reshape(-1, 4), src.crs)
+    unbuildable = 0
+    if src.kind in ("gpkg", "ogr"):
+        def read(on_invalid: str) -> gpd.GeoDataFrame:
+            if src.kind == "gpkg":
+                return _gpkg_boxes(src, q, columns, on_invalid)
+            return _ogr_boxes(src, q, columns, encoding, on_invalid)
+
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*Measured \\(M\\) geometry types.*")
+            warnings.filterwarnings("ignore", message=".*Non closed ring detected.*")
+            try:
+                gdf = read("ignore")
+                if len(gdf) and gdf.geometry.isna().any():
+                    fixed = read("fix")
+                    unbuildable = int((gdf.geometry.isna().to_numpy() & fixed.geometry.notna().to_numpy()).sum())
+                    gdf = fixed if unbuildable else gdf
+            except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, pyogrio.errors.FieldError,
+                    pyogrio.errors.GeometryError, OSError) as exc:
+                raise LayerReadError(f"GDAL could not read the layer: {str(exc).splitlines()[0] if str(exc) else exc}",
+                                     source=src.path, layer=src.layer,
+                                     hint="the file may be truncated or corrupt; re-export or re-download it") from None
+        gdf = _text_dtypes(gdf, src, columns)
+        gdf.index = pd.Index(np.asarray(gdf.index, dtype=np.int64) - src.fid_offset)
+        gdf[POSITION] = np.asarray(gdf.index, dtype=np.int64)
+    elif corridor.engine == "duckdb" and src.indexed:
+        gdf = _duck_boxes(src, q, columns)
+    else:
+        files, fid_col, _ = _parquet_files(src)
+        if src.kind == "dataset":
+            gdf = read_dataset_boxes(dataset_info(src.path), q, columns=columns)
+        else:
+            gdf = read_parquet_boxes(files[0][0], q, columns=columns, fid_column=fid_col)
+    gdf = ensure_rd(gdf, source=src.path, layer=src.layer, assume_crs=assume_crs, check=False)
+    gdf = gdf.loc[corridor.near(np.asarray(gdf.geometry.values))]
+    gdf.attrs["_unbuildable_fixed"] = unbuildable
+    return gdf
+
+
+def _text_dtypes(gdf: gpd.GeoDataFrame, src: IndexedSource, columns: list[str] | None) -> gpd.GeoDataFrame:
+    """Text fields that are empty in every row read get the layer's text dtype (as in a whole read)."""
+    blank = [c for c in gdf.columns if c != gdf.geometry.name and gdf[c].dtype == object and gdf[c].isna().all()]
+    if not blank:
+        return gdf
+    schema = pyogrio.read_dataframe(src.path, layer=src.layer, max_features=0, columns=blank, read_geometry=False)
+    for c in blank:
+        if c in schema.columns and isinstance(schema[c].dtype, pd.StringDtype):
+            gdf[c] = pd.Series(np.full(len(gdf), np.nan, dtype=object), index=gdf.index).astype(schema[c].dtype)
+    return gdf
+
+
+def _serial(func: Callable[[Any], Any], items: Sequence[Any]) -> list[Any]:
+    return [func(item) for item in items]
+
+
+def _assemble(frames: Iterable[gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
+    """The task results as one frame: each feature once, in layer order."""
+    frames = list(frames)
+    non_empty = [f for f in frames if len(f)] or frames[:1]
+    if len(non_empty) == 1:
+        return non_empty[0]
+    gdf = gpd.GeoDataFrame(pd.concat(non_empty), crs=non_empty[0].crs)
+    gdf = gdf.loc[~pd.Index(gdf[POSITION]).duplicated()]
+    return gdf.iloc[np.argsort(gdf[POSITION].to_numpy(), kind="stable")]
+
+
+def read_near(path: str | os.PathLike[str], layer: str | None, corridor: Corridor, *, mapper: Mapper | None = None,
+              encoding: str | None = None, assume_crs: str | None = None, id_column: str | None = None,
+              geometry_types: list[str] | None = None) -> gpd.GeoDataFrame | None:
+    """The features of a big layer within ``corridor``, read through its spatial index and validated.
+
+    Returns None — read the layer whole — when the layer has fewer than
+    ``corridor.min_features`` features, has no spatial index, or cannot be opened (the whole
+    reader then reports why). Otherwise the result equals the whole layer
+    (:func:`wlr_geo.io.dispatch.read_source`) filtered to the features within
+    ``corridor.width_m`` of the route: the same rows, ids (index) and order. The validation
+    (:func:`wlr_geo.validate.validate_layer`) covers the features read.
+
+    Parameters
+    ----------
+    path, layer
+        The layer (GDAL file and layer name, partitioned dataset or GeoParquet file).
+    corridor
+        The route and the width to read.
+    mapper
+        Runs the reading tasks, one per route chunk (``mapper(func, chunks) -> list``), e.g. on a
+        Dask cluster; default: one task for the whole route, in this process.
+    encoding, assume_crs, id_column, geometry_types
+        As for :func:`wlr_geo.io.vector.read_layer`.
+
+    Returns
+    -------
+    GeoDataFrame or None
+        ``attrs["wlr_geo"]["corridor"]``: ``width_m``, ``n_near`` (features read), ``n_total``
+        (features in the layer), ``index`` (what served the reads) and ``tasks``.
+    """
+    from wlr_geo.io.vector import _check_text_encoding
+    from wlr_geo.validate import validate_layer
+
+    p = Path(path)
+    if not p.exists():
+        return None
+    src = spatial_index(p, layer)
+    if src is None or not src.indexed or (src.n_total is not None and src.n_total < corridor.min_features):
+        return None
+    tasks = corridor.chunks(src.piece_m) if mapper is not None else [corridor.boxes(src.piece_m)]
+    read = functools.partial(read_boxes, src, corridor=corridor, encoding=encoding, assume_crs=assume_crs)
+    frames = (mapper or _serial)(read, tasks)
+    unbuildable = sum(int(f.attrs.get("_unbuildable_fixed", 0) or 0) for f in frames)
+    gdf = _assemble(frames).drop(columns=[POSITION])
+    gdf.attrs.pop("_unbuildable_fixed", None)
+    layer_name = src.layer if src.kind in ("gpkg", "ogr") else None
+    _check_text_encoding(gdf, source=str(p), layer=layer_name, encoding=encoding)
+    n_read = len(gdf)
+    gdf, report = validate_layer(gdf, source=str(p), layer=layer_name, id_column=id_column,
+                                 geometry_types=geometry_types, allow_empty=True)
+    if unbuildable:
+        report.messages.append(f"{unbuildable} geometries with unclosed or too short rings closed on read")
+    if report.repaired_invalid or report.dropped_collapsed or report.dropped_null or report.dropped_empty:
+        log.info("%s: %s", layer_name or p, report.summary())
+    gdf.attrs["wlr_geo"] = {
+        "source": str(p), "layer": layer_name,
+        "sha256": None,  # the run's manifest hashes the file once
+        "validation": report.to_dict(),
+        "corridor": {"width_m": corridor.width_m, "n_near": len(gdf), "n_read": n_read, "n_total": src.n_total,
+                     "index": src.index, "tasks": len(tasks)},
+    }
+    return gdf
 
 
 def _segment_pieces(route: LineString, segment_m: float) -> tuple[np.ndarray, list[BaseGeometry]]:

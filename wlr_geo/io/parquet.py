@@ -7,6 +7,14 @@ GeoParquet 1.1 covering ``bbox`` column and row groups of ``row_group_size`` row
 only the files that can match and, inside them, reads only row groups whose bbox statistics
 intersect (predicate push-down). A layer is therefore never loaded whole.
 
+Feature ids: a frame read from a dataset has the source's stable feature ids as its index. A
+dataset converted from a GDAL file (``wlr-geo convert``) stores the source's FID (the GeoPackage
+``fid``, the record number of a Shapefile or FlatGeobuf) in a column named in the index
+(``fid_column``, normally ``fid``), and the readers put it back into the index; in other datasets
+the id is the row's number in the dataset (files in index order, rows in file order), which is
+also the index of the whole dataset read at once. So the same feature has the same id however the
+dataset is read: whole, by area, or piece by piece along a route.
+
 Writing is atomic per dataset: files are written into a hidden temporary folder which is renamed
 onto the target when complete; an interrupted conversion leaves any earlier dataset intact.
 Every dataset holds the marker file ``.wlr_geo_dataset`` (:data:`wlr_geo._atomic.FOLDER_MARKER`);
@@ -31,6 +39,7 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pyogrio
 import shapely
 from shapely.geometry.base import BaseGeometry
@@ -47,18 +56,27 @@ from wlr_geo.crs import RD_BOUNDS_M, ensure_rd
 from wlr_geo.validate import validate_layer
 
 __all__ = [
+    "FID_COLUMN",
     "FOLDER_MARKER",
     "INDEX_NAME",
+    "POSITION",
     "DatasetInfo",
     "dataset_info",
     "iter_vector_chunks",
     "query_area",
+    "read_parquet_boxes",
     "write_partitioned",
 ]
 
 log = logging.getLogger("wlr_geo")
 
 INDEX_NAME = "_wlr_geo_index.json"
+
+#: Column of a converted dataset holding the source's feature id (the GDAL FID).
+FID_COLUMN = "fid"
+
+#: Internal column of frames read by area: the row's position in the whole layer (its order key).
+POSITION = "__wlr_position"
 
 
 @dataclass(frozen=True)
@@ -69,6 +87,8 @@ class DatasetInfo:
     files: list[dict[str, Any]]
     tile_m: float
     crs: str
+    #: Column holding the source's feature ids (None: the row number in the dataset is the id).
+    fid_column: str | None = None
 
     @property
     def n_rows(self) -> int:
@@ -78,6 +98,12 @@ class DatasetInfo:
     def bounds(self) -> tuple[float, float, float, float]:
         b = np.array([f["bounds"] for f in self.files]) if self.files else np.zeros((1, 4))
         return (float(b[:, 0].min()), float(b[:, 1].min()), float(b[:, 2].max()), float(b[:, 3].max()))
+
+    @property
+    def offsets(self) -> np.ndarray:
+        """Row number in the dataset of the first row of each file (files in index order)."""
+        rows = np.array([int(f["rows"]) for f in self.files], dtype=np.int64)
+        return np.concatenate([[0], np.cumsum(rows)[:-1]]).astype(np.int64) if len(rows) else rows
 
 
 def _tile_keys(geoms: np.ndarray, tile_m: float) -> np.ndarray:
@@ -102,6 +128,7 @@ def write_partitioned(
     row_group_size: int = 100_000,
     max_rows_per_file: int = 2_000_000,
     max_buffered_rows: int = 4_000_000,
+    fid_column: str | None = None,
 ) -> DatasetInfo:
     """Write frames (one, or an iterable of chunks in EPSG:28992) as a partitioned dataset.
 
@@ -109,6 +136,10 @@ def write_partitioned(
     file at ``max_rows_per_file`` rows, and when all buffers together exceed
     ``max_buffered_rows`` the largest ones are flushed until at most half of that is held (a
     tile may then consist of several files, each Hilbert-sorted).
+
+    With ``fid_column`` the frames' index (the source's feature ids, integers) is stored in a
+    column of that name — ``fid_1``, ``fid_2``, ... when the frames already have such a column —
+    named in the dataset index, and the readers give it back as the index.
     """
     out = Path(out_dir)
     _check_replaceable(out)
@@ -120,6 +151,7 @@ def write_partitioned(
     buffered: dict[str, int] = defaultdict(int)
     counters: dict[str, int] = defaultdict(int)
     crs_text = "EPSG:28992"
+    fid_name: str | None = None
 
     def flush(key: str) -> None:
         parts = buffers.pop(key, [])
@@ -144,6 +176,10 @@ def write_partitioned(
             if len(chunk) == 0:
                 continue
             chunk = ensure_rd(chunk, check=False)
+            if fid_column is not None:
+                if fid_name is None:
+                    fid_name = _free_name(fid_column, chunk.columns)
+                chunk = chunk.assign(**{fid_name: np.asarray(chunk.index, dtype=np.int64)})
             keys = _tile_keys(chunk.geometry.values, tile_m)
             for key in np.unique(keys):
                 part = chunk.loc[keys == key]
@@ -158,7 +194,10 @@ def write_partitioned(
                         break
         for key in list(buffers):
             flush(key)
-        index = {"format": "wlr_geo partitioned GeoParquet", "version": 1, "crs": crs_text, "tile_m": tile_m, "files": files}
+        index: dict[str, Any] = {"format": "wlr_geo partitioned GeoParquet", "version": 1, "crs": crs_text,
+                                 "tile_m": tile_m, "files": files}
+        if fid_name is not None:
+            index["fid_column"] = fid_name
         (tmp / INDEX_NAME).write_text(json.dumps(index, indent=1))
         write_folder_marker(tmp, kind="partitioned GeoParquet")
         if out.exists():
@@ -174,6 +213,16 @@ def write_partitioned(
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
     return dataset_info(out)
+
+
+def _free_name(name: str, columns: Iterable[Any]) -> str:
+    """``name``, or ``name_1``, ``name_2``, ... when ``columns`` already holds it."""
+    taken = {str(c) for c in columns}
+    candidate, i = name, 0
+    while candidate in taken:
+        i += 1
+        candidate = f"{name}_{i}"
+    return candidate
 
 
 def _check_replaceable(out: Path) -> None:
@@ -207,7 +256,8 @@ def dataset_info(path: str | os.PathLike[str]) -> DatasetInfo:
             hint="create it with 'wlr-geo convert INPUT -o DIR'",
         )
     data = json.loads(index.read_text())
-    return DatasetInfo(path=p, files=data["files"], tile_m=float(data["tile_m"]), crs=data["crs"])
+    return DatasetInfo(path=p, files=data["files"], tile_m=float(data["tile_m"]), crs=data["crs"],
+                       fid_column=data.get("fid_column"))
 
 
 def query_area(
@@ -221,26 +271,172 @@ def query_area(
 
     Only files whose bounds intersect the area are opened, and inside them only row groups whose
     bbox statistics do (GeoParquet covering column). With ``exact=True`` the bbox candidates are
-    filtered with an exact ``intersects`` test.
+    filtered with an exact ``intersects`` test. The index holds the features' ids (see the
+    module docstring), in dataset order.
     """
     info = dataset if isinstance(dataset, DatasetInfo) else dataset_info(dataset)
     geom = shapely.box(*area) if isinstance(area, tuple) else area
-    bxmin, bymin, bxmax, bymax = geom.bounds
-    parts = []
-    for f in info.files:
-        fx0, fy0, fx1, fy1 = f["bounds"]
-        if fx0 > bxmax or fx1 < bxmin or fy0 > bymax or fy1 < bymin:
+    out = read_dataset_boxes(info, np.array([geom.bounds], dtype=float), columns=columns)
+    if exact and len(out):
+        out = out.loc[shapely.intersects(out.geometry.values, geom)]
+    return out.drop(columns=[POSITION])
+
+
+def read_dataset_boxes(info: DatasetInfo, boxes: np.ndarray | None, *,
+                       columns: list[str] | None = None) -> gpd.GeoDataFrame:
+    """Rows of a partitioned dataset whose bbox intersects any of ``boxes`` (``(k, 4)``; None: all).
+
+    Each row once, in dataset order; index: the features' ids; column :data:`POSITION`: the
+    row's number in the dataset.
+    """
+    parts: list[gpd.GeoDataFrame] = []
+    for f, offset in zip(info.files, info.offsets, strict=True):
+        if boxes is not None and not _box_hits(np.asarray([f["bounds"]], dtype=float), boxes).any():
             continue
-        part = gpd.read_parquet(info.path / f["file"], columns=columns, bbox=(bxmin, bymin, bxmax, bymax))
-        if len(part):
+        part = read_parquet_boxes(info.path / f["file"], boxes, columns=columns, offset=int(offset),
+                                  fid_column=info.fid_column)
+        if len(part) or not parts:
             parts.append(part)
     if not parts:
-        empty = gpd.read_parquet(info.path / info.files[0]["file"], columns=columns).iloc[:0] if info.files else gpd.GeoDataFrame(geometry=[], crs=info.crs)
-        return empty.drop(columns=["bbox"], errors="ignore")
-    out = _concat(parts)
-    if exact:
-        out = out.loc[shapely.intersects(out.geometry.values, geom)]
-    return out.drop(columns=["bbox"], errors="ignore").reset_index(drop=True)
+        if info.files:
+            return read_parquet_boxes(info.path / info.files[0]["file"], np.empty((0, 4)), columns=columns,
+                                      fid_column=info.fid_column)
+        return gpd.GeoDataFrame({POSITION: np.empty(0, dtype=np.int64)}, geometry=gpd.GeoSeries([], crs=info.crs))
+    non_empty = [p for p in parts if len(p)] or parts[:1]
+    if len(non_empty) == 1:
+        return non_empty[0]
+    return gpd.GeoDataFrame(pd.concat(non_empty), crs=non_empty[0].crs)
+
+
+def _box_hits(bounds: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    """Which of the ``(n, 4)`` bounds intersect at least one of the ``(k, 4)`` boxes (closed)."""
+    hit = np.zeros(len(bounds), dtype=bool)
+    if not len(bounds) or not len(boxes):
+        return hit
+    for x0, y0, x1, y1 in boxes:
+        hit |= (bounds[:, 0] <= x1) & (bounds[:, 2] >= x0) & (bounds[:, 1] <= y1) & (bounds[:, 3] >= y0)
+    return hit
+
+
+def _geo_metadata(schema: Any) -> dict[str, Any]:
+    raw = (schema.metadata or {}).get(b"geo")
+    if raw is None:
+        raise LayerReadError("not a GeoParquet file (no geo metadata)",
+                             hint="write it with GeoPandas or 'wlr-geo convert'")
+    meta: dict[str, Any] = json.loads(raw)
+    return meta
+
+
+def _covering(meta: dict[str, Any]) -> tuple[str, list[str]] | None:
+    """The bbox covering column of the primary geometry: (struct column, [xmin, ymin, xmax, ymax] fields)."""
+    cover = meta["columns"][meta["primary_column"]].get("covering", {}).get("bbox")
+    if not cover:
+        return None
+    paths = [cover.get(k) for k in ("xmin", "ymin", "xmax", "ymax")]
+    if not all(isinstance(p, list) and len(p) == 2 for p in paths) or len({p[0] for p in paths}) != 1:
+        return None
+    return paths[0][0], [p[1] for p in paths]
+
+
+def _geo_crs(meta: dict[str, Any], column: str) -> Any:
+    return meta["columns"][column].get("crs", "OGC:CRS84")  # GeoParquet: a missing crs means OGC:CRS84
+
+
+def read_parquet_boxes(path: str | os.PathLike[str], boxes: np.ndarray | None, *, columns: list[str] | None = None,
+                       offset: int = 0, fid_column: str | None = None) -> gpd.GeoDataFrame:
+    """Rows of one GeoParquet file whose bbox intersects any of ``boxes`` (``(k, 4)``; None: all rows).
+
+    Row groups are skipped on their bbox statistics (GeoParquet 1.1 covering column), the rows
+    of the others are tested on their own bbox (from the covering column, else from the
+    geometry). Returns the rows in file order; index: the ``fid_column`` values, else
+    ``offset`` + the row number in the file; column :data:`POSITION` = ``offset`` + row number.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pf = pq.ParquetFile(path)
+    meta = _geo_metadata(pf.schema_arrow)
+    geom_col = meta["primary_column"]
+    if meta["columns"][geom_col].get("encoding", "WKB") != "WKB":
+        return _read_parquet_via_geopandas(path, boxes, columns=columns, offset=offset, fid_column=fid_column)
+    cover = _covering(meta)
+    md = pf.metadata
+    n_rg = md.num_row_groups
+    counts = np.array([md.row_group(i).num_rows for i in range(n_rg)], dtype=np.int64)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64) if n_rg else counts
+    chosen = np.arange(n_rg)
+    if boxes is not None and cover is not None and n_rg:
+        rg_bounds = _row_group_bounds(md, cover)
+        chosen = chosen[_box_hits(rg_bounds, boxes)]
+    names = pf.schema_arrow.names
+    wanted = names if columns is None else [c for c in names if c in {*columns, geom_col}]
+    read_cols = list(dict.fromkeys([*wanted, *([cover[0]] if cover else []),
+                                    *([fid_column] if fid_column else [])]))
+    table = pf.read_row_groups(chosen.tolist(), columns=read_cols) if len(chosen) else \
+        pf.schema_arrow.empty_table().select(read_cols)
+    rows = (np.concatenate([np.arange(starts[i], starts[i] + counts[i]) for i in chosen])
+            if len(chosen) else np.empty(0, dtype=np.int64))
+    if boxes is not None and table.num_rows:
+        if cover is not None:
+            struct = table.column(cover[0]).combine_chunks()
+            bounds = np.column_stack([np.asarray(struct.field(f).to_numpy(zero_copy_only=False), dtype=float)
+                                      for f in cover[1]])
+        else:
+            bounds = shapely.bounds(shapely.from_wkb(np.asarray(table.column(geom_col).to_numpy(zero_copy_only=False))))
+        keep = _box_hits(bounds, boxes)
+        table = table.filter(pa.array(keep))
+        rows = rows[keep]
+    ids = (np.asarray(table.column(fid_column).to_numpy(zero_copy_only=False), dtype=np.int64)
+           if fid_column else offset + rows)
+    # the covering bbox and the stored feature ids are not attributes
+    table = table.drop_columns([c for c in dict.fromkeys([*([cover[0]] if cover else []), *([fid_column] if fid_column else [])])
+                                if c in table.column_names])
+    frame = table.drop_columns([geom_col]).to_pandas()
+    frame.index = pd.Index(ids, dtype=np.int64)
+    geoms = shapely.from_wkb(np.asarray(table.column(geom_col).to_numpy(zero_copy_only=False), dtype=object))
+    frame.insert(table.column_names.index(geom_col), geom_col,
+                 gpd.array.from_shapely(geoms, crs=_geo_crs(meta, geom_col)))
+    frame[POSITION] = offset + rows
+    return gpd.GeoDataFrame(frame, geometry=geom_col)
+
+
+def _row_group_bounds(md: Any, cover: tuple[str, list[str]]) -> np.ndarray:
+    """Bounds ``(n_row_groups, 4)`` from the covering column's statistics (infinite when absent)."""
+    paths = [f"{cover[0]}.{f}" for f in cover[1]]
+    idx = {}
+    for j in range(md.num_columns):
+        path = md.schema.column(j).path
+        if path in paths:
+            idx[path] = j
+    out = np.tile(np.array([-np.inf, -np.inf, np.inf, np.inf]), (md.num_row_groups, 1))
+    if len(idx) != 4:
+        return out
+    for i in range(md.num_row_groups):
+        rg = md.row_group(i)
+        vals = []
+        for k, path in enumerate(paths):
+            st = rg.column(idx[path]).statistics
+            if st is None or not st.has_min_max:
+                break
+            vals.append(float(st.min) if k < 2 else float(st.max))
+        else:
+            out[i] = vals
+    return out
+
+
+def _read_parquet_via_geopandas(path: str | os.PathLike[str], boxes: np.ndarray | None, *,
+                                columns: list[str] | None, offset: int, fid_column: str | None) -> gpd.GeoDataFrame:
+    """GeoParquet with a GeoArrow geometry encoding: read whole with GeoPandas, then select."""
+    gdf = gpd.read_parquet(path, columns=None if columns is None else [*columns, *([fid_column] if fid_column else [])])
+    rows = np.arange(len(gdf), dtype=np.int64)
+    if boxes is not None:
+        keep = _box_hits(shapely.bounds(np.asarray(gdf.geometry.values)), boxes)
+        gdf, rows = gdf.loc[keep], rows[keep]
+    ids = gdf.pop(fid_column).to_numpy(dtype=np.int64) if fid_column else offset + rows
+    gdf = gdf.drop(columns=["bbox"], errors="ignore")
+    gdf.index = pd.Index(ids, dtype=np.int64)
+    gdf[POSITION] = offset + rows
+    return gdf
 
 
 def iter_vector_chunks(
@@ -250,7 +446,11 @@ def iter_vector_chunks(
     chunk_rows: int = 500_000,
     assume_crs: str | None = None,
 ) -> Iterator[gpd.GeoDataFrame]:
-    """Read a GDAL vector layer in validated chunks (EPSG:28992) without loading it whole."""
+    """Read a GDAL vector layer in validated chunks (EPSG:28992) without loading it whole.
+
+    The chunks' index holds the source's feature ids (GDAL FIDs: the GeoPackage ``fid``, the
+    record number of a Shapefile or FlatGeobuf).
+    """
     p = Path(path)
     if not p.exists():
         raise LayerReadError("the file does not exist", source=str(p), hint="check the path")
@@ -262,7 +462,8 @@ def iter_vector_chunks(
     if total < 0:
         raise WlrGeoInputError("the driver cannot count features; convert to GeoPackage first", source=str(p), layer=layer)
     for start in range(0, total, chunk_rows):
-        gdf = pyogrio.read_dataframe(p, layer=layer, skip_features=start, max_features=chunk_rows)
+        # the index holds the source's feature ids (GDAL FIDs), which write_partitioned can keep
+        gdf = pyogrio.read_dataframe(p, layer=layer, skip_features=start, max_features=chunk_rows, fid_as_index=True)
         gdf = ensure_rd(gdf, source=str(p), layer=layer, assume_crs=assume_crs, check=False)
         gdf, _ = validate_layer(gdf, source=str(p), layer=layer, allow_empty=True)
         yield gdf

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -27,8 +27,8 @@ import geopandas as gpd
 import pandas as pd
 
 from wlr_geo._atomic import atomic_write_text
-from wlr_geo._errors import LayerValidationError
-from wlr_geo.analysis.impact.run import ImpactResult, run_impact
+from wlr_geo._errors import LayerValidationError, WlrGeoInputError
+from wlr_geo.analysis.impact.run import ImpactOptions, ImpactResult, run_impact
 from wlr_geo.analysis.route.options import RouteOptions
 from wlr_geo.analysis.route.strips import StripSpec
 from wlr_geo.analysis.scale.chunks import ScaleOptions
@@ -41,7 +41,9 @@ from wlr_geo.workflows._output import RunOutputs, open_outputs
 
 __all__ = [
     "BGT_CROSSING_CLASSES",
+    "EngineMapper",
     "ImpactRun",
+    "corridor_width",
     "impact_from_datasets",
     "prepare",
     "quick_layers",
@@ -83,6 +85,112 @@ def _is_big(ref: LayerRef) -> bool:
     return ref.format == "parquet"
 
 
+def corridor_width(strips: StripSpec, impact: ImpactOptions | None = None, scale: ScaleOptions | None = None,
+                   *, margin_m: float = 50.0) -> float:
+    """Distance from the route within which big layers are read (m).
+
+    Everything the analysis looks at lies within it: the widest strip side on any chainage range
+    (times the mitre reach at bends, ``sqrt(1 + MITRE_LIMIT**2)``), the parallel-run, building and
+    clearance distances, plus ``margin_m``; at least ``[scale] buffer_m``.
+    """
+    from wlr_geo.analysis.route.strips import MITRE_LIMIT
+
+    sides = [float(getattr(strips, f"{kind}_{side}_m")) for kind in ("werkstrook", "belemmeringenstrook")
+             for side in ("left", "right")]
+    for ov in strips.overrides:
+        sides.extend(float(v) for kind in ("werkstrook", "belemmeringenstrook") for side in ("left", "right")
+                     if (v := getattr(ov, f"{kind}_{side}_m")) is not None)
+    opts = impact or ImpactOptions()
+    reach = [max(sides) * (1.0 + MITRE_LIMIT ** 2) ** 0.5, opts.building_distance_m, opts.parallel_distance_m,
+             opts.merge_distance_m, *(opts.clearance_m or {}).values(), 10.0]
+    return max(max(reach) + margin_m, (scale or ScaleOptions()).buffer_m)
+
+
+def _read_near(ref_path: str | os.PathLike[str], layer: str | None, route: gpd.GeoDataFrame | None,
+               width_m: float, chunk_m: float = 2_000.0, engine: str = "embedded",
+               **kwargs: Any) -> gpd.GeoDataFrame | None:
+    """A big GDAL/GeoParquet layer read only near the route through its index (None: read it whole)."""
+    from wlr_geo.io.area import Corridor, read_near
+
+    if route is None or not len(route):
+        return None
+    engine = engine if engine in ("embedded", "duckdb") else "embedded"
+    gdf = read_near(ref_path, layer, Corridor.around(route, width_m, chunk_m=chunk_m, engine=engine), **kwargs)
+    if gdf is not None:
+        info = gdf.attrs["wlr_geo"]["corridor"]
+        log.info("%s: %d of %s features near the route (within %.0f m, %s)", layer or ref_path, info["n_near"],
+                 info["n_total"], width_m, info["index"])
+    return gdf
+
+
+class EngineMapper:
+    """Runs the big-layer reading tasks (one per route chunk) on the ``[scale]`` engine.
+
+    ``embedded``/``duckdb``: in this process (``mapper`` is None: one task for the whole route).
+    ``dask``: every chunk a task on a Dask cluster — the given ``scheduler`` (connected at once, so
+    an unreachable one fails before any work) or a ``LocalCluster`` of ``n_workers`` processes,
+    started when the first big layer is read. :attr:`info` says what ran.
+    """
+
+    def __init__(self, scale: ScaleOptions) -> None:
+        self.scale = scale
+        self._client: Any = None
+        self._cluster: Any = None
+        self.tasks = 0
+        if scale.engine == "dask" and scale.scheduler:
+            self._connect()
+
+    def _connect(self) -> Any:
+        if self._client is not None:
+            return self._client
+        try:
+            from dask.distributed import Client, LocalCluster
+        except ImportError:
+            raise WlrGeoInputError("[scale] engine = \"dask\" needs Dask",
+                                   hint="pip install 'wlr_geo[scale]', or choose engine = \"embedded\"") from None
+        if self.scale.scheduler:
+            try:
+                self._client = Client(self.scale.scheduler, timeout="5s")
+            except (OSError, TimeoutError, ValueError) as exc:
+                raise WlrGeoInputError(
+                    f"cannot reach the Dask scheduler at {self.scale.scheduler}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}",
+                    hint="start it ('dask scheduler'), correct [scale] scheduler, or leave it empty for a local cluster",
+                ) from None
+        else:
+            self._cluster = LocalCluster(n_workers=self.scale.n_workers, threads_per_worker=1, processes=True,
+                                         dashboard_address=":0", silence_logs=logging.ERROR)
+            self._client = Client(self._cluster)
+        return self._client
+
+    @property
+    def mapper(self) -> Callable[[Callable[[Any], Any], Sequence[Any]], list[Any]] | None:
+        if self.scale.engine != "dask":
+            return None
+
+        def run(func: Callable[[Any], Any], items: Sequence[Any]) -> list[Any]:
+            client = self._connect()
+            self.tasks += len(items)
+            return list(client.gather(client.map(func, list(items), pure=False)))
+
+        return run
+
+    @property
+    def info(self) -> dict[str, Any]:
+        """``engine`` and ``workers`` that ran (dask: 0 workers when no big layer was read)."""
+        if self.scale.engine != "dask":
+            return {"engine": self.scale.engine, "workers": 1}
+        workers = len(self._client.scheduler_info().get("workers", {})) if self._client is not None else 0
+        return {"engine": "dask", "workers": workers, "tasks": self.tasks,
+                "scheduler": self.scale.scheduler or "LocalCluster"}
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+        self._client = self._cluster = None
+
+
 def _categorised(frame: gpd.GeoDataFrame | None, ref: LayerRef) -> gpd.GeoDataFrame | None:
     if frame is None or (ref.category is None and ref.category_column is None):
         return frame
@@ -111,8 +219,11 @@ def check_route_options(route: gpd.GeoDataFrame, opts: RouteOptions, inputs: Inp
                             hint=f"did you mean {near!r}?" if near else f"variants: {', '.join(sorted(present))}")
 
 
-def prepare(cfg: ProjectConfig, inputs: Inputs | None = None) -> dict[str, Any]:
+def prepare(cfg: ProjectConfig, inputs: Inputs | None = None, engine: EngineMapper | None = None) -> dict[str, Any]:
     """Read every layer the impact run needs; returns keyword arguments for :func:`run_impact`.
+
+    Big indexed layers are read only near the route, one task per route chunk on ``engine``
+    (default: in this process).
 
     Raises
     ------
@@ -135,7 +246,18 @@ def prepare(cfg: ProjectConfig, inputs: Inputs | None = None) -> dict[str, Any]:
     layers: dict[str, gpd.GeoDataFrame] = {}
     scale = opts.scale
 
+    width = corridor_width(opts.strips, opts.impact, scale)
+
     def near_or_whole(ref: LayerRef, **kw: Any) -> gpd.GeoDataFrame | None:
+        if ref.format in ("vector", "parquet") and route is not None:
+            before = len(inputs.problems)
+            near = inputs.guard(ref, lambda: _read_near(
+                ref.path, ref.layer, route, width, scale.chunk_m, scale.engine, encoding=ref.encoding,
+                assume_crs=ref.assume_crs, id_column=ref.id_column, geometry_types=kw.get("geometry_types"),
+                mapper=engine.mapper if engine is not None else None))
+            if near is not None or len(inputs.problems) > before:
+                inputs._record(ref)
+                return near
         if _is_big(ref):
             return inputs.near_route(ref, route, scale) if route is not None else None
         return inputs.frame(ref, **kw)
@@ -198,13 +320,14 @@ def _objects_frame(frames: list[gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry", crs=frames[0].crs)
 
 
-def quick_layers(specs: Sequence[str], records: list[tuple[str, str | None, str | None]] | None = None
-                 ) -> dict[str, gpd.GeoDataFrame]:
+def quick_layers(specs: Sequence[str], records: list[tuple[str, str | None, str | None]] | None = None,
+                 *, route: gpd.GeoDataFrame | None = None, width_m: float = 0.0) -> dict[str, gpd.GeoDataFrame]:
     """Read several ``PATH[:LAYER]`` specs for the quick CLI form; names made unique.
 
     The format is sniffed (:func:`wlr_geo.io.dispatch.sniff_format`): a KLIC delivery gives its
     cable/pipe lines (layer ``klic``); a BGT extract gives its road, rail and water classes
-    (``bgt_wegdeel``, ...); anything else is read as a vector layer.
+    (``bgt_wegdeel``, ...); anything else is read as a vector layer — with a
+    ``route``, a big indexed layer only within ``width_m`` of it (:func:`wlr_geo.io.area.read_near`).
     """
     out: dict[str, gpd.GeoDataFrame] = {}
 
@@ -230,7 +353,9 @@ def quick_layers(specs: Sequence[str], records: list[tuple[str, str | None, str 
                 if cls in BGT_CROSSING_CLASSES and len(frame):
                     add(f"bgt_{cls}", frame)
         else:
-            add(ls.layer or ls.path.stem, read_source(ls.path, ls.layer, format=kind, allow_empty=True))
+            near = _read_near(ls.path, ls.layer, route, width_m) if kind in ("vector", "parquet") else None
+            add(ls.layer or ls.path.stem,
+                near if near is not None else read_source(ls.path, ls.layer, format=kind, allow_empty=True))
     return out
 
 
@@ -320,8 +445,18 @@ def run(config: str | os.PathLike[str] | ProjectConfig, out: str | os.PathLike[s
         strips = opts.strips.with_width(width_m) if width_m is not None else opts.strips
         cfg = replace(cfg, options=replace(opts, route=route_opts, strips=strips))
     inputs = Inputs(cfg)
-    kwargs = prepare(cfg, inputs)
+    engine = EngineMapper(cfg.options.scale)
+    try:
+        kwargs = prepare(cfg, inputs, engine)
+        info = engine.info
+    finally:
+        engine.close()
     result = run_impact(**kwargs)
+    if info["engine"] == "dask":  # the embedded engine (the default) adds no note
+        result.notes.append(f"engine: dask ({info['scheduler']}, {info['workers']} workers, "
+                            f"{info['tasks']} reading tasks)")
+    elif info["engine"] != "embedded":
+        result.notes.append(f"engine: {info['engine']}")
     if out is None:
         return ImpactRun(result)
     with open_outputs(out, command="wlr-geo impact", names=file_names("impact"), inputs=inputs.records,
@@ -337,12 +472,14 @@ def run_quick(route: str, layers: Sequence[str] = (), out: str | os.PathLike[str
     """The quick form ``wlr-geo impact --route PATH[:LAYER] --layer PATH[:LAYER] ... -o DIR``."""
     check_cli("--width-m", width_m)
     records: list[tuple[str, str | None, str | None]] = []
+    route_frame = _quick_frame(route, "route", records)
+    strips = StripSpec().with_width(width_m) if width_m is not None else StripSpec()
     kwargs: dict[str, Any] = {
-        "route": _quick_frame(route, "route", records),
-        "layers": quick_layers(list(layers), records),
+        "route": route_frame,
+        "layers": quick_layers(list(layers), records, route=route_frame, width_m=corridor_width(strips)),
         "municipalities": _quick_frame(municipalities, "municipalities", records) if municipalities else None,
         "wijken": _quick_frame(wijken, "wijken", records) if wijken else None,
-        "strips": StripSpec().with_width(width_m) if width_m is not None else StripSpec(),
+        "strips": strips,
         "reverse": reverse, "variant_column": variant_column,
     }
     result = run_impact(**kwargs)

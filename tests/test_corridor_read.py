@@ -1,0 +1,210 @@
+"""Reading only the corridor of a big layer through its spatial index equals reading it whole.
+
+Oracle: the whole layer read by the ordinary reader (:func:`wlr_geo.io.dispatch.read_source`),
+filtered with shapely ``dwithin`` on the route: the same rows, ids, attributes and geometries,
+in the same order.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import warnings
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from shapely.geometry import LineString
+
+from wlr_geo.catalog import embedded_path
+from wlr_geo.io.area import Corridor, read_near, spatial_index
+from wlr_geo.io.dispatch import read_source
+from wlr_geo.io.parquet import write_partitioned
+
+LAYERS = embedded_path("demo.toml").parent
+ROUTE = LineString([(80_000, 450_000), (82_500, 451_500), (85_000, 450_500), (88_000, 453_000)])
+
+
+def _whole_near(path, layer, corridor):
+    whole = read_source(path, layer, allow_empty=True)
+    return whole.loc[corridor.near(np.asarray(whole.geometry.values))]
+
+
+def _assert_same(got, expected):
+    assert got is not None
+    assert list(got.index) == list(expected.index)
+    assert list(got.columns) == list(expected.columns)
+    assert got.crs == expected.crs
+    attrs = [c for c in got.columns if c != got.geometry.name]
+    # a text column that is empty in the rows read comes back as object, not str: same values
+    pd.testing.assert_frame_equal(pd.DataFrame(got[attrs]), pd.DataFrame(expected[attrs]), check_dtype=False)
+    for c in attrs:
+        if got[c].notna().any():
+            assert got[c].dtype == expected[c].dtype, c
+    assert shapely.equals_exact(got.geometry.values, expected.geometry.values, 0).all()
+
+
+@pytest.fixture(scope="module")
+def real_route():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return read_source(LAYERS / "scenario.gpkg", "route")
+
+
+@pytest.mark.parametrize(("name", "layer"), [
+    ("energy_osm.gpkg", "osm2017_power_links_abstract"),
+    ("topography.gpkg", "osm_cycle_routes_rcn_denhaag"),
+    ("boundaries.gpkg", "wijken"),
+    ("topography.gpkg", "coepelduynen_landcover_annotations_2023"),
+])
+@pytest.mark.parametrize("width", [0.0, 30.0, 400.0])
+def test_real_layers_equal_whole_read(real_route, name, layer, width):
+    corridor = Corridor.around(real_route, width, min_features=0)
+    got = read_near(LAYERS / name, layer, corridor)
+    expected = _whole_near(LAYERS / name, layer, corridor)
+    _assert_same(got, expected)
+    info = got.attrs["wlr_geo"]["corridor"]
+    assert info["index"] == "GeoPackage R-tree"
+    assert info["n_near"] == len(expected) and info["n_total"] >= len(expected)
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    """3000 random lines (with attributes) around ROUTE in five indexed formats."""
+    rng = np.random.default_rng(19)
+    n = 3000
+    x0 = rng.uniform(78_000, 90_000, n)
+    y0 = rng.uniform(448_000, 455_000, n)
+    ang = rng.uniform(0, np.pi, n)
+    length = rng.uniform(5, 400, n)
+    geoms = shapely.linestrings(np.stack([np.column_stack([x0, y0]),
+                                          np.column_stack([x0 + length * np.cos(ang), y0 + length * np.sin(ang)])],
+                                         axis=1))
+    gdf = gpd.GeoDataFrame({"cable_id": [f"c{i}" for i in range(n)], "diameter": rng.integers(50, 900, n),
+                            "thema": rng.choice(["gas", "water", "laagspanning"], n)},
+                           geometry=geoms, crs="EPSG:28992")
+    d = tmp_path_factory.mktemp("corridor")
+    paths = {"gpkg": d / "cables.gpkg", "fgb": d / "cables.fgb", "shp": d / "cables.shp",
+             "parquet": d / "cables.parquet", "dataset": d / "cables_ds"}
+    gdf.to_file(paths["gpkg"], layer="cables", engine="pyogrio")
+    gdf.to_file(paths["fgb"], engine="pyogrio")
+    gdf.to_file(paths["shp"], engine="pyogrio", layer_options={"SPATIAL_INDEX": "YES"})
+    gdf.to_parquet(paths["parquet"], write_covering_bbox=True, row_group_size=200)
+    write_partitioned(gdf, paths["dataset"], tile_m=2_000.0, row_group_size=200)
+    return paths
+
+
+@pytest.mark.parametrize("kind", ["gpkg", "fgb", "shp", "parquet", "dataset"])
+@pytest.mark.parametrize("width", [0.0, 25.0, 300.0])
+def test_generated_layers_equal_whole_read(generated, kind, width):
+    layer = "cables" if kind == "gpkg" else None
+    corridor = Corridor.around(gpd.GeoSeries([ROUTE], crs="EPSG:28992"), width, min_features=0)
+    assert spatial_index(generated[kind], layer).indexed
+    got = read_near(generated[kind], layer, corridor)
+    expected = _whole_near(generated[kind], layer, corridor)
+    assert 0 < len(expected) < 3000
+    _assert_same(got, expected)
+
+
+@pytest.mark.parametrize("kind", ["gpkg", "dataset"])
+def test_chunked_tasks_give_the_same_rows(generated, kind):
+    """Split over many route chunks (the Dask engine's tasks), each feature still comes once, in order."""
+    layer = "cables" if kind == "gpkg" else None
+    corridor = Corridor.around(gpd.GeoSeries([ROUTE], crs="EPSG:28992"), 150.0, chunk_m=700.0, min_features=0)
+    calls = []
+
+    def mapper(func, items):
+        calls.append(len(items))
+        return [func(i) for i in items]
+
+    got = read_near(generated[kind], layer, corridor, mapper=mapper)
+    assert calls and calls[0] > 5
+    _assert_same(got, _whole_near(generated[kind], layer, corridor))
+
+
+def test_route_at_layer_edge_and_empty_corridor(generated):
+    # half of this route lies outside the layer's extent
+    edge = LineString([(89_000, 452_000), (95_000, 452_000)])
+    corridor = Corridor.around(gpd.GeoSeries([edge], crs="EPSG:28992"), 50.0, min_features=0)
+    for kind, layer in (("gpkg", "cables"), ("dataset", None), ("fgb", None)):
+        got = read_near(generated[kind], layer, corridor)
+        expected = _whole_near(generated[kind], layer, corridor)
+        assert len(expected) > 0
+        _assert_same(got, expected)
+    far = Corridor.around(gpd.GeoSeries([LineString([(150_000, 400_000), (151_000, 400_000)])], crs="EPSG:28992"),
+                          100.0, min_features=0)
+    for kind, layer in (("gpkg", "cables"), ("dataset", None), ("parquet", None), ("shp", None)):
+        got = read_near(generated[kind], layer, far)
+        assert got is not None and len(got) == 0
+        assert {"cable_id", "diameter", "thema"} <= set(got.columns)
+        assert got.crs == "EPSG:28992"
+
+
+def test_layers_read_whole_when_no_index_or_small(generated, tmp_path):
+    gdf = read_source(generated["gpkg"], "cables")
+    corridor = Corridor.around(gpd.GeoSeries([ROUTE], crs="EPSG:28992"), 25.0, min_features=0)
+    plain = tmp_path / "no_index.gpkg"
+    gdf.to_file(plain, layer="cables", engine="pyogrio", layer_options={"SPATIAL_INDEX": "NO"})
+    assert read_near(plain, "cables", corridor) is None
+    # a gap in the fids: the whole reader's row numbers are no longer fid - 1
+    gapped = tmp_path / "gapped.gpkg"
+    gdf.to_file(gapped, layer="cables", engine="pyogrio")
+    con = sqlite3.connect(gapped)
+    con.execute("DELETE FROM cables WHERE fid = 10")
+    con.commit()
+    con.close()
+    assert read_near(gapped, "cables", corridor) is None
+    # below min_features: whole
+    assert read_near(generated["gpkg"], "cables", Corridor.around(ROUTE, 25.0)) is None
+    assert read_near(tmp_path / "missing.gpkg", None, corridor) is None
+
+
+def test_corridor_boxes_cover_the_corridor():
+    corridor = Corridor.around(ROUTE, 40.0)
+    boxes = corridor.boxes(piece_m=300.0)
+    pts = shapely.points(np.random.default_rng(1).uniform((79_900, 449_900), (88_100, 453_100), (20_000, 2)))
+    near = shapely.dwithin(pts, ROUTE, 40.0)
+    xy = shapely.get_coordinates(pts[near])
+    inside = ((xy[:, None, 0] >= boxes[None, :, 0]) & (xy[:, None, 0] <= boxes[None, :, 2])
+              & (xy[:, None, 1] >= boxes[None, :, 1]) & (xy[:, None, 1] <= boxes[None, :, 3])).any(axis=1)
+    assert near.sum() > 100 and inside.all()
+    assert sum(len(c) for c in corridor.chunks(300.0)) == len(boxes)
+
+
+def test_impact_on_corridor_read_equals_impact_on_whole_layer(tmp_path, caplog):
+    """The quick ``wlr-geo impact`` form reads a big GPKG near the route only: same crossings, same lengths."""
+    import logging
+
+    from wlr_geo.analysis.impact.run import run_impact
+    from wlr_geo.analysis.route.strips import StripSpec
+    from wlr_geo.workflows.impact import corridor_width, run_quick
+
+    rng = np.random.default_rng(7)
+    n = 21_000  # above Corridor.min_features: read through the R-tree
+    x0 = rng.uniform(78_000, 90_000, n)
+    y0 = rng.uniform(448_000, 455_000, n)
+    ang = rng.uniform(0, np.pi, n)
+    length = rng.uniform(5, 300, n)
+    geoms = shapely.linestrings(np.stack([np.column_stack([x0, y0]),
+                                          np.column_stack([x0 + length * np.cos(ang), y0 + length * np.sin(ang)])],
+                                         axis=1))
+    cables = gpd.GeoDataFrame({"thema": rng.choice(["gas", "water", "laagspanning"], n)}, geometry=geoms,
+                              crs="EPSG:28992")
+    cables.to_file(tmp_path / "cables.gpkg", layer="cables", engine="pyogrio")
+    route = gpd.GeoDataFrame({"name": ["a"]}, geometry=[ROUTE], crs="EPSG:28992")
+    route.to_file(tmp_path / "route.gpkg", layer="route", engine="pyogrio")
+    assert corridor_width(StripSpec()) >= 250.0
+    with caplog.at_level(logging.INFO, logger="wlr_geo"):
+        quick = run_quick(f"{tmp_path / 'route.gpkg'}:route", [f"{tmp_path / 'cables.gpkg'}:cables"]).result
+    assert any(f"of {n} features near the route" in r.getMessage() for r in caplog.records)
+    whole = run_impact(read_source(tmp_path / "route.gpkg", "route"),
+                       {"cables": read_source(tmp_path / "cables.gpkg", "cables")})
+    assert len(quick.crossings) > 50
+    a = quick.crossings.drop(columns="geometry").reset_index(drop=True)
+    b = whole.crossings.drop(columns="geometry").reset_index(drop=True)
+    pd.testing.assert_frame_equal(a, b)
+    assert shapely.equals_exact(quick.crossings.geometry.values, whole.crossings.geometry.values, 1e-9).all()
+    pd.testing.assert_frame_equal(quick.parallel_runs.drop(columns="geometry").reset_index(drop=True),
+                                  whole.parallel_runs.drop(columns="geometry").reset_index(drop=True))
+    assert quick.summary() == whole.summary()
