@@ -112,7 +112,9 @@ class _LibraryWarnings(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if record.levelno < logging.WARNING or record.name == "wlr_geo" or record.name.startswith("wlr_geo."):
             return True
-        self.log.add(f"log {record.name}", record.getMessage(), record.name.split(".")[0])
+        if not getattr(record, "_wlr_geo_counted", False):  # one record passes every root handler
+            record._wlr_geo_counted = True
+            self.log.add(f"log {record.name}", record.getMessage(), record.name.split(".")[0])
         return False
 
 
