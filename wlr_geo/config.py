@@ -158,7 +158,8 @@ class LayerOptions:
                                          "embedded data folder).")
     layer: str | None = option(None, help="Layer in the file (GDAL layer, KLIC layer or BGT class).")
     format: str | None = option(None, choices=FORMATS, help="Reader to use; recognised from the file when absent.")
-    assume_crs: str | None = option(None, help="CRS of a file that declares none.", example='"EPSG:28992"')
+    assume_crs: str | None = option(None, help="CRS of a file that declares none, or whose declared CRS does "
+                                               "not fit its coordinates (a wrong .prj).", example='"EPSG:28992"')
     encoding: str | None = option(None, help="Text encoding of a file without one (Shapefile without .cpg).",
                                   example='"cp1252"')
     id_column: str | None = option(None, help="Column whose values must be unique.")

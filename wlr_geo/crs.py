@@ -5,6 +5,16 @@ fact is logged at INFO; a layer without a CRS is an error; metric operations on 
 coordinates raise; coordinates outside the CRS's area of use raise (they betray a unit or
 axis-order mix-up, e.g. RD metres read as degrees).
 
+A declared CRS that does not fit the coordinates is refused (ROBUSTNESS.md F11): when a layer
+declared in another projected CRS holds numbers that read as RD New would lie in the Netherlands,
+and reprojected from the declared CRS it misses the project area (:data:`PROJECT_AREA_M`, the
+embedded municipalities widened by 25 km) while read as RD New it would overlap it, or it lands
+outside the RD area of use or outside the declared CRS's own area of use, the layer is an error
+that names the likely mix-up (e.g. a Belgian Lambert 72 ``.prj`` beside RD coordinates, which
+otherwise puts the data in the North Sea). An explicit ``assume_crs`` then wins over the
+declaration. A layer truly in another CRS elsewhere in the Netherlands is not affected: its
+numbers do not look like RD New.
+
 Transformations always use ``always_xy=True``. RD ↔ WGS84 goes through pyproj's default operation
 "Amersfoort to WGS 84 (4)" (Helmert, about 1 m); the RDNAPTRANS2018 grid is not shipped.
 """
@@ -23,6 +33,7 @@ from pyproj import CRS, Transformer
 from wlr_geo._errors import CRSError, CRSMismatchError, GeographicCRSError, OutOfBoundsError
 
 __all__ = [
+    "PROJECT_AREA_M",
     "RD_BOUNDS_M",
     "RD_NEW",
     "TRANSFORMATION_NOTE",
@@ -44,6 +55,16 @@ WGS84 = CRS.from_epsg(4326)
 #: RD bounds (x_min, y_min, x_max, y_max) in metres: EPSG:28992's area of use (lon 3.2–7.22,
 #: lat 50.75–53.7) projected, widened by 10 km for offshore and border work.
 RD_BOUNDS_M = (-10_000.0, 296_000.0, 300_000.0, 640_000.0)
+
+#: The project area (x_min, y_min, x_max, y_max) in RD metres: the bounds of the embedded
+#: municipalities of the Leidse regio (``layers/boundaries.gpkg``: x 73 325–99 175,
+#: y 447 691–470 636) widened by 25 km on every side, so the route's ends, landing sites and
+#: regional layers around the region lie inside. Used to recognise a wrong CRS declaration
+#: (see :func:`ensure_rd`); tests check it against the embedded file.
+PROJECT_AREA_M = (48_000.0, 422_000.0, 125_000.0, 496_000.0)
+
+#: Degrees by which reprojected data may lie outside the declared CRS's area of use.
+_AREA_OF_USE_MARGIN_DEG = 0.5
 
 TRANSFORMATION_NOTE = (
     "RD New ↔ WGS84 via pyproj 'Amersfoort to WGS 84 (4)' (Helmert, nauwkeurigheid ca. 1 m)"
@@ -109,6 +130,25 @@ def ensure_rd(
                  _label(source, layer), crs.to_string(), assume_crs)
         data = data.set_crs(assume_crs, allow_override=True)
         crs = data.crs
+    if crs is not None and crs.is_projected and not RD_NEW.equals(crs):
+        mixup = _crs_mixup(data, crs)
+        if mixup is not None and assume_crs is not None and not _same_crs(crs, assume_crs):
+            log.info("%s declares %s but its coordinates do not fit it (%s): assuming %s as asked",
+                     _label(source, layer), crs.to_string(), mixup, assume_crs)
+            data = data.set_crs(assume_crs, allow_override=True)
+            crs = data.crs
+        elif mixup is not None:
+            raise CRSError(
+                f"the coordinates look like RD New (EPSG:28992), but the file says {_crs_name(crs)}; "
+                f"reprojected from that CRS the layer {mixup}",
+                source=source,
+                layer=layer,
+                hint=(
+                    "if the coordinates are RD New, correct or remove the .prj / CRS declaration, or set "
+                    "assume_crs = \"EPSG:28992\" for this layer in the config (convert: --assume-crs EPSG:28992), "
+                    "which then wins over the declaration"
+                ),
+            )
     if not RD_NEW.equals(crs):
         log.info("reprojecting %s from %s to EPSG:28992", _label(source, layer), crs.to_string())
         if crs is not None and crs.is_geographic:
@@ -137,6 +177,75 @@ def _to_rd_tolerant(data: _GDF, *, source: str | None, layer: str | None) -> _GD
         series = gpd.GeoSeries(fixed, index=geoms.index, crs=data.crs)
         out = data.set_geometry(series) if isinstance(data, gpd.GeoDataFrame) else series
         return out.to_crs(RD_NEW)
+
+
+def _same_crs(crs: CRS, other: str | int) -> bool:
+    try:
+        return bool(crs.equals(CRS.from_user_input(other)))
+    except Exception:  # an unusable assume_crs: set_crs reports it
+        return False
+
+
+def _crs_name(crs: CRS) -> str:
+    code = crs.to_epsg()
+    return f"EPSG:{code} ({crs.name})" if code else crs.name
+
+
+def _overlaps(a: tuple[float, ...] | np.ndarray, b: tuple[float, ...] | np.ndarray) -> bool:
+    return bool(a[0] <= b[2] and b[0] <= a[2] and a[1] <= b[3] and b[1] <= a[3])
+
+
+def _inside(a: tuple[float, ...] | np.ndarray, b: tuple[float, ...] | np.ndarray) -> bool:
+    return bool(a[0] >= b[0] and a[1] >= b[1] and a[2] <= b[2] and a[3] <= b[3])
+
+
+def _crs_mixup(data: gpd.GeoDataFrame | gpd.GeoSeries, crs: CRS) -> str | None:
+    """Why the declared projected ``crs`` (not RD New) cannot be the layer's CRS, or None.
+
+    Only a layer whose numbers, read as RD New, lie inside the RD area of use is judged (the
+    "likely mix-up" is then RD New). It is a mix-up when, reprojected from ``crs``, the layer
+    misses :data:`PROJECT_AREA_M` while read as RD New it would overlap it, or lands outside the
+    RD area of use, or outside ``crs``'s own area of use (by more than half a degree).
+    """
+    geoms = data.geometry if isinstance(data, gpd.GeoDataFrame) else data
+    arr = np.asarray(geoms.values)
+    if len(arr) == 0:
+        return None
+    arr = arr[~(shapely.is_missing(arr) | shapely.is_empty(arr))]
+    if len(arr) == 0:
+        return None
+    raw = shapely.total_bounds(arr)
+    if not np.isfinite(raw).all() or not _inside(raw, RD_BOUNDS_M):
+        return None
+    xs = np.array([raw[0], raw[2], raw[0], raw[2], (raw[0] + raw[2]) / 2])
+    ys = np.array([raw[1], raw[1], raw[3], raw[3], (raw[1] + raw[3]) / 2])
+    # a dense edge sample of the box: enough for the bounds of a conformal projection's image
+    t = np.linspace(0.0, 1.0, 21)
+    xs = np.concatenate([xs, raw[0] + t * (raw[2] - raw[0]), raw[0] + t * (raw[2] - raw[0]),
+                         np.full_like(t, raw[0]), np.full_like(t, raw[2])])
+    ys = np.concatenate([ys, np.full_like(t, raw[1]), np.full_like(t, raw[3]),
+                         raw[1] + t * (raw[3] - raw[1]), raw[1] + t * (raw[3] - raw[1])])
+    try:
+        to_rd = Transformer.from_crs(crs, RD_NEW, always_xy=True)
+        rx, ry = to_rd.transform(xs, ys)
+    except Exception:  # pyproj cannot transform: leave it to the reprojection's own error
+        return None
+    if not (np.isfinite(rx).all() and np.isfinite(ry).all()):
+        return f"has no valid position (the numbers are outside what {_crs_name(crs)} can express)"
+    new = (float(rx.min()), float(ry.min()), float(rx.max()), float(ry.max()))
+    at = f"lands at x {new[0]:.0f}…{new[2]:.0f}, y {new[1]:.0f}…{new[3]:.0f} m in RD New"
+    if _overlaps(raw, PROJECT_AREA_M) and not _overlaps(new, PROJECT_AREA_M):
+        return f"{at}, outside the project area (the Leidse regio and 25 km around it), where it would lie as RD New"
+    if not _inside(new, RD_BOUNDS_M):
+        return f"{at}, outside the Netherlands (the RD New area of use)"
+    area = crs.area_of_use
+    if area is not None:
+        lon, lat = _TO_WGS84.transform(np.asarray(rx), np.asarray(ry))
+        m = _AREA_OF_USE_MARGIN_DEG
+        if (lon.min() < area.west - m or lon.max() > area.east + m or lat.min() < area.south - m
+                or lat.max() > area.north + m):
+            return f"{at}, outside the area where {_crs_name(crs)} is used ({area.name.rstrip('.')})"
+    return None
 
 
 def _looks_projected(data: gpd.GeoDataFrame | gpd.GeoSeries) -> bool:

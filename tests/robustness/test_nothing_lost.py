@@ -13,6 +13,7 @@ subprocess, as a user would.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -125,7 +126,13 @@ def shared(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _inodes(folder: Path) -> dict[str, int]:
-    return {p.name: p.stat().st_ino for p in folder.iterdir() if not PART_NAME.match(p.name)}
+    # the run renames files while we look: one listed a moment ago may be gone at stat time
+    out: dict[str, int] = {}
+    for p in folder.iterdir():
+        if not PART_NAME.match(p.name):
+            with contextlib.suppress(FileNotFoundError):
+                out[p.name] = p.stat().st_ino
+    return out
 
 
 def _kill_while_writing(cmd: list[str], cwd: Path, watch: Path, delay_s: float, *, replaced: int = 0) -> bool:

@@ -1,5 +1,6 @@
-"""Printing helpers of the CLI: Dutch numbers, data values made safe for the terminal, and the
-one ``-o/--out`` option every command shares."""
+"""Printing helpers of the CLI: Dutch numbers, data values made safe for the terminal (from
+:mod:`wlr_geo.cli._console`, the one escaping helper), and the one ``-o/--out`` option every
+command shares."""
 
 from __future__ import annotations
 
@@ -10,16 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.markup import escape
 
-__all__ = ["dutch_number", "out_option", "safe"]
+from wlr_geo.cli._console import plain, safe
 
-
-def safe(value: object) -> str:
-    """``value`` as text that rich prints literally (markup escaped, control characters shown)."""
-    text = str(value)
-    text = "".join(ch if ch.isprintable() or ch in "\t" else repr(ch)[1:-1] for ch in text)
-    return escape(text)
+__all__ = ["dutch_number", "out_option", "plain", "safe"]
 
 
 def dutch_number(value: float, decimals: int = 0) -> str:

@@ -6,11 +6,11 @@ import sys
 from pathlib import Path
 
 import click
-from rich.console import Console
 from rich.table import Table
 
 from wlr_geo._errors import ConfigError
-from wlr_geo.cli._print import safe
+from wlr_geo.cli._console import Console
+from wlr_geo.cli._print import plain, safe
 
 __all__ = ["layers_command", "validate_command"]
 
@@ -58,7 +58,7 @@ def validate_command(config: Path, commands: tuple[str, ...]) -> None:
     assert cfg is not None
     n = sum(1 for _ in cfg.iter_refs())
     what = f" as {', '.join(checked)} reads them" if checked else ""
-    click.echo(f"{config}: {n} layers checked{what}, no problems found")
+    click.echo(f"{plain(config)}: {n} layers checked{what}, no problems found")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -6,10 +6,10 @@ import time
 from pathlib import Path
 
 import click
-from rich.console import Console
 from rich.table import Table
 
-from wlr_geo.cli._print import dutch_number, out_option, safe
+from wlr_geo.cli._console import Console
+from wlr_geo.cli._print import dutch_number, out_option, plain, safe
 
 __all__ = ["bgt_command"]
 
@@ -58,11 +58,11 @@ def bgt_command(path: Path, out_dir: Path, classes: tuple[str, ...], all_version
         out_console = Console(width=120)
     out_console.print(table)
     n_written = sum(len(g) for g in done.written.values())
-    click.echo(f"{n_written} objecten in {len(done.written)} lagen geschreven naar {out_dir} "
+    click.echo(f"{n_written} objecten in {len(done.written)} lagen geschreven naar {plain(out_dir)} "
                f"in {dutch_number(elapsed, 1)} s")
     errors = [e for c in report.classes.values() for e in c.geometry_errors]
     if errors:
         click.secho(f"let op: {len(errors)} object(en) met onleesbare geometrie zonder geometrie geschreven "
-                    f"(eerste: {errors[0]})", fg="yellow", err=True)
+                    f"(eerste: {plain(errors[0])})", fg="yellow", err=True)
     if report_path is not None:
-        click.echo(f"leesverslag geschreven naar {report_path}")
+        click.echo(f"leesverslag geschreven naar {plain(report_path)}")

@@ -6,11 +6,10 @@ import math
 from pathlib import Path
 
 import click
-from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from wlr_geo._errors import KlicError
+from wlr_geo.cli._console import Console, safe
 
 __all__ = ["check_klic_command", "nl_number"]
 
@@ -51,12 +50,12 @@ def check_klic_command(directory: Path) -> None:
     console = Console(width=160)
     with console.status("KLIC-leveringen vergelijken met GDAL ...") as status:
         results, skipped = check_deliveries(
-            directory, on_delivery=lambda src: status.update(f"vergelijken: {escape(src.label)}"))
+            directory, on_delivery=lambda src: status.update(f"vergelijken: {safe(src.label)}"))
     if not results:
         reasons = "; ".join(f"{w}: {r}" for w, r in skipped[:3])
         raise KlicError(f"geen IMKL-levering te vergelijken ({reasons})", source=str(directory),
                         hint="geef een map met Levering_*.zip-bestanden of uitgepakte leveringen")
-    table = Table(title=f"KLIC: wlr_geo vergeleken met GDAL ({escape(str(directory))})")
+    table = Table(title=f"KLIC: wlr_geo vergeleken met GDAL ({safe(str(directory))})")
     table.add_column("levering", overflow="fold")
     for col, justify in ( ("IMKL", "left"), ("rijen", "right"), ("rijen XML", "right"),
                          ("links", "right"), ("links GDAL", "right"), ("overgeslagen", "right"),
@@ -72,14 +71,14 @@ def check_klic_command(directory: Path) -> None:
             verdict = "gelijk (overgeslagen links: zie wlr-geo klic)"
         diff = r.max_length_difference_m
         table.add_row(
-            escape(_short(r.delivery, base)), escape(r.imkl_versie or "?"), nl_number(r.rows), nl_number(r.rows_reference),
+            safe(_short(r.delivery, base)), safe(r.imkl_versie or "?"), nl_number(r.rows), nl_number(r.rows_reference),
             nl_number(r.links), nl_number(r.links_gdal), nl_number(r.links_skipped),
             nl_number(r.length_m, 1), nl_number(r.length_gdal_m, 1),
             "0" if diff <= LENGTH_TOLERANCE_M else nl_number(diff, 6), verdict,
         )
     console.print(table)
     for where, reason in skipped:
-        console.print(f"niet vergeleken: {escape(where)} ({escape(reason)})")
+        console.print(f"niet vergeleken: {safe(where)} ({safe(reason)})")
     console.print(f"{len(results)} levering(en) vergeleken, {len(results) - n_diff} gelijk, {n_diff} met verschil.")
     if n_diff:
         raise click.exceptions.Exit(1)

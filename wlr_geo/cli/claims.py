@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from rich.console import Console
 from rich.table import Table
 
+from wlr_geo.cli._console import Console
 from wlr_geo.cli._print import dutch_number, out_option, safe
 
 __all__ = ["claims_command"]

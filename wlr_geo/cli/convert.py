@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from rich.console import Console
 from rich.table import Table
 
+from wlr_geo.cli._console import Console
 from wlr_geo.cli._print import out_option, safe
 
 __all__ = ["convert_command"]

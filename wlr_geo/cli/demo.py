@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from wlr_geo.cli._console import Console
 from wlr_geo.cli._print import dutch_number, out_option, safe
 
 __all__ = ["demo_command"]

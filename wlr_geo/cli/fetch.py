@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -20,6 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 from wlr_geo._errors import WlrGeoInputError
+from wlr_geo.cli._console import Console, plain
 from wlr_geo.workflows.fetch import CBS_YEARS, DATASETS, DEFAULT_CBS_YEAR, PDOK_MAX_LIMIT, Area
 
 __all__ = ["fetch_command"]
@@ -230,7 +230,7 @@ def fetch_command(
                  **parse_base_url_overrides(base_urls)}
     api_root = api_root or cfg.get("api_root")
     source = bgt_source or str(cfg.get("bgt_source", "ogc"))
-    console.print(Text(f"gebied: {area.description} (RD-box {area.query_bbox()}); cache: {cache}"))
+    console.print(Text(plain(f"gebied: {area.description} (RD-box {area.query_bbox()}); cache: {cache}")))
 
     disable = no_progress or not console.is_terminal or bool(os.environ.get("CI"))
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -249,16 +249,16 @@ def fetch_command(
                         cbs_year=year, bgt_source="download" if source == "download" else "ogc")
     exported = export_results(results, output, area=area, cut=cut)
 
-    table = Table(title=Text(f"wlr-geo fetch: {area.description}"))
+    table = Table(title=Text(plain(f"wlr-geo fetch: {area.description}")))
     for col in ("dataset", "collectie", "objecten", "in gebied", "bron", "gedownload (UTC)", "opmerkingen"):
         table.add_column(col, overflow="fold")
     for r in results:
         in_area = exported.selected_features.get((r.dataset, r.collection))
         notes = "; ".join(dict.fromkeys([*r.provenance.get("notes", []), *r.notes]))
-        table.add_row(*(Text(str(v)) for v in (
+        table.add_row(*(Text(plain(v)) for v in (
             r.dataset, r.collection, r.feature_count, in_area, "cache" if r.from_cache else "PDOK",
             r.provenance.get("download_end_utc"), notes)))
     Console(width=160).print(table)
     for p in exported.paths:
-        click.echo(f"geschreven: {p}")
-    click.echo(f"in een projectconfig: [project] catalogs = [\"{output / 'catalog.toml'}\"]")
+        click.echo(f"geschreven: {plain(p)}")
+    click.echo(f"in een projectconfig: [project] catalogs = [\"{plain(output / 'catalog.toml')}\"]")

@@ -7,11 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
 from rich.table import Table
 
 from wlr_geo._errors import ConfigError
-from wlr_geo.cli._print import dutch_number, out_option, safe
+from wlr_geo.cli._console import Console
+from wlr_geo.cli._print import dutch_number, out_option, plain, safe
 
 __all__ = ["impact_command"]
 
@@ -62,7 +62,7 @@ def impact_command(
                                     xlsx=not no_xlsx, wait_s=wait_s)
     _print_summary(done.result, out_dir, time.perf_counter() - t0)
     for p in done.paths:
-        click.echo(f"  {p}")
+        click.echo(f"  {plain(p)}")
 
 
 def _print_summary(result: Any, out_dir: Path, seconds: float) -> None:

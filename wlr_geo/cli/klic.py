@@ -6,10 +6,10 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
 from rich.table import Table
 
-from wlr_geo.cli._print import dutch_number, out_option, safe
+from wlr_geo.cli._console import Console
+from wlr_geo.cli._print import dutch_number, out_option, plain, safe
 from wlr_geo.present.styles import thema_label
 
 __all__ = ["klic_command", "operator_summary", "thema_summary"]
@@ -56,7 +56,7 @@ def klic_command(paths: tuple[Path, ...], out_dir: Path, depth_tolerance_m: floa
         done = klic.run(list(paths), out_dir, depth_tolerance_m=depth_tolerance_m, wait_s=wait_s,
                         on_delivery=lambda src: status.update(f"KLIC lezen: {safe(src.label)}"))
     for w in done.warnings:
-        click.secho(f"warning: {w}", fg="yellow", err=True)
+        click.secho(f"warning: {plain(w)}", fg="yellow", err=True)
     data = done.data
     t = Table(title="Kabels en leidingen per thema")
     for col, justify in (("thema", "left"), ("omschrijving", "left"), ("aantal", "right"), ("lengte (m)", "right")):

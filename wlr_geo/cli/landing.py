@@ -7,9 +7,9 @@ import math
 from pathlib import Path
 
 import click
-from rich.console import Console
 from rich.table import Table
 
+from wlr_geo.cli._console import Console
 from wlr_geo.cli._print import dutch_number, out_option, safe
 
 __all__ = ["landing_command"]

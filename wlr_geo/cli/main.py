@@ -6,11 +6,18 @@ Every :class:`~wlr_geo.WlrGeoError` becomes one clear line per problem on stderr
 — never a traceback (``--debug`` shows it). Ctrl-C ends the run with one line ("afgebroken") and
 exit code 130 (128 + SIGINT); commands that write through an ``OutputSet`` have then written
 nothing.
+
+What reaches the terminal is made safe here too (ROBUSTNESS.md F2): error lines, click's usage
+errors and log lines show control characters as escapes (:func:`wlr_geo.cli._console.visible`),
+so data echoed in a message can neither break the one line nor act on the terminal. Every
+command runs inside :func:`wlr_geo.workflows._output.capture_warnings` (F15): Python and GDAL
+warnings become counted notes in the run's manifest; stderr gets one line saying how many.
 """
 
 from __future__ import annotations
 
 import importlib
+import io
 import logging
 import sys
 from typing import Any
@@ -19,6 +26,7 @@ import click
 
 from wlr_geo._errors import WlrGeoError, WlrGeoInputError
 from wlr_geo._version import __version__
+from wlr_geo.cli._console import plain, visible
 
 __all__ = ["COMMANDS", "EXIT_INTERRUPTED", "cli", "main"]
 
@@ -77,12 +85,38 @@ class _UserInterruptError(Exception):
 
 
 def report_error(exc: WlrGeoError) -> None:
-    """Print a wlr_geo error as one line per problem on stderr."""
+    """Print a wlr_geo error as one line per problem on stderr (control characters shown)."""
     if isinstance(exc, WlrGeoInputError):
         for problem in exc.problems:
-            click.secho(f"error: {problem}", fg="red", err=True)
+            click.secho(f"error: {plain(problem)}", fg="red", err=True)
     else:
-        click.secho(f"error: {exc}", fg="red", err=True)
+        click.secho(f"error: {plain(exc)}", fg="red", err=True)
+
+
+def _show_click_error(exc: click.ClickException) -> None:
+    """click's own message (usage, bad option value), with control characters shown: click
+    quotes the value it could not use."""
+    buffer = io.StringIO()
+    exc.show(file=buffer)
+    text = "\n".join(visible(line) for line in buffer.getvalue().rstrip("\n").split("\n"))
+    click.echo(text, err=True)
+
+
+class _VisibleFormatter(logging.Formatter):
+    """Log lines with control characters shown (messages may quote data)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return "\n".join(visible(line) for line in super().format(record).split("\n"))
+
+
+def _warning_summary(log: Any) -> None:
+    """At the end of a command: one line for warnings in the manifest, the others as counted notes."""
+    if log.reported:
+        click.secho(f"let op: {log.reported} waarschuwing(en) van Python/GDAL geteld in de notes van "
+                    "manifest.json", fg="yellow", err=True)
+    if log.total > log.reported:
+        for note in log.notes():
+            click.secho(f"let op: {plain(note)}", fg="yellow", err=True)
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -101,7 +135,15 @@ def cli(ctx: click.Context, verbose: int, debug: bool) -> None:
     ctx.obj["debug"] = debug
     level = logging.WARNING - 10 * verbose
     logging.basicConfig(level=max(level, logging.DEBUG), format="%(levelname)s %(name)s: %(message)s")
+    for handler in logging.getLogger().handlers:
+        if type(handler) is logging.StreamHandler and not isinstance(handler.formatter, _VisibleFormatter):
+            handler.setFormatter(_VisibleFormatter("%(levelname)s %(name)s: %(message)s"))
     logging.getLogger("wlr_geo").setLevel(max(level, logging.DEBUG))
+    if ctx.invoked_subcommand is not None:
+        from wlr_geo.workflows._output import capture_warnings
+
+        log = ctx.with_resource(capture_warnings())
+        ctx.call_on_close(lambda: _warning_summary(log))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -117,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
     except click.ClickException as exc:
-        exc.show()
+        _show_click_error(exc)
         return exc.exit_code
     except WlrGeoError as exc:  # raised outside a sub-command (e.g. in a callback)
         report_error(exc)

@@ -7,10 +7,10 @@ import time
 from pathlib import Path
 
 import click
-from rich.console import Console
 from rich.table import Table
 
-from wlr_geo.cli._print import dutch_number, out_option, safe
+from wlr_geo.cli._console import Console
+from wlr_geo.cli._print import dutch_number, out_option, plain, safe
 
 __all__ = ["map_command"]
 
@@ -43,4 +43,4 @@ def map_command(config: Path, out_dir: Path, map_names: tuple[str, ...], municip
         table.add_row(safe(wm.definition.name), safe(path.name), str(len(wm.group_names)), str(n),
                       dutch_number(path.stat().st_size / 1e6, 2), "ja" if wm.indicative else "nee")
     Console(width=120).print(table)
-    click.echo(f"{len(done.maps)} kaarten geschreven in {dutch_number(time.perf_counter() - t0, 1)} s naar {out_dir}")
+    click.echo(f"{len(done.maps)} kaarten geschreven in {dutch_number(time.perf_counter() - t0, 1)} s naar {plain(out_dir)}")

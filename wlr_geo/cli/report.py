@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from wlr_geo.cli._print import out_option
+from wlr_geo.cli._print import out_option, plain
 
 __all__ = ["report_command"]
 
@@ -23,6 +23,6 @@ def report_command(config: Path, out_dir: Path, no_pdf: bool, gemeenten: tuple[s
 
     done = report.run(config, out_dir, pdf=not no_pdf, municipalities=list(gemeenten) or None, wait_s=wait_s)
     for note in done.notes:
-        click.secho(f"let op: {note}", fg="yellow", err=True)
+        click.secho(f"let op: {plain(note)}", fg="yellow", err=True)
     for f in done.paths:
-        click.echo(f"geschreven: {f}")
+        click.echo(f"geschreven: {plain(f)}")

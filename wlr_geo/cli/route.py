@@ -26,11 +26,11 @@ from typing import Any
 
 import click
 import pandas as pd
-from rich.console import Console
 from rich.table import Table
 
 from wlr_geo._errors import WlrGeoInputError
-from wlr_geo.cli._print import dutch_number, out_option, safe
+from wlr_geo.cli._console import Console
+from wlr_geo.cli._print import dutch_number, out_option, plain, safe
 from wlr_geo.workflows.routing import METHODS, RoutingRun
 from wlr_geo.workflows.routing import option_help as _help
 
@@ -153,5 +153,5 @@ def route_command(config: Path | None, cost_path: Path | None, start_text: str |
     for note in _notes(done):
         click.echo(note, err=True)
     _summary(done.routes)
-    click.echo(f"geschreven: {', '.join(str(p) for p in done.paths)} ({len(done.routes)} routes) "
+    click.echo(f"geschreven: {', '.join(plain(p) for p in done.paths)} ({len(done.routes)} routes) "
                f"in {dutch_number(time.perf_counter() - t0, 1)} s")

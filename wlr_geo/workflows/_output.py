@@ -9,12 +9,23 @@ Every write of every workflow goes through :meth:`RunOutputs.path` with a name o
 end with ``manifest.json`` last; a failed or interrupted run leaves the previous set as it was;
 a run refuses, before writing anything, to replace one of its inputs; a lock keeps a second run
 out of the folder; the inputs are hashed on entry.
+
+:func:`capture_warnings` is the run's warning log (ROBUSTNESS.md F15): while it is active, Python
+warnings (GDAL's through pyogrio, shapely's, numpy's, pandas', wlr_geo's own
+:class:`~wlr_geo.WlrGeoWarning`) and the warnings libraries log (GDAL's through rasterio) are
+counted instead of printed, and the manifest of the run lists them as counted notes
+(``"waarschuwing (3×) RuntimeWarning: …"``). The command line runs every command inside it;
+a library user calling a workflow gets the ordinary warnings.
 """
 
 from __future__ import annotations
 
 import contextlib
+import contextvars
+import logging
 import os
+import warnings
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -24,9 +35,119 @@ from wlr_geo.catalog import Catalog
 from wlr_geo.outputs import output
 from wlr_geo.provenance import Manifest
 
-__all__ = ["RunOutputs", "open_outputs", "output_set"]
+__all__ = ["RunOutputs", "WarningLog", "capture_warnings", "current_warning_log", "open_outputs", "output_set"]
 
 InputRecord = tuple[str, str | None, str | None]
+
+
+# --------------------------------------------------------------------------- the warning log
+def _origin(filename: str) -> str:
+    """The package a warning was issued from (``pyogrio``, ``shapely``, ``wlr_geo``, ...)."""
+    parts = Path(filename).parts
+    for marker in ("site-packages", "dist-packages"):
+        if marker in parts and parts.index(marker) + 1 < len(parts):
+            return Path(parts[parts.index(marker) + 1]).stem
+    if "wlr_geo" in parts:
+        return "wlr_geo"
+    return Path(filename).stem or "?"
+
+
+class WarningLog:
+    """Warnings counted during a run, by kind and message (see :func:`capture_warnings`).
+
+    Attributes
+    ----------
+    counts
+        (kind, message) → how often; the kind is the warning class (``RuntimeWarning``) or
+        ``log <logger>`` for a library's logged warning.
+    origins
+        (kind, message) → where it was first seen (package, or the logger).
+    reported
+        How many warnings a manifest already holds as notes.
+    """
+
+    #: Distinct notes listed; the rest are counted in one more note.
+    MAX_NOTES = 20
+
+    def __init__(self) -> None:
+        self.counts: Counter[tuple[str, str]] = Counter()
+        self.origins: dict[tuple[str, str], str] = {}
+        self.reported = 0
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def add(self, kind: str, message: str, origin: str) -> None:
+        key = (kind, " ".join(str(message).split()))
+        self.counts[key] += 1
+        self.origins.setdefault(key, origin)
+
+    def notes(self) -> list[str]:
+        """One Dutch note per distinct warning, most frequent first (at most :attr:`MAX_NOTES` + 1)."""
+        ranked = self.counts.most_common()
+        notes = [f"waarschuwing ({n}×) {kind} uit {self.origins[(kind, msg)]}: {msg}"
+                 for (kind, msg), n in ranked[:self.MAX_NOTES]]
+        rest = ranked[self.MAX_NOTES:]
+        if rest:
+            notes.append(f"en nog {sum(n for _, n in rest)} waarschuwing(en) van {len(rest)} andere soorten")
+        return notes
+
+
+_LOG: contextvars.ContextVar[WarningLog | None] = contextvars.ContextVar("wlr_geo_warning_log", default=None)
+
+
+def current_warning_log() -> WarningLog | None:
+    """The warning log of the run in progress (None outside :func:`capture_warnings`)."""
+    return _LOG.get()
+
+
+class _LibraryWarnings(logging.Filter):
+    """Diverts WARNING and above from loggers outside wlr_geo into a :class:`WarningLog`."""
+
+    def __init__(self, log: WarningLog) -> None:
+        super().__init__()
+        self.log = log
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno < logging.WARNING or record.name == "wlr_geo" or record.name.startswith("wlr_geo."):
+            return True
+        if not getattr(record, "_wlr_geo_counted", False):  # one record passes every root handler
+            record._wlr_geo_counted = True
+            self.log.add(f"log {record.name}", record.getMessage(), record.name.split(".")[0])
+        return False
+
+
+@contextlib.contextmanager
+def capture_warnings() -> Iterator[WarningLog]:
+    """Count warnings instead of printing them, for the run's notes (ROBUSTNESS.md F15).
+
+    Inside the block every warning that the active filters let through (``-W error`` and
+    ``ignore`` filters still apply; the rest count each time, not once per place) is added to
+    the returned :class:`WarningLog`, and so are WARNING records of loggers outside wlr_geo
+    (rasterio reports GDAL's warnings that way). :meth:`RunOutputs.manifest` writes the log's
+    notes into the manifest. Filters, ``showwarning`` and the handlers are restored afterwards.
+    """
+    log = WarningLog()
+
+    def show(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+             file: Any = None, line: str | None = None) -> None:
+        log.add(category.__name__, str(message), _origin(filename))
+
+    divert = _LibraryWarnings(log)
+    handlers = list(logging.getLogger().handlers)
+    token = _LOG.set(log)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("always", append=True)
+        warnings.showwarning = show
+        for h in handlers:
+            h.addFilter(divert)
+        try:
+            yield log
+        finally:
+            for h in handlers:
+                h.removeFilter(divert)
+            _LOG.reset(token)
 
 
 def output_set(out_dir: str | os.PathLike[str], *, command: str, inputs: Sequence[str | os.PathLike[str]],
@@ -136,6 +257,10 @@ class RunOutputs:
             if Path(path).exists():
                 m.add_input(path, role=role, layer=layer)
         m.notes.extend(self.notes)
+        log = current_warning_log()
+        if log is not None and log.total:
+            m.notes.extend(log.notes())
+            log.reported = log.total
         data = m.to_dict()
         data["output_kinds"] = {name: output(self.entries.get(name, name)).kind for name, _ in self.written}
         return data
