@@ -133,7 +133,12 @@ def write_csv(df: pd.DataFrame, path: str | os.PathLike[str], *, index: bool = F
         log.info(msg)
         if notes is not None:
             notes.append(msg)
-    return atomic_write_text(path, data.to_csv(index=index, lineterminator="\n", float_format=float_format))
+    # A text cell with a carriage return must be quoted, or a reader takes the CR for the end of
+    # the record; the csv module quotes only the characters of its line terminator, so such a
+    # file gets RFC 4180's CRLF line ends (every other file keeps "\n").
+    eol = "\r\n" if any(_is_text_column(data[c]) and data[c].astype("string").str.contains("\r", regex=False).any()
+                        for c in data.columns) else "\n"
+    return atomic_write_text(path, data.to_csv(index=index, lineterminator=eol, float_format=float_format))
 
 
 def read_csv(path: str | os.PathLike[str], **kwargs: Any) -> pd.DataFrame:

@@ -105,8 +105,16 @@ def field_aliases(layer: Layer | None, columns: Iterable[str]) -> dict[str, str]
     return {name: column_header(layer, name) for name in columns if layer.column(name) is not None}
 
 
-def _base_layer_name(name: str) -> tuple[str, Geometry | None]:
-    """``affected_objects_lines`` → (``affected_objects``, ``line``); others unchanged."""
+def _base_layer_name(dataset: str, name: str) -> tuple[str, Geometry | None]:
+    """``affected_objects_lines`` → (``affected_objects``, ``line``); others unchanged.
+
+    A layer the style source knows by its own name (``klic_lines``, ``klic_points``) is never
+    taken for the part of another.
+    """
+    from wlr_geo.present.styles import OUTPUT_LAYERS
+
+    if (dataset, name) in OUTPUT_LAYERS:
+        return name, None
     for suffix, geom in (("_lines", "line"), ("_points", "point"), ("_polygons", "polygon")):
         if name.endswith(suffix):
             return name[: -len(suffix)], geom  # type: ignore[return-value]
@@ -148,7 +156,7 @@ def layer_style(
 
     entry = entry or output(file_name)
     dataset = dataset_of(file_name)
-    base, _ = _base_layer_name(layer_name)
+    base, _ = _base_layer_name(dataset, layer_name)
     try:
         reg: Layer | None = entry.layer(layer_name)
     except KeyError:
@@ -165,7 +173,7 @@ def renderer_field(file_name: str, layer_name: str) -> str | None:
     from wlr_geo.present.styles import OUTPUT_LAYERS
 
     dataset = dataset_of(file_name)
-    base, _ = _base_layer_name(layer_name)
+    base, _ = _base_layer_name(dataset, layer_name)
     spec = OUTPUT_LAYERS.get((dataset, "*") if dataset == "bgt" else (dataset, base))
     return spec.field if spec is not None else None
 
@@ -175,7 +183,7 @@ def style_geometry(file_name: str, layer_name: str) -> Geometry | None:
     from wlr_geo.present.styles import OUTPUT_LAYERS
 
     dataset = dataset_of(file_name)
-    base, part = _base_layer_name(layer_name)
+    base, part = _base_layer_name(dataset, layer_name)
     spec = OUTPUT_LAYERS.get((dataset, "*") if dataset == "bgt" else (dataset, base))
     return part or (spec.geometry if spec is not None else None)
 

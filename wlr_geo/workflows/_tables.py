@@ -90,8 +90,8 @@ def _class_columns(df: pd.DataFrame, analysed: Mapping[str, bool]) -> list[str]:
 def mark_not_analysed(df: pd.DataFrame, analysed: Mapping[str, bool]) -> pd.DataFrame:
     """A count table (``variants``, ``per_gemeente``, ...) for CSV: the ``n_<class>`` cells of classes
     not analysed empty, and the column ``not_analysed`` listing them (``rail;water``)."""
-    if not analysed or not any(c.startswith("n_") for c in df.columns):
-        return df
+    if not any(f"n_{cls}" in df.columns for cls in analysed):
+        return df  # not a table of counts per crossing class (the crossing register, ...)
     out = df.copy()
     for col in _class_columns(df, analysed):
         out[col] = pd.array([pd.NA] * len(out), dtype="Int64")
