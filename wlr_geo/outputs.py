@@ -162,11 +162,11 @@ class OutputFile:
 
         Every GeoPackage also has the QGIS style table ``layer_styles`` (:data:`STYLE_LAYER`).
         """
+        if self.kind == "gpkg" and name == STYLE_LAYER.name:
+            return STYLE_LAYER  # before the pattern layers ("{bgt_class}" would match it)
         for lay in self.layers:
             if lay.name == name or ("{" in lay.name and Column(lay.name, "").matches(name)):
                 return lay
-        if self.kind == "gpkg" and name == STYLE_LAYER.name:
-            return STYLE_LAYER
         raise KeyError(f"{self.name} has no layer {name!r}; it has {', '.join(la.name for la in self.layers)}")
 
     @property
