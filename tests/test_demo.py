@@ -178,10 +178,15 @@ def test_demo_geopackages_open_styled_in_real_qgis(demo_out, tmp_path):
         == {"MultiPolygon", "MultiLineString", "Point"}  # one geometry type per layer
     assert seen["render"]["colours"] >= 5 and png.stat().st_size > 5000
     # provenance inside the file, read by GDAL (not by wlr_geo)
-    md = pyogrio.read_info(demo_out / "impact.gpkg", layer="crossings")["dataset_metadata"]
+    md = pyogrio.read_info(demo_out / "impact.gpkg", layer="crossings")["layer_metadata"]
     sources = json.loads(md["sources"])
     assert {"boundaries.gpkg", "scenario.gpkg"} <= {s["bestand"] for s in sources}
     assert md["status"] == "indicatief" and md["generator"].startswith("wlr_geo ")
+    # reading our GeoPackages with GDAL leaves nothing behind (no .aux.xml sidecar)
+    for gpkg in sorted(demo_out.rglob("*.gpkg")):
+        for layer in pyogrio.list_layers(gpkg)[:, 0]:
+            pyogrio.read_dataframe(gpkg, layer=layer, max_features=1)
+    assert not sorted(p.name for p in demo_out.rglob("*.aux.xml"))
 
 
 @pytest.mark.slow

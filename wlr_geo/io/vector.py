@@ -519,9 +519,10 @@ def write_layers(
         metadata (:class:`GpkgLayer`). The styles go into the QGIS ``layer_styles`` table as
         each layer's default style; titles and descriptions into ``gpkg_contents``.
     metadata
-        Key → text for the whole file, stored in ``gpkg_metadata`` (scope ``dataset``,
-        referenced as ``geopackage``), in GDAL's metadata encoding so ``ogrinfo`` and GDAL show
-        it. The file's own provenance: sources, dates, tool version, indicative status.
+        Key → text for the whole file: the file's own provenance (sources, dates, tool version,
+        indicative status). Stored in ``gpkg_metadata`` (scope ``dataset``) with every table, in
+        GDAL's metadata encoding so ``ogrinfo`` and QGIS show it per layer (not as file-level
+        metadata, which makes GDAL write a ``.aux.xml`` sidecar whenever it reads the file).
     """
     p = Path(path)
     if not layers:
@@ -577,8 +578,13 @@ def _write_gpkg_extras(path: Path, info: Mapping[str, GpkgLayer], metadata: Mapp
     try:
         with con:
             geom_cols = dict(con.execute("SELECT table_name, column_name FROM gpkg_geometry_columns").fetchall())
-            layer_md = {name: lay.metadata for name, lay in info.items() if lay.metadata}
-            if metadata or layer_md:
+            # The file's own items go with every table: GDAL (3.12) writes a ``.aux.xml`` sidecar
+            # next to a GeoPackage with file-level (``geopackage`` scope) metadata whenever it
+            # merely reads it, so the provenance is kept per table instead.
+            tables = [r[0] for r in con.execute("SELECT table_name FROM gpkg_contents").fetchall()]
+            layer_md = {name: {**metadata, **(info[name].metadata if name in info and info[name].metadata else {})}
+                        for name in tables if metadata or (name in info and info[name].metadata)}
+            if layer_md:
                 con.executescript(_METADATA_DDL)
                 for table in ("gpkg_metadata", "gpkg_metadata_reference"):
                     con.execute(
@@ -586,10 +592,8 @@ def _write_gpkg_extras(path: Path, info: Mapping[str, GpkgLayer], metadata: Mapp
                         "SELECT ?, NULL, 'gpkg_metadata', 'http://www.geopackage.org/spec120/#extension_metadata', "
                         "'read-write' WHERE NOT EXISTS (SELECT 1 FROM gpkg_extensions WHERE table_name = ? "
                         "AND extension_name = 'gpkg_metadata')", (table, table))
-                rows: list[tuple[str, str | None, Mapping[str, str]]] = []
-                if metadata:
-                    rows.append(("geopackage", None, metadata))
-                rows += [("table", name, md) for name, md in layer_md.items()]
+                rows: list[tuple[str, str | None, Mapping[str, str]]] = [
+                    ("table", name, md) for name, md in layer_md.items()]
                 for scope, table_name, items in rows:
                     cur = con.execute(
                         "INSERT INTO gpkg_metadata (md_scope, md_standard_uri, mime_type, metadata) "
