@@ -86,7 +86,7 @@ def test_cli_class_option_finds_a_renamed_class(renamed_zip, tmp_path):
     assert res.exit_code == 0, res.output
     import pyogrio
 
-    assert [name for name, _ in pyogrio.list_layers(out)] == ["pand"]
+    assert [name for name, _ in pyogrio.list_layers(out)] == ["pand", "layer_styles"]  # + QGIS' style table
 
 
 @pytest.mark.parametrize(("name", "cls"), [

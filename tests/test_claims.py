@@ -412,8 +412,10 @@ def test_claims_cli_end_to_end(tmp_path):
     assert prog.loc[("Oost", 2027, "totaal"), "n_conflicts"] == 2  # A×B and B×water, both in Oost
     assert prog.loc[("(buiten gemeenten)", 2026, "totaal"), "claimed_area_m2"] == pytest.approx(400.0)
     sheets = pd.ExcelFile(out / "claims_programme.xlsx").sheet_names
-    assert sheets == ["programma", "m2_per_gemeente_per_jaar", "conflicten_per_jaar"]
-    assert set(pyogrio.list_layers(out / "claims.gpkg")[:, 0]) == {"claims", "conflicts", "raakt", "klic_beschermstroken"}
+    assert sheets == ["Programma", "M² per gemeente per jaar", "Conflicten per jaar"]  # Dutch sheet names
+    # the data layers, plus QGIS' style table (which wlr_geo's list_layers leaves out)
+    assert set(pyogrio.list_layers(out / "claims.gpkg")[:, 0]) == {"claims", "conflicts", "raakt", "klic_beschermstroken",
+                                                                  "layer_styles"}
     assert not list(out.glob(".*part*"))  # no temporary files left behind
 
 

@@ -95,3 +95,125 @@ def test_demo_manifest_lists_every_file_once(demo_out):
     assert set(kinds) == on_disk  # every file named from the registry
     assert set(kinds.values()) >= {"gpkg", "csv", "xlsx", "html", "png", "tif", "json", "txt"}
     assert manifest["command"] == "wlr-geo demo"
+
+
+# ------------------------------------------------------------------ the outputs as people open them
+_QGIS_PYTHON = "/usr/bin/python3"
+
+
+def _qgis_available() -> bool:
+    import os
+    import subprocess
+
+    if not Path(_QGIS_PYTHON).is_file():
+        return False
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    return subprocess.run([_QGIS_PYTHON, "-c", "import qgis.core"], env=env, capture_output=True,
+                          timeout=120).returncode == 0
+
+
+@pytest.mark.slow
+def test_demo_geopackages_open_styled_in_real_qgis(demo_out, tmp_path):
+    """Every layer of every demo GeoPackage, opened in real QGIS (Debian's python3-qgis, headless):
+    valid, one declared geometry type, the stored default style applied (same renderer, attribute
+    and number of classes as the QML in ``layer_styles``), the Dutch aliases applied, no GDAL
+    warning (GPKG 1.2); the overview renders to a PNG."""
+    import os
+    import sqlite3
+    import subprocess
+
+    if not _qgis_available():
+        pytest.skip("QGIS (python3-qgis for the system Python) is not installed")
+    files = [demo_out / "impact.gpkg", *sorted(p for p in demo_out.rglob("*.gpkg") if p != demo_out / "impact.gpkg")]
+    report, png = tmp_path / "qgis.json", tmp_path / "overzicht.png"
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": ""}
+    done = subprocess.run([_QGIS_PYTHON, str(Path(__file__).with_name("_qgis_check.py")), str(report), str(png),
+                           *map(str, files)], env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    seen = json.loads(report.read_text(encoding="utf-8"))
+    problems = []
+    n_layers = 0
+    for path in files:
+        con = sqlite3.connect(path)
+        try:
+            assert con.execute("PRAGMA user_version").fetchone()[0] == 10200, path  # GeoPackage 1.2
+        finally:
+            con.close()
+        for name, lay in seen["files"][str(path)].items():
+            n_layers += 1
+            where = f"{path.relative_to(demo_out)}:{name}"
+            stored = lay["stored"]
+            if not lay["valid"]:
+                problems.append(f"{where}: QGIS cannot open it")
+                continue
+            if stored is None or not stored["default"]:
+                problems.append(f"{where}: no default style in layer_styles")
+                continue
+            if lay["messages"]:
+                problems.append(f"{where}: QGIS says {lay['messages']}")
+            if lay["data_type"] == "attributes":
+                if lay["geometry"] != "NoGeometry":
+                    problems.append(f"{where}: attribute table opened as {lay['geometry']}")
+            else:
+                if lay["geometry"] in ("Unknown", "GeometryCollection", "NoGeometry") or not lay["spatial"]:
+                    problems.append(f"{where}: geometry type {lay['geometry']}")
+                got = (lay["renderer"], lay["attr"] or None, lay["n_classes"] or None)
+                want = (stored["renderer"], stored["attr"], stored["n_classes"] or None)
+                if got != want:
+                    problems.append(f"{where}: renderer {got}, stored style {want}")
+            if lay["aliases"] != stored["aliases"]:
+                problems.append(f"{where}: aliases {lay['aliases']} != stored {stored['aliases']}")
+    assert not problems, "\n".join(problems)
+    assert n_layers >= 60 and not seen["messages"]
+    # what a planner sees first
+    impact = seen["files"][str(demo_out / "impact.gpkg")]
+    assert impact["crossings"]["renderer"] == "categorizedSymbol" and impact["crossings"]["attr"] == "object_class"
+    assert impact["crossings"]["aliases"]["chainage_m"] == "Kilometrering (m)"
+    assert impact["routes"]["attr"] == "variant" and impact["routes"]["n_classes"] == 3
+    klic = seen["files"][str(demo_out / "ondergrond" / "klic.gpkg")]
+    assert klic["klic_lines"]["attr"] == "thema" and klic["klic_lines"]["n_classes"] >= 5  # WION colours per thema
+    assert klic["klic_attachments"]["data_type"] == "attributes"
+    above = seen["files"][str(demo_out / "bovengrond" / "impact.gpkg")]
+    assert {above[n]["geometry"] for n in ("affected_objects", "affected_objects_lines", "affected_objects_points")} \
+        == {"MultiPolygon", "MultiLineString", "Point"}  # one geometry type per layer
+    assert seen["render"]["colours"] >= 5 and png.stat().st_size > 5000
+    # provenance inside the file, read by GDAL (not by wlr_geo)
+    md = pyogrio.read_info(demo_out / "impact.gpkg", layer="crossings")["layer_metadata"]
+    sources = json.loads(md["sources"])
+    assert {"boundaries.gpkg", "scenario.gpkg"} <= {s["bestand"] for s in sources}
+    assert md["status"] == "indicatief" and md["generator"].startswith("wlr_geo ")
+    # reading our GeoPackages with GDAL leaves nothing behind (no .aux.xml sidecar)
+    for gpkg in sorted(demo_out.rglob("*.gpkg")):
+        for layer in pyogrio.list_layers(gpkg)[:, 0]:
+            pyogrio.read_dataframe(gpkg, layer=layer, max_features=1)
+    assert not sorted(p.name for p in demo_out.rglob("*.aux.xml"))
+
+
+@pytest.mark.slow
+def test_demo_workbooks_as_excel_reads_them(demo_out):
+    """The demo's workbooks opened with openpyxl (the cell types and formats Excel stores):
+    Dutch sheet names and headers with units, bold frozen header, autofilter, fitted widths,
+    metres with one decimal, counts without, years never with a separator, text never a formula,
+    and "niet geanalyseerd" where a crossing class had no layer."""
+    import openpyxl
+
+    for name in ("impact.xlsx", "claims_programme.xlsx", "landing_scores.xlsx", "ondergrond/impact.xlsx"):
+        wb = openpyxl.load_workbook(demo_out / name)
+        for ws in wb.worksheets:
+            assert ws.freeze_panes == "A2" and ws.auto_filter.ref, (name, ws.title)
+            headers = [ws.cell(1, c) for c in range(1, ws.max_column + 1)]
+            assert all(h.font.b and h.data_type == "s" for h in headers), (name, ws.title)
+            assert not any("_" in str(h.value) for h in headers), (name, ws.title, [h.value for h in headers])
+            assert all(c.data_type != "f" for row in ws.iter_rows(min_row=2) for c in row), (name, ws.title)
+            assert all(ws.column_dimensions[h.column_letter].width >= 6 for h in headers), (name, ws.title)
+    wb = openpyxl.load_workbook(demo_out / "impact.xlsx")
+    assert wb.sheetnames[:4] == ["Kruisingen", "Parallelle ligging", "Tracé per gemeente en wijk", "Per gemeente"]
+    ws = wb["Varianten"]
+    head = {ws.cell(1, c).value: c for c in range(1, ws.max_column + 1)}
+    assert ws.cell(2, head["Lengte (m)"]).number_format == "#,##0.0"
+    assert ws.cell(2, head["Kruisingen"]).number_format == "#,##0"
+    assert ws.cell(2, head["Kruisingen spoor"]).value == "niet geanalyseerd"  # the demo has no rail layer
+    prog = openpyxl.load_workbook(demo_out / "claims_programme.xlsx")["Programma"]
+    head = {prog.cell(1, c).value: c for c in range(1, prog.max_column + 1)}
+    years = [prog.cell(r, head["Jaar"]) for r in range(2, prog.max_row + 1)]
+    assert all(c.number_format in ("0", "@") for c in years) and {c.value for c in years} >= {2027}

@@ -255,8 +255,11 @@ def test_cli_writes_geopackage_and_prints_summaries(tmp_path):
     res = CliRunner().invoke(cli, ["klic", str(embedded_path("klic/Levering_22O000518_1.zip")), "-o", str(out)])
     assert res.exit_code == 0, res.output
     assert "Riool vrijverval" in res.output and "WML N.V." in res.output
-    names = {str(n) for n in pyogrio.list_layers(out)[:, 0]}
-    assert names == {"klic_lines", "klic_points", "klic_areas", "klic_precautions", "klic_request_areas", "klic_attachments"}
+    listed = {str(n): t for n, t in pyogrio.list_layers(out)}
+    # the data layers, plus QGIS' style table
+    assert set(listed) == {"klic_lines", "klic_points", "klic_areas", "klic_precautions", "klic_request_areas",
+                           "klic_attachments", "layer_styles"}
+    assert listed["klic_attachments"] is None  # an attribute table, not a layer of null geometries
     back = pyogrio.read_dataframe(out, layer="klic_lines")
     assert set(back.columns) >= REQUIRED_LINE_COLUMNS
     assert back["length_m"].sum() == pytest.approx(read_klic(embedded_path("klic/Levering_22O000518_1.zip")).lines["length_m"].sum())

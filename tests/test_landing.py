@@ -365,7 +365,7 @@ def test_landing_cli_end_to_end_and_reproducible(tmp_path):
     assert set(oat.index) == {"distance_route_end_m", "distance_substation_m", "crossings_n"}
     cands = gpd.read_file(out1 / "landing.gpkg", layer="candidates")
     assert list(cands["site_id"]) == ["A", "B", "C"] and "score" in cands.columns
-    assert pd.ExcelFile(out1 / "landing_scores.xlsx").sheet_names == ["scores", "criteria", "monte_carlo", "een_voor_een"]
+    assert pd.ExcelFile(out1 / "landing_scores.xlsx").sheet_names == ["Scores", "Criteria", "Monte-Carlo", "Één voor één"]
 
 
 def test_landing_cli_config_errors(tmp_path, capsys):

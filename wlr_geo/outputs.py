@@ -12,6 +12,36 @@ in the data. Layers whose columns are those of an input (``layers.gpkg``) or of 
 (``klic.gpkg``, ``bgt.gpkg``) are described here as well, so every column of every file the demo
 writes has a label and a unit.
 
+How the files are written
+-------------------------
+**CSV** files are for programs: the column names are the stable machine names of this registry
+(English, snake_case; they do not change with the Dutch labels), UTF-8 *without* a byte-order
+mark, comma-separated, ``.`` as decimal point, one header row, ``\n`` line ends. Excel users
+open the ``.xlsx`` beside them (a Dutch Excel splits CSV files on ``;``, so no BOM would make
+these CSVs open well there). Text that begins with ``=``, ``+``, ``-``, ``@``, a tab or a
+carriage return is neutralised as OWASP's advice on CSV injection says: a single quote ``'`` is
+put in front, so no spreadsheet runs it as a formula; text that is a plain number (``-12.5``) and
+numeric columns are left alone, so numbers stay numbers. Text that already begins with ``'``
+followed by one of those characters gets one more ``'``, so the neutralisation can be undone
+exactly (:func:`wlr_geo.io.tables.read_csv`). Control characters are kept as they are.
+Where a crossing class was not analysed, its count cell is empty and the class is named in the
+``not_analysed`` column (:data:`NOT_ANALYSED_NL`).
+
+**XLSX** workbooks are for people: one sheet per table with the Dutch title as its name, a bold,
+frozen header row with the Dutch labels and units (``Lengte (m)``), an autofilter, fitted column
+widths and number formats from the unit (metres and m² with one decimal, counts and ranks
+without decimals, 0–1 scores with two; years, codes and identifiers as text, never with a
+thousands separator). Every text cell is a text cell (never a formula), characters XLSX cannot
+hold (control characters) are replaced by U+FFFD and counted in the run's notes, and counts of
+classes that were not analysed read "niet geanalyseerd".
+
+**GeoPackages** (version 1.2, which QGIS 3.22 opens without warnings) carry per layer a Dutch
+title and description (``gpkg_contents``), a default QGIS style with Dutch field aliases
+(``layer_styles``, from :mod:`wlr_geo.present.styles`), the file's provenance (sources with
+publisher, licence, date and SHA-256; tool version; whether the data is indicative) in
+``gpkg_metadata``, one geometry type per layer (see :data:`MIXED_GEOMETRY_SUFFIXES`; empty
+layers keep their declared type) and attribute-only tables as GeoPackage attribute tables.
+
 This module is part of the base layer: it imports nothing else of wlr_geo.
 """
 
@@ -21,7 +51,10 @@ import re
 from dataclasses import dataclass
 
 __all__ = [
+    "MIXED_GEOMETRY_SUFFIXES",
+    "NOT_ANALYSED_NL",
     "OUTPUTS",
+    "STYLE_LAYER",
     "Column",
     "Layer",
     "OutputFile",
@@ -30,6 +63,7 @@ __all__ = [
     "layer",
     "output",
     "report_tables",
+    "sheet_name",
 ]
 
 
@@ -70,9 +104,15 @@ class Column:
 class Layer:
     """A layer of a GeoPackage, a sheet of a workbook, or the one table of a CSV file.
 
-    ``geometry`` is the geometry kind (``"Point"``, ``"LineString"``, ``"Polygon"``, ``"any"``) or
-    None for a table. ``passthrough`` marks layers that also keep the columns of their input.
-    ``roles`` are the map roles the layer can play (see :mod:`wlr_geo.workflows.maps`).
+    ``geometry`` is the geometry type (``"Point"``, ``"LineString"``, ``"Polygon"``,
+    ``"MultiLineString"``, ``"MultiPolygon"``) or ``"any"`` (one family per layer, taken from the
+    data: a layer that mixes families is written as one layer per family, see
+    :data:`MIXED_GEOMETRY_SUFFIXES`), or None for an attribute table. An empty layer is written
+    with its declared type. ``passthrough`` marks layers that also keep the columns of their
+    input. ``roles`` are the map roles the layer can play (see :mod:`wlr_geo.workflows.maps`).
+    ``description_nl`` is the Dutch description written into GeoPackages
+    (``gpkg_contents.description``, the layer's abstract in QGIS); ``part_of`` names the layer
+    whose rows of one geometry family this layer holds.
     """
 
     name: str
@@ -83,6 +123,8 @@ class Layer:
     passthrough: bool = False
     optional: bool = False
     roles: tuple[str, ...] = ()
+    description_nl: str = ""
+    part_of: str | None = None
 
     def column(self, name: str) -> Column | None:
         """The column called ``name`` (an exact name first, then a pattern), or None."""
@@ -116,7 +158,12 @@ class OutputFile:
         return Column(self.name, "").matches(name)
 
     def layer(self, name: str) -> Layer:
-        """The layer or sheet called ``name`` (a pattern layer matches any name)."""
+        """The layer or sheet called ``name`` (a pattern layer matches any name).
+
+        Every GeoPackage also has the QGIS style table ``layer_styles`` (:data:`STYLE_LAYER`).
+        """
+        if self.kind == "gpkg" and name == STYLE_LAYER.name:
+            return STYLE_LAYER  # before the pattern layers ("{bgt_class}" would match it)
         for lay in self.layers:
             if lay.name == name or ("{" in lay.name and Column(lay.name, "").matches(name)):
                 return lay
@@ -129,6 +176,35 @@ class OutputFile:
 
 def _c(name: str, label: str, unit: str | None = None, description: str = "") -> Column:
     return Column(name, label, unit, description)
+
+
+#: A layer whose rows mix geometry families (``"any"`` layers, e.g. a BGT class of lines and
+#: areas) is written as one layer per family: the highest dimension keeps the layer's name and
+#: the others get these suffixes (QGIS opens and styles one geometry type per layer).
+MIXED_GEOMETRY_SUFFIXES: dict[str, str] = {"polygon": "_polygons", "line": "_lines", "point": "_points"}
+
+#: What a CSV cell holds where a crossing class was not analysed (no layer of that class was
+#: given): nothing (an empty cell), and the class is listed in the row's ``not_analysed`` column;
+#: spreadsheets and the report show :data:`NOT_ANALYSED_NL`.
+NOT_ANALYSED_NL = "niet geanalyseerd"
+
+#: The QGIS style table every wlr_geo GeoPackage holds (the QGIS convention: QGIS reads the
+#: default style of each layer from it when the layer is opened).
+STYLE_LAYER = Layer("layer_styles", "QGIS-laagstijlen", (
+    Column("f_table_catalog", "catalogus", None, "Empty (GeoPackage)."),
+    Column("f_table_schema", "schema", None, "Empty (GeoPackage)."),
+    Column("f_table_name", "laag", None, "The layer the style belongs to."),
+    Column("f_geometry_column", "geometriekolom", None, "The layer's geometry column (empty for a table)."),
+    Column("styleName", "stijlnaam", None, "Name of the style."),
+    Column("styleQML", "stijl (QML)", None, "The style as a QGIS QML document."),
+    Column("styleSLD", "stijl (SLD)", None, "Empty: wlr_geo writes QML only."),
+    Column("useAsDefault", "standaardstijl", None, "True: QGIS applies the style when the layer is opened."),
+    Column("description", "omschrijving", None, "Description of the style."),
+    Column("owner", "eigenaar", None, "Empty."),
+    Column("ui", "formulier", None, "Empty."),
+    Column("update_time", "tijdstip", None, "Fixed time stamp (identical results make identical files)."),
+), None, "The default QGIS style of every layer (QML), generated from wlr_geo.present.styles.",
+    description_nl="De standaardstijl van elke laag voor QGIS (QML), gemaakt uit de stijlbron van wlr_geo.")
 
 
 # ------------------------------------------------------------------------------ shared columns
@@ -199,6 +275,9 @@ SUMMARY_COUNTS: tuple[Column, ...] = (
     _c("n_buildings_near", "gebouwen nabij", None, "Buildings within building_distance_m of the centreline."),
     _c("klic_operators", "netbeheerders (KLIC)", None, "Network operators whose cables are crossed or run along."),
     _c("n_klic_operators", "aantal netbeheerders", None, "Number of such operators."),
+    _c("not_analysed", "niet geanalyseerd", None,
+       "Crossing classes for which no layer was given, separated by ';' (e.g. 'rail;water'); their "
+       "n_<class> cells are empty (spreadsheets: 'niet geanalyseerd'), so 0 always means 'looked, none found'."),
 )
 
 PER_AREA_HEAD: tuple[Column, ...] = (
@@ -380,23 +459,30 @@ BGT_COLUMNS: tuple[Column, ...] = (
 
 
 def _table(name: str, title: str, columns: tuple[Column, ...], description: str = "", *,
-           optional: bool = False) -> Layer:
-    return Layer(name, title, columns, None, description, optional=optional)
+           optional: bool = False, nl: str = "") -> Layer:
+    return Layer(name, title, columns, None, description, optional=optional, description_nl=nl)
 
 
 def _geo(name: str, title: str, geometry: str, columns: tuple[Column, ...], description: str = "", *,
-         optional: bool = False, roles: tuple[str, ...] = (), passthrough: bool = False) -> Layer:
-    return Layer(name, title, columns, geometry, description, optional=optional, roles=roles, passthrough=passthrough)
+         optional: bool = False, roles: tuple[str, ...] = (), passthrough: bool = False, nl: str = "",
+         part_of: str | None = None) -> Layer:
+    return Layer(name, title, columns, geometry, description, optional=optional, roles=roles, passthrough=passthrough,
+                 description_nl=nl, part_of=part_of)
 
 
 # ------------------------------------------------------------------------------------- impact
 _CROSSINGS = _geo("crossings", "kruisingen", "Point", CROSSING_COLUMNS,
                   "The crossing register: what the centreline crosses, with chainage and technique.",
-                  roles=("crossings",))
+                  roles=("crossings",),
+                  nl="Kruisingenregister: wat de hartlijn van het tracé kruist, met kilometrering, kruisingshoek, "
+                     "voorgestelde techniek en gemeente.")
 _PARALLEL = _geo("parallel_runs", "parallelle ligging", "LineString", PARALLEL_COLUMNS,
-                 "Objects running along the route over at least parallel_min_length_m.")
+                 "Objects running along the route over at least parallel_min_length_m.",
+                 nl="Objecten die over een afstand langs het tracé lopen (geen kruisingen).")
 _SEGMENTS = _geo("segments", "tracé per gemeente en wijk", "LineString", SEGMENT_COLUMNS,
-                 "The route split into stretches per gemeente (and wijk), in chainage order.")
+                 "The route split into stretches per gemeente (and wijk), in chainage order.",
+                 nl="Het tracé in stukken per gemeente (en wijk), in volgorde van kilometrering; elke gemeente "
+                    "is bevoegd gezag op haar eigen grondgebied.")
 _PER_GEMEENTE = _table("per_gemeente", "per gemeente",
                        (VARIANT, GEMEENTE, *PER_AREA_HEAD, *SUMMARY_COUNTS),
                        "One row per variant and gemeente.")
@@ -414,42 +500,62 @@ _DENSITY = _table("cable_density", "kabeldichtheid", CABLE_DENSITY,
 IMPACT_TABLES: tuple[Layer, ...] = (_CROSSINGS, _PARALLEL, _SEGMENTS, _PER_GEMEENTE, _VARIANTS, _PER_WIJK,
                                     _ABOVE, _BELOW, _DENSITY)
 
+_AFFECTED_COLUMNS: tuple[Column, ...] = (
+    OBJECT_ID, SOURCE_LAYER, CATEGORY, STRIP,
+    _c("area_m2", "oppervlakte in strook (m²)", "m2", "Area of the object inside the strip."),
+    _c("length_m", "lengte in strook (m)", "m", "Length of a line object inside the strip."),
+    _c("distance_m", "afstand tot hartlijn (m)", "m", "Distance from the object to the centreline."),
+    VARIANT,
+)
+
+#: The affected objects, one layer per geometry family (QGIS styles and opens one type per layer);
+#: all three are written whenever the above-ground impact ran, empty ones with their type.
+_AFFECTED: tuple[Layer, ...] = (
+    _geo("affected_objects", "geraakte objecten (vlakken)", "MultiPolygon", _AFFECTED_COLUMNS,
+         "Topography (BGT, buildings) inside the strips, clipped: the areas.", optional=True,
+         nl="Topografie (BGT, gebouwen) binnen de stroken, uitgesneden: de vlakken."),
+    _geo("affected_objects_lines", "geraakte objecten (lijnen)", "MultiLineString", _AFFECTED_COLUMNS,
+         "The line objects of affected_objects.", optional=True, part_of="affected_objects",
+         nl="Topografie binnen de stroken, uitgesneden: de lijnobjecten (scheidingen, ...)."),
+    _geo("affected_objects_points", "geraakte objecten (punten)", "Point", _AFFECTED_COLUMNS,
+         "The point objects of affected_objects.", optional=True, part_of="affected_objects",
+         nl="Topografie binnen de stroken: de puntobjecten (palen, kasten, bomen, ...)."),
+)
+
 _IMPACT_GPKG_LAYERS: tuple[Layer, ...] = (
     _geo("routes", "tracé", "LineString", (
         VARIANT, _c("length_m", "lengte (m)", "m", "Length of the merged route."),
         _c("n_parts", "aantal delen", None, "Input parts merged into the route."),
-    ), "One merged line per variant.", roles=("route",)),
+    ), "One merged line per variant.", roles=("route",), nl="Het tracé: één lijn per variant."),
     _SEGMENTS,
     _geo("markers", "kilometrering", "Point", (
         CHAINAGE_M, _c("label", "label", None, "Marker text, e.g. 'km 1,2'."),
         _c("major", "hoofdmarkering", None, "True for every kilometre (marker_major_every_m)."), VARIANT,
-    ), "Chainage markers every marker_every_m.", roles=("markers",)),
+    ), "Chainage markers every marker_every_m.", roles=("markers",),
+       nl="Kilometrering langs het tracé (elke 100 m, hoofdmarkering elke km)."),
     _geo("strips", "stroken", "Polygon", (
         VARIANT, STRIP,
         _c("width_left_m", "breedte links (m)", "m", "Width left of the centreline (seen along the chainage)."),
         _c("width_right_m", "breedte rechts (m)", "m", "Width right of the centreline."),
         _c("n_ranges", "aantal bereiken", None, "Chainage ranges with their own widths (overrides)."),
         AREA_M2,
-    ), "Werkstrook, belemmeringenstrook and site footprints.", roles=("strip",)),
+    ), "Werkstrook, belemmeringenstrook and site footprints.", roles=("strip",),
+       nl="Werkstrook, belemmeringenstrook en voetafdrukken van locaties."),
     _CROSSINGS,
     _PARALLEL,
-    _geo("affected_objects", "geraakte objecten", "any", (
-        OBJECT_ID, SOURCE_LAYER, CATEGORY, STRIP,
-        _c("area_m2", "oppervlakte in strook (m²)", "m2", "Area of the object inside the strip."),
-        _c("length_m", "lengte in strook (m)", "m", "Length of a line object inside the strip."),
-        _c("distance_m", "afstand tot hartlijn (m)", "m", "Distance from the object to the centreline."),
-        VARIANT,
-    ), "Topography (BGT, buildings) inside the strips, clipped.", optional=True),
+    *_AFFECTED,
     _geo("buildings_near", "gebouwen nabij", "Polygon", (
         OBJECT_ID, SOURCE_LAYER, CATEGORY,
         _c("distance_m", "afstand tot hartlijn (m)", "m", "Distance from the building to the centreline."),
         VARIANT,
-    ), "Buildings within building_distance_m of the centreline.", optional=True),
+    ), "Buildings within building_distance_m of the centreline.", optional=True,
+       nl="Gebouwen binnen de ingestelde afstand van de hartlijn."),
     _geo("cable_parallel_runs", "kabels parallel", "LineString", (
         GML_ID, THEMA, NETBEHEERDER, STRIP, FROM_M, TO_M, LENGTH_M,
         _c("mean_offset_m", "gemiddelde afstand (m)", "m", "Mean distance of the run to the centreline."),
         VARIANT,
-    ), "KLIC cables and pipes running along the route inside a strip.", optional=True),
+    ), "KLIC cables and pipes running along the route inside a strip.", optional=True,
+       nl="Kabels en leidingen (KLIC) die binnen een strook langs het tracé lopen."),
     _geo("clearance_violations", "te kleine afstanden", "LineString", (
         GML_ID, THEMA, NETBEHEERDER,
         _c("required_m", "vereiste afstand (m)", "m", "Clearance required for the thema."),
@@ -457,7 +563,8 @@ _IMPACT_GPKG_LAYERS: tuple[Layer, ...] = (
         FROM_M, TO_M, LENGTH_M,
         _c("crossing", "kruist", None, "True when the cable crosses the centreline."),
         VARIANT,
-    ), "Stretches of cables closer to the centreline than their clearance.", optional=True),
+    ), "Stretches of cables closer to the centreline than their clearance.", optional=True,
+       nl="Stukken kabel of leiding die dichter bij de hartlijn liggen dan de vereiste afstand."),
     _geo("precautions_touched", "voorzorgsmaatregelen", "Polygon", (
         STRIP, *[c for c in KLIC_COMMON if c.name in (
             "netbeheerder", "thema", "eis", "van_toepassing", "gml_id", "meldnummer", "bronhoudercode", "bron",
@@ -465,10 +572,12 @@ _IMPACT_GPKG_LAYERS: tuple[Layer, ...] = (
             "levering_datum")],
         _c("area_m2", "oppervlakte in strook (m²)", "m2", "Area of the precaution zone inside the strip."),
         VARIANT,
-    ), "KLIC precaution zones (EV) that the strips touch.", optional=True),
+    ), "KLIC precaution zones (EV) that the strips touch.", optional=True,
+       nl="Zones met een eis voorzorgsmaatregel (KLIC) die de stroken raken."),
 )
 
-_BGT_LAYER = _geo("{bgt_class}", "BGT {bgt_class}", "any", BGT_COLUMNS, "The objects of one BGT class.")
+_BGT_LAYER = _geo("{bgt_class}", "BGT {bgt_class}", "any", BGT_COLUMNS, "The objects of one BGT class.",
+                  nl="De actuele objecten van één BGT-klasse, met hun impactcategorie.")
 
 # ------------------------------------------------------------------------------ the registry
 _FILES: list[OutputFile] = [
@@ -506,7 +615,8 @@ _FILES: list[OutputFile] = [
             _c("cost", "kosten (equivalente m)", "m", "Path cost in equivalent metres of open-ground trench."),
             _c("length_m", "lengte (m)", "m", "Length of the path."),
             *ROUTING_COLUMNS,
-        ), "Least-cost route alternatives, vectorised and simplified.", roles=("route_alternatives",)),
+        ), "Least-cost route alternatives, vectorised and simplified.", roles=("route_alternatives",),
+            nl="Tracéalternatieven met de laagste kosten over het kostenraster (indicatief)."),
     )),
     OutputFile("routes.csv", "csv", "route", "vergelijking tracéalternatieven", layers=(
         _table("routes", "vergelijking", (*ROUTES_HEAD, *VARIANT_HEAD[1:], *ROUTING_COLUMNS, *SUMMARY_COUNTS,
@@ -531,17 +641,20 @@ _FILES: list[OutputFile] = [
             _c("clearance_m", "vrije zone (m)", "m", "Clearance ring around the footprint."),
             _c("area_m2", "oppervlakte claim (m²)", "m2", "Area claimed, clearance included."),
             _c("facility_label", "voorziening (omschrijving)", None, "Facility type in Dutch."),
-        ), "One footprint per claim.", roles=("claims",), passthrough=True),
+        ), "One footprint per claim.", roles=("claims",), passthrough=True,
+            nl="Ruimteclaims: één voetafdruk per claim, met voorziening, jaren en planstatus."),
         _geo("conflicts", "conflicten", "Polygon", CLAIM_CONFLICT_COLUMNS,
-             "Overlaps above tolerance_m2 in at least one shared year.", roles=("claim_conflicts",)),
+             "Overlaps above tolerance_m2 in at least one shared year.", roles=("claim_conflicts",),
+             nl="Overlap tussen claims (of met een beperking) boven de tolerantie, in minstens één gedeeld jaar."),
         _geo("raakt", "raakt", "Point", (*CLAIM_CONFLICT_COLUMNS,
                                           _c("contact_length_m", "lengte contact (m)", "m",
                                              "Length of the shared boundary.")),
-             "Claims that only touch, as points."),
+             "Claims that only touch, as points.", nl="Claims die elkaar alleen raken, als punt."),
         _geo("klic_beschermstroken", "KLIC-beschermstroken", "Polygon", (
             OBJECT_ID, THEMA,
             _c("protection_m", "halve breedte (m)", "m", "Half width of the protection strip."),
-        ), "Protection strips around high-pressure gas and high-voltage cables.", optional=True),
+        ), "Protection strips around high-pressure gas and high-voltage cables.", optional=True,
+            nl="Beschermstroken rond hogedrukgasleidingen en hoogspanningskabels (KLIC)."),
     )),
     OutputFile("claims_programme.csv", "csv", "claims", "meerjarenprogramma ruimteclaims", layers=(
         _table("programma", "programma", (
@@ -609,9 +722,11 @@ _FILES: list[OutputFile] = [
     OutputFile("landing.gpkg", "gpkg", "landing", "aanlandingsopties", layers=(
         _geo("candidates", "aanlandingsopties", "any", (
             *LANDING_CRITERIA[:1], *LANDING_CRITERIA[1:]),
-             "The candidates with their criteria, score and rank.", roles=("landing",), passthrough=True),
+             "The candidates with their criteria, score and rank.", roles=("landing",), passthrough=True,
+             nl="Zoeklocaties voor de aanlanding met hun criteria, score (0–1) en rang."),
         _geo("route_end", "eindpunt tracé", "Point", (_c("naam", "naam", None, "Name of the point."),),
-             "The route end the distances are measured from."),
+             "The route end the distances are measured from.", nl="Het eindpunt van het tracé waarvanaf "
+                                                                   "de afstanden gemeten zijn."),
     )),
     # maps and report
     OutputFile("kaart_{map}.html", "html", "map", "consultatiekaart",
@@ -624,12 +739,17 @@ _FILES: list[OutputFile] = [
     # readers
     OutputFile("klic.gpkg", "gpkg", "klic", "KLIC-leveringen", "KLIC/IMKL deliveries in one schema.", layers=(
         _geo("klic_lines", "kabels en leidingen", "LineString", KLIC_COMMON, "One row per (feature, link).",
-             roles=("cables",)),
-        _geo("klic_points", "puntobjecten", "Point", KLIC_COMMON, "Appurtenances, depth points, masts, ..."),
-        _geo("klic_areas", "vlakobjecten", "Polygon", KLIC_COMMON, "ExtraGeometrie."),
-        _geo("klic_precautions", "voorzorgsmaatregelen", "Polygon", KLIC_COMMON, "EisVoorzorgsmaatregel zones."),
-        _geo("klic_request_areas", "aanvraaggebieden", "Polygon", KLIC_COMMON, "Request polygons."),
-        _table("klic_attachments", "bijlagen", KLIC_COMMON, "Attachments of the deliveries."),
+             roles=("cables",), nl="Kabels en leidingen uit de KLIC-leveringen, per thema (WION-kleuren)."),
+        _geo("klic_points", "puntobjecten", "Point", KLIC_COMMON, "Appurtenances, depth points, masts, ...",
+             nl="Puntobjecten uit de KLIC-leveringen: appurtenances, diepten, masten."),
+        _geo("klic_areas", "vlakobjecten", "Polygon", KLIC_COMMON, "ExtraGeometrie.",
+             nl="Vlakken uit de KLIC-leveringen (extra geometrie)."),
+        _geo("klic_precautions", "voorzorgsmaatregelen", "Polygon", KLIC_COMMON, "EisVoorzorgsmaatregel zones.",
+             nl="Zones met een eis voorzorgsmaatregel van een netbeheerder."),
+        _geo("klic_request_areas", "aanvraaggebieden", "Polygon", KLIC_COMMON, "Request polygons.",
+             nl="Graafpolygonen (aanvraaggebieden) van de KLIC-meldingen."),
+        _table("klic_attachments", "bijlagen", KLIC_COMMON, "Attachments of the deliveries.",
+               nl="Bijlagen van de KLIC-leveringen (een tabel zonder geometrie)."),
     )),
     OutputFile("bgt.gpkg", "gpkg", "bgt", "BGT", "One layer per BGT class, current objects, categorised.", layers=(
         _BGT_LAYER,
@@ -646,7 +766,7 @@ _FILES: list[OutputFile] = [
     OutputFile("layers.gpkg", "gpkg", "demo", "ingelezen lagen",
                "Every single-layer vector role of the config, read, validated and in RD New.", layers=(
                    _geo("{role}", "laag {role}", "any", (), "The input layer of one role, columns as given.",
-                        passthrough=True),
+                        passthrough=True, nl="Een invoerlaag, ingelezen, gecontroleerd en in RD New."),
                )),
     OutputFile("logs/{step}.txt", "txt", "demo", "logboek per stap", "What each demo step printed."),
 ]
@@ -693,6 +813,21 @@ def column(file: str, layer_name: str, name: str) -> Column | None:
 def file_names(command: str, *, include_optional: bool = True) -> list[str]:
     """Names (and patterns) of the files ``command`` writes, in registry order."""
     return [f.name for f in _FILES if f.command == command and (include_optional or not f.optional)]
+
+
+def sheet_name(layer: Layer, taken: set[str] | None = None) -> str:
+    """The Dutch sheet name of a table in a workbook: its title, first letter capitalised,
+    without the characters Excel refuses (``[]:*?/\\``), at most 31 characters, unique among
+    ``taken`` (which it is added to)."""
+    name = re.sub(r"[\[\]:*?/\\]", "-", layer.title).strip("' ") or layer.name
+    name = (name[:1].upper() + name[1:])[:31]
+    if taken is not None:
+        base, i = name, 2
+        while name.lower() in {t.lower() for t in taken}:
+            suffix = f" ({i})"
+            name, i = base[: 31 - len(suffix)] + suffix, i + 1
+        taken.add(name)
+    return name
 
 
 def report_tables() -> list[tuple[str, str, str, str]]:

@@ -1,26 +1,70 @@
-"""Reproducible table files: Excel workbooks that are byte-identical for identical content.
+"""Table files: CSV for programs, Excel workbooks for people, both reproducible and safe.
 
-openpyxl stamps the creation/modification time into ``docProps/core.xml`` and the zip entry
-times; both are fixed here (to ``SOURCE_DATE_EPOCH`` when set, else 1980-01-01), so two runs with
-the same inputs produce the same file and the same SHA-256 in the manifest. The run time itself
-is recorded in ``manifest.json``.
+**CSV** (:func:`write_csv`): UTF-8 without byte-order mark, comma-separated, ``.`` decimals,
+the machine column names as given. Text that a spreadsheet would run as a formula — text that
+begins with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return — is neutralised as OWASP's
+advice on CSV injection says, by putting a single quote in front. Text that is a plain number
+(``-12.5``) and numeric columns are not touched, so numbers stay numbers. Text that already
+begins with a quote followed by one of those characters gets one more quote, so
+:func:`read_csv` undoes the neutralisation exactly.
+
+**XLSX** (:func:`write_xlsx`, written with XlsxWriter): per sheet a bold, frozen header row, an
+autofilter, column widths fitted to the content and a number format per column (given by the
+caller as :class:`Sheet` ``formats``; ``"@"`` writes the column as text). Every text cell is a
+text cell — XlsxWriter's conversion of ``=…`` strings to formulas, and of strings to numbers or
+links, is switched off. Characters XML 1.0 (and so XLSX) cannot hold — the control characters
+other than tab, line feed and carriage return — are replaced by U+FFFD and counted, as are texts
+cut at Excel's limit of 32 767 characters and rows beyond its 1 048 576; the counts go into the
+``notes`` list the caller passes (the run's notes) and the log.
+
+Both are reproducible: identical tables give identical bytes. The workbook's creation time is
+fixed (to ``SOURCE_DATE_EPOCH`` when set, else 1980-01-01, :func:`fixed_timestamp`) and XlsxWriter
+stamps its zip entries with a fixed date; the run time itself is in ``manifest.json``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import io
+import logging
+import math
 import os
 import re
-import zipfile
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from wlr_geo._atomic import atomic_write_bytes, atomic_write_text
 
-__all__ = ["fixed_timestamp", "write_table", "write_xlsx"]
+__all__ = [
+    "CSV_TRIGGERS",
+    "EXCEL_MAX_ROWS",
+    "Sheet",
+    "fixed_timestamp",
+    "neutralise_csv_text",
+    "read_csv",
+    "write_csv",
+    "write_table",
+    "write_xlsx",
+]
+
+log = logging.getLogger("wlr_geo")
+
+#: First characters that make a spreadsheet read a CSV cell as a formula (OWASP, CSV injection).
+CSV_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+#: Rows a worksheet can hold, the header included.
+EXCEL_MAX_ROWS = 1_048_576
+#: Characters a cell can hold.
+EXCEL_MAX_CHARS = 32_767
+
+_PLAIN_NUMBER = re.compile(r"[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?")
+# characters XML 1.0 cannot hold (tab, LF and CR can), plus the non-characters U+FFFE/U+FFFF
+_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
 def fixed_timestamp() -> dt.datetime:
@@ -31,38 +75,253 @@ def fixed_timestamp() -> dt.datetime:
     return dt.datetime(1980, 1, 1, tzinfo=dt.UTC)
 
 
-_CORE_DATES = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:(?:created|modified)>)")
+# ------------------------------------------------------------------------------------ CSV
+def neutralise_csv_text(value: str) -> str:
+    """One text cell made safe for spreadsheets (see the module docstring)."""
+    if not value:
+        return value
+    if value[0] in CSV_TRIGGERS:
+        return value if _PLAIN_NUMBER.fullmatch(value) else "'" + value
+    if value[0] == "'" and len(value) > 1 and (value[1] in CSV_TRIGGERS or value[1] == "'"):
+        return "'" + value  # keeps the neutralisation reversible
+    return value
 
 
-def write_xlsx(sheets: Mapping[str, pd.DataFrame], path: str | os.PathLike[str], *, index: bool = False) -> Path:
-    """Write ``sheets`` (name → table) to an Excel workbook atomically and reproducibly."""
+def _is_text_column(s: pd.Series) -> bool:
+    return bool(s.dtype == object or isinstance(s.dtype, pd.StringDtype))
+
+
+def _neutralised(df: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """``df`` with every text cell neutralised, and how many cells changed."""
+    out = df
+    changed = 0
+    for col in df.columns:
+        s = df[col]
+        if not _is_text_column(s):
+            continue
+        text = s.astype("string")
+        first = text.str.slice(0, 2)
+        risky = (first.str.slice(0, 1).isin(CSV_TRIGGERS) | first.str.match(r"'['=+\-@\t\r]")).fillna(False)
+        if not risky.any():
+            continue
+        idx = risky.to_numpy(dtype=bool)
+        old = s.to_numpy(dtype=object)
+        new = old.copy()
+        for i in np.flatnonzero(idx):
+            if isinstance(old[i], str):
+                new[i] = neutralise_csv_text(old[i])
+        n = int(sum(1 for i in np.flatnonzero(idx) if new[i] is not old[i] and new[i] != old[i]))
+        if n:
+            if out is df:
+                out = df.copy()
+            out[col] = pd.Series(new, index=df.index, dtype=object)
+            changed += n
+    return out, changed
+
+
+def write_csv(df: pd.DataFrame, path: str | os.PathLike[str], *, index: bool = False,
+              float_format: str | None = None, notes: list[str] | None = None) -> Path:
+    """Write ``df`` as CSV atomically (UTF-8, no BOM), text cells neutralised against formulas.
+
+    ``notes`` gets a line when cells were neutralised.
+    """
+    data = pd.DataFrame(df.drop(columns=[c for c in df.columns if c == "geometry"]))
+    data, changed = _neutralised(data)
+    if changed:
+        msg = (f"{Path(path).name}: {changed} tekstcel(len) die met =, +, -, @, tab of CR begon(nen) voorzien "
+               "van een ' (bescherming tegen formules in spreadsheets)")
+        log.info(msg)
+        if notes is not None:
+            notes.append(msg)
+    # A text cell with a carriage return must be quoted, or a reader takes the CR for the end of
+    # the record; the csv module quotes only the characters of its line terminator, so such a
+    # file gets RFC 4180's CRLF line ends (every other file keeps "\n").
+    eol = "\r\n" if any(_is_text_column(data[c]) and data[c].astype("string").str.contains("\r", regex=False).any()
+                        for c in data.columns) else "\n"
+    return atomic_write_text(path, data.to_csv(index=index, lineterminator=eol, float_format=float_format))
+
+
+def read_csv(path: str | os.PathLike[str], **kwargs: Any) -> pd.DataFrame:
+    """Read a CSV written by :func:`write_csv`, undoing the neutralisation of text cells."""
+    df = pd.read_csv(path, **kwargs)
+    for col in df.columns:
+        s = df[col]
+        if not _is_text_column(s):
+            continue
+        mask = s.astype("string").str.match(r"'['=+\-@\t\r]").fillna(False).to_numpy(dtype=bool)
+        if mask.any():
+            vals = s.to_numpy(dtype=object).copy()
+            vals[mask] = [v[1:] for v in vals[mask]]
+            df[col] = pd.Series(vals, index=df.index, dtype=object)
+    return df
+
+
+# ----------------------------------------------------------------------------------- XLSX
+@dataclass(frozen=True)
+class Sheet:
+    """One worksheet: the table, and how its columns are shown.
+
+    Attributes
+    ----------
+    frame
+        The table (a ``geometry`` column is left out).
+    headers
+        Column → header text (default: the column name).
+    formats
+        Column → Excel number format (``"#,##0.0"``, ``"0"``, ...); ``"@"`` writes the column as
+        text (codes, identifiers, years given as text). Default: from the column's dtype
+        (integers ``"#,##0"``, floats ``"#,##0.0##"``).
+    """
+
+    frame: pd.DataFrame
+    headers: Mapping[str, str] = field(default_factory=dict)
+    formats: Mapping[str, str] = field(default_factory=dict)
+
+
+def _clean_text(values: list[Any], counts: dict[str, int]) -> list[Any]:
+    """Text cells with the characters XLSX cannot hold replaced, and cut at Excel's cell limit."""
+    texts = [v for v in values if isinstance(v, str)]
+    if not texts or (not _ILLEGAL_XML.search("\n".join(texts)) and max(map(len, texts)) <= EXCEL_MAX_CHARS):
+        return values  # the common case: one scan of the whole column
+    out = values
+    for i, v in enumerate(values):
+        if not isinstance(v, str):
+            continue
+        new = v
+        if _ILLEGAL_XML.search(new):
+            new, n = _ILLEGAL_XML.subn("\ufffd", new)
+            counts["replaced"] += n
+        if len(new) > EXCEL_MAX_CHARS:
+            new = new[: EXCEL_MAX_CHARS - 1] + "…"
+            counts["cut"] += 1
+        if new is not v:
+            if out is values:
+                out = list(values)
+            out[i] = new
+    return out
+
+
+def _cell_text(v: Any) -> str:
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))  # an identifier read as float: 12345.0 → "12345"
+    if isinstance(v, pd.Timestamp | dt.date):
+        return v.isoformat()
+    return str(v)
+
+
+def _default_format(s: pd.Series) -> str | None:
+    if pd.api.types.is_bool_dtype(s):
+        return None
+    if pd.api.types.is_integer_dtype(s):
+        return "#,##0"
+    if pd.api.types.is_float_dtype(s):
+        return "#,##0.0##"
+    return None
+
+
+def _width(values: list[Any], header: str, fmt: str | None) -> float:
+    """A column width (characters) that shows the header and nearly every value."""
+    longest = max((len(line) for line in header.split("\n")), default=0) + 2  # room for the filter button
+    lengths = []
+    for v in values[:5000]:
+        if v is None or (isinstance(v, float) and math.isnan(v)):
+            continue
+        if isinstance(v, str):
+            lengths.append(len(v))
+        elif isinstance(v, bool | np.bool_):
+            lengths.append(6)
+        elif isinstance(v, int | float | np.integer | np.floating):
+            x = abs(float(v))
+            digits = len(f"{x:.0f}") if math.isfinite(x) else 3
+            decimals = fmt.split(".")[1].count("0") + fmt.split(".")[1].count("#") if fmt and "." in fmt else 0
+            seps = (digits - 1) // 3 if fmt and "," in fmt else 0
+            lengths.append(digits + seps + (decimals + 1 if decimals else 0) + (1 if float(v) < 0 else 0))
+    if lengths:
+        longest = max(longest, int(np.percentile(lengths, 98)) + 1)
+    return float(min(max(longest, 6), 60))
+
+
+def write_xlsx(sheets: Mapping[str, pd.DataFrame | Sheet], path: str | os.PathLike[str], *, index: bool = False,
+               notes: list[str] | None = None) -> Path:
+    """Write ``sheets`` (sheet name → table or :class:`Sheet`) to a workbook, atomically and reproducibly.
+
+    Sheet names longer than Excel's 31 characters are cut. ``notes`` gets a line per kind of
+    change made to the data (characters replaced, texts cut, rows left out).
+    """
+    import xlsxwriter
+
     buf = io.BytesIO()
-    with pd.ExcelWriter(buf, engine="openpyxl") as writer:
-        for name, df in sheets.items():
-            data = pd.DataFrame(df.drop(columns=[c for c in df.columns if c == "geometry"]))
-            for c in data.columns:
-                if isinstance(data[c].dtype, pd.StringDtype) or data[c].dtype == object:
-                    data[c] = data[c].astype(object)
-            data.to_excel(writer, sheet_name=str(name)[:31], index=index)
-    stamp = fixed_timestamp()
-    iso = stamp.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(buf.getvalue())) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            data = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                data = _CORE_DATES.sub(rb"\g<1>" + iso + rb"\g<2>", data)
-            fixed = zipfile.ZipInfo(info.filename, date_time=stamp.timetuple()[:6])
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = info.external_attr
-            dst.writestr(fixed, data)
-    return atomic_write_bytes(path, out.getvalue())
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False,
+                                   "strings_to_urls": False, "nan_inf_to_errors": False})
+    stamp = fixed_timestamp().replace(tzinfo=None)
+    wb.set_properties({"created": stamp})
+    header_fmt = wb.add_format({"bold": True, "bottom": 1, "text_wrap": True, "valign": "top"})
+    text_fmt = wb.add_format({"num_format": "@"})
+    fmts: dict[str, Any] = {}
+    counts = {"replaced": 0, "cut": 0, "rows": 0}
+    where: list[str] = []
+    for sheet_name, spec in sheets.items():
+        sheet = spec if isinstance(spec, Sheet) else Sheet(spec)
+        data = sheet.frame.reset_index() if index else sheet.frame
+        data = pd.DataFrame(data.drop(columns=[c for c in data.columns if c == "geometry"]))
+        before = dict(counts)
+        if len(data) > EXCEL_MAX_ROWS - 1:
+            counts["rows"] += len(data) - (EXCEL_MAX_ROWS - 1)
+            data = data.iloc[: EXCEL_MAX_ROWS - 1]
+        ws = wb.add_worksheet(str(sheet_name)[:31])
+        ws.freeze_panes(1, 0)
+        n = len(data)
+        for c, col in enumerate(data.columns):
+            s = data[col]
+            header = _clean_text([str(sheet.headers.get(col, col))], counts)[0]
+            ws.write_string(0, c, header, header_fmt)
+            fmt_code = sheet.formats.get(col, _default_format(s))
+            as_text = fmt_code == "@" or not (pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s))
+            values = s.astype(object).where(s.notna(), None).tolist()
+            if as_text:
+                values = [None if v is None else v if isinstance(v, str) else _cell_text(v) for v in values]
+                values = _clean_text(values, counts)
+                cell_fmt = text_fmt if fmt_code == "@" else None
+                for r, v in enumerate(values, start=1):
+                    if v is not None and v != "":
+                        ws.write_string(r, c, v, cell_fmt)
+            else:
+                if fmt_code is not None and fmt_code not in fmts:
+                    fmts[fmt_code] = wb.add_format({"num_format": fmt_code})
+                cell_fmt = fmts.get(fmt_code) if fmt_code is not None else None
+                is_bool = pd.api.types.is_bool_dtype(s)
+                for r, v in enumerate(values, start=1):
+                    if v is None:
+                        continue
+                    if is_bool:
+                        ws.write_boolean(r, c, bool(v))
+                    elif isinstance(v, float) and not math.isfinite(v):
+                        continue
+                    else:
+                        ws.write_number(r, c, v, cell_fmt)
+            ws.set_column(c, c, _width(values, header, fmt_code))
+        if len(data.columns):
+            ws.autofilter(0, 0, max(n, 1), len(data.columns) - 1)
+        if counts != before:
+            where.append(str(sheet_name))
+    wb.close()
+    for key, text in (("replaced", "teken(s) die Excel niet kan bevatten (stuurtekens) vervangen door �"),
+                      ("cut", "tekst(en) ingekort tot 32.767 tekens (de grens van een Excel-cel)"),
+                      ("rows", "rij(en) weggelaten boven de 1.048.576 rijen van een werkblad (volledig in de CSV)")):
+        if counts[key]:
+            msg = f"{Path(path).name}: {counts[key]} {text} ({', '.join(where)})"
+            log.info(msg)
+            if notes is not None:
+                notes.append(msg)
+    return atomic_write_bytes(path, buf.getvalue())
 
 
-def write_table(df: pd.DataFrame, path: str | os.PathLike[str], *, sheets: Mapping[str, pd.DataFrame] | None = None,
-                index: bool = False) -> Path:
-    """Write ``df`` atomically as CSV (``.csv``) or as an Excel workbook (``.xlsx``, extra sheets)."""
+def write_table(df: pd.DataFrame, path: str | os.PathLike[str], *,
+                sheets: Mapping[str, pd.DataFrame | Sheet] | None = None, index: bool = False,
+                notes: list[str] | None = None) -> Path:
+    """Write ``df`` atomically as CSV (``.csv``, :func:`write_csv`) or as a workbook (``.xlsx``,
+    :func:`write_xlsx`; ``sheets`` instead of ``df`` when given)."""
     p = Path(path)
     if p.suffix == ".csv":
-        return atomic_write_text(p, df.to_csv(index=index, lineterminator="\n"))
-    return write_xlsx(sheets or {"data": df}, p, index=index)
+        return write_csv(df, p, index=index, notes=notes)
+    return write_xlsx(sheets or {"data": df}, p, index=index, notes=notes)

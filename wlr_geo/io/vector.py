@@ -14,8 +14,8 @@ import logging
 import os
 import re
 import warnings
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -32,11 +32,15 @@ from wlr_geo.crs import ensure_rd
 from wlr_geo.validate import validate_layer
 
 __all__ = [
+    "GPKG_VERSION",
+    "GpkgLayer",
     "LayerSpec",
     "file_sha256",
     "list_layers",
     "parse_layer_spec",
+    "read_gpkg_metadata",
     "read_layer",
+    "split_by_geometry",
     "write_layer",
     "write_layers",
 ]
@@ -82,13 +86,14 @@ def list_layers(path: str | os.PathLike[str]) -> list[str]:
     if p.suffix.lower() in _PARQUET_SUFFIXES:
         return [p.stem]
     try:
-        return [str(name) for name in pyogrio.list_layers(p)[:, 0]]
+        names = [str(name) for name in pyogrio.list_layers(p)[:, 0]]
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError, UnicodeDecodeError) as exc:
         raise LayerReadError(
             f"GDAL cannot open the file as a GIS layer: {_first_line(exc)}",
             source=str(p),
             hint="check that the file is complete and in a vector format GDAL reads",
         ) from None
+    return [n for n in names if n not in NON_DATA_TABLES] if p.suffix.lower() == ".gpkg" else names
 
 
 def _first_line(exc: BaseException) -> str:
@@ -311,10 +316,11 @@ def _check_text_encoding(gdf: gpd.GeoDataFrame, *, source: str, layer: str | Non
             )
 
 
-def _prepare_for_write(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+def _prepare_for_write(gdf: pd.DataFrame) -> pd.DataFrame:
     out = gdf.copy()
+    geom_name = out.geometry.name if isinstance(out, gpd.GeoDataFrame) else None
     for col in out.columns:
-        if col == out.geometry.name:
+        if col == geom_name:
             continue
         if out[col].dtype == object:
             # lists/dicts are not storable in GPKG: store them as text
@@ -322,6 +328,88 @@ def _prepare_for_write(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
             if len(sample) and isinstance(sample.iloc[0], list | dict | tuple | set):
                 out[col] = out[col].map(lambda v: None if v is None else str(v))
     return out
+
+
+# ------------------------------------------------------------------------------ GeoPackage
+#: The GeoPackage version wlr_geo writes. GDAL 3.12 writes 1.4 by default, which QGIS 3.22
+#: (GDAL 3.6, Debian's LTR) opens with the warning that the file "may only be partially
+#: supported"; 1.2 opens without a warning in every GDAL since 2.2 and holds everything wlr_geo
+#: writes (features, attribute tables, the metadata extension, the layer_styles table).
+GPKG_VERSION = "1.2"
+
+#: The table in which QGIS keeps layer styles (the QGIS convention, also used by QGIS itself
+#: when a style is saved "in the database"). :func:`list_layers` does not list it.
+STYLE_TABLE = "layer_styles"
+
+#: Tables in a GeoPackage that are not data layers (hidden by :func:`list_layers`).
+NON_DATA_TABLES: frozenset[str] = frozenset({STYLE_TABLE, "qgis_projects"})
+
+#: Geometry families of a layer: family → the GDAL geometry type names that belong to it.
+GEOMETRY_FAMILIES: dict[str, tuple[str, ...]] = {
+    "polygon": ("Polygon", "MultiPolygon"),
+    "line": ("LineString", "MultiLineString", "LinearRing"),
+    "point": ("Point", "MultiPoint"),
+}
+
+
+@dataclass(frozen=True)
+class GpkgLayer:
+    """What a GeoPackage layer carries besides its rows (:func:`write_layers`).
+
+    Attributes
+    ----------
+    title
+        ``gpkg_contents.identifier`` (shown as the layer's title by GDAL and QGIS); made unique
+        within the file.
+    description
+        ``gpkg_contents.description`` (QGIS shows it as the layer's abstract).
+    geometry_type
+        The declared geometry type (``"Point"``, ``"MultiLineString"``, ...): an empty layer gets
+        it instead of "Unknown", and a layer of single and multi parts is promoted to it. None:
+        from the data.
+    qml
+        The layer's default QGIS style (QML text), stored in ``layer_styles``.
+    style_name
+        Name of that style (``styleName``).
+    metadata
+        Key → text stored for this layer in ``gpkg_metadata`` (scope ``table``).
+    """
+
+    title: str = ""
+    description: str = ""
+    geometry_type: str | None = None
+    qml: str | None = None
+    style_name: str = ""
+    metadata: Mapping[str, str] = field(default_factory=dict)
+
+
+def geometry_family(geom_type: str | None) -> str | None:
+    """``"polygon"``, ``"line"`` or ``"point"`` for a geometry type name (None for others)."""
+    if geom_type is None:
+        return None
+    for family, names in GEOMETRY_FAMILIES.items():
+        if geom_type in names:
+            return family
+    return None
+
+
+def split_by_geometry(gdf: gpd.GeoDataFrame) -> dict[str, gpd.GeoDataFrame]:
+    """The rows of ``gdf`` per geometry family (``polygon``, ``line``, ``point``), in that order.
+
+    Rows without a geometry go with the first family present (or ``polygon`` when there is none);
+    geometry collections are left out of every part (no writer stores them in a typed layer).
+    """
+    types = gdf.geom_type
+    parts: dict[str, gpd.GeoDataFrame] = {}
+    for family, names in GEOMETRY_FAMILIES.items():
+        mask = types.isin(names).to_numpy()
+        if mask.any():
+            parts[family] = gdf.loc[mask]
+    missing = types.isna().to_numpy()
+    if missing.any():
+        first = next(iter(parts), "polygon")
+        parts[first] = pd.concat([parts[first], gdf.loc[missing]]) if first in parts else gdf.loc[missing]
+    return parts
 
 
 def write_layer(
@@ -355,20 +443,34 @@ def write_layer(
     return p
 
 
-def _write_gpkg_layer(data: gpd.GeoDataFrame, path: Path, name: str, existing: set[str] | None = None) -> None:
-    geom_types = set(data.geom_type.dropna()) if len(data) else set()
-    promote = len(geom_types) > 1 and all(t.replace("Multi", "") == next(iter(geom_types)).replace("Multi", "") for t in geom_types)
+def _write_gpkg_layer(data: pd.DataFrame, path: Path, name: str, existing: set[str] | None = None,
+                      info: GpkgLayer | None = None) -> None:
     kwargs: dict[str, Any] = {"layer": name, "driver": "GPKG"}
+    layer_options: dict[str, str] = {}
     if path.exists():
         kwargs["append"] = False
         if existing is None:
-            existing = {str(n) for n in pyogrio.list_layers(path)[:, 0]}
+            existing = set(list_layers(path))
         if name in existing:
-            kwargs["layer_options"] = {"OVERWRITE": "YES"}
-    if promote:
-        kwargs["promote_to_multi"] = True
-    if len(data) == 0 and data.geometry.name in data.columns:
-        kwargs["geometry_type"] = "Unknown"
+            layer_options["OVERWRITE"] = "YES"
+    else:
+        kwargs["dataset_options"] = {"VERSION": GPKG_VERSION}
+    if info is not None:
+        if info.title:
+            layer_options["IDENTIFIER"] = info.title
+        if info.description:
+            layer_options["DESCRIPTION"] = info.description
+    if isinstance(data, gpd.GeoDataFrame):
+        declared = info.geometry_type if info is not None else None
+        geom_types = set(data.geom_type.dropna()) if len(data) else set()
+        to_declared_multi = bool(declared and declared.startswith("Multi") and geom_types - {declared})
+        mixed_parts = len(geom_types) > 1 and len({t.replace("Multi", "") for t in geom_types}) == 1
+        if to_declared_multi or mixed_parts:
+            kwargs["promote_to_multi"] = True
+        if len(data) == 0 or not geom_types:
+            kwargs["geometry_type"] = declared or "Unknown"
+    if layer_options:
+        kwargs["layer_options"] = layer_options
     with fixed_gpkg_date():
         pyogrio.write_dataframe(data, path, **kwargs)
 
@@ -382,26 +484,205 @@ def fixed_gpkg_date() -> Iterator[None]:
     time is in ``manifest.json``). The setting is process-wide in GDAL, so the value it had
     before — the user's own, or none — is put back afterwards.
     """
-    from wlr_geo.io.tables import fixed_timestamp
-
     before = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
-    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": fixed_timestamp().strftime("%Y-%m-%dT%H:%M:%S.000Z")})
+    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": _fixed_date()})
     try:
         yield
     finally:
         pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": before})
 
 
-def write_layers(layers: dict[str, gpd.GeoDataFrame], path: str | os.PathLike[str]) -> Path:
-    """Write several layers into one new GeoPackage atomically (all or nothing)."""
+def _fixed_date() -> str:
+    from wlr_geo.io.tables import fixed_timestamp
+
+    return fixed_timestamp().strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+def write_layers(
+    layers: Mapping[str, pd.DataFrame],
+    path: str | os.PathLike[str],
+    *,
+    info: Mapping[str, GpkgLayer] | None = None,
+    metadata: Mapping[str, str] | None = None,
+) -> Path:
+    """Write several layers into one new GeoPackage atomically (all or nothing).
+
+    Parameters
+    ----------
+    layers
+        Layer name → GeoDataFrame (a feature layer) or DataFrame without geometry (an
+        attribute table, e.g. ``klic_attachments``).
+    path
+        The ``.gpkg`` file (GeoPackage :data:`GPKG_VERSION`).
+    info
+        Per layer: title, description, declared geometry type, default QGIS style (QML) and
+        metadata (:class:`GpkgLayer`). The styles go into the QGIS ``layer_styles`` table as
+        each layer's default style; titles and descriptions into ``gpkg_contents``.
+    metadata
+        Key → text for the whole file: the file's own provenance (sources, dates, tool version,
+        indicative status). Stored in ``gpkg_metadata`` (scope ``dataset``) with every table, in
+        GDAL's metadata encoding so ``ogrinfo`` and QGIS show it per layer (not as file-level
+        metadata, which makes GDAL write a ``.aux.xml`` sidecar whenever it reads the file).
+    """
     p = Path(path)
+    if not layers:
+        raise WlrGeoInputError("nothing to write", source=str(p))
+    info = dict(info or {})
     with atomic_path(p) as tmp:
         written: set[str] = set()
-        for name, gdf in layers.items():
-            _write_gpkg_layer(_prepare_for_write(gdf), tmp, name, written)
+        titles: set[str] = set()
+        for name, frame in layers.items():
+            lay = info.get(name)
+            if lay is not None and lay.title:
+                title = _unique(lay.title, titles)
+                titles.add(title)
+                if title != lay.title:
+                    lay = info[name] = replace(lay, title=title)
+            data = frame if isinstance(frame, gpd.GeoDataFrame) else pd.DataFrame(frame)
+            _write_gpkg_layer(_prepare_for_write(data), tmp, name, written, lay)
             written.add(name)
-        if not layers:
-            raise WlrGeoInputError("nothing to write", source=str(p))
+        if metadata or any(i.qml or i.metadata for i in info.values()):
+            _write_gpkg_extras(tmp, info, metadata or {})
     return p
 
 
+def _unique(title: str, taken: set[str]) -> str:
+    out, i = title, 2
+    while out in taken:
+        out, i = f"{title} ({i})", i + 1
+    return out
+
+
+def _gdal_metadata_xml(items: Mapping[str, str]) -> str:
+    """Key → text in GDAL's metadata encoding (``<GDALMultiDomainMetadata>``), escaped."""
+    from xml.etree import ElementTree as ET
+
+    root = ET.Element("GDALMultiDomainMetadata")
+    md = ET.SubElement(root, "Metadata")
+    for key, value in items.items():
+        ET.SubElement(md, "MDI", key=str(key)).text = str(value)
+    return ET.tostring(root, encoding="unicode")
+
+
+def _write_gpkg_extras(path: Path, info: Mapping[str, GpkgLayer], metadata: Mapping[str, str]) -> None:
+    """Add the QGIS ``layer_styles`` table and the ``gpkg_metadata`` rows to a written GeoPackage.
+
+    Both are plain SQLite tables defined by their conventions (QGIS; GeoPackage metadata
+    extension, spec 1.2 §F.8); every time stamp is the fixed one, so identical results stay
+    identical files.
+    """
+    import sqlite3
+
+    stamp = _fixed_date()
+    con = sqlite3.connect(path)
+    try:
+        with con:
+            geom_cols = dict(con.execute("SELECT table_name, column_name FROM gpkg_geometry_columns").fetchall())
+            # The file's own items go with every table: GDAL (3.12) writes a ``.aux.xml`` sidecar
+            # next to a GeoPackage with file-level (``geopackage`` scope) metadata whenever it
+            # merely reads it, so the provenance is kept per table instead.
+            tables = [r[0] for r in con.execute("SELECT table_name FROM gpkg_contents").fetchall()]
+            layer_md = {name: {**metadata, **(info[name].metadata if name in info and info[name].metadata else {})}
+                        for name in tables if metadata or (name in info and info[name].metadata)}
+            if layer_md:
+                con.executescript(_METADATA_DDL)
+                for table in ("gpkg_metadata", "gpkg_metadata_reference"):
+                    con.execute(
+                        "INSERT INTO gpkg_extensions (table_name, column_name, extension_name, definition, scope) "
+                        "SELECT ?, NULL, 'gpkg_metadata', 'http://www.geopackage.org/spec120/#extension_metadata', "
+                        "'read-write' WHERE NOT EXISTS (SELECT 1 FROM gpkg_extensions WHERE table_name = ? "
+                        "AND extension_name = 'gpkg_metadata')", (table, table))
+                rows: list[tuple[str, str | None, Mapping[str, str]]] = [
+                    ("table", name, md) for name, md in layer_md.items()]
+                for scope, table_name, items in rows:
+                    cur = con.execute(
+                        "INSERT INTO gpkg_metadata (md_scope, md_standard_uri, mime_type, metadata) "
+                        "VALUES ('dataset', 'http://gdal.org', 'text/xml', ?)", (_gdal_metadata_xml(items),))
+                    con.execute(
+                        "INSERT INTO gpkg_metadata_reference (reference_scope, table_name, column_name, row_id_value, "
+                        "timestamp, md_file_id, md_parent_id) VALUES (?, ?, NULL, NULL, ?, ?, NULL)",
+                        (scope, table_name, stamp, cur.lastrowid))
+            styles = [(name, lay) for name, lay in info.items() if lay.qml]
+            if styles:
+                con.execute(_STYLE_DDL)
+                con.execute(
+                    "INSERT INTO gpkg_contents (table_name, data_type, identifier, description, last_change) "
+                    "SELECT ?, 'attributes', ?, ?, ? WHERE NOT EXISTS "
+                    "(SELECT 1 FROM gpkg_contents WHERE table_name = ?)",
+                    (STYLE_TABLE, STYLE_TABLE, "QGIS-laagstijlen: de standaardstijl van elke laag", stamp,
+                     STYLE_TABLE))
+                for name, lay in styles:
+                    con.execute(
+                        "INSERT INTO layer_styles (f_table_catalog, f_table_schema, f_table_name, "
+                        "f_geometry_column, styleName, styleQML, styleSLD, useAsDefault, description, owner, ui, "
+                        "update_time) VALUES ('', '', ?, ?, ?, ?, '', 1, ?, '', NULL, ?)",
+                        (name, geom_cols.get(name, ""), lay.style_name or name, lay.qml,
+                         f"wlr_geo: {lay.title or name}", stamp))
+    finally:
+        con.close()
+
+
+# The GeoPackage metadata extension's tables (GeoPackage 1.2, annex F.8).
+_METADATA_DDL = """
+CREATE TABLE IF NOT EXISTS gpkg_metadata (
+  id INTEGER CONSTRAINT m_pk PRIMARY KEY ASC NOT NULL,
+  md_scope TEXT NOT NULL DEFAULT 'dataset',
+  md_standard_uri TEXT NOT NULL,
+  mime_type TEXT NOT NULL DEFAULT 'text/xml',
+  metadata TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS gpkg_metadata_reference (
+  reference_scope TEXT NOT NULL,
+  table_name TEXT,
+  column_name TEXT,
+  row_id_value INTEGER,
+  timestamp DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+  md_file_id INTEGER NOT NULL,
+  md_parent_id INTEGER,
+  CONSTRAINT crmr_mfi_fk FOREIGN KEY (md_file_id) REFERENCES gpkg_metadata(id),
+  CONSTRAINT crmr_mpi_fk FOREIGN KEY (md_parent_id) REFERENCES gpkg_metadata(id)
+);
+"""
+
+# The QGIS layer_styles table, with the column names and types QGIS itself creates.
+_STYLE_DDL = f"""
+CREATE TABLE IF NOT EXISTS {STYLE_TABLE} (
+  id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+  f_table_catalog TEXT(256),
+  f_table_schema TEXT(256),
+  f_table_name TEXT(256),
+  f_geometry_column TEXT(256),
+  styleName TEXT(30),
+  styleQML TEXT,
+  styleSLD TEXT,
+  useAsDefault BOOLEAN,
+  description TEXT,
+  owner TEXT(30),
+  ui TEXT(30),
+  update_time DATETIME DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+)
+"""
+
+
+def read_gpkg_metadata(path: str | os.PathLike[str]) -> dict[str | None, dict[str, str]]:
+    """The GDAL-encoded ``gpkg_metadata`` of a GeoPackage: None (the file) or a layer → key → text."""
+    import io
+    import sqlite3
+
+    from wlr_geo._safe import iterparse
+
+    con = sqlite3.connect(f"file:{Path(path)}?mode=ro", uri=True)
+    try:
+        if not con.execute("SELECT 1 FROM sqlite_master WHERE name = 'gpkg_metadata'").fetchone():
+            return {}
+        rows = con.execute(
+            "SELECT r.reference_scope, r.table_name, m.metadata FROM gpkg_metadata_reference r "
+            "JOIN gpkg_metadata m ON m.id = r.md_file_id WHERE m.md_standard_uri = 'http://gdal.org'").fetchall()
+    finally:
+        con.close()
+    out: dict[str | None, dict[str, str]] = {}
+    for scope, table, text in rows:
+        items = out.setdefault(None if scope == "geopackage" else table, {})
+        for _, el in iterparse(io.BytesIO(str(text).encode("utf-8")), source=str(path), tag="MDI"):
+            items[str(el.get("key"))] = el.text or ""
+    return out

@@ -183,6 +183,8 @@ class RunOutputs:
         self.last_manifest: dict[str, Any] | None = None
         #: written name → its registry entry
         self.entries: dict[str, str] = {} if parent is None else parent.entries
+        #: the catalogue the run's inputs are described by (provenance inside written files)
+        self.catalog: Catalog | None = None if parent is None else parent.catalog
 
     def path(self, name: str, *, entry: str | None = None) -> Path:
         """The (staged) path to write the output ``name`` to; its folder exists.
@@ -218,6 +220,11 @@ class RunOutputs:
     def sub(self, folder: str) -> RunOutputs:
         """The same output set, writing into ``folder/`` (e.g. ``ondergrond/``)."""
         return RunOutputs(self._outs, self.root, prefix=f"{self.prefix}{folder.strip('/')}/", parent=self)
+
+    @property
+    def input_hashes(self) -> dict[Path, str]:
+        """SHA-256 of the inputs, taken on entry before anything was written (resolved path → digest)."""
+        return dict(self._outs.input_hashes)
 
     def locate(self, name: str) -> Path | None:
         """Where the output ``name`` is now: written by this run (still staged), or in the folder
@@ -289,6 +296,7 @@ def open_outputs(out: str | os.PathLike[str] | RunOutputs, *, command: str, name
         paths.append(str(config_path))
     with output_set(root, command=command, inputs=paths, outputs=concrete, wait_s=wait_s) as outs:
         run = RunOutputs(outs, root)
+        run.catalog = catalog
         run.add_inputs(records)
         yield run
         run.last_manifest = run.manifest(command, config_path=config_path, catalog=catalog)

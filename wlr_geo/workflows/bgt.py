@@ -11,7 +11,7 @@ from typing import Any
 import wlr_geo.io.bgt as bgt_io
 from wlr_geo._atomic import atomic_write_text
 from wlr_geo._errors import WlrGeoInputError
-from wlr_geo.io.vector import write_layers
+from wlr_geo.workflows._gpkg import write_gpkg
 from wlr_geo.workflows._output import RunOutputs, open_outputs
 
 __all__ = ["BgtRun", "run"]
@@ -58,17 +58,15 @@ def run(path: str | os.PathLike[str], out: str | os.PathLike[str] | RunOutputs, 
     inputs = [(str(path), "bgt", None)] + ([(str(categories), "bgt_categories", None)] if categories else [])
     with open_outputs(folder, command="wlr-geo bgt", names=names, inputs=inputs, wait_s=wait_s) as w:
         start = len(w.written)
-        staged = [w.path(names[0], entry="bgt.gpkg")]
-        if report is not None:
-            staged.append(w.path(names[1], entry="bgt_report.json"))
         layers = bgt_io.read_bgt(path, classes=classes, current_only=current_only, category_table=categories)
         to_write = {k: v for k, v in layers.items() if len(v) or not skip_empty}
         if not to_write:
             raise WlrGeoInputError("no objects to write", source=str(path),
                                    hint="leave out --skip-empty or choose classes that hold objects")
-        write_layers(to_write, staged[0])
+        write_gpkg(w, names[0], to_write, entry="bgt.gpkg", command="wlr-geo bgt", inputs=inputs)
         if report is not None:
-            atomic_write_text(staged[1], json.dumps(layers.report.to_dict(), indent=2, ensure_ascii=False))
+            atomic_write_text(w.path(names[1], entry="bgt_report.json"),
+                              json.dumps(layers.report.to_dict(), indent=2, ensure_ascii=False))
         result = BgtRun(layers, to_write, w.final(start))
     result.manifest = w.last_manifest
     return result

@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,10 +26,11 @@ from wlr_geo._errors import Problem
 from wlr_geo.analysis.claims.conflicts import claim_conflicts, claims_programme
 from wlr_geo.analysis.claims.footprints import claim_footprints, klic_protection_strips
 from wlr_geo.config import Inputs, LayerRef, ProjectConfig, load_config
-from wlr_geo.io.tables import write_table
-from wlr_geo.io.vector import write_layers
+from wlr_geo.io.tables import write_csv, write_xlsx
 from wlr_geo.outputs import file_names
+from wlr_geo.workflows._gpkg import write_gpkg
 from wlr_geo.workflows._output import RunOutputs, open_outputs
+from wlr_geo.workflows._tables import registry_sheets
 
 __all__ = ["ClaimsRun", "prepare", "read_constraints", "run"]
 
@@ -167,8 +169,10 @@ def _programme_sheets(prog: pd.DataFrame) -> dict[str, pd.DataFrame]:
     return sheets
 
 
-def write(result: ClaimsRun, out: RunOutputs) -> list[Path]:
-    """Write the claims outputs (names from :mod:`wlr_geo.outputs`)."""
+def write(result: ClaimsRun, out: RunOutputs, *, inputs: Sequence[tuple[str, str | None, str | None]] | None = None
+          ) -> list[Path]:
+    """Write the claims outputs (names from :mod:`wlr_geo.outputs`); ``inputs`` are those the
+    result came from (provenance inside ``claims.gpkg``; default: every input of the run)."""
     start = len(out.written)
     is_conf = result.is_conflict
     layers = {
@@ -178,9 +182,10 @@ def write(result: ClaimsRun, out: RunOutputs) -> list[Path]:
     }
     if "klic_beschermstroken" in result.constraints:
         layers["klic_beschermstroken"] = result.constraints["klic_beschermstroken"]
-    write_layers(layers, out.path("claims.gpkg"))
-    write_table(result.programme, out.path("claims_programme.csv"))
-    write_table(result.programme, out.path("claims_programme.xlsx"), sheets=_programme_sheets(result.programme))
+    write_gpkg(out, "claims.gpkg", layers, command="wlr-geo claims", inputs=inputs)
+    write_csv(result.programme, out.path("claims_programme.csv"), notes=out.notes)
+    write_xlsx(registry_sheets("claims_programme.xlsx", _programme_sheets(result.programme)),
+               out.path("claims_programme.xlsx"), notes=out.notes)
     return out.final(start)
 
 
@@ -200,6 +205,6 @@ def run(config: str | os.PathLike[str] | ProjectConfig, out: str | os.PathLike[s
         return result
     with open_outputs(out, command="wlr-geo claims", names=file_names("claims"), inputs=inputs.records,
                       config_path=cfg.path, catalog=cfg.catalog, wait_s=wait_s) as w:
-        result.paths = write(result, w)
+        result.paths = write(result, w, inputs=inputs.records)
     result.manifest = w.last_manifest
     return result

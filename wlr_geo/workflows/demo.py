@@ -18,8 +18,8 @@ from typing import Any
 from wlr_geo._atomic import atomic_write_text
 from wlr_geo.catalog import embedded_path
 from wlr_geo.config import Inputs, ProjectConfig, load_config
-from wlr_geo.io.vector import write_layers
 from wlr_geo.outputs import OUTPUTS
+from wlr_geo.workflows._gpkg import write_gpkg
 from wlr_geo.workflows._output import RunOutputs, open_outputs
 
 __all__ = ["DEMO_CONFIG", "DemoContext", "DemoRun", "DemoStep", "demo_steps", "run"]
@@ -89,7 +89,8 @@ def step_layers(ctx: DemoContext) -> str:
                 frames[ref.role] = frame
     inputs.check()
     ctx.out.add_inputs(inputs.records)
-    write_layers(frames, ctx.out.path("layers.gpkg"))
+    write_gpkg(ctx.out, "layers.gpkg", frames, command="wlr-geo demo", inputs=inputs.records,
+               layer_inputs={role: [r for r in inputs.records if r[1] == role] for role in frames})
     n = sum(len(f) for f in frames.values())
     return f"{len(frames)} lagen, {n} objecten gecontroleerd → layers.gpkg"
 

@@ -35,9 +35,17 @@ from wlr_geo.analysis.scale.chunks import ScaleOptions
 from wlr_geo.categories import assign_category
 from wlr_geo.config import Inputs, LayerRef, ProjectConfig, check_cli, load_config
 from wlr_geo.io.dispatch import read_source, sniff_format
-from wlr_geo.io.vector import parse_layer_spec, write_layers
+from wlr_geo.io.tables import write_csv, write_xlsx
+from wlr_geo.io.vector import parse_layer_spec
 from wlr_geo.outputs import OUTPUTS, file_names
+from wlr_geo.workflows._gpkg import write_gpkg
 from wlr_geo.workflows._output import RunOutputs, open_outputs
+from wlr_geo.workflows._tables import (
+    mark_not_analysed,
+    not_analysed_summary,
+    registry_sheets,
+    xlsx_not_analysed,
+)
 
 __all__ = [
     "BGT_CROSSING_CLASSES",
@@ -61,6 +69,7 @@ BGT_CROSSING_CLASSES: tuple[str, ...] = ("wegdeel", "spoor", "waterdeel", "overb
 #: Layer of impact.gpkg → attribute of :class:`ImpactResult`.
 _GPKG_ATTR = {"routes": "routes", "segments": "segments", "markers": "markers", "strips": "strips",
               "crossings": "crossings", "parallel_runs": "parallel_runs", "affected_objects": "affected",
+              "affected_objects_lines": "affected", "affected_objects_points": "affected",
               "buildings_near": "buildings_near", "cable_parallel_runs": "cable_parallel_runs",
               "clearance_violations": "clearance_violations", "precautions_touched": "precautions_touched"}
 #: Table (CSV file and XLSX sheet) → attribute of :class:`ImpactResult`.
@@ -367,11 +376,6 @@ def _quick_frame(spec: str, role: str, records: list[tuple[str, str | None, str 
 
 
 # ----------------------------------------------------------------------------------- writing
-def _csv(df: pd.DataFrame, path: Path) -> Path:
-    data = pd.DataFrame(df.drop(columns=[c for c in df.columns if c == "geometry"]))
-    return atomic_write_text(path, data.to_csv(index=False, float_format="%.3f"))
-
-
 def write_impact(result: ImpactResult, out: str | os.PathLike[str] | RunOutputs, *, xlsx: bool = True,
                  inputs: Sequence[tuple[str, str | None, str | None]] = (), wait_s: float = 0.0) -> list[Path]:
     """Write the outputs of an impact run (names and layers from :mod:`wlr_geo.outputs`).
@@ -387,31 +391,34 @@ def write_impact(result: ImpactResult, out: str | os.PathLike[str] | RunOutputs,
     if not isinstance(out, RunOutputs):
         with open_outputs(out, command="wlr-geo impact", names=file_names("impact"), inputs=inputs,
                           wait_s=wait_s) as w:
-            return write_impact(result, w, xlsx=xlsx)
+            return write_impact(result, w, xlsx=xlsx, inputs=inputs)
     w = out
     start = len(w.written)
     layers: dict[str, gpd.GeoDataFrame] = {}
     for lay in OUTPUTS["impact.gpkg"].layers:
+        if lay.part_of is not None:
+            continue  # written with the layer it is part of
         gdf = getattr(result, _GPKG_ATTR[lay.name])
         if gdf is None:
             continue
         if not isinstance(gdf, gpd.GeoDataFrame):
             raise LayerValidationError(f"output layer {lay.name} has no geometry", hint="report this as a bug")
         layers[lay.name] = gdf
-    write_layers(layers, w.path("impact.gpkg"))
+    write_gpkg(w, "impact.gpkg", layers, command="wlr-geo impact", inputs=inputs or None,
+               variants=result.routes["variant"].tolist())
     tables: dict[str, pd.DataFrame] = {}
     for sheet in OUTPUTS["impact.xlsx"].layers:
         df = getattr(result, _TABLE_ATTR[sheet.name])
         if df is not None:
             tables[sheet.name] = df
+    analysed = result.analysed_classes
     for name, df in tables.items():
-        _csv(df, w.path(f"{name}.csv"))
+        write_csv(mark_not_analysed(df, analysed), w.path(f"{name}.csv"), float_format="%.3f", notes=w.notes)
     if xlsx:
-        from wlr_geo.io.tables import write_xlsx
-
-        write_xlsx(tables, w.path("impact.xlsx"))
-    atomic_write_text(w.path("summary.json"),
-                      json.dumps(result.summary(), indent=2, ensure_ascii=False, default=str))
+        sheets = registry_sheets("impact.xlsx", {k: xlsx_not_analysed(v, analysed) for k, v in tables.items()})
+        write_xlsx(sheets, w.path("impact.xlsx"), notes=w.notes)
+    summary = not_analysed_summary(result.summary(), analysed)
+    atomic_write_text(w.path("summary.json"), json.dumps(summary, indent=2, ensure_ascii=False, default=str))
     w.notes.extend(result.notes)
     return w.final(start)
 
@@ -461,7 +468,7 @@ def run(config: str | os.PathLike[str] | ProjectConfig, out: str | os.PathLike[s
         return ImpactRun(result)
     with open_outputs(out, command="wlr-geo impact", names=file_names("impact"), inputs=inputs.records,
                       config_path=cfg.path, catalog=cfg.catalog, wait_s=wait_s) as w:
-        paths = write_impact(result, w, xlsx=xlsx)
+        paths = write_impact(result, w, xlsx=xlsx, inputs=inputs.records)
     return ImpactRun(result, paths, w.last_manifest)
 
 
@@ -487,7 +494,7 @@ def run_quick(route: str, layers: Sequence[str] = (), out: str | os.PathLike[str
         return ImpactRun(result)
     with open_outputs(out, command="wlr-geo impact", names=file_names("impact"), inputs=records,
                       wait_s=wait_s) as w:
-        paths = write_impact(result, w, xlsx=xlsx)
+        paths = write_impact(result, w, xlsx=xlsx, inputs=records)
     return ImpactRun(result, paths, w.last_manifest)
 
 

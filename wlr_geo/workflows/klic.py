@@ -14,7 +14,7 @@ from typing import Any
 import wlr_geo.io.klic as klic_io
 from wlr_geo.config import check_cli
 from wlr_geo.io.klic.conformance import LENGTH_TOLERANCE_M, check_deliveries
-from wlr_geo.io.vector import write_layers
+from wlr_geo.workflows._gpkg import write_gpkg
 from wlr_geo.workflows._output import RunOutputs, open_outputs
 
 __all__ = ["LENGTH_TOLERANCE_M", "KlicRun", "check_deliveries", "run"]
@@ -48,11 +48,12 @@ def run(paths: Sequence[str | os.PathLike[str]], out: str | os.PathLike[str] | R
     with open_outputs(folder, command="wlr-geo klic", names=[fname], inputs=[(str(p), "klic", None) for p in paths],
                       wait_s=wait_s) as w:
         start = len(w.written)
-        staged = w.path(fname, entry="klic.gpkg")
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             data = klic_io.read_klic(list(paths), depth_tolerance_m=depth_tolerance_m, on_delivery=on_delivery)
-        write_layers(data.layers(), staged)
+        layers = {**data.layers(), "klic_attachments": data.attachments}  # a table, not a layer of null geometries
+        write_gpkg(w, fname, layers, entry="klic.gpkg", command="wlr-geo klic",
+                   inputs=[(str(p), "klic", None) for p in paths])
         w.notes.extend(data.report.summary_lines())
         result = KlicRun(data, [str(c.message) for c in caught], w.final(start))
     result.manifest = w.last_manifest

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import math
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,10 +37,11 @@ from wlr_geo.analysis.landing.criteria import (
 )
 from wlr_geo.analysis.landing.sensitivity import SensitivityResult, sensitivity
 from wlr_geo.config import Inputs, ProjectConfig, load_config
-from wlr_geo.io.tables import write_table
-from wlr_geo.io.vector import write_layers
+from wlr_geo.io.tables import write_csv, write_xlsx
 from wlr_geo.outputs import file_names
+from wlr_geo.workflows._gpkg import write_gpkg
 from wlr_geo.workflows._output import RunOutputs, open_outputs
+from wlr_geo.workflows._tables import registry_sheets
 from wlr_geo.workflows.claims import ANY_GEOMETRY, read_constraints
 
 __all__ = ["LandingRun", "prepare", "run"]
@@ -165,8 +167,10 @@ def _json_default(value: object) -> object:
     return str(value)
 
 
-def write(result: LandingRun, out: RunOutputs, cfg: ProjectConfig) -> list[Path]:
-    """Write the landing outputs (names from :mod:`wlr_geo.outputs`)."""
+def write(result: LandingRun, out: RunOutputs, cfg: ProjectConfig, *,
+          inputs: Sequence[tuple[str, str | None, str | None]] | None = None) -> list[Path]:
+    """Write the landing outputs (names from :mod:`wlr_geo.outputs`); ``inputs`` are those the
+    result came from (provenance inside ``landing.gpkg``; default: every input of the run)."""
     start = len(out.written)
     settings = cfg.options.landing
     scores, raw, sens, criteria = result.scores, result.raw, result.sensitivity, result.criteria
@@ -176,13 +180,13 @@ def write(result: LandingRun, out: RunOutputs, cfg: ProjectConfig) -> list[Path]
                                                     if c.name not in {k.name for k in criteria}}
     legend = [{"criterium": c.name, "label": c.label, "richting": c.direction, "normalisatie": c.normalisation,
                "gewicht": c.weight} for c in criteria]
-    write_table(table_out, out.path("landing_scores.csv"))
-    write_table(table_out, out.path("landing_scores.xlsx"), sheets={
+    write_csv(table_out, out.path("landing_scores.csv"), notes=out.notes)
+    write_xlsx(registry_sheets("landing_scores.xlsx", {
         "scores": table_out, "criteria": pd.DataFrame(legend),
         "monte_carlo": sens.monte_carlo.reset_index(), "een_voor_een": sens.one_at_a_time.reset_index(),
-    })
-    write_table(sens.monte_carlo.reset_index(), out.path("landing_sensitivity.csv"))
-    write_table(sens.one_at_a_time.reset_index(), out.path("landing_sensitivity_oat.csv"))
+    }), out.path("landing_scores.xlsx"), notes=out.notes)
+    write_csv(sens.monte_carlo.reset_index(), out.path("landing_sensitivity.csv"), notes=out.notes)
+    write_csv(sens.one_at_a_time.reset_index(), out.path("landing_sensitivity_oat.csv"), notes=out.notes)
     summary = {
         "project": cfg.name,
         "criteria": legend,
@@ -196,8 +200,8 @@ def write(result: LandingRun, out: RunOutputs, cfg: ProjectConfig) -> list[Path]
     atomic_write_text(out.path("landing.json"),
                       json.dumps(summary, indent=2, ensure_ascii=False, default=_json_default))
     end_gdf = gpd.GeoDataFrame({"naam": ["eindpunt tracé"]}, geometry=[result.end], crs="EPSG:28992")
-    write_layers({"candidates": candidates_frame(result.candidates, scores, id_column=result.id_column),
-                  "route_end": end_gdf}, out.path("landing.gpkg"))
+    write_gpkg(out, "landing.gpkg", {"candidates": candidates_frame(result.candidates, scores, id_column=result.id_column),
+                                     "route_end": end_gdf}, command="wlr-geo landing", inputs=inputs)
     return out.final(start)
 
 
@@ -223,6 +227,6 @@ def run(config: str | os.PathLike[str] | ProjectConfig, out: str | os.PathLike[s
         return result
     with open_outputs(out, command="wlr-geo landing", names=file_names("landing"), inputs=inputs.records,
                       config_path=cfg.path, catalog=cfg.catalog, wait_s=wait_s) as w:
-        result.paths = write(result, w, cfg)
+        result.paths = write(result, w, cfg, inputs=inputs.records)
     result.manifest = w.last_manifest
     return result

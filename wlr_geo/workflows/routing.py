@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import math
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -21,9 +21,9 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from wlr_geo._atomic import atomic_write_text
 from wlr_geo._errors import WlrGeoInputError
 from wlr_geo._options import describe, field_problems, option_fields, raise_problems
+from wlr_geo.analysis.impact.run import analysed_classes
 from wlr_geo.analysis.route.strips import StripSpec
 from wlr_geo.analysis.routing.cost import (
     CostRaster,
@@ -36,9 +36,11 @@ from wlr_geo.analysis.routing.cost import (
 from wlr_geo.analysis.routing.lcp import compare_variants, k_alternatives
 from wlr_geo.analysis.routing.options import METHODS, RoutingOptions
 from wlr_geo.config import NON_COST_ROLES, Inputs, ProjectConfig, load_config
-from wlr_geo.io.vector import write_layer
+from wlr_geo.io.tables import write_csv
 from wlr_geo.outputs import file_names
+from wlr_geo.workflows._gpkg import write_gpkg
 from wlr_geo.workflows._output import RunOutputs, open_outputs
+from wlr_geo.workflows._tables import mark_not_analysed
 
 __all__ = ["CLI_FLAGS", "METHODS", "RoutingRun", "Shortfall", "option_help", "parse_xy", "prepare", "run",
            "run_on_raster"]
@@ -207,12 +209,13 @@ def _alternatives(raster: CostRaster, start: tuple[float, float], targets: list[
     return routes, short
 
 
-def _write(run_: RoutingRun, out: RunOutputs, *, cost: bool) -> list[Path]:
+def _write(run_: RoutingRun, out: RunOutputs, *, cost: bool, analysed: Mapping[str, bool],
+           inputs: Sequence[tuple[str, str | None, str | None]]) -> list[Path]:
     start = len(out.written)
     if cost:
         write_cost_raster(run_.raster, out.path("cost.tif"))
-    write_layer(run_.routes, out.path("routes.gpkg"), "routes", replace_file=True)
-    atomic_write_text(out.path("routes.csv"), run_.comparison.to_csv(index=False))
+    write_gpkg(out, "routes.gpkg", {"routes": run_.routes}, command="wlr-geo route", inputs=inputs)
+    write_csv(mark_not_analysed(run_.comparison, analysed), out.path("routes.csv"), notes=out.notes)
     return out.final(start)
 
 
@@ -255,7 +258,7 @@ def run(config: str | os.PathLike[str] | ProjectConfig, out: str | os.PathLike[s
         return result
     with open_outputs(out, command="wlr-geo route", names=file_names("route"), inputs=inputs.records,
                       config_path=cfg.path, catalog=cfg.catalog, wait_s=wait_s) as w:
-        result.paths = _write(result, w, cost=True)
+        result.paths = _write(result, w, cost=True, analysed=analysed_classes(data.layers), inputs=inputs.records)
     result.manifest = w.last_manifest
     return result
 
@@ -278,6 +281,6 @@ def run_on_raster(cost: str | os.PathLike[str], start: tuple[float, float], ends
         return result
     with open_outputs(out, command="wlr-geo route", names=[n for n in file_names("route") if n != "cost.tif"],
                       inputs=[(str(cost), "cost", None)], wait_s=wait_s) as w:
-        result.paths = _write(result, w, cost=False)
+        result.paths = _write(result, w, cost=False, analysed=analysed_classes({}), inputs=[(str(cost), "cost", None)])
     result.manifest = w.last_manifest
     return result
