@@ -30,7 +30,7 @@ def test_values_reach_the_report_as_text(tmp_path, boundaries_gpkg):
     )
     assert "<script>alert" not in page and "<img src=x" not in page
     assert "&lt;img src=x onerror=alert(1)&gt;" in page
-    assert "1.234,50" in page  # Dutch number format
+    assert "1.234" in page and "1234.5" not in page  # Dutch number format, metres whole
     assert "Indicatief" in page
 
 
