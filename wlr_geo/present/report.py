@@ -96,11 +96,13 @@ ul.links li{margin:.15em 0}
 ul.links .what{color:var(--grey)}
 table{border-collapse:collapse;font-size:8pt;margin:.3em 0 1em 0;width:100%;table-layout:auto}
 table.narrow{width:auto;min-width:50%}
+table.wide{font-size:7pt}
 caption{caption-side:top;text-align:left;font-weight:bold;font-size:9pt;padding:.2em 0}
 th,td{border:1px solid var(--line);padding:2px 4px;text-align:left;vertical-align:top}
 th{background:#eef2f7;font-weight:600;overflow-wrap:normal;word-break:normal;hyphens:manual}
 td{overflow-wrap:anywhere}
-td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
+td.num{white-space:nowrap}
 td.na{color:#8a5a00;font-style:italic;white-space:nowrap;text-align:right}
 thead{display:table-header-group}
 tr{break-inside:avoid}
@@ -378,7 +380,7 @@ def _table_html(table: Table) -> str:
                 text, cls = cells[i][r]
                 tds.append(f"<td class='{cls}'>{text}</td>" if cls else f"<td>{text}</td>")
             rows.append("<tr>" + "".join(tds) + "</tr>")
-        narrow = " narrow" if len(idx) <= 3 else ""
+        narrow = " narrow" if len(idx) <= 3 else " wide" if len(idx) >= 7 else ""
         out.append(f"<table class='data{short}{narrow}'{anchor if k == 0 else ''}><caption>{_esc(caption)}</caption>"
                    f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
     if len(frame) > table.max_rows:

@@ -161,19 +161,31 @@ def _map_title(path: Path) -> str:
     return m.group(1).strip() if m else path.stem
 
 
-def _maps(root: Path) -> list[tuple[str, str, str]]:
-    """(title, relative href, description) of the consultation maps in the folder."""
+def _map_files(out: str | os.PathLike[str] | RunOutputs, root: Path) -> dict[str, Path]:
+    """Relative name → file of every consultation map in the folder, and of the maps written
+    earlier in the same run (still staged when the report is part of a bigger run)."""
+    found: dict[str, Path] = {}
+    for p in [*root.glob("kaart_*.html"), *root.glob("*/kaart_*.html")]:
+        found[p.relative_to(root).as_posix()] = p
+    if isinstance(out, RunOutputs):
+        for name, path in out.written:
+            if re.fullmatch(r"(?:[^/]+/)?kaart_[^/]+\.html", name) and path.is_file():
+                found[name] = path
+    # the overview first, the project's maps next, the examples on real data (sub folders) last
+    return dict(sorted(found.items(), key=lambda kv: ("/" in kv[0], "overzicht" not in kv[0], kv[0])))
+
+
+def _maps(files: dict[str, Path]) -> list[tuple[str, str, str]]:
+    """(title, relative href, description) of the consultation maps."""
     found = []
-    for p in sorted(root.glob("kaart_*.html")):
-        if p.name.startswith("kaart_gemeente_"):
+    gm_maps = [n for n in files if n.startswith("kaart_gemeente_")]
+    for name, path in files.items():
+        if name in gm_maps:
             continue
-        found.append((_map_title(p), p.name, "interactieve kaart, werkt offline in de browser"))
-    for sub in ("ondergrond", "bovengrond"):
-        for p in sorted((root / sub).glob("kaart_*.html")) if (root / sub).is_dir() else []:
-            found.append((_map_title(p), f"{sub}/{p.name}", "voorbeeld op echte gegevens"))
-    gm_maps = sorted(root.glob("kaart_gemeente_*.html"))
+        what = "voorbeeld op echte gegevens" if "/" in name else "interactieve kaart, werkt offline in de browser"
+        found.append((_map_title(path), name, what))
     if gm_maps:
-        found.append(("Kaarten per gemeente", gm_maps[0].name,
+        found.append(("Kaarten per gemeente", gm_maps[0],
                       f"{len(gm_maps)} kaarten (kaart_gemeente_<naam>.html), gekoppeld vanuit elk gemeentehoofdstuk"))
     return found
 
@@ -242,11 +254,15 @@ def _gemeente_section(name: str, *, per_gemeente: pd.DataFrame | None, segments:
         sec.blocks.append("Geen van de tracévarianten loopt door deze gemeente.")
     if segments is not None:
         part = segments[segments["gemeente"] == name]
+        short = part["length_m"] < 1.0
+        part = part[~short].fillna({"wijk": "(geen wijk)"})
         if len(part):
             cols = [ReportColumn("variant", "Variant", "text"), ReportColumn("wijk", "Wijk", "text"),
                     ReportColumn("from_m", "Van", "km"), ReportColumn("to_m", "Tot", "km"),
                     ReportColumn("length_m", "Lengte (m)", "number0")]
-            sec.blocks.append(Table("Stukken van het tracé in de gemeente", part, cols))
+            sec.blocks.append(Table("Stukken van het tracé in de gemeente", part, cols,
+                                    note=f"{int(short.sum())} {'stuk' if short.sum() == 1 else 'stukken'} korter dan 1 m "
+                                         "niet getoond (randen van gemeente- en wijkvlakken)." if short.any() else ""))
     if crossings is not None:
         part = crossings[crossings["gemeente"] == name]
         if len(part):
@@ -436,6 +452,7 @@ def run(config: str | os.PathLike[str] | ProjectConfig, out: str | os.PathLike[s
                       float(bounds.maxy.max()))
             overview = overview_figure(layers, title="Overzicht tracévarianten", extent=extent, attribution=attribution,
                                        indicative=indicative, context=gm, name_column=name_col)
+        map_files = _map_files(out, root)
         chapters: list[ReportSection] = []
         for name in wanted:
             one = gm[gm[name_col].astype(str) == name]
@@ -446,9 +463,9 @@ def run(config: str | os.PathLike[str] | ProjectConfig, out: str | os.PathLike[s
             chapters.append(_gemeente_section(
                 name, per_gemeente=per_gemeente, segments=segments, crossings=crossings, programme=programme,
                 affected=affected, not_analysed=not_analysed, figure=png,
-                map_href=map_name if (root / map_name).is_file() else None))
+                map_href=map_name if map_name in map_files else None))
         sections = [_summary_section(tables.get("variants.csv"), analysed, sorted(touched - {OUTSIDE}), quiet,
-                                     overview, _maps(root), claims, tables.get("landing_scores.csv"))]
+                                     overview, _maps(map_files), claims, tables.get("landing_scores.csv"))]
         sections.extend(chapters)
         if "variants.csv" in tables:
             _, title, caption, text = next(r for r in report_tables() if r[0] == "variants.csv")
@@ -469,7 +486,8 @@ def run(config: str | os.PathLike[str] | ProjectConfig, out: str | os.PathLike[s
             if name == "landing_sensitivity_oat.csv":
                 frame = frame.replace(to_replace=r"^none within \[0, (\d+)×\]$", value=r"geen (tot \1×)", regex=True)
             registers.append(ReportSection(title, id=safe_stem(name.removesuffix(".csv")), text=text,
-                                           blocks=[Table(caption, frame, reg_cols, file=name, key_columns=1)]))
+                                           blocks=[Table(caption, frame, reg_cols, file=name, key_columns=1,
+                                                         max_columns=6 if name == "landing_scores.csv" else 8)]))
         if registers:
             sections.append(ReportSection("Registers", id="registers", new_page=True, subsections=registers,
                                           text="De volledige tabellen; dezelfde gegevens staan als CSV en Excel "
