@@ -151,3 +151,20 @@ def test_wide_table_fits_the_printed_page(tmp_path):
     for word in ("Oppervlakte", "belemmeringenstrook", "ontgraving", "Kruisingen", "liggingen"):
         assert word in words, word
     assert not [w for w in words if len(w) == 1 and w.isalpha() and w not in ("m", "A", "B")]
+
+
+def test_affected_objects_are_booked_to_the_gemeente_that_holds_them():
+    from shapely.geometry import box
+
+    from wlr_geo.workflows.report import _affected_per_gemeente
+
+    gm = gpd.GeoDataFrame({"gm_naam": ["West", "Oost"]}, geometry=[box(0, 0, 100, 100), box(100, 0, 200, 100)],
+                          crs="EPSG:28992")
+    affected = gpd.GeoDataFrame(
+        {"variant": ["A", "A", "A", "B"], "strip": ["werkstrook"] * 4, "category": ["green", "green", "road", "green"],
+         "area_m2": [10.0, 5.0, 2.0, 1.0]},
+        geometry=[box(10, 10, 20, 20), box(30, 30, 40, 40), box(150, 10, 160, 20), box(300, 0, 310, 10)],
+        crs="EPSG:28992")
+    out = _affected_per_gemeente(affected, gm, "gm_naam")
+    rows = {(r["gemeente"], r["variant"], r["category"]): (r["n"], r["area_m2"]) for r in out.to_dict("records")}
+    assert rows == {("West", "A", "green"): (2, 15.0), ("Oost", "A", "road"): (1, 2.0)}  # outside every gemeente: none
