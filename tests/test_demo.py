@@ -217,3 +217,54 @@ def test_demo_workbooks_as_excel_reads_them(demo_out):
     head = {prog.cell(1, c).value: c for c in range(1, prog.max_column + 1)}
     years = [prog.cell(r, head["Jaar"]) for r in range(2, prog.max_row + 1)]
     assert all(c.number_format in ("0", "@") for c in years) and {c.value for c in years} >= {2027}
+
+
+def _pdf_text(pdf: Path) -> tuple[int, str]:
+    import re
+    import subprocess
+
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    pages = int(re.search(r"^Pages:\s+(\d+)", info, re.M).group(1))
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    return pages, text
+
+
+@pytest.mark.slow
+def test_demo_report_pdf_reads_as_a_document(demo_out):
+    """The printed report: a sane page count, Dutch headings, no raw column names or floats,
+    years without a separator, and per gemeente the lengths and stretch counts of per_gemeente.csv."""
+    import re
+    import shutil
+
+    import pandas as pd
+
+    from wlr_geo.present.format import nl_number
+    from wlr_geo.workflows.report import OUTSIDE
+
+    pdf = demo_out / "report.pdf"
+    if not pdf.is_file() or shutil.which("pdftotext") is None or shutil.which("pdfinfo") is None:
+        pytest.skip("no report.pdf (Chromium missing) or no poppler-utils")
+    pages, text = _pdf_text(pdf)
+    per_gemeente = pd.read_csv(demo_out / "per_gemeente.csv", dtype={"gemeente": str})
+    gemeenten = [g for g in dict.fromkeys(per_gemeente["gemeente"]) if g != OUTSIDE]
+    assert len(gemeenten) + 4 <= pages <= 60, pages  # a page or more per gemeente, not hundreds
+    for heading in ("Inhoud", "Samenvatting", "Varianten naast elkaar", "Kruisingenregister",
+                    "Werkwijze en aannames", "Herkomst van de gegevens", "niet geanalyseerd",
+                    "Indicatief", "Interactieve kaarten"):
+        assert heading in text, heading
+    assert not re.search(r"\b(length_m|n_crossings|chainage_m|object_class|area_m2_\w+|n_stretches)\b", text)
+    analysis = text[:text.rfind("Herkomst van de gegevens")]  # the provenance quotes DOIs and hashes
+    assert not re.search(r"\d\.\d{4,}|\d,\d{4,}", analysis), "raw floats in the report"
+    assert "2027" in text and "2.027" not in text
+    body = text.split("Samenvatting", 2)[-1]  # after the table of contents
+    starts = {g: body.find(f"De gemeente {g} is bevoegd gezag") for g in gemeenten}
+    assert all(i >= 0 for i in starts.values()), starts
+    bounds = [*sorted(starts.values()), body.find("Varianten naast elkaar", max(starts.values()))]
+    for g, start in starts.items():
+        chapter = body[start:bounds[bounds.index(start) + 1]]
+        rows = per_gemeente[per_gemeente["gemeente"] == g]
+        length_line = next(line for line in chapter.splitlines() if line.strip().startswith("Lengte tracé (m)"))
+        assert length_line.split()[3:] == [nl_number(v, 0) for v in rows["length_m"]], (g, length_line)
+        n_line = next(line for line in chapter.splitlines() if line.strip().startswith("Aantal stukken"))
+        assert n_line.split()[2:] == [str(v) for v in rows["n_stretches"]], (g, n_line)
+        assert f"Interactieve kaart gemeente {g}" in chapter

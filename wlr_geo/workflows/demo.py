@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from wlr_geo._atomic import atomic_write_text
 from wlr_geo.catalog import embedded_path
@@ -22,10 +22,23 @@ from wlr_geo.outputs import OUTPUTS
 from wlr_geo.workflows._gpkg import write_gpkg
 from wlr_geo.workflows._output import RunOutputs, open_outputs
 
-__all__ = ["DEMO_CONFIG", "DemoContext", "DemoRun", "DemoStep", "demo_steps", "run"]
+if TYPE_CHECKING:
+    from wlr_geo.workflows.maps import ImpactMapInput
+
+__all__ = ["DEMO_CONFIG", "SAMPLES", "DemoContext", "DemoRun", "DemoStep", "SampleRun", "demo_steps", "run"]
 
 #: The embedded demo config.
 DEMO_CONFIG = "demo.toml"
+
+
+@dataclass
+class SampleRun:
+    """An example impact run of the demo, kept for its map: config, what it read, the result."""
+
+    cfg: ProjectConfig
+    inputs: Inputs
+    impact: ImpactMapInput
+    map_name: str
 
 
 @dataclass
@@ -35,6 +48,8 @@ class DemoContext:
     cfg: ProjectConfig
     out: RunOutputs
     highlights: list[str] = field(default_factory=list)
+    #: The example impact runs on real KLIC and BGT data, by sub folder (for their maps).
+    samples: dict[str, SampleRun] = field(default_factory=dict)
 
     @property
     def out_dir(self) -> Path:
@@ -125,16 +140,35 @@ def step_impact(ctx: DemoContext) -> str:
             f"{r.per_gemeente['gemeente'].nunique()} gemeenten → impact.gpkg, crossings.csv, per_gemeente.csv")
 
 
+#: The example configs beside the demo config: (config, sub folder, example map).
+SAMPLES: tuple[tuple[str, str, str], ...] = (
+    ("demo_ondergrond.toml", "ondergrond", "ondergrond_voorbeeld"),
+    ("demo_bovengrond.toml", "bovengrond", "bovengrond_voorbeeld"),
+)
+
+
 def step_impact_samples(ctx: DemoContext) -> str:
     """Below-ground impact on the KLIC sample and above-ground impact on the BGT sample."""
+    from wlr_geo.analysis.impact.run import run_impact
     from wlr_geo.workflows import impact
+    from wlr_geo.workflows.maps import ImpactMapInput, topography_layer
 
     done = []
-    for cfg_name, sub in (("demo_ondergrond.toml", "ondergrond"), ("demo_bovengrond.toml", "bovengrond")):
+    for cfg_name, sub, map_name in SAMPLES:
         path = ctx.config_beside(cfg_name)
         if path is None:
             continue
-        impact.run(path, ctx.out.sub(sub))
+        cfg = load_config(path)
+        inputs = Inputs(cfg)
+        kwargs = impact.prepare(cfg, inputs)
+        result = run_impact(**kwargs)
+        out = ctx.out.sub(sub)
+        out.add_inputs(inputs.records)
+        impact.write_impact(result, out)
+        topography = None
+        if cfg.has("topography") and cfg.layer("topography").format == "bgt":
+            topography = topography_layer(inputs.bgt(cfg.layer("topography")) or {})
+        ctx.samples[sub] = SampleRun(cfg, inputs, ImpactMapInput(result, kwargs, topography), map_name)
         done.append(sub)
     return "voorbeelden op echte KLIC- en BGT-data: " + ", ".join(f"{d}/" for d in done)
 
@@ -170,9 +204,15 @@ def step_maps(ctx: DemoContext) -> str:
     from wlr_geo.workflows import maps
 
     done = maps.run(ctx.cfg, ctx.out)
+    examples: list[str] = []
+    for sub, sample in ctx.samples.items():
+        ex = maps.run(sample.cfg, ctx.out.sub(sub), map_names=[sample.map_name], impact=sample.impact,
+                      inputs=sample.inputs)
+        examples.extend(f"{sub}/{p.name}" for p in ex.paths)
     if done.maps:
         ctx.highlights.append(f"kaarten: kaart_*.html ({len(done.maps)} HTML-bestanden, werken offline)")
-    return f"{len(done.maps)} kaarten → kaart_*.html"
+    text = f"{len(done.maps)} kaarten → kaart_*.html"
+    return text + (f"; voorbeelden: {', '.join(examples)}" if examples else "")
 
 
 def step_report(ctx: DemoContext) -> str:
@@ -210,7 +250,7 @@ def _demo_inputs(cfg: ProjectConfig) -> list[tuple[str, str | None, str | None]]
     """Every file the demo may read, known before it writes anything (hashed and protected)."""
     records: list[tuple[str, str | None, str | None]] = [(str(r.path), r.role, r.layer) for r in cfg.iter_refs()]
     if cfg.path is not None:
-        for name in ("demo_ondergrond.toml", "demo_bovengrond.toml"):
+        for name, _, _ in SAMPLES:
             beside = cfg.path.parent / name
             if beside.exists():
                 records.append((str(beside), "config", None))
