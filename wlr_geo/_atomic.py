@@ -763,6 +763,10 @@ class OutputSet:
         told = False
         while True:
             try:
+                if self._create_lock(lock):
+                    self._lock_held = True
+                    self._sweep_lock_leftovers()
+                    return
                 fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
             except FileExistsError:
                 holder = self._read_lock(lock)
@@ -800,6 +804,39 @@ class OutputSet:
                 raise self._os_error(exc, "het vergrendelen van de uitvoermap") from exc
             self._lock_held = True
             return
+
+    def _create_lock(self, lock: Path) -> bool:
+        """Create ``lock`` complete or not at all: written under a private name, then hard-linked.
+
+        A run killed at any moment thus never leaves a half-written lock that others would have to
+        wait out. Returns False where the file system has no hard links (the caller then falls back
+        to ``O_EXCL``); raises FileExistsError when another run holds the lock.
+        """
+        tmp = lock.with_name(f"{LOCK_NAME}.new-{os.getpid()}-{self._token}")
+        try:
+            with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644), "w", encoding="utf-8") as fh:
+                json.dump(self._lock_record(), fh)
+                fh.flush()
+                os.fsync(fh.fileno())
+            try:
+                os.link(tmp, lock)
+            except FileExistsError:
+                raise
+            except (OSError, NotImplementedError):
+                return False
+            return True
+        finally:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+
+    def _sweep_lock_leftovers(self) -> None:
+        """Remove private lock files (``.wlr-lock.new-PID-…``) that killed runs left behind."""
+        with contextlib.suppress(OSError):
+            for p in self.out_dir.glob(f"{LOCK_NAME}.*-*-*"):
+                pid = p.name[len(LOCK_NAME) + 1:].split("-")[1]
+                if pid.isdigit() and int(pid) != os.getpid() and not _pid_alive(int(pid)):
+                    with contextlib.suppress(OSError):
+                        p.unlink()
 
     @staticmethod
     def _read_lock(lock: Path) -> tuple[dict[str, Any] | None, tuple[int, int, float]] | None:

@@ -690,6 +690,30 @@ def test_f14_lock_of_a_dead_process_is_taken_over(tmp_path: Path) -> None:
     assert no_leftovers(tmp_path / "out")
 
 
+def test_f14_lock_is_never_half_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The lock appears complete (a hard link to a written file): a run killed while taking it
+    leaves no empty lock that the next run would have to wait out; its private file is swept."""
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    out = tmp_path / "out"
+    out.mkdir()
+    leftover = out / f"{LOCK_NAME}.new-{dead.pid}-abc"
+    leftover.write_text("")
+    seen: list[str] = []
+    real_link = os.link
+
+    def spy(src: object, dst: object, *a: object, **kw: object) -> None:
+        if Path(str(dst)).name == LOCK_NAME:
+            seen.append(Path(str(src)).read_text())
+        real_link(src, dst, *a, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(atomic.os, "link", spy)
+    write_set(out, {"a.txt": "a"})
+    assert seen and json.loads(seen[0])["pid"] == os.getpid()
+    assert not leftover.exists()
+    assert no_leftovers(out)
+
+
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc to tell process start times")
 def test_f14_lock_of_a_reused_pid_is_taken_over(tmp_path: Path) -> None:
     _write_lock(tmp_path / "out", pid=os.getppid(), process_start="1")  # alive, but started at another time
@@ -880,7 +904,7 @@ def test_f12_read_only_simulated(previous: tuple[Path, dict[str, str]], monkeypa
     real_open = os.open
 
     def ro_open(path: object, flags: int, *args: object, **kw: object) -> int:
-        if str(path).endswith(LOCK_NAME):
+        if Path(str(path)).name.startswith(LOCK_NAME):
             raise OSError(errno.EROFS, "Read-only file system", str(path))
         return real_open(path, flags, *args, **kw)  # type: ignore[arg-type]
 

@@ -44,8 +44,12 @@ from wlr_geo._frames import (
     str_array,
 )
 from wlr_geo._options import MAX_DISTANCE_M, MAX_WIDTH_M, object_problems, option, raise_problems
-from wlr_geo.analysis.crossings.register import CrossingOptions, IndexedLayer, crossing_columns, object_class_of
-from wlr_geo.categories import category_from_name
+from wlr_geo.analysis.crossings.register import (
+    CrossingOptions,
+    IndexedLayer,
+    crossing_columns,
+    object_class_of,
+)
 from wlr_geo.analysis.crossings.rules import TECHNIQUES, RuleTable, load_rules, rule_columns
 from wlr_geo.analysis.impact.areas import NestedAreas, nest_areas
 from wlr_geo.analysis.route.centreline import (
@@ -55,6 +59,7 @@ from wlr_geo.analysis.route.centreline import (
     split_by_areas,
 )
 from wlr_geo.analysis.route.strips import StripSpec, footprints, make_strips
+from wlr_geo.categories import category_from_name
 from wlr_geo.crs import check_same_crs, require_projected
 
 __all__ = ["ANALYSED_CLASSES", "CROSSING_CLASSES", "ImpactOptions", "ImpactResult", "analysed_classes", "run_impact"]
