@@ -26,7 +26,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 #: The top-level functions that must show a runnable example (``wlr_geo.__init__``'s API).
-TOP_LEVEL = ("read_layer", "read_bgt", "fetch", "impact")
+TOP_LEVEL = ("read_layer", "list_layers", "write_layer", "write_layers", "read_klic", "read_bgt", "fetch",
+             "load_catalog", "load_config", "impact", "claims", "landing", "route_alternatives", "write_maps",
+             "write_report")
 
 
 def _hook() -> ModuleType:

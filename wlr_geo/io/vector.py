@@ -72,7 +72,15 @@ def parse_layer_spec(text: str | os.PathLike[str]) -> LayerSpec:
 
 
 def list_layers(path: str | os.PathLike[str]) -> list[str]:
-    """Names of the layers in a GIS file (a GeoParquet file has one, named after the file)."""
+    """Names of the layers in a GIS file (a GeoParquet file has one, named after the file).
+
+    Examples
+    --------
+    >>> import wlr_geo
+    >>> from wlr_geo.catalog import embedded_path
+    >>> sorted(wlr_geo.list_layers(embedded_path("boundaries.gpkg")))
+    ['municipalities', 'wijken']
+    """
     p = Path(path)
     if not p.exists():
         raise LayerReadError(
@@ -336,6 +344,22 @@ def write_layer(
     For a GeoPackage that exists, the layer is added or replaced in a copy which then replaces
     the original, so other layers survive and a failed write changes nothing. With
     ``replace_file=True`` the file is started afresh.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import wlr_geo
+    >>> from wlr_geo.catalog import embedded_path
+    >>> gm = wlr_geo.read_layer(embedded_path("boundaries.gpkg"), "municipalities")
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> path = wlr_geo.write_layer(gm, Path(folder.name) / "gemeenten.gpkg", "gemeenten")
+    >>> wlr_geo.list_layers(path)
+    ['gemeenten']
+    >>> back = wlr_geo.read_layer(path, "gemeenten")
+    >>> len(back) == len(gm), back.crs.to_epsg()
+    (True, 28992)
+    >>> folder.cleanup()
     """
     p = Path(path)
     suffix = p.suffix.lower()
@@ -393,7 +417,23 @@ def fixed_gpkg_date() -> Iterator[None]:
 
 
 def write_layers(layers: dict[str, gpd.GeoDataFrame], path: str | os.PathLike[str]) -> Path:
-    """Write several layers into one new GeoPackage atomically (all or nothing)."""
+    """Write several layers into one new GeoPackage atomically (all or nothing).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import wlr_geo
+    >>> from wlr_geo.catalog import embedded_path
+    >>> src = embedded_path("boundaries.gpkg")
+    >>> layers = {"gemeenten": wlr_geo.read_layer(src, "municipalities"),
+    ...           "wijken": wlr_geo.read_layer(src, "wijken")}
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> path = wlr_geo.write_layers(layers, Path(folder.name) / "grenzen.gpkg")
+    >>> sorted(wlr_geo.list_layers(path))
+    ['gemeenten', 'wijken']
+    >>> folder.cleanup()
+    """
     p = Path(path)
     with atomic_path(p) as tmp:
         written: set[str] = set()
