@@ -67,6 +67,10 @@ def test_site_builds_strict_with_every_page(site: Path) -> None:
     # the API pages show the docstrings, with their examples
     jobs = _text(site / "api" / "jobs.html")
     assert ">>>result=wlr_geo.impact(" in re.sub(r"\s+", "", jobs)  # highlighted: spans between tokens
+    # every top-level function has its entry on an API page
+    api = "".join(p.read_text(encoding="utf-8") for p in (site / "api").glob("*.html"))
+    for name in TOP_LEVEL:
+        assert re.search(rf'id="wlr_geo\.[\w.]*\.{name}"', api), name
     # no Sphinx role is left unrendered on any page
     for page in site.rglob("*.html"):
         assert not re.search(r":(?:func|class|meth|mod|attr|data|exc):`", _text(page)), page
