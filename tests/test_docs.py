@@ -186,3 +186,23 @@ def test_doctests_are_collected_with_the_tests() -> None:
     cfg = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["pytest"]["ini_options"]
     assert "--doctest-modules" in cfg["addopts"].split()
     assert "wlr_geo" in cfg["testpaths"]
+
+
+def test_getting_started_config_is_valid(tmp_path: Path) -> None:
+    """The first config of the getting-started page is checked as ``wlr-geo validate`` checks it
+    (every key, and every layer opened as the impact run reads it)."""
+    from wlr_geo.workflows.validate import validate
+
+    text = (ROOT / "docs" / "getting-started.md").read_text(encoding="utf-8")
+    block = re.search(r"```toml\n(.*?)```", text, flags=re.DOTALL)
+    assert block is not None
+    path = tmp_path / "project.toml"
+    path.write_text(block.group(1), encoding="utf-8")
+    cfg, commands, problems = validate(path)
+    assert cfg is not None and problems == []
+    assert commands == ["impact"]
+    assert cfg.options.strips.werkstrook_left_m == 10.0
+    # a misspelt key in the same config is reported, not ignored
+    path.write_text(block.group(1).replace("werkstrook_left_m", "werkstrook_lefd_m"), encoding="utf-8")
+    _, _, problems = validate(path)
+    assert problems and "werkstrook_lefd_m" in str(problems[0])
