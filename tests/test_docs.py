@@ -206,3 +206,31 @@ def test_getting_started_config_is_valid(tmp_path: Path) -> None:
     path.write_text(block.group(1).replace("werkstrook_left_m", "werkstrook_lefd_m"), encoding="utf-8")
     _, _, problems = validate(path)
     assert problems and "werkstrook_lefd_m" in str(problems[0])
+
+
+def test_dutch_page_numbers_are_the_defaults() -> None:
+    """The defaults the planners' page quotes are the defaults of the code."""
+    from wlr_geo.analysis.crossings.rules import load_rules
+    from wlr_geo.analysis.impact.run import ImpactOptions
+    from wlr_geo.analysis.landing.criteria import LandingOptions
+    from wlr_geo.analysis.route.strips import StripSpec
+
+    text = re.sub(r"\s+", " ", (ROOT / "docs" / "uitkomsten.md").read_text(encoding="utf-8"))
+    strips, impact, landing = StripSpec(), ImpactOptions(), LandingOptions()
+
+    def nl(x: float) -> str:
+        return f"{x:,.0f}".replace(",", ".") if x == int(x) else f"{x:g}".replace(".", ",")
+
+    assert strips.belemmeringenstrook_left_m == strips.belemmeringenstrook_right_m
+    for phrase in (
+        f"Standaard {nl(strips.werkstrook_left_m)} m links en {nl(strips.werkstrook_right_m)} m rechts",
+        f"Standaard {nl(strips.belemmeringenstrook_left_m)} m aan weerszijden",
+        f"minder dan {nl(impact.merge_distance_m)} m uit elkaar",
+        f"binnen {nl(impact.building_distance_m)} m van de hartlijn",
+        f"Kruisingen onder de {nl(load_rules().acute_angle_deg)}°",
+        f"standaard {nl(landing.n_samples)} keer",
+        f"tot {nl(landing.perturbation * 100)} % hoger of lager",
+        f"none within [0, {nl(landing.max_factor)}×]",
+        f"binnen {nl(landing.perturbation * 100)} %",
+    ):
+        assert phrase in text, phrase
