@@ -187,7 +187,17 @@ def _entry_from_table(table: dict[str, Any], *, where: str, base_dir: Path | Non
 
 
 def load_catalog(path: str | os.PathLike[str] | None = None) -> Catalog:
-    """Load a catalogue TOML file (default: the embedded ``layers/catalog.toml``)."""
+    """Load a catalogue TOML file (default: the embedded ``layers/catalog.toml``).
+
+    Examples
+    --------
+    >>> import wlr_geo
+    >>> catalog = wlr_geo.load_catalog()
+    >>> "wijken" in catalog
+    True
+    >>> catalog["municipalities"].publisher, catalog["municipalities"].licence
+    ('CBS / Kadaster via PDOK', 'CC BY 4.0')
+    """
     p = Path(path) if path is not None else embedded_dir() / "catalog.toml"
     data = read_toml(p, what="catalogue file")
     base = None if path is None else p.parent

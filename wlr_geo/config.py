@@ -840,6 +840,29 @@ def load_config(path: str | os.PathLike[str] | ProjectConfig, *, catalog: Catalo
     ------
     ConfigError
         The file is missing, not valid TOML, or has problems (all reported together).
+
+    Examples
+    --------
+    >>> import wlr_geo
+    >>> from wlr_geo.catalog import embedded_path
+    >>> cfg = wlr_geo.load_config(embedded_path("demo.toml"))
+    >>> cfg.options.strips.werkstrook_left_m, cfg.options.strips.werkstrook_right_m
+    (15.0, 20.0)
+    >>> "route" in cfg.layers
+    True
+
+    A value out of range is reported with the file, the key and the fix:
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> bad = Path(folder.name) / "project.toml"
+    >>> _ = bad.write_text("[strips]\\nwerkstrook_left_m = -5\\n", encoding="utf-8")
+    >>> wlr_geo.load_config(bad)
+    Traceback (most recent call last):
+    ...
+    wlr_geo._errors.ConfigError: ...project.toml: [strips] werkstrook_left_m = -5 is out of range — fix: give a number ≥ 0 and < 1000 (m)
+    >>> folder.cleanup()
     """
     if isinstance(path, ProjectConfig):
         return path

@@ -76,7 +76,15 @@ def parse_layer_spec(text: str | os.PathLike[str]) -> LayerSpec:
 
 
 def list_layers(path: str | os.PathLike[str]) -> list[str]:
-    """Names of the layers in a GIS file (a GeoParquet file has one, named after the file)."""
+    """Names of the layers in a GIS file (a GeoParquet file has one, named after the file).
+
+    Examples
+    --------
+    >>> import wlr_geo
+    >>> from wlr_geo.catalog import embedded_path
+    >>> sorted(wlr_geo.list_layers(embedded_path("boundaries.gpkg")))
+    ['municipalities', 'wijken']
+    """
     p = Path(path)
     if not p.exists():
         raise LayerReadError(
@@ -424,6 +432,22 @@ def write_layer(
     For a GeoPackage that exists, the layer is added or replaced in a copy which then replaces
     the original, so other layers survive and a failed write changes nothing. With
     ``replace_file=True`` the file is started afresh.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import wlr_geo
+    >>> from wlr_geo.catalog import embedded_path
+    >>> gm = wlr_geo.read_layer(embedded_path("boundaries.gpkg"), "municipalities")
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> path = wlr_geo.write_layer(gm, Path(folder.name) / "gemeenten.gpkg", "gemeenten")
+    >>> wlr_geo.list_layers(path)
+    ['gemeenten']
+    >>> back = wlr_geo.read_layer(path, "gemeenten")
+    >>> len(back) == len(gm), back.crs.to_epsg()
+    (True, 28992)
+    >>> folder.cleanup()
     """
     p = Path(path)
     suffix = p.suffix.lower()
@@ -523,6 +547,21 @@ def write_layers(
         indicative status). Stored in ``gpkg_metadata`` (scope ``dataset``) with every table, in
         GDAL's metadata encoding so ``ogrinfo`` and QGIS show it per layer (not as file-level
         metadata, which makes GDAL write a ``.aux.xml`` sidecar whenever it reads the file).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import wlr_geo
+    >>> from wlr_geo.catalog import embedded_path
+    >>> src = embedded_path("boundaries.gpkg")
+    >>> layers = {"gemeenten": wlr_geo.read_layer(src, "municipalities"),
+    ...           "wijken": wlr_geo.read_layer(src, "wijken")}
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> path = wlr_geo.write_layers(layers, Path(folder.name) / "grenzen.gpkg")
+    >>> sorted(wlr_geo.list_layers(path))
+    ['gemeenten', 'wijken']
+    >>> folder.cleanup()
     """
     p = Path(path)
     if not layers:

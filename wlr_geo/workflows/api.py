@@ -83,14 +83,34 @@ def _sources(frames: Mapping[str, Any]) -> list[tuple[str, str | None, str | Non
 
 
 def claims(config: Config, *, out: str | os.PathLike[str] | None = None) -> ClaimsRun:
-    """Space claims of a project config: footprints, conflicts and the programme per year."""
+    """Space claims of a project config: footprints, conflicts and the programme per year.
+
+    Examples
+    --------
+    >>> import wlr_geo
+    >>> from wlr_geo.catalog import embedded_path
+    >>> run = wlr_geo.claims(embedded_path("demo.toml"))
+    >>> run.programme.columns.tolist()
+    ['gemeente', 'year', 'facility_type', 'claimed_area_m2', 'n_claims', 'n_conflicts', 'conflict_area_m2']
+    >>> bool(run.footprints["indicatief"].all())  # the demo's claims are indicative
+    True
+    """
     from wlr_geo.workflows import claims as job
 
     return job.run(config, out)
 
 
 def landing(config: Config, *, out: str | os.PathLike[str] | None = None) -> LandingRun:
-    """The landing ranking of a project config and its sensitivity analysis."""
+    """The landing ranking of a project config and its sensitivity analysis.
+
+    Examples
+    --------
+    >>> import wlr_geo
+    >>> from wlr_geo.catalog import embedded_path
+    >>> run = wlr_geo.landing(embedded_path("demo.toml"))
+    >>> run.scores["rank"].to_dict()
+    {'L4': 1, 'L1': 2, 'L2': 3, 'L3': 4}
+    """
     from wlr_geo.workflows import landing as job
 
     return job.run(config, out)
@@ -98,7 +118,20 @@ def landing(config: Config, *, out: str | os.PathLike[str] | None = None) -> Lan
 
 def route_alternatives(config: Config, *, out: str | os.PathLike[str] | None = None,
                        ends: Sequence[tuple[float, float]] = (), **overrides: Any) -> RoutingRun:
-    """Least-cost route alternatives of a project config's ``[routing]`` section, compared."""
+    """Least-cost route alternatives of a project config's ``[routing]`` section, compared.
+
+    ``overrides`` replace keys of ``[routing]`` (``cell_m``, ``k``, ``method``, ...).
+
+    Examples
+    --------
+    >>> import wlr_geo
+    >>> from wlr_geo.catalog import embedded_path
+    >>> run = wlr_geo.route_alternatives(embedded_path("demo.toml"), cell_m=100.0, k=1)
+    >>> run.comparison["variant"].tolist()
+    ['L1 alternatief 1', 'L2 alternatief 1', 'L3 alternatief 1', 'L4 alternatief 1']
+    >>> bool((run.routes["length_m"] > 10_000).all())
+    True
+    """
     from wlr_geo.workflows import routing as job
 
     return job.run(config, out, ends=ends, **overrides)
@@ -106,7 +139,22 @@ def route_alternatives(config: Config, *, out: str | os.PathLike[str] | None = N
 
 def write_maps(config: Config, out: str | os.PathLike[str], *, maps: Sequence[str] = (),
                municipalities: Sequence[str] = ()) -> list[Path]:
-    """Write the offline consultation maps of a project config into ``out``; returns the files."""
+    """Write the offline consultation maps of a project config into ``out``; returns the files.
+
+    The maps show the config's layers and the analysis results already in ``out``.
+
+    Examples
+    --------
+    >>> import wlr_geo
+    >>> from wlr_geo.catalog import embedded_path
+    >>> import tempfile
+    >>> out = tempfile.TemporaryDirectory()
+    >>> cfg = wlr_geo.load_config(embedded_path("demo.toml"))
+    >>> _ = wlr_geo.claims(cfg, out=out.name)
+    >>> [p.name for p in wlr_geo.write_maps(cfg, out.name, maps=["ruimteclaims"])]
+    ['kaart_ruimteclaims.html']
+    >>> out.cleanup()
+    """
     from wlr_geo.workflows import maps as job
 
     return job.run(config, out, map_names=maps, municipalities=municipalities).paths
@@ -114,7 +162,21 @@ def write_maps(config: Config, out: str | os.PathLike[str], *, maps: Sequence[st
 
 def write_report(config: Config, out: str | os.PathLike[str], *, pdf: bool = True,
                  municipalities: list[str] | None = None) -> list[Path]:
-    """Write the consultation report from the results in ``out``; returns the files."""
+    """Write the consultation report from the results in ``out``; returns the files.
+
+    Examples
+    --------
+    >>> import wlr_geo
+    >>> from wlr_geo.catalog import embedded_path
+    >>> import tempfile
+    >>> out = tempfile.TemporaryDirectory()
+    >>> cfg = wlr_geo.load_config(embedded_path("demo.toml"))
+    >>> _ = wlr_geo.claims(cfg, out=out.name)
+    >>> files = wlr_geo.write_report(cfg, out.name, pdf=False, municipalities=["Leiden"])
+    >>> sorted(p.name for p in files)
+    ['gemeente_Leiden.png', 'report.html']
+    >>> out.cleanup()
+    """
     from wlr_geo.workflows import report as job
 
     return job.run(config, out, pdf=pdf, municipalities=municipalities).paths

@@ -120,6 +120,16 @@ def read_klic(
         Unknown feature types, ``net:link`` references that do not resolve to a UtilityLink
         (missing or wrong type, kadaster/klic-win#66), unreadable geometries, attachments named
         but missing. Each is also listed in ``report``.
+
+    Examples
+    --------
+    >>> import wlr_geo
+    >>> from wlr_geo.catalog import embedded_path
+    >>> data = wlr_geo.read_klic(embedded_path("klic/Levering_22G003180_1.zip"))
+    >>> len(data.lines), data.lines.crs.to_epsg()
+    (36, 28992)
+    >>> data.report.deliveries[0]["meldnummer"], data.report.broken_links
+    ('22G003180', [])
     """
     report = KlicReport()
     sources = discover(paths, skipped=report.skipped)

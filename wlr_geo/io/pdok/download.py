@@ -775,6 +775,16 @@ def fetch(
 
     Parameters
     ----------
+    datasets
+        Dataset names of :data:`wlr_geo.io.pdok.datasets.DATASETS` (``"wijken"``, ``"bgt"``, ...).
+    area
+        What to download (:func:`~wlr_geo.io.pdok.datasets.area_from_gemeenten`,
+        :func:`~wlr_geo.io.pdok.datasets.area_from_bbox`,
+        :func:`~wlr_geo.io.pdok.datasets.area_from_route`); None for a whole collection.
+    cache_dir
+        The download cache (default :func:`default_cache_dir`).
+    offline
+        Only take complete downloads from the cache; never use the network.
     cbs_year
         Year of the CBS wijken-en-buurten services (:data:`wlr_geo.io.pdok.datasets.CBS_YEARS`); default
         :data:`wlr_geo.io.pdok.datasets.DEFAULT_CBS_YEAR`, the newest with complete key figures.
@@ -783,10 +793,41 @@ def fetch(
         ``"download"``: one CityGML extract from PDOK's BGT download API, read with
         :func:`wlr_geo.io.bgt.read_bgt` (needs an ``area``).
 
-    Returns one :class:`FetchResult` per collection, in registry order. Stops at the first
-    failure with a :class:`~wlr_geo.DownloadError`; collections done before it stay cached.
-    A ``page_limit`` above PDOK's maximum of 1000 gives a :class:`~wlr_geo.WlrGeoWarning` and
-    1000 is used.
+    Returns
+    -------
+    list of FetchResult
+        One per collection, in registry order.
+
+    Raises
+    ------
+    DownloadError
+        At the first failure; collections done before it stay cached.
+
+    Warns
+    -----
+    WlrGeoWarning
+        A ``page_limit`` above PDOK's maximum of 1000 (1000 is used).
+
+    Examples
+    --------
+    This example does not touch the network: the datasets are a table in the package, the area
+    comes from the embedded municipal boundaries, and ``offline=True`` only reads the cache
+    (an empty one here, so the call says what is missing).
+
+    >>> import tempfile
+    >>> import wlr_geo
+    >>> from wlr_geo.io.pdok.datasets import DATASETS, area_from_gemeenten
+    >>> sorted(DATASETS)
+    ['bag', 'bgt', 'buurten', 'gemeenten', 'natura2000', 'spoor', 'wegen', 'wijken']
+    >>> area = area_from_gemeenten(["GM0546"])  # Leiden
+    >>> area.query_bbox()
+    '90099,459364,95921,466645'
+    >>> cache = tempfile.TemporaryDirectory()
+    >>> wlr_geo.fetch(["wijken"], area, cache_dir=cache.name, offline=True)
+    Traceback (most recent call last):
+    ...
+    wlr_geo._errors.DownloadError: offline: no complete cached download of wijken/wijken for this area ...
+    >>> cache.cleanup()
     """
     settings = settings or (client.settings if client else DownloadSettings())
     if settings.page_limit > PDOK_MAX_LIMIT:
