@@ -15,6 +15,7 @@ table, ``impact.xlsx`` and ``summary.json``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -194,9 +195,12 @@ class EngineMapper:
 
     def close(self) -> None:
         if self._client is not None:
-            self._client.close()
-        if self._cluster is not None:
-            self._cluster.close()
+            from wlr_geo.analysis.scale.distributed import close_client
+
+            close_client(self._client, self._cluster)
+        elif self._cluster is not None:
+            with contextlib.suppress(TimeoutError):
+                self._cluster.close()
         self._client = self._cluster = None
 
 

@@ -34,12 +34,14 @@ the one shipped: crossings, parallel runs and cable counts per route segment.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -57,6 +59,7 @@ __all__ = [
     "CrossingAnalysis",
     "RouteAnalysis",
     "RouteResult",
+    "close_client",
     "route_chunks",
     "run_chunk",
     "run_distributed",
@@ -235,10 +238,18 @@ def run_distributed(route: LineString, dataset: str | os.PathLike[str], analysis
                              reader=reader, pure=False)
         parts = client.gather(futures)
     finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+        close_client(client, cluster)
     return _finish(list(parts))
+
+
+def close_client(client: Any, cluster: Any) -> None:
+    """Close the client and a cluster we started; a slow worker shutdown (a busy machine) is not
+    an error once the results are in: the worker processes end with the cluster anyway."""
+    with contextlib.suppress(TimeoutError):
+        client.close()
+    if cluster is not None:
+        with contextlib.suppress(TimeoutError):
+            cluster.close()
 
 
 def segment_counts(line: LineString, features: gpd.GeoDataFrame, *, offset_m: float = 0.0,
