@@ -177,3 +177,16 @@ def test_value_labels():
     assert st.value_label("naam", "buffer_opslag") == "buffer_opslag"  # no vocabulary
     assert st.value_label("thema", "nietBestaand") == "nietBestaand"
     assert st.value_label("thema", None) is None
+
+
+def test_empty_layer_gets_a_single_symbol_that_qgis_styles_can_hold() -> None:
+    """A classified layer without any value (an empty layer) is drawn with one symbol: a
+    categorized renderer without classes has no symbol to show and broke the QGIS style."""
+    from wlr_geo.present.qgis import renderer_qml
+
+    r = st.make_renderer("Leeg", "line", st.symbol("route"), field="variant", palette_name="variant", values=[])
+    assert r.kind == "single" and len(r.all_classes) == 1
+    r = st.make_renderer("Leeg", "line", st.symbol("route"), field="thema", values=[],
+                         overrides=[("x", "X", st.symbol("route"))])
+    assert r.kind == "single"
+    assert "singleSymbol" in renderer_qml(r)

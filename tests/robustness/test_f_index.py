@@ -19,7 +19,10 @@ TESTS = Path(__file__).resolve().parents[1]
 
 #: ROBUSTNESS.md section F: row → (input, tests).
 INDEX: dict[str, tuple[str, list[str]]] = {
-    "F1": ("attribute text starting with =, +, -, @, tab or CR in XLSX/CSV", []),
+    "F1": ("attribute text starting with =, +, -, @, tab or CR in XLSX/CSV", [
+        "test_tables_xlsx.py::test_xlsx_text_is_never_a_formula",
+        "test_tables_xlsx.py::test_csv_neutralised_and_read_back_exactly",
+    ]),
     "F2": ("console markup and control characters in names reaching the terminal", [
         "robustness/test_f2_terminal.py::test_f2_safe_text_prints_literally",
         "robustness/test_f2_terminal.py::test_f2_visible_keeps_letters_and_shows_controls",
@@ -30,6 +33,7 @@ INDEX: dict[str, tuple[str, list[str]]] = {
     "F3": ("control characters in attributes: replaced in XLSX, kept in GPKG", [
         "robustness/test_security.py::test_hostile_text_survives_a_geopackage_round_trip_as_text",
         "robustness/test_f2_terminal.py::test_f2_klic_operator_with_escape_character_is_one_line",
+        "test_tables_xlsx.py::test_xlsx_control_characters_replaced_and_counted",
     ]),
     "F4": ("names mapping to one file name, 300-character names, non-ASCII names", [
         "test_webmap_files.py::test_safe_stem_is_ascii_bounded_and_never_empty",
@@ -93,9 +97,7 @@ INDEX: dict[str, tuple[str, list[str]]] = {
 }
 
 #: Rows (or parts of rows) whose tests are on another branch: row → where.
-PENDING: dict[str, str] = {
-    "F1": "XLSX/CSV neutralisation is done on the outputs branch (issue 15); add its tests here when merged",
-}
+PENDING: dict[str, str] = {}
 
 
 @cache

@@ -728,6 +728,8 @@ def make_renderer(
     other = None
     if overflow or (present is not None and None in present) or present is None:
         other = StyleClass(OTHER_LABEL, base.merged({"color": "#7f7f7f", "fill_color": "#7f7f7f"}))
+    if not classes_l and other is None:  # an empty layer: nothing to classify
+        return Renderer("single", title, geometry, (StyleClass(title, base),))
     return Renderer("categorized", title, geometry, tuple(classes_l), field=field, other=other)
 
 
