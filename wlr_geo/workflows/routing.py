@@ -42,8 +42,8 @@ from wlr_geo.workflows._gpkg import write_gpkg
 from wlr_geo.workflows._output import RunOutputs, open_outputs
 from wlr_geo.workflows._tables import mark_not_analysed
 
-__all__ = ["CLI_FLAGS", "METHODS", "RoutingRun", "Shortfall", "option_help", "parse_xy", "prepare", "run",
-           "run_on_raster"]
+__all__ = ["CLI_FLAGS", "METHODS", "OVERRIDABLE", "RoutingRun", "Shortfall", "option_help", "parse_xy", "prepare",
+           "run", "run_on_raster"]
 
 Target = tuple[str, tuple[float, float]]
 
@@ -58,6 +58,10 @@ CLI_FLAGS: dict[str, str] = {
     "barrier_cost": "--barrier-above",
     "epsilon": "--epsilon",
 }
+
+#: The :class:`RoutingOptions` fields that :func:`run` accepts as overrides (the command-line
+#: flags, and from Python also the raster and strip sizes).
+OVERRIDABLE: tuple[str, ...] = (*CLI_FLAGS, "cell_m", "penalty", "width_m")
 
 
 def option_help(name: str) -> str:
@@ -222,13 +226,13 @@ def _write(run_: RoutingRun, out: RunOutputs, *, cost: bool, analysed: Mapping[s
 def _checked(overrides: dict[str, Any]) -> dict[str, Any]:
     """The command-line values given (None: keep the config), each checked under its flag."""
     given = {k: v for k, v in overrides.items() if v is not None}
-    unknown = sorted(set(given) - set(CLI_FLAGS))
+    unknown = sorted(set(given) - set(OVERRIDABLE))
     if unknown:
-        raise TypeError(f"unknown routing overrides: {', '.join(unknown)}")
+        raise TypeError(f"unknown routing overrides: {', '.join(unknown)} (possible: {', '.join(OVERRIDABLE)})")
     problems = []
     for f, meta, tp in option_fields(RoutingOptions):
         if f.name in given:
-            problems += field_problems(given[f.name], tp, meta, CLI_FLAGS[f.name])
+            problems += field_problems(given[f.name], tp, meta, CLI_FLAGS.get(f.name, f"[routing] {f.name}"))
     raise_problems(problems)
     return given
 
@@ -238,9 +242,10 @@ def run(config: str | os.PathLike[str] | ProjectConfig, out: str | os.PathLike[s
         wait_s: float = 0.0, **overrides: Any) -> RoutingRun:
     """``wlr-geo route CONFIG -o DIR``: cost raster, alternatives per end point, comparison.
 
-    ``overrides`` are command-line values of :class:`RoutingOptions` fields (the keys of
-    :data:`CLI_FLAGS`: ``k``, ``min_separation_m``, ``min_distinct_share``, ``method``,
-    ``coarse_factor``, ``corridor_m``, ``barrier_cost``, ``epsilon``); None keeps the config.
+    ``overrides`` replace :class:`RoutingOptions` fields (:data:`OVERRIDABLE`: the keys of
+    :data:`CLI_FLAGS` — ``k``, ``min_separation_m``, ``min_distinct_share``, ``method``,
+    ``coarse_factor``, ``corridor_m``, ``barrier_cost``, ``epsilon`` — and ``cell_m``,
+    ``penalty``, ``width_m``); None keeps the config.
     """
     given = _checked(overrides)
     cfg = load_config(config)
