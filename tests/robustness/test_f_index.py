@@ -74,12 +74,15 @@ INDEX: dict[str, tuple[str, list[str]]] = {
         "robustness/test_f11_f15_crs_warnings.py::test_f11_belgian_prj_on_rd_shapefile_via_reader_and_cli",
         "robustness/test_f11_f15_crs_warnings.py::test_f11_assume_crs_wins_over_a_wrong_declaration",
     ]),
-    "F12": ("output folder is a file, name is a folder, read-only, disk full, name too long", [
+    "F12": ("output folder is a file, name is a folder, read-only, disk full, name too long, raster too large", [
         "robustness/test_f_output_set.py::test_f12_output_folder_is_a_file",
         "robustness/test_f_output_set.py::test_f12_output_name_is_an_existing_folder",
         "robustness/test_f_output_set.py::test_f12_read_only_output_folder",
         "robustness/test_f_output_set.py::test_f12_disk_full_while_writing",
         "robustness/test_f_output_set.py::test_f12_name_too_long",
+        "robustness/test_f12_raster_size.py::test_f12_cost_raster_too_large_is_refused_before_allocating",
+        "robustness/test_f12_raster_size.py::test_f12_route_with_a_tiny_cell_size_names_the_option",
+        "robustness/test_f12_raster_size.py::test_f12_full_solve_beyond_the_memory_allowed_names_coarse_to_fine",
     ]),
     "F13": ("an input inside the output folder under an output's name; convert into the parent", [
         "robustness/test_f_output_set.py::test_f13_output_named_like_an_input_in_the_output_folder",
