@@ -110,3 +110,17 @@ def test_not_analysed_in_csv_and_xlsx():
     assert x["n_rail"].tolist() == ["niet geanalyseerd"] and x["n_road"].tolist() == [2]
     register = pd.DataFrame({"variant": ["A"], "n_merged": [1]})  # the crossing register has no class counts
     assert mark_not_analysed(register, analysed) is register
+
+
+def test_registry_sheets_show_codes_as_dutch_labels_and_csv_keeps_them():
+    from wlr_geo.present.styles import palette
+
+    reg = pd.DataFrame({"variant": ["A", "A"], "chainage_m": [10.0, 20.0], "object_class": ["road", "cable_pipe"],
+                        "technique": ["open_trench", "hdd"], "gemeente": ["Leiden", "Leiden"]})
+    sheet = next(iter(registry_sheets("impact.xlsx", {"crossings": reg}).values()))
+    # the labels are the style source's (independent lookup), never the code itself
+    assert list(sheet.frame["technique"]) == [palette("technique").labels["open_trench"],
+                                              palette("technique").labels["hdd"]]
+    assert list(sheet.frame["object_class"]) == [palette("crossing_class").labels["road"],
+                                                 palette("crossing_class").labels["cable_pipe"]]
+    assert "open_trench" not in set(sheet.frame["technique"]) and list(reg["technique"]) == ["open_trench", "hdd"]

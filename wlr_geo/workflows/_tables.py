@@ -1,8 +1,8 @@
 """Writing the registered tables: CSV for programs, sheets for people, and "niet geanalyseerd".
 
 * :func:`registry_sheets` turns tables into :class:`wlr_geo.io.tables.Sheet` s with the Dutch
-  sheet names, headers (with units) and number formats of the outputs registry
-  (:mod:`wlr_geo.outputs`);
+  sheet names, headers (with units), number formats of the outputs registry
+  (:mod:`wlr_geo.outputs`) and Dutch labels for codes (:func:`dutch_values`);
 * :func:`mark_not_analysed` and :func:`not_analysed_summary` make every output say where a
   crossing class was not analysed (no layer of that class was given), so a 0 never stands for
   "not looked at": in CSV the count cell is empty and the class is listed in ``not_analysed``;
@@ -20,9 +20,9 @@ from wlr_geo.io.tables import Sheet
 from wlr_geo.outputs import NOT_ANALYSED_NL, OUTPUTS, Column, Layer, output, sheet_name
 from wlr_geo.present.format import format_for_column
 from wlr_geo.present.labels import column_header
-from wlr_geo.present.styles import value_label
+from wlr_geo.present.styles import VALUE_PALETTES, value_label
 
-__all__ = ["excel_format", "mark_not_analysed", "not_analysed_summary", "registry_sheets", "xlsx_not_analysed"]
+__all__ = ["dutch_values", "excel_format", "mark_not_analysed", "not_analysed_summary", "registry_sheets", "xlsx_not_analysed"]
 
 #: Excel number formats (Excel's own codes; a Dutch Excel shows ``#,##0.0`` as ``1.234,5``).
 _EXCEL = {"integer": "#,##0", "number0": "#,##0", "number1": "#,##0.0", "number2": "0.00", "number3": "0.000",
@@ -73,6 +73,7 @@ def registry_sheets(entry_name: str, tables: Mapping[str, pd.DataFrame]) -> dict
     for name, frame in tables.items():
         layer = _described(entry_name, entry.layer(name))
         frame = frame.rename(columns={c: str(c) for c in frame.columns if not isinstance(c, str)})
+        frame = dutch_values(frame)
         headers = {str(c): column_header(layer, str(c)) for c in frame.columns}
         formats: dict[str, str] = {}
         for c in frame.columns:
@@ -80,6 +81,18 @@ def registry_sheets(entry_name: str, tables: Mapping[str, pd.DataFrame]) -> dict
             if fmt is not None:
                 formats[str(c)] = fmt
         out[sheet_name(entry.layer(name), taken)] = Sheet(frame, headers, formats)
+    return out
+
+
+def dutch_values(frame: pd.DataFrame) -> pd.DataFrame:
+    """Codes shown as their Dutch labels for people (``open_trench`` → ``Open ontgraving``) in the
+    columns with a vocabulary (:data:`wlr_geo.present.styles.VALUE_PALETTES`); CSV keeps the codes."""
+    cols = [c for c in frame.columns if c in VALUE_PALETTES and not pd.api.types.is_numeric_dtype(frame[c])]
+    if not cols:
+        return frame
+    out = frame.copy()
+    for c in cols:
+        out[c] = [value_label(c, v) for v in out[c]]
     return out
 
 
