@@ -441,6 +441,9 @@ def _gpkg_boxes(src: IndexedSource, boxes: np.ndarray, columns: list[str] | None
     sql = (f"SELECT {cols} FROM {_sqlite_ident(str(src.layer))} "  # noqa: S608 — identifiers quoted, numbers formatted
            f"WHERE {_sqlite_ident(src.fid)} IN ({sub}) ORDER BY {_sqlite_ident(src.fid)}")
     gdf = pyogrio.read_dataframe(src.path, sql=sql, fid_as_index=True, on_invalid=on_invalid)
+    if src.fid in gdf.columns:  # older GDAL (pyogrio 0.11 wheels) returns the selected fid as a column
+        gdf = gdf.set_index(src.fid)
+        gdf.index = pd.Index(np.asarray(gdf.index, dtype=np.int64), name="fid")
     if gdf.crs is None and src.crs is not None:
         gdf = gdf.set_crs(src.crs)
     return gdf
