@@ -463,7 +463,7 @@ def test_bgt_reader_on_mutated_gml(data: st.DataObject, seeds: Seeds, workdir: P
         assert got == expected, f"{expected} objects in the file, {got} read (silently lost)"
         for cls, rep in reps.items():
             assert len(result[cls]) == rep.n_kept
-            assert rep.n_kept == rep.n_current - len(rep.dropped_collapsed)
+            assert rep.n_kept == rep.n_current - len(rep.dropped_collapsed) - rep.duplicates_dropped
 
 
 @settings(PROFILE)
