@@ -15,7 +15,6 @@ table, ``impact.xlsx`` and ``summary.json``.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import os
@@ -194,13 +193,9 @@ class EngineMapper:
                 "scheduler": self.scale.scheduler or "LocalCluster"}
 
     def close(self) -> None:
-        if self._client is not None:
-            from wlr_geo.analysis.scale.distributed import close_client
+        from wlr_geo.analysis.scale.distributed import close_client
 
-            close_client(self._client, self._cluster)
-        elif self._cluster is not None:
-            with contextlib.suppress(TimeoutError):
-                self._cluster.close()
+        close_client(self._client, self._cluster)
         self._client = self._cluster = None
 
 

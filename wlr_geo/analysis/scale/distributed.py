@@ -245,11 +245,10 @@ def run_distributed(route: LineString, dataset: str | os.PathLike[str], analysis
 def close_client(client: Any, cluster: Any) -> None:
     """Close the client and a cluster we started; a slow worker shutdown (a busy machine) is not
     an error once the results are in: the worker processes end with the cluster anyway."""
-    with contextlib.suppress(TimeoutError):
-        client.close()
-    if cluster is not None:
-        with contextlib.suppress(TimeoutError):
-            cluster.close()
+    for part in (client, cluster):
+        if part is not None:
+            with contextlib.suppress(TimeoutError):
+                part.close()
 
 
 def segment_counts(line: LineString, features: gpd.GeoDataFrame, *, offset_m: float = 0.0,
