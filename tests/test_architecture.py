@@ -33,7 +33,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1] / "wlr_geo"
 
 #: Top-level modules (and packages) of the base layer.
-BASE = {"_errors", "_version", "_atomic", "_safe", "_toml", "_frames", "_options", "crs", "validate",
+BASE = {"_errors", "_nl", "_version", "_atomic", "_safe", "_toml", "_frames", "_options", "crs", "validate",
         "categories", "catalog", "defaults", "outputs"}
 
 #: layer → layers it may import.
