@@ -966,15 +966,18 @@ class Inputs:
             return None if data is None else data.lines
         return self.frame(ref, **kwargs)
 
-    def near_route(self, ref: LayerRef, route: gpd.GeoDataFrame, scale: ScaleOptions) -> gpd.GeoDataFrame | None:
-        """The features of a big layer (partitioned GeoParquet) within ``scale.buffer_m`` of ``route``."""
+    def near_route(self, ref: LayerRef, route: gpd.GeoDataFrame, scale: ScaleOptions, *,
+                   width_m: float | None = None) -> gpd.GeoDataFrame | None:
+        """The features of a big layer (partitioned GeoParquet) within ``width_m`` of ``route``
+        (default ``scale.buffer_m``, else 250 m)."""
         from wlr_geo.io.area import load_near_route
 
         engine = scale.engine if scale.engine in ("embedded", "duckdb") else "embedded"
         self._record(ref)
 
         def read() -> gpd.GeoDataFrame:
-            gdf = load_near_route(ref.path, route, buffer_m=scale.buffer_m, engine=engine)
+            width = width_m if width_m is not None else scale.buffer_m if scale.buffer_m is not None else 250.0
+            gdf = load_near_route(ref.path, route, buffer_m=width, engine=engine)
             log.info("%s: %d features near the route read from %s", ref.role, len(gdf), ref.path)
             return gdf
 

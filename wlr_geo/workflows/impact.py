@@ -100,7 +100,7 @@ def corridor_width(strips: StripSpec, impact: ImpactOptions | None = None, scale
 
     Everything the analysis looks at lies within it: the widest strip side on any chainage range
     (times the mitre reach at bends, ``sqrt(1 + MITRE_LIMIT**2)``), the parallel-run, building and
-    clearance distances, plus ``margin_m``; at least ``[scale] buffer_m``.
+    clearance distances, plus ``margin_m``; ``[scale] buffer_m`` when that is wider.
     """
     from wlr_geo.analysis.route.strips import MITRE_LIMIT
 
@@ -112,7 +112,8 @@ def corridor_width(strips: StripSpec, impact: ImpactOptions | None = None, scale
     opts = impact or ImpactOptions()
     reach = [max(sides) * (1.0 + MITRE_LIMIT ** 2) ** 0.5, opts.building_distance_m, opts.parallel_distance_m,
              opts.merge_distance_m, *(opts.clearance_m or {}).values(), 10.0]
-    return max(max(reach) + margin_m, (scale or ScaleOptions()).buffer_m)
+    floor = (scale or ScaleOptions()).buffer_m
+    return max(max(reach) + margin_m, floor or 0.0)
 
 
 def _read_near(ref_path: str | os.PathLike[str], layer: str | None, route: gpd.GeoDataFrame | None,
@@ -267,7 +268,7 @@ def prepare(cfg: ProjectConfig, inputs: Inputs | None = None, engine: EngineMapp
                 inputs._record(ref)
                 return near
         if _is_big(ref):
-            return inputs.near_route(ref, route, scale) if route is not None else None
+            return inputs.near_route(ref, route, scale, width_m=width) if route is not None else None
         return inputs.frame(ref, **kw)
 
     for ref in cfg.layers_of("crossing_layers"):
@@ -517,8 +518,8 @@ def impact_from_datasets(route: gpd.GeoDataFrame, datasets: Mapping[str, str | o
     cables, objects, precautions
         Optional big layers for the below-/above-ground impact (same kinds of source).
     scale
-        :class:`~wlr_geo.analysis.scale.chunks.ScaleOptions`: ``buffer_m`` (corridor read; must
-        exceed the widest strip plus the building distance, default 250 m) and ``engine``
+        :class:`~wlr_geo.analysis.scale.chunks.ScaleOptions`: ``buffer_m`` (corridor read; by
+        default as wide as the analysis looks, see :func:`corridor_width`) and ``engine``
         (``"duckdb"`` selects with DuckDB).
     **run_impact_kwargs
         Passed on (``municipalities``, ``wijken``, ``strips``, ``rules``, ``options``, ...).
@@ -527,10 +528,11 @@ def impact_from_datasets(route: gpd.GeoDataFrame, datasets: Mapping[str, str | o
 
     opts = scale or ScaleOptions()
     engine = "duckdb" if opts.engine == "duckdb" else "embedded"
+    width = corridor_width(run_impact_kwargs.get("strips") or StripSpec(), run_impact_kwargs.get("options"), opts)
 
     def load(src: str | os.PathLike[str]) -> gpd.GeoDataFrame:
-        gdf = load_near_route(src, route, buffer_m=opts.buffer_m, engine=engine)
-        log.info("%s: %d features within %.0f m of the route", src, len(gdf), opts.buffer_m)
+        gdf = load_near_route(src, route, buffer_m=width, engine=engine)
+        log.info("%s: %d features within %.0f m of the route", src, len(gdf), width)
         return gdf
 
     layers = {name: load(src) for name, src in (datasets or {}).items()}

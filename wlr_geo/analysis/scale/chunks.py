@@ -17,7 +17,8 @@ Config (all keys optional)::
     chunks = 0              # route chunks; 0 → one per chunk_m of route (dask: ≥ 4 per worker)
     chunk_m = 2000.0        # chunk length when chunks = 0 (m)
     margin_m = 200.0        # overlap of chunk windows; > the longest object along the route (m)
-    buffer_m = 250.0        # big layers of the impact run: corridor read around the route (m)
+    buffer_m = 250.0        # big layers of the impact run: corridor read around the route (m);
+                            # absent → as wide as the analysis looks (strips, distances + 50 m)
 """
 
 from __future__ import annotations
@@ -61,9 +62,10 @@ class ScaleOptions:
                             help="Chunk length when chunks = 0.")
     margin_m: float = option(200.0, unit="m", ge=0, le=MAX_DISTANCE_M,
                              help="Overlap of chunk windows; longer than any object along the route.")
-    buffer_m: float = option(250.0, unit="m", ge=0, lt=MAX_WIDTH_M,
-                             help="Corridor around the route read from big layers (wider than the strips "
-                                  "plus the building distance).")
+    buffer_m: float | None = option(None, unit="m", ge=0, lt=MAX_WIDTH_M,
+                                    help="Corridor around the route read from big layers; absent → as wide as the "
+                                         "analysis looks (widest strip, parallel-run, building and clearance "
+                                         "distances plus 50 m). A smaller value is raised to that width.")
 
     def __post_init__(self) -> None:
         if self.scheduler == "":
