@@ -194,7 +194,7 @@ def test_impact_on_corridor_read_equals_impact_on_whole_layer(tmp_path, caplog):
     cables.to_file(tmp_path / "cables.gpkg", layer="cables", engine="pyogrio")
     route = gpd.GeoDataFrame({"name": ["a"]}, geometry=[ROUTE], crs="EPSG:28992")
     route.to_file(tmp_path / "route.gpkg", layer="route", engine="pyogrio")
-    assert corridor_width(StripSpec()) >= 250.0
+    assert corridor_width(StripSpec()) < 100.0  # as wide as the analysis looks, not the old 250 m floor
     with caplog.at_level(logging.INFO, logger="wlr_geo"):
         quick = run_quick(f"{tmp_path / 'route.gpkg'}:route", [f"{tmp_path / 'cables.gpkg'}:cables"]).result
     assert any(f"of {n} features near the route" in r.getMessage() for r in caplog.records)
@@ -208,3 +208,31 @@ def test_impact_on_corridor_read_equals_impact_on_whole_layer(tmp_path, caplog):
     pd.testing.assert_frame_equal(quick.parallel_runs.drop(columns="geometry").reset_index(drop=True),
                                   whole.parallel_runs.drop(columns="geometry").reset_index(drop=True))
     assert quick.summary() == whole.summary()
+
+
+@pytest.mark.parametrize("width", [0.5, 12.0, 94.7, 250.0])
+def test_corridor_near_is_exactly_dwithin_at_the_boundary(width):
+    """Corridor.near takes a buffer-polygon shortcut; it must equal shapely.dwithin exactly, also for
+    geometries a hair inside or outside the width next to bends (where buffer chords cut corners)."""
+    rng = np.random.default_rng(11)
+    ang = np.cumsum(rng.normal(0, 0.6, 120))
+    xy = np.column_stack([np.cumsum(60 * np.cos(ang)), np.cumsum(60 * np.sin(ang))]) + [85_000.0, 450_000.0]
+    route_line = LineString(xy)
+    route = gpd.GeoDataFrame(geometry=[route_line], crs="EPSG:28992")
+    corridor = Corridor.around(route, width)
+    # points at distance width ± 1e-6 … ± 1 m from the route, in every direction (around bends too)
+    base = shapely.line_interpolate_point(route_line, rng.uniform(0, route_line.length, 3_000))
+    theta = rng.uniform(0, 2 * np.pi, 3_000)
+    offset = width + rng.choice([-1.0, -1e-3, -1e-6, 1e-6, 1e-3, 1.0], 3_000)
+    bx, by = shapely.get_x(base), shapely.get_y(base)
+    pts = shapely.points(bx + offset * np.cos(theta), by + offset * np.sin(theta))
+    # short lines and small polygons scattered over the corridor and beyond
+    x0 = rng.uniform(xy[:, 0].min() - 2 * width - 50, xy[:, 0].max() + 2 * width + 50, 4_000)
+    y0 = rng.uniform(xy[:, 1].min() - 2 * width - 50, xy[:, 1].max() + 2 * width + 50, 4_000)
+    lines = shapely.linestrings(np.stack([np.column_stack([x0, y0]), np.column_stack([x0 + 20, y0 - 7])], axis=1))
+    polys = shapely.buffer(shapely.points(x0[:1_000], y0[:1_000]), 3.0)
+    geoms = np.concatenate([pts, lines, polys, np.array([None], dtype=object)])
+    got = corridor.near(geoms)
+    expected = np.r_[shapely.dwithin(geoms[:-1], route_line, width), True]
+    assert got.sum() > 100 and (~got).sum() > 100
+    np.testing.assert_array_equal(got, expected)
