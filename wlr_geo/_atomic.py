@@ -50,6 +50,7 @@ import shutil
 import socket
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePosixPath
@@ -158,8 +159,16 @@ def atomic_write_text(target: str | os.PathLike[str], text: str, encoding: str =
     return atomic_write_bytes(target, text.encode(encoding))
 
 
-def file_sha256(path: str | os.PathLike[str], chunk: int = 1 << 20) -> str:
-    """SHA-256 of a file (or, for a folder such as a Shapefile set, of its files in order)."""
+class HashCancelled(Exception):  # noqa: N818 — a signal, not an error
+    """:func:`file_sha256` was stopped before the end of the file."""
+
+
+def file_sha256(path: str | os.PathLike[str], chunk: int = 1 << 20, *, stop: threading.Event | None = None) -> str:
+    """SHA-256 of a file (or, for a folder such as a Shapefile set, of its files in order).
+
+    ``stop``: an event that ends the hashing early with :class:`HashCancelled` (used when a run
+    is abandoned while its inputs are hashed in the background).
+    """
     p = Path(path)
     h = hashlib.sha256()
     files = sorted(q for q in p.rglob("*") if q.is_file()) if p.is_dir() else [p]
@@ -169,6 +178,8 @@ def file_sha256(path: str | os.PathLike[str], chunk: int = 1 << 20) -> str:
         with open(f, "rb") as fh:
             while block := fh.read(chunk):
                 h.update(block)
+                if stop is not None and stop.is_set():
+                    raise HashCancelled(str(f))
     return h.hexdigest()
 
 
@@ -469,6 +480,9 @@ class OutputSet:
         self._declared = list(outputs)
         self._entries: dict[str, str] = {}  # name -> "file" | "dir", in registration order
         self._input_hashes: dict[Path, str] = {}
+        self._hash_thread: threading.Thread | None = None
+        self._hash_error: BaseException | None = None
+        self._hash_stop = threading.Event()
         self._written: list[Path] = []
         self._token = secrets.token_hex(8)
         self._staging: Path | None = None
@@ -481,12 +495,56 @@ class OutputSet:
 
     @property
     def input_hashes(self) -> dict[Path, str]:
-        """SHA-256 of every input (resolved path → hex digest), computed on entry."""
+        """SHA-256 of every input (resolved path → hex digest), computed from entry on.
+
+        The hashes are taken by a background thread started on entry (hashlib releases the GIL,
+        so a big input is hashed on the second core while the run reads and analyses); asking for
+        them waits until they are done.
+        """
+        self._wait_hashes()
         return dict(self._input_hashes)
 
     def hash_of(self, path: str | os.PathLike[str]) -> str | None:
         """The entry hash of input ``path`` (any spelling of it), or None if it is no input."""
+        self._wait_hashes()
         return self._input_hashes.get(Path(os.path.realpath(path)))
+
+    def _start_hashing(self) -> None:
+        """Hash every input in a background thread (:meth:`_wait_hashes` collects the result)."""
+        todo = list(dict.fromkeys(self._inputs))
+        if not todo:
+            return
+        self._hash_stop.clear()
+
+        def run() -> None:
+            try:
+                for given in todo:
+                    key = Path(os.path.realpath(given))
+                    if key not in self._input_hashes:
+                        self._input_hashes[key] = file_sha256(given, stop=self._hash_stop)
+            except HashCancelled:
+                pass
+            except BaseException as exc:  # handed to the waiting thread
+                self._hash_error = exc
+
+        self._hash_thread = threading.Thread(target=run, name="wlr-geo-input-hashes", daemon=True)
+        self._hash_thread.start()
+
+    def _wait_hashes(self, *, cancel: bool = False) -> None:
+        """Wait for the input hashes; an unreadable input becomes a one-line :class:`LayerReadError`."""
+        thread, self._hash_thread = self._hash_thread, None
+        if thread is None:
+            return
+        if cancel:
+            self._hash_stop.set()
+        thread.join()
+        exc, self._hash_error = self._hash_error, None
+        if exc is None or cancel:
+            return
+        if isinstance(exc, OSError):
+            raise LayerReadError(f"cannot read the input to hash it: {exc.strerror or exc}",
+                                 source=str(exc.filename or "?"), hint="check that the file is readable") from exc
+        raise exc
 
     @property
     def written(self) -> list[Path]:
@@ -561,15 +619,7 @@ class OutputSet:
             raise
         try:
             self._recover_leftovers()
-            for given in self._inputs:
-                key = Path(os.path.realpath(given))
-                if key not in self._input_hashes:
-                    try:
-                        self._input_hashes[key] = file_sha256(given)
-                    except OSError as exc:
-                        raise LayerReadError(f"cannot read the input to hash it: {exc.strerror or exc}",
-                                             source=str(exc.filename or given),
-                                             hint="check that the file is readable") from exc
+            self._start_hashing()
             try:
                 staging = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{os.getpid()}-", dir=self.out_dir))
                 (staging / _FILES).mkdir()
@@ -590,6 +640,7 @@ class OutputSet:
         try:
             if exc is None:
                 try:
+                    self._wait_hashes()
                     self._commit()
                 except OSError as err:
                     if isinstance(err, WlrGeoError):
@@ -604,6 +655,7 @@ class OutputSet:
                 raise translated from exc
             return False
         finally:
+            self._wait_hashes(cancel=True)
             if self._state != "committed":
                 self._discard_staging()
                 self._state = "rolled back"

@@ -21,6 +21,7 @@ Transformations always use ``always_xy=True``. RD ↔ WGS84 goes through pyproj'
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import TypeVar
 
@@ -240,7 +241,7 @@ def _crs_mixup(data: gpd.GeoDataFrame | gpd.GeoSeries, crs: CRS) -> str | None:
         return f"{at}, outside the Netherlands (the RD New area of use)"
     area = crs.area_of_use
     if area is not None:
-        lon, lat = _TO_WGS84.transform(np.asarray(rx), np.asarray(ry))
+        lon, lat = _transformer(True).transform(np.asarray(rx), np.asarray(ry))
         m = _AREA_OF_USE_MARGIN_DEG
         if (lon.min() < area.west - m or lon.max() > area.east + m or lat.min() < area.south - m
                 or lat.max() > area.north + m):
@@ -366,18 +367,22 @@ def check_same_crs(*frames: gpd.GeoDataFrame | gpd.GeoSeries, names: list[str] |
             )
 
 
-_TO_WGS84 = Transformer.from_crs(RD_NEW, WGS84, always_xy=True)
-_TO_RD = Transformer.from_crs(WGS84, RD_NEW, always_xy=True)
+@functools.cache
+def _transformer(to_wgs84: bool) -> Transformer:
+    """RD → WGS84 (or back), made on first use: building them costs ~0.1 s that commands which
+    never leave RD should not pay at import."""
+    return (Transformer.from_crs(RD_NEW, WGS84, always_xy=True) if to_wgs84
+            else Transformer.from_crs(WGS84, RD_NEW, always_xy=True))
 
 
 def rd_to_wgs84(x: float | np.ndarray, y: float | np.ndarray) -> tuple:
     """RD metres → (lon, lat) degrees (x/lon first)."""
-    return _TO_WGS84.transform(x, y)
+    return _transformer(True).transform(x, y)
 
 
 def wgs84_to_rd(lon: float | np.ndarray, lat: float | np.ndarray) -> tuple:
     """(lon, lat) degrees → RD (x, y) metres (lon first)."""
-    return _TO_RD.transform(lon, lat)
+    return _transformer(False).transform(lon, lat)
 
 
 def to_web(data: _GDF) -> _GDF:
