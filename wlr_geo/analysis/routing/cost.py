@@ -35,13 +35,12 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from affine import Affine
 from pyproj import CRS
 
 from wlr_geo._atomic import atomic_path
@@ -50,6 +49,9 @@ from wlr_geo._toml import read_toml
 from wlr_geo.categories import CATEGORIES, category_values
 from wlr_geo.crs import RD_NEW, ensure_rd
 from wlr_geo.defaults import default_path
+
+if TYPE_CHECKING:  # affine is imported where a grid is made (not by commands that never route)
+    from affine import Affine
 
 __all__ = [
     "DEFAULT_COST_TABLE",
@@ -317,6 +319,8 @@ def grid_for_bounds(bounds: Sequence[float], cell_m: float) -> tuple[Affine, tup
             f"a {cell_m:g} m grid over {x1 - x0:.0f} × {y1 - y0:.0f} m has {width * height:,} cells "
             f"(limit {MAX_CELLS:,})", hint="use a larger cell size or smaller bounds",
         )
+    from affine import Affine
+
     return Affine(cell_m, 0.0, x0, 0.0, -cell_m, y1), (height, width)
 
 
