@@ -87,36 +87,48 @@ def neutralise_csv_text(value: str) -> str:
     return value
 
 
+#: First characters of a text cell that :func:`neutralise_csv_text` may change.
+_RISKY_FIRST = frozenset(CSV_TRIGGERS) | {"'"}
+
+
 def _is_text_column(s: pd.Series) -> bool:
     return bool(s.dtype == object or isinstance(s.dtype, pd.StringDtype))
 
 
-def _neutralised(df: pd.DataFrame) -> tuple[pd.DataFrame, int]:
-    """``df`` with every text cell neutralised, and how many cells changed."""
+def _neutralised(df: pd.DataFrame) -> tuple[pd.DataFrame, int, bool]:
+    """``df`` with every text cell neutralised, how many cells changed, and whether a text cell
+    holds a carriage return.
+
+    One pass over the values of each text column in plain Python: output tables are short, and
+    per-column pandas string operations cost more than the loop.
+    """
     out = df
     changed = 0
+    has_cr = False
     for col in df.columns:
         s = df[col]
         if not _is_text_column(s):
             continue
-        text = s.astype("string")
-        first = text.str.slice(0, 2)
-        risky = (first.str.slice(0, 1).isin(CSV_TRIGGERS) | first.str.match(r"'['=+\-@\t\r]")).fillna(False)
-        if not risky.any():
-            continue
-        idx = risky.to_numpy(dtype=bool)
         old = s.to_numpy(dtype=object)
+        texts = [v for v in old if type(v) is str]
+        if not has_cr and any("\r" in v for v in texts):
+            has_cr = True
+        if not any(v[:1] in _RISKY_FIRST for v in texts):
+            continue
         new = old.copy()
-        for i in np.flatnonzero(idx):
-            if isinstance(old[i], str):
-                new[i] = neutralise_csv_text(old[i])
-        n = int(sum(1 for i in np.flatnonzero(idx) if new[i] is not old[i] and new[i] != old[i]))
+        n = 0
+        for i, v in enumerate(old):
+            if type(v) is str and v[:1] in _RISKY_FIRST:
+                nv = neutralise_csv_text(v)
+                if nv != v:
+                    new[i] = nv
+                    n += 1
         if n:
             if out is df:
                 out = df.copy()
             out[col] = pd.Series(new, index=df.index, dtype=object)
             changed += n
-    return out, changed
+    return out, changed, has_cr
 
 
 def write_csv(df: pd.DataFrame, path: str | os.PathLike[str], *, index: bool = False,
@@ -126,7 +138,7 @@ def write_csv(df: pd.DataFrame, path: str | os.PathLike[str], *, index: bool = F
     ``notes`` gets a line when cells were neutralised.
     """
     data = pd.DataFrame(df.drop(columns=[c for c in df.columns if c == "geometry"]))
-    data, changed = _neutralised(data)
+    data, changed, has_cr = _neutralised(data)
     if changed:
         msg = (f"{Path(path).name}: {changed} tekstcel(len) die met =, +, -, @, tab of CR begon(nen) voorzien "
                "van een ' (bescherming tegen formules in spreadsheets)")
@@ -136,8 +148,7 @@ def write_csv(df: pd.DataFrame, path: str | os.PathLike[str], *, index: bool = F
     # A text cell with a carriage return must be quoted, or a reader takes the CR for the end of
     # the record; the csv module quotes only the characters of its line terminator, so such a
     # file gets RFC 4180's CRLF line ends (every other file keeps "\n").
-    eol = "\r\n" if any(_is_text_column(data[c]) and data[c].astype("string").str.contains("\r", regex=False).any()
-                        for c in data.columns) else "\n"
+    eol = "\r\n" if has_cr else "\n"
     return atomic_write_text(path, data.to_csv(index=index, lineterminator=eol, float_format=float_format))
 
 
