@@ -480,8 +480,8 @@ def test_route_part_without_a_variant_is_an_error_never_a_variant_nan(bad):
                variant=["A", bad])
     with pytest.raises(LayerValidationError) as exc:
         prepare_route(route, variant_column="variant")
-    assert "no value in the variant column 'variant'" in str(exc.value)
-    assert "feature 1" in str(exc.value)
+    assert "zonder waarde in de variantkolom 'variant'" in str(exc.value)
+    assert exc.value.feature == "1"
 
 
 def test_cli_reports_ambiguous_inputs_in_one_line(tmp_path):
@@ -550,7 +550,7 @@ def test_route_comparison_uses_the_impact_strips():
 
 def test_routes_that_cross_themselves_keep_prepare_notes_and_chainage():
     out = prepare_route(rd([SELF_CROSSING]))
-    assert any("crosses itself" in n for n in out.attrs["notes"])
+    assert any("kruist zichzelf" in n for n in out.attrs["notes"])
     rg = RouteGeometry.of(out.geometry.iloc[0])
     # the self-crossing point has one chainage per pass
     ch = rg.meeting_chainages([Point(X0 + 500, Y0)])
