@@ -481,7 +481,7 @@ def _normalised_matrix(raw: pd.DataFrame, criteria: Sequence[Criterion]) -> np.n
         bad = ~np.isfinite(x)
         if bad.any():
             problems.append(Problem(
-                f"criterium {c.name!r} heeft geen waarde voor kandida(a)t(en) "
+                f"criterium {c.name!r} heeft geen waarde voor kandidaat/kandidaten "
                 f"{', '.join(map(str, raw.index[bad][:10]))}",
                 feature=str(raw.index[bad][0]),
                 hint="configureer de laag waaruit dit criterium wordt berekend, of laat het criterium weg",
