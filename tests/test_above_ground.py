@@ -145,7 +145,7 @@ def test_overlapping_areas_count_each_square_metre_once():
     pa = res.per_area.set_index("gemeente")
     assert pa.loc["A", "area_m2"] == pytest.approx(600.0)  # the overlap stays with A
     assert pa.loc["B", "area_m2"] == pytest.approx(400.0)
-    assert any("overlap" in n for n in res.notes)
+    assert any("overlappen eerdere" in n for n in res.notes)
 
 
 def test_nested_strips_are_analysed_separately():
@@ -189,7 +189,7 @@ def test_zero_length_lines_are_dropped_and_noted():
     res = above_ground_impact(strips_10m(), objs, centreline=CENTRE)
     assert list(res.affected["object_id"]) == ["r1"]
     assert res.totals["count"].tolist() == [1]
-    assert any("zero-length" in n for n in res.notes)
+    assert any("lengte nul weggelaten" in n for n in res.notes)
 
 
 def test_invalid_polygons_never_raise_a_geos_exception():
@@ -201,7 +201,7 @@ def test_invalid_polygons_never_raise_a_geos_exception():
     # Repaired: two triangles with apex at (15, 0); inside |y| ≤ 5 each keeps
     # ∫ 5·(1 − |y|/10) dy over −5…5 = 37.5 m².
     assert res.affected["area_m2"].sum() == pytest.approx(75.0)
-    assert any("repaired" in n for n in res.notes)
+    assert any("gerepareerd met make_valid" in n for n in res.notes)
 
 
 def test_bad_input_raises_typed_errors():
@@ -210,7 +210,7 @@ def test_bad_input_raises_typed_errors():
         above_ground_impact(strips_10m(), objs.drop(columns="category"), centreline=CENTRE)
     with pytest.raises(CRSMismatchError):
         above_ground_impact(strips_10m(), objs.to_crs(4326), centreline=CENTRE)
-    with pytest.raises(WlrGeoInputError, match="centreline"):
+    with pytest.raises(WlrGeoInputError, match="hartlijn van het tracé heeft lengte nul"):
         above_ground_impact(strips_10m(), objs, centreline=line((5, 5), (5, 5)))
     with pytest.raises(WlrGeoInputError, match="gemeente"):
         above_ground_impact(strips_10m(), objs, centreline=CENTRE,
@@ -225,7 +225,7 @@ def test_prebuilt_tree_gives_identical_results_and_inputs_are_not_mutated():
     b = above_ground_impact(strips_10m(), objs, centreline=CENTRE, tree=tree)
     pd.testing.assert_frame_equal(a.totals, b.totals)
     assert_geodataframe_equal(objs, before)
-    with pytest.raises(WlrGeoInputError, match="tree"):
+    with pytest.raises(WlrGeoInputError, match="vooraf gebouwde boom"):
         above_ground_impact(strips_10m(), objs, centreline=CENTRE, tree=shapely.STRtree([]))
 
 

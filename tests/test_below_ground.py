@@ -242,7 +242,7 @@ def test_depth_at_crossings_where_known():
     assert d["chainage_m"].item() == pytest.approx(120.0)
     assert d["diepte_m"].item() == pytest.approx(1.2)
     nodepth = run(cables(rows))
-    assert len(nodepth.depth) == 0 and any("depth" in n for n in nodepth.notes)
+    assert len(nodepth.depth) == 0 and any("geen dieptekolom" in n for n in nodepth.notes)
 
 
 # --- areas ----------------------------------------------------------------------------------
@@ -279,8 +279,8 @@ def test_zero_length_and_non_line_geometries_are_dropped_and_noted():
             ("p", "hoogspanning", "TenneT", shapely.Point(X0 + 100, Y0 + 1))]
     res = run(cables(rows))
     _assert_empty_schema(res)
-    assert any("zero-length" in n for n in res.notes)
-    assert any("non-line" in n for n in res.notes)
+    assert any("lengte nul bij het tracé weggelaten" in n for n in res.notes)
+    assert any("geen lijn zijn" in n for n in res.notes)
 
 
 def test_bad_input_raises_typed_errors():
@@ -391,7 +391,7 @@ def test_safe_intersection_survives_a_geos_error(monkeypatch):
     notes: list[str] = []
     out = safe_intersection(np.array([shapely.box(0, 0, 2, 2)], dtype=object), shapely.box(1, 1, 3, 3), notes, "t")
     assert out[0].area == pytest.approx(1.0)
-    assert notes and "skipped" not in notes[0]
+    assert notes and "overgeslagen" not in notes[0]
 
 
 def test_two_threads_share_inputs_without_crashing():

@@ -86,11 +86,11 @@ def test_validate_claims_reports_all_problems_at_once():
     with pytest.raises(LayerValidationError) as err:
         validate_claims(gdf)
     text = str(err.value)
-    assert "more than once" in text
-    assert "unknown facility_type 'kerncentrale'" in text
-    assert "after year_to" in text
+    assert "komt meer dan eens voor" in text
+    assert "onbekend facility_type 'kerncentrale'" in text
+    assert "ligt na year_to" in text
     assert "misschien" in text
-    assert "no geometry" in text
+    assert "heeft geen geometrie" in text
     assert len(err.value.problems) == 5
 
 
@@ -115,9 +115,9 @@ def test_template_overrides_and_bad_keys():
     assert t["werkterrein"].rectangle_m() == (10.0, 20.0)
     assert t["werkterrein"].clearance_m == 0.0  # kept from the default
     assert t["nieuw_type"].rectangle_m() == (20.0, 20.0)
-    with pytest.raises(ConfigError, match="unknown keys"):
+    with pytest.raises(ConfigError, match="onbekende sleutels"):
         load_claim_templates({"werkterrein": {"breedte": 3}})
-    with pytest.raises(ConfigError, match="positive number"):
+    with pytest.raises(ConfigError, match="moet een positief getal zijn"):
         load_claim_templates({"werkterrein": {"width_m": -3}})
 
 
@@ -158,7 +158,7 @@ def test_line_footprint_strip_and_drawn_polygon():
 
 def test_point_claim_of_strip_type_is_an_error():
     c = _claims([("p", "distributieleiding", 2026, 2030, "wens", Point(X0, Y0))])
-    with pytest.raises(LayerValidationError, match="needs a footprint size"):
+    with pytest.raises(LayerValidationError, match="afmeting van het ruimtebeslag nodig"):
         claim_footprints(c)
 
 
@@ -229,7 +229,7 @@ def test_conflicts_need_polygons_and_polygon_constraints():
         claim_conflicts(validate_claims(c, templates=_tpl()))
     fp = claim_footprints(c, _tpl())
     lines = gpd.GeoDataFrame(geometry=[LineString([(X0, Y0), (X0 + 10, Y0)])], crs="EPSG:28992")
-    with pytest.raises(WlrGeoInputError, match="non-polygon"):
+    with pytest.raises(WlrGeoInputError, match="geen vlak zijn"):
         claim_conflicts(fp, constraints={"water": lines})
 
 
@@ -432,12 +432,12 @@ def test_claims_cli_reports_bad_input_with_exit_2(tmp_path, capsys):
     cfg = _write_project(tmp_path, claims=claims)
     assert main(["claims", str(cfg), "-o", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
-    assert "unknown facility_type 'kerncentrale'" in err and "feature A" in err
+    assert "A: onbekend facility_type 'kerncentrale'" in err  # the feature id, then the message
     assert not (tmp_path / "out" / "claims.gpkg").exists()
     cfg2 = _write_project(tmp_path, claims=_claims([("A", "x", 2026, 2030, "wens", _box(0, 0, 10, 10))]),
                           extra_toml="[claims.templates.x]\nbreedte = 3\n")
     assert main(["claims", str(cfg2), "-o", str(tmp_path / "out")]) == 2
-    assert "unknown keys" in capsys.readouterr().err
+    assert "heeft onbekende sleutels" in capsys.readouterr().err
 
 
 def test_bad_geometry_gallery_gives_repair_or_typed_error():
@@ -448,7 +448,7 @@ def test_bad_geometry_gallery_gives_repair_or_typed_error():
     conf = claim_conflicts(fp)
     assert conf["area_m2"].iloc[0] == pytest.approx(25.0)  # the east lobe lies in the square
     spike = shapely.Polygon([(X0, Y0), (X0 + 1, Y0 + 1), (X0 + 1, Y0 + 2), (X0 + 1, Y0 + 1), (X0, Y0)])
-    with pytest.raises(LayerValidationError, match="collapse"):
+    with pytest.raises(LayerValidationError, match="vallen bij reparatie weg"):
         claim_footprints(_claims([("s", "x", 2026, 2030, "wens", spike)]), _tpl())
     nan = _claims([("n", "x", 2026, 2030, "wens", Point(np.nan, Y0))])
     with pytest.raises(WlrGeoInputError, match="NaN"):

@@ -57,11 +57,11 @@ def test_table_overrides_keep_other_values():
     ("raw", "match"),
     [
         ({"area": {"forest": 3.0}}, "forest"),
-        ({"area": {"green": -1}}, "not a cost"),
-        ({"crossing": {"rail": "expensive"}}, "not a cost"),
-        ({"bundling": {"factor": 1.5}}, "out of range"),
+        ({"area": {"green": -1}}, "geen kostenwaarde"),
+        ({"crossing": {"rail": "expensive"}}, "geen kostenwaarde"),
+        ({"bundling": {"factor": 1.5}}, "buiten het bereik"),
         ({"buffer": {"building": [[5.0]]}}, "distance_m, cost"),
-        ({"colours": {}}, "unknown cost table keys"),
+        ({"colours": {}}, "onbekende sleutels in de kostentabel"),
         ({"roles": {"trees": "forest"}}, "forest"),
     ],
 )
@@ -164,7 +164,7 @@ def test_raster_costs_array_and_resampled_layer():
     r = build_cost_raster({}, bounds=bounds, cell_m=10, table=_plain_table(), raster_costs=[(coarse, 1.0)])
     assert np.all(r.cost[:5, :5] == 3.0) and np.all(r.cost[:5, 5:] == 1.0)
     assert np.all(r.cost[5:, :5] == 5.0) and np.all(r.cost[5:, 5:] == 7.0)
-    with pytest.raises(WlrGeoInputError, match="shape"):
+    with pytest.raises(WlrGeoInputError, match="vorm \\(shape\\)"):
         build_cost_raster({}, bounds=bounds, cell_m=10, raster_costs=[(arr[:5], 1.0)])
 
 
@@ -222,15 +222,15 @@ def test_read_rejects_bad_cost_rasters(tmp_path):
     bad = arr.copy()
     bad[3, 3] = 0.0
     _write_tif(tmp_path / "zero.tif", bad)
-    with pytest.raises(WlrGeoInputError, match="cost ≤ 0"):
+    with pytest.raises(WlrGeoInputError, match="kosten ≤ 0"):
         read_cost_raster(tmp_path / "zero.tif")
     _write_tif(tmp_path / "nocrs.tif", arr, crs=None)
-    with pytest.raises(CRSError, match="no CRS"):
+    with pytest.raises(CRSError, match="geen CRS"):
         read_cost_raster(tmp_path / "nocrs.tif")
     _write_tif(tmp_path / "utm.tif", arr, crs="EPSG:32631")
-    with pytest.raises(CRSError, match="not EPSG:28992"):
+    with pytest.raises(CRSError, match="niet in EPSG:28992"):
         read_cost_raster(tmp_path / "utm.tif")
-    with pytest.raises(WlrGeoInputError, match="does not exist"):
+    with pytest.raises(WlrGeoInputError, match="rasterbestand bestaat niet"):
         read_cost_raster(tmp_path / "missing.tif")
 
 

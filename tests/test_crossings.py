@@ -171,10 +171,10 @@ def test_degenerate_layers_do_not_crash():
     zero = LineString([(X0 + 500, Y0), (X0 + 500, Y0)])
     far = LineString([(X0, Y0 + 5000), (X0 + 10, Y0 + 5010)])
     layer = IndexedLayer.build(rd_frame([bowtie, zero, far, Point(X0, Y0), None]), name="rommel")
-    assert any("zero-length" in n for n in layer.notes)
-    assert any("repaired" in n for n in layer.notes)
-    assert any("point" in n for n in layer.notes)
-    assert any("null/empty" in n for n in layer.notes)
+    assert any("lengte nul overgeslagen" in n for n in layer.notes)
+    assert any("gerepareerd met make_valid" in n for n in layer.notes)
+    assert any("punt-/verzamelingsobjecten overgeslagen" in n for n in layer.notes)
+    assert any("lege geometrieën (null/leeg)" in n for n in layer.notes)
     cr, _ = find_crossings(ROUTE, layer)
     # the repaired bow-tie is two triangles touching at (310, 0): the route crosses both lobes
     assert cr["width_m"].sum() == pytest.approx(20.0)
@@ -274,7 +274,7 @@ def test_rules_default_and_override():
     assert out2["rule_note"].iloc[5] == "eigen regel"
     assert out2["acute"].sum() == 0
     assert apply_rules(df, load_rules({"replace": True}))["technique"].eq("open_trench").all()
-    with pytest.raises(ConfigError, match="technique 'tunnel'"):
+    with pytest.raises(ConfigError, match="onbekende technique 'tunnel'"):
         load_rules({"rule": [{"technique": "tunnel"}]})
-    with pytest.raises(ConfigError, match="unknown key"):
+    with pytest.raises(ConfigError, match="onbekende sleutel"):
         load_rules({"rules": []})

@@ -52,7 +52,7 @@ def test_crossing_on_boundary_and_leave_reenter(route, gm3):
     # on a boundary, a crossing belongs to the municipality the route continues into
     assert cr["gemeente"].tolist() == ["B", "B", "A"]
     assert cr["technique"].tolist() == ["open_trench", "hdd", "open_trench"]
-    assert any("duplicate" in n for n in res.notes)
+    assert any("dubbele hoekpunten" in n for n in res.notes)
     pg = res.per_gemeente.set_index("gemeente")
     assert pg.loc["A", "length_m"] == pytest.approx(800.0)
     assert pg.loc["B", "length_m"] == pytest.approx(200.0)
@@ -103,14 +103,14 @@ def test_degenerate_inputs(route, gm3):
     res = run_impact(route, {"leeg": empty, "ver": far}, municipalities=gm3)
     assert len(res.crossings) == 0
     assert "chainage_m" in res.crossings.columns
-    assert any("'ver' lies entirely outside" in n for n in res.notes)
+    assert any("'ver' ligt geheel buiten het tracégebied" in n for n in res.notes)
     assert res.segments["km_range"].iloc[0] == "km 0,00 – km 0,40"
     assert res.per_gemeente["n_crossings"].sum() == 0
     with pytest.raises(CRSMismatchError):
         run_impact(route, {"x": far.to_crs(4326)})
-    with pytest.raises(LayerValidationError, match="no column 'gm_naam'"):
+    with pytest.raises(LayerValidationError, match="geen kolom 'gm_naam'"):
         run_impact(route, {}, municipalities=gm3.rename(columns={"gm_naam": "naam"}))
-    with pytest.raises(LayerValidationError, match="no features"):
+    with pytest.raises(LayerValidationError, match="heeft geen objecten"):
         run_impact(route, {}, municipalities=gm3.iloc[:0])
 
 

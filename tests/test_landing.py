@@ -153,9 +153,9 @@ def test_ties_are_deterministic():
 def test_scoring_errors_name_the_problem():
     raw, crit = _hand_case()
     raw = raw.assign(area=[10.0, np.nan, 30.0])
-    with pytest.raises(WlrGeoInputError, match="no value for candidate"):
+    with pytest.raises(WlrGeoInputError, match="heeft geen waarde voor kandidaat/kandidaten"):
         score_candidates(raw, crit)
-    with pytest.raises(WlrGeoInputError, match="has no column"):
+    with pytest.raises(WlrGeoInputError, match="heeft geen kolom in de ruwe waarden"):
         score_candidates(raw, [Criterion("nope")])
     with pytest.raises(ConfigError):
         Criterion("c", "lower", "minmax")
@@ -172,7 +172,7 @@ def test_criteria_from_config():
     with pytest.raises(ConfigError) as err:
         criteria_from_config([{"name": "a", "wieght": 1}, {"name": "b", "direction": "up"}, {"weight": 1}])
     assert len(err.value.problems) == 3
-    with pytest.raises(ConfigError, match="more than once"):
+    with pytest.raises(ConfigError, match="meer dan eens voor"):
         criteria_from_config([{"name": "a"}, {"name": "a"}])
 
 
@@ -239,9 +239,9 @@ def test_landing_criteria_input_errors(layers):
     c = layers["candidates"]
     with pytest.raises(WlrGeoInputError, match="candidate_id"):
         landing_criteria(c.rename(columns={"candidate_id": "x"}), route_end=Point(X0, Y0))
-    with pytest.raises(WlrGeoInputError, match="more than once"):
+    with pytest.raises(WlrGeoInputError, match="meer dan eens voor"):
         landing_criteria(c.assign(candidate_id=["A", "A"]), route_end=Point(X0, Y0))
-    with pytest.raises(WlrGeoInputError, match="weight column"):
+    with pytest.raises(WlrGeoInputError, match="geen gewichtskolom"):
         landing_criteria(c, route_end=Point(X0, Y0), wijken=layers["wijken"], weight_column="demand")
 
 
@@ -250,7 +250,7 @@ def test_route_end_point():
     assert route_end_point(route).equals(Point(X0 + 10, Y0 + 5))
     assert route_end_point(route, reverse=True).equals(Point(X0, Y0))
     gap = rd_frame([MultiLineString([[(X0, Y0), (X0 + 1, Y0)], [(X0 + 5, Y0), (X0 + 6, Y0)]])])
-    with pytest.raises(WlrGeoInputError, match="does not merge"):
+    with pytest.raises(WlrGeoInputError, match="niet tot één lijn samengaat"):
         route_end_point(gap)
 
 

@@ -124,18 +124,18 @@ def test_start_or_end_on_barrier_raises_naming_the_point():
     cost[20:30, 20:30] = np.inf
     r = _raster(cost, cell=10.0)
     xy = _xy(r, 25, 25)
-    with pytest.raises(WlrGeoInputError, match=r"start \(90255\.0, 460245\.0\) lies on a barrier") as exc:
+    with pytest.raises(WlrGeoInputError, match=r"beginpunt \(90\.255,0; 460\.245,0\) ligt op een barrièrecel") as exc:
         least_cost_path(r, xy, _xy(r, 0, 0))
-    assert "move the start point" in exc.value.hint
-    with pytest.raises(WlrGeoInputError, match=r"end .* lies on a barrier"):
+    assert "verplaats het beginpunt" in exc.value.hint
+    with pytest.raises(WlrGeoInputError, match=r"eindpunt .* ligt op een barrièrecel"):
         least_cost_path(r, _xy(r, 0, 0), xy)
-    with pytest.raises(WlrGeoInputError, match="outside the cost raster"):
+    with pytest.raises(WlrGeoInputError, match="buiten het kostenraster"):
         least_cost_path(r, (0.0, 0.0), xy)
 
 
 def test_start_and_end_in_one_cell_raises():
     r = _raster(np.ones((10, 10)), cell=10.0)
-    with pytest.raises(WlrGeoInputError, match="same 10 m cell"):
+    with pytest.raises(WlrGeoInputError, match="dezelfde cel van 10 m"):
         least_cost_path(r, (X0 + 1, Y0 + 1), (X0 + 9, Y0 + 9))
 
 
@@ -177,7 +177,7 @@ def test_no_path_raises():
     cost[:, 30] = np.inf
     r = _raster(cost)
     for method in ("full", "coarse-to-fine"):
-        with pytest.raises(NoPathError, match="barriers"):
+        with pytest.raises(NoPathError, match="barrières scheiden ze"):
             least_cost_path(r, _xy(r, 5, 5), _xy(r, 5, 55), method=method)
 
 
@@ -372,7 +372,7 @@ def test_coarse_to_fine_falls_back_to_full_when_the_corridor_budget_is_exceeded(
     with caplog.at_level(logging.INFO, logger="wlr_geo"):
         p = least_cost_path(r, a, b, coarse_factor=6, max_corridor_cells=1_000)
     assert p.method == "full" and p.verification == "full" and "fallback" in p.info
-    assert "solving at full resolution" in caplog.text
+    assert "berekening op volle resolutie" in caplog.text
     assert p.cost == pytest.approx(least_cost_path(r, a, b, method="full").cost, rel=1e-12)
 
 
@@ -382,14 +382,14 @@ def test_coarse_to_fine_unverified_when_full_does_not_fit(caplog):
     with caplog.at_level(logging.WARNING, logger="wlr_geo"):
         p = least_cost_path(r, a, b, coarse_factor=6, max_corridor_cells=1_000, max_full_bytes=1)
     assert p.method == "coarse-to-fine" and p.verification == "unverified"
-    assert "could not be verified" in caplog.text
+    assert "kon niet binnen ε = 1 % worden geverifieerd" in caplog.text
     steps = np.abs(np.diff(p.cells, axis=0))
     assert steps.max() == 1 and np.isfinite(r.cost[p.cells[:, 0], p.cells[:, 1]]).all()
 
 
 def test_full_method_names_the_option_when_it_does_not_fit():
     r = _raster(np.ones((50, 50)))
-    with pytest.raises(WlrGeoInputError, match="needs about") as exc:
+    with pytest.raises(WlrGeoInputError, match="vraagt ongeveer") as exc:
         least_cost_path(r, _xy(r, 1, 1), _xy(r, 48, 48), method="full", max_full_bytes=1000)
     assert "coarse-to-fine" in exc.value.hint
 
@@ -422,11 +422,11 @@ def test_nan_minus_inf_and_barrier_cost_are_barriers():
     for method in ("full", "coarse-to-fine"):
         through = least_cost_path(r, a, b, method=method, coarse_factor=4)
         assert (30, 20) in {tuple(c) for c in through.cells.tolist()}   # 9999 is merely expensive
-        with pytest.raises(NoPathError, match="barrier"):
+        with pytest.raises(NoPathError, match="barrières scheiden ze"):
             least_cost_path(r, a, b, method=method, barrier_cost=9999, coarse_factor=4)
-    with pytest.raises(WlrGeoInputError, match="lies on a barrier"):
+    with pytest.raises(WlrGeoInputError, match="ligt op een barrièrecel"):
         least_cost_path(r, _xy(r, 30, 20), b, barrier_cost=5000)
-    with pytest.raises(WlrGeoInputError, match="lies on a barrier"):
+    with pytest.raises(WlrGeoInputError, match="ligt op een barrièrecel"):
         least_cost_path(r, _xy(r, 3, 20), b)                             # -inf
 
 
@@ -441,7 +441,7 @@ def test_negative_costs_and_bad_epsilon_are_rejected():
     cost = np.ones((20, 20))
     cost[3, 3] = -2.0
     r = _raster(cost)
-    with pytest.raises(WlrGeoInputError, match="negative"):
+    with pytest.raises(WlrGeoInputError, match="negatieve kosten"):
         least_cost_path(r, _xy(r, 1, 1), _xy(r, 18, 18))
     with pytest.raises(WlrGeoInputError, match="epsilon"):
         least_cost_path(_raster(np.ones((20, 20))), _xy(r, 1, 1), _xy(r, 18, 18), epsilon=1.5)
@@ -490,7 +490,7 @@ def test_fewer_alternatives_when_only_one_corridor_exists(caplog):
     assert len(alts) == 1
     short = alts.attrs["shortfall"]
     assert short["requested"] == 3 and short["found"] == 1 and short["reason"] == "not_distinct"
-    assert "only 1 of 3 alternatives" in caplog.text
+    assert "slechts 1 van 3 alternatieven" in caplog.text
 
 
 def test_alternatives_never_enter_cells_at_or_above_barrier_cost():
@@ -520,7 +520,7 @@ def test_separation_is_symmetric_mean_distance():
 
 def test_k_alternatives_rejects_bad_k():
     r = _raster(np.ones((20, 20)))
-    with pytest.raises(WlrGeoInputError, match="positive integer"):
+    with pytest.raises(WlrGeoInputError, match="positief geheel getal"):
         k_alternatives(r, _xy(r, 1, 1), _xy(r, 18, 18), k=0)
 
 
@@ -602,7 +602,7 @@ def test_cli_start_on_barrier_is_one_line_error(tmp_path):
     res = CliRunner().invoke(cli, ["route", "--cost", str(path), "--start", f"{a[0]},{a[1]}",
                                    "--end", f"{b[0]},{b[1]}", "-o", str(tmp_path / "o")])
     assert res.exit_code == 2
-    assert "start" in res.output and "barrier" in res.output and "Traceback" not in res.output
+    assert "beginpunt" in res.output and "barrièrecel" in res.output and "Traceback" not in res.output
 
 
 def test_cli_config_form(tmp_path):

@@ -34,14 +34,14 @@ def test_prepare_merges_ordered_parts_and_flips_reversed_part():
     line = out.geometry.iloc[0]
     assert line.length == pytest.approx(350.0)
     assert shapely.get_coordinates(line).tolist() == [[X0, Y0], [X0 + 100, Y0], [X0 + 300, Y0], [X0 + 300, Y0 + 50]]
-    assert any("reversed" in n for n in out.attrs["notes"])
+    assert any("omgedraaid" in n for n in out.attrs["notes"])
 
 
 def test_prepare_drops_duplicate_vertices_with_note():
     line = LineString([(X0, Y0), (X0, Y0), (X0 + 10, Y0), (X0 + 10, Y0), (X0 + 20, Y0)])
     out = prepare_route(rd_frame([line]))
     assert len(shapely.get_coordinates(out.geometry.iloc[0])) == 3
-    assert any("2 duplicate vertices" in n for n in out.attrs["notes"])
+    assert any("2 dubbele hoekpunten" in n for n in out.attrs["notes"])
 
 
 def test_reverse_option_and_variants():
@@ -68,9 +68,9 @@ def test_multilinestring_input_and_order_column():
 @pytest.mark.parametrize(
     ("geoms", "match"),
     [
-        ([LineString([(X0, Y0), (X0, Y0)])], "zero length"),
+        ([LineString([(X0, Y0), (X0, Y0)])], "lengte nul"),
         ([Point(X0, Y0)], "Point"),
-        ([LineString([(X0, Y0), (X0 + 10, Y0)]), LineString([(X0 + 100, Y0), (X0 + 200, Y0)])], "starts 90.0 m"),
+        ([LineString([(X0, Y0), (X0 + 10, Y0)]), LineString([(X0 + 100, Y0), (X0 + 200, Y0)])], "begint 90,0 m"),
     ],
 )
 def test_prepare_bad_routes_raise_clear_errors(geoms, match):
@@ -79,12 +79,12 @@ def test_prepare_bad_routes_raise_clear_errors(geoms, match):
 
 
 def test_prepare_empty_route_raises():
-    with pytest.raises(LayerValidationError, match="no geometries"):
+    with pytest.raises(LayerValidationError, match="heeft geen geometrieën"):
         prepare_route(gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs=28992)))
 
 
 def test_prepare_missing_variant_column():
-    with pytest.raises(LayerValidationError, match="no column 'v'"):
+    with pytest.raises(LayerValidationError, match="geen kolom 'v'"):
         prepare_route(rd_frame([LineString([(X0, Y0), (X0 + 1, Y0)])]), variant_column="v")
 
 
@@ -94,7 +94,7 @@ def test_chainage_and_point_roundtrip():
     assert shapely.get_coordinates(pts).tolist() == [
         [X0, Y0], [X0 + 150, Y0], [X0 + 300, Y0], [X0 + 300, Y0 + 200], [X0 + 300, Y0 + 400]]
     assert chainage_at(line, pts).tolist() == pytest.approx([0, 150, 300, 500, 700])
-    with pytest.raises(WlrGeoInputError, match="outside the route"):
+    with pytest.raises(WlrGeoInputError, match="buiten het tracé"):
         point_at(line, 701.0)
 
 
@@ -176,12 +176,12 @@ def test_route_geometry_is_the_one_segment_model():
     m = rg.markers(every_m=250.0, major_every_m=500.0)
     assert m["chainage_m"].tolist() == [0.0, 250.0, 500.0]
     assert m["major"].tolist() == [True, False, True]
-    with pytest.raises(WlrGeoInputError, match="positive number"):
+    with pytest.raises(WlrGeoInputError, match="moet een positief getal zijn"):
         rg.markers(every_m=float("nan"), major_every_m=1000.0)
 
 
 def test_prepare_refuses_a_part_without_variant():
     gdf = rd_frame([LineString([(X0, Y0), (X0 + 10, Y0)]), LineString([(X0, Y0 + 5), (X0 + 10, Y0 + 5)])],
                    v=["noord", None])
-    with pytest.raises(LayerValidationError, match="no value in the variant column 'v'"):
+    with pytest.raises(LayerValidationError, match="zonder waarde in de variantkolom 'v'"):
         prepare_route(gdf, variant_column="v")

@@ -64,9 +64,9 @@ def test_from_config_and_errors():
     assert "did you mean" in str(info.value)
     with pytest.raises(ConfigError, match="out of range"):
         StripSpec(werkstrook_left_m=-1)
-    with pytest.raises(ConfigError, match="overlap"):
+    with pytest.raises(ConfigError, match="overlappen"):
         StripSpec(overrides=(StripOverride(0, 10), StripOverride(5, 20)))
-    with pytest.raises(ConfigError, match="below to_m"):
+    with pytest.raises(ConfigError, match="moet kleiner zijn dan to_m"):
         StripSpec(overrides=(StripOverride(10, 5),))
     with pytest.raises(ConfigError, match="needs from_m"):
         parse_section("strips", {"override": [{"to_m": 3}]})
@@ -81,7 +81,7 @@ def test_make_strips_rejects_bad_route():
     with pytest.raises(LayerValidationError):
         make_strips(LineString())
     two = gpd.GeoDataFrame(geometry=[LINE, LINE], crs=28992)
-    with pytest.raises(LayerValidationError, match="one centreline"):
+    with pytest.raises(LayerValidationError, match="verwacht één hartlijn"):
         make_strips(two)
 
 
@@ -96,5 +96,5 @@ def test_footprints_points_and_polygons():
     minx, miny, maxx, maxy = fp.geometry.iloc[1].bounds
     assert (maxx - minx, maxy - miny) == pytest.approx((60.0, 100.0))
     assert set(fp["strip"]) == {"footprint"}
-    with pytest.raises(LayerValidationError, match="no footprint size"):
+    with pytest.raises(LayerValidationError, match="heeft geen afmeting van het ruimtebeslag"):
         footprints(gpd.GeoDataFrame({"kind": ["x"]}, geometry=[Point(X0, Y0)], crs=28992))

@@ -359,9 +359,9 @@ def test_gemeente_comes_from_municipalities_and_wijk_only_within_its_gemeente():
     assert pg["length_m"].to_dict() == pytest.approx({"A": 500.0, "B": 500.0})
     assert pg["n_crossings"].to_dict() == {"A": 1, "B": 3}
     # the disagreement is reported once, with its area and the route length concerned
-    notes = [n for n in res.notes if "disagree" in n]
+    notes = [n for n in res.notes if "spreken elkaar tegen" in n]
     assert len(notes) == 1
-    assert "0.060 km² of wijk area" in notes[0] and "0.090 km² of municipality area" in notes[0]
+    assert "0,060 km² wijkoppervlak" in notes[0] and "0,090 km² gemeenteoppervlak" in notes[0]
     assert "route: 150 m" in notes[0]
 
 
@@ -429,7 +429,7 @@ def test_embedded_data_every_crossing_and_stretch_in_its_municipality():
     own = set(zip(wk["gm_naam"], wk["wk_naam"], strict=True))
     pairs = set(zip(res.segments["gemeente"], res.segments["wijk"], strict=True))
     assert {p for p in pairs if p[1]} <= own
-    assert sum("disagree" in n for n in res.notes) == 1
+    assert sum("spreken elkaar tegen" in n for n in res.notes) == 1
 
 
 # ---------------------------------------------------------------- F8: ambiguous names and polygons
@@ -447,31 +447,32 @@ def test_municipality_without_a_name_is_an_error_naming_the_feature(bad):
     with pytest.raises(LayerValidationError) as exc:
         run_impact(ROUTE_GDF, {}, municipalities=_gm(["A", bad]))
     text = str(exc.value)
-    assert "layer 'municipalities'" in text and "feature 1" in text and "fix:" in text
+    assert exc.value.layer == "municipalities" and exc.value.feature == "1" and exc.value.hint
+    assert "zonder naam in kolom 'gm_naam'" in text and exc.value.hint in text
     assert "\n" not in text
 
 
 def test_one_name_with_two_codes_is_an_error_but_parts_of_one_are_merged():
     geoms = [box(X0 - 50, Y0 - 300, X0 + 500, Y0 + 300), box(X0 + 500, Y0 - 300, X0 + 1050, Y0 + 300)]
-    with pytest.raises(LayerValidationError, match="2 different areas"):
+    with pytest.raises(LayerValidationError, match="aan 2 verschillende gebieden gegeven"):
         run_impact(ROUTE_GDF, {}, municipalities=_gm(["A", "A"], geoms, gm_code=["GM1", "GM2"]))
     res = run_impact(ROUTE_GDF, {}, municipalities=_gm(["A", "A"], geoms, gm_code=["GM1", "GM1"]))
     assert res.per_gemeente["gemeente"].tolist() == ["A"]
     assert res.per_gemeente["n_stretches"].tolist() == [1]
-    assert any("taken as parts of one area" in n for n in res.notes)
+    assert any("gelden als delen van één gebied" in n for n in res.notes)
 
 
 def test_overlapping_municipalities_are_an_error_slivers_are_counted_once():
     overlap = [box(X0 - 50, Y0 - 300, X0 + 520, Y0 + 300), box(X0 + 500, Y0 - 300, X0 + 1050, Y0 + 300)]
     with pytest.raises(LayerValidationError) as exc:
         run_impact(ROUTE_GDF, {}, municipalities=_gm(["A", "B"], overlap))
-    assert "'A' and 'B' overlap by 12,000 m²" in str(exc.value) and "feature 0, 1" in str(exc.value)
+    assert "'A' en 'B' overlappen over 12.000 m²" in str(exc.value) and exc.value.feature == "0, 1"
     sliver = [box(X0 - 50, Y0 - 300, X0 + 500.001, Y0 + 300), box(X0 + 500, Y0 - 300, X0 + 1050, Y0 + 300)]
     res = run_impact(ROUTE_GDF, {}, municipalities=_gm(["B", "A"], sliver))
     pg = res.per_gemeente.set_index("gemeente")["length_m"]
     assert pg.sum() == pytest.approx(1000.0)
     assert pg["B"] == pytest.approx(500.0, abs=2e-3)
-    assert any("counted once, in the area first by name" in n for n in res.notes)
+    assert any("eenmaal geteld, in het gebied dat op naam eerst komt" in n for n in res.notes)
 
 
 @pytest.mark.parametrize("bad", [None, np.nan, ""])
@@ -480,8 +481,8 @@ def test_route_part_without_a_variant_is_an_error_never_a_variant_nan(bad):
                variant=["A", bad])
     with pytest.raises(LayerValidationError) as exc:
         prepare_route(route, variant_column="variant")
-    assert "no value in the variant column 'variant'" in str(exc.value)
-    assert "feature 1" in str(exc.value)
+    assert "zonder waarde in de variantkolom 'variant'" in str(exc.value)
+    assert exc.value.feature == "1"
 
 
 def test_cli_reports_ambiguous_inputs_in_one_line(tmp_path):
@@ -550,7 +551,7 @@ def test_route_comparison_uses_the_impact_strips():
 
 def test_routes_that_cross_themselves_keep_prepare_notes_and_chainage():
     out = prepare_route(rd([SELF_CROSSING]))
-    assert any("crosses itself" in n for n in out.attrs["notes"])
+    assert any("kruist zichzelf" in n for n in out.attrs["notes"])
     rg = RouteGeometry.of(out.geometry.iloc[0])
     # the self-crossing point has one chainage per pass
     ch = rg.meeting_chainages([Point(X0 + 500, Y0)])

@@ -20,6 +20,7 @@ import pandas as pd
 import shapely
 
 from wlr_geo._errors import WlrGeoInputError
+from wlr_geo._nl import nl
 from wlr_geo.analysis.claims.footprints import _object_ids, _prepared
 from wlr_geo.crs import RD_NEW
 
@@ -87,16 +88,16 @@ def claim_conflicts(
         intersection geometry (polygonal part for overlaps).
     """
     if not math.isfinite(tolerance_m2) or tolerance_m2 < 0:
-        raise WlrGeoInputError(f"tolerance_m2 must be ≥ 0, got {tolerance_m2}")
+        raise WlrGeoInputError(f"tolerance_m2 moet ≥ 0 zijn, is {tolerance_m2}")
     need = {"claim_id", "facility_type", "year_from", "year_to"} - set(claims.columns)
     if need:
-        raise WlrGeoInputError(f"claims lack column(s) {sorted(need)}", layer="claims",
-                               hint="run validate_claims / claim_footprints first")
+        raise WlrGeoInputError(f"de claims missen kolom(men) {sorted(need)}", layer="claims",
+                               hint="voer eerst validate_claims / claim_footprints uit")
     claims = _prepared(claims, "claims")
     cg = np.asarray(claims.geometry.values)
     if not np.isin(shapely.get_type_id(cg), (3, 6)).all():
-        raise WlrGeoInputError("claims must be polygons to compute overlaps", layer="claims",
-                               hint="run claim_footprints(claims, templates) first")
+        raise WlrGeoInputError("claims moeten vlakken zijn om overlappingen te berekenen", layer="claims",
+                               hint="voer eerst claim_footprints(claims, templates) uit")
     cid = claims["claim_id"].astype(str).to_numpy(dtype=object)
     ctype = claims["facility_type"].astype(str).to_numpy(dtype=object)
     yf = claims["year_from"].to_numpy(dtype=np.int64)
@@ -145,8 +146,8 @@ def claim_conflicts(
         types = shapely.get_type_id(lg[present])
         if not np.isin(types, (3, 6)).all():
             raise WlrGeoInputError(
-                f"constraint layer {name!r} holds non-polygon geometries", layer=name,
-                hint="buffer lines/points into strips first (config: buffer_m = ... on the layer)",
+                f"beperkingenlaag {name!r} bevat geometrieën die geen vlak zijn", layer=name,
+                hint="buffer lijnen/punten eerst tot stroken (configuratie: buffer_m = ... bij de laag)",
             )
         idx_present = np.flatnonzero(present)
         lg = lg[present]
@@ -166,7 +167,7 @@ def claim_conflicts(
     frame = pd.concat(chunks, ignore_index=True)
     out = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(np.concatenate(geoms), crs=RD_NEW), crs=RD_NEW)
     n_conf = int(out["is_conflict"].sum())
-    log.info("claims: %d conflicts, %d touching pairs", n_conf, len(out) - n_conf)
+    log.info("claims: %s conflicten, %s rakende paren", nl(n_conf), nl(len(out) - n_conf))
     return out.sort_values(["conflict_type", "claim_id", "other_layer", "other_id"], kind="stable").reset_index(drop=True)
 
 
@@ -194,8 +195,8 @@ def claims_programme(
     """
     if name_column not in municipalities.columns:
         raise WlrGeoInputError(
-            f"the municipalities layer has no {name_column!r} column", layer="municipalities",
-            hint="name the column holding the municipality name (name_column=...)",
+            f"de laag municipalities heeft geen kolom {name_column!r}", layer="municipalities",
+            hint="noem de kolom met de gemeentenaam (name_column=...)",
         )
     mun = _prepared(municipalities, "municipalities")
     outside = "(buiten gemeenten)"

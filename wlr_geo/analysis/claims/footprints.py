@@ -134,12 +134,13 @@ class ClaimTemplate:
     def from_dict(cls, facility_type: str, table: Mapping[str, Any], *, base: ClaimTemplate | None = None) -> ClaimTemplate:
         """Build (or update ``base``) from a TOML table; raises :class:`ConfigError` on bad keys."""
         if not isinstance(table, Mapping):
-            raise ConfigError(f"[claims.templates.{facility_type}] must be a table")
+            raise ConfigError(f"[claims.templates.{facility_type}] moet een tabel zijn",
+                              hint=f"schrijf het sjabloon als tabel [claims.templates.{facility_type}]")
         unknown = set(table) - _TEMPLATE_KEYS
         if unknown:
             raise ConfigError(
-                f"[claims.templates.{facility_type}] has unknown keys {sorted(unknown)}",
-                hint=f"use only {sorted(_TEMPLATE_KEYS)}",
+                f"[claims.templates.{facility_type}] heeft onbekende sleutels {sorted(unknown)}",
+                hint=f"gebruik alleen {sorted(_TEMPLATE_KEYS)}",
             )
         values: dict[str, Any] = {}
         for key in ("width_m", "length_m", "footprint_m2", "clearance_m"):
@@ -147,8 +148,8 @@ class ClaimTemplate:
                 v = table[key]
                 if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v) or v < 0 or (v == 0 and key != "clearance_m"):
                     raise ConfigError(
-                        f"[claims.templates.{facility_type}] {key} = {v!r} must be a positive number",
-                        hint="give metres (or m² for footprint_m2) as a number > 0",
+                        f"[claims.templates.{facility_type}] {key} = {v!r} moet een positief getal zijn",
+                        hint="geef meters (of m² voor footprint_m2) als getal > 0",
                     )
                 values[key] = float(v)
         for key in ("label", "note"):
@@ -195,7 +196,7 @@ def load_claim_templates(
         facility type code → :class:`ClaimTemplate`.
     """
     src = Path(path) if path is not None else DEFAULT_TEMPLATES_PATH
-    raw = read_toml(src, what="claim templates file")
+    raw = read_toml(src, what="claimsjablonenbestand")
     templates = {
         code: ClaimTemplate.from_dict(code, table) for code, table in raw.get("templates", {}).items()
     }
@@ -210,13 +211,13 @@ def load_klic_protection_widths(
 ) -> dict[str, float]:
     """Protection-strip half widths (m each side) per IMKL thema: defaults (assumptions) + overrides."""
     src = Path(path) if path is not None else DEFAULT_TEMPLATES_PATH
-    raw = read_toml(src, what="claim templates file")
+    raw = read_toml(src, what="claimsjablonenbestand")
     widths = {str(k): float(v) for k, v in raw.get("klic_protection_m", {}).items()}
     for k, v in (overrides or {}).items():
         if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v) or v < 0:
             raise ConfigError(
-                f"[claims.klic_protection_m] {k} = {v!r} must be a number ≥ 0 (metres each side)",
-                hint="e.g. gasHogeDruk = 5.0; use 0 to switch a theme off",
+                f"[claims.klic_protection_m] {k} = {v!r} moet een getal ≥ 0 zijn (meters aan elke kant)",
+                hint="bijvoorbeeld gasHogeDruk = 5.0; gebruik 0 om een thema uit te zetten",
             )
         widths[str(k)] = float(v)
     return {k: v for k, v in widths.items() if v > 0}
@@ -259,13 +260,13 @@ def parse_periode(text: object) -> tuple[int, int]:
     """
     m = _PERIODE.match(str(text))
     if not m:
-        raise ValueError(f"cannot read period {text!r}; write it as 2026–2030 or 2027")
+        raise ValueError(f"periode {text!r} is onleesbaar; schrijf haar als 2026–2030 of 2027")
     if m.group(3):
         y = int(m.group(3))
         return y, y
     a, b = int(m.group(1)), int(m.group(2))
     if a > b:
-        raise ValueError(f"period {text!r} ends before it starts")
+        raise ValueError(f"periode {text!r} eindigt voordat ze begint")
     return a, b
 
 
@@ -307,45 +308,48 @@ def validate_claims(
         problems.append(Problem(msg, source=source, layer=layer, feature=None if feature is None else str(feature), hint=hint))
 
     if not isinstance(claims, gpd.GeoDataFrame):
-        raise WlrGeoInputError("claims must be a GeoDataFrame", source=source, layer=layer)
+        raise WlrGeoInputError("claims moet een GeoDataFrame zijn", source=source, layer=layer)
     if len(claims) == 0:
-        raise LayerValidationError("the claims layer has no features", source=source, layer=layer,
-                                   hint="add at least one claim")
+        raise LayerValidationError("de claimslaag heeft geen objecten", source=source, layer=layer,
+                                   hint="voeg minstens één claim toe")
     out = ensure_rd(claims, source=source, layer=layer).copy()
     cols = set(out.columns)
     has_years = {"year_from", "year_to"} <= cols
     missing = [c for c in ("claim_id", "facility_type", "status") if c not in cols]
     if not has_years and "periode" not in cols:
-        missing.append("year_from/year_to (or periode)")
+        missing.append("year_from/year_to (of periode)")
     if missing:
         raise LayerValidationError(
-            f"the claims layer lacks column(s) {', '.join(missing)}; it has {', '.join(map(str, out.columns))}",
+            f"de claimslaag mist kolom(men) {', '.join(missing)}; ze heeft {', '.join(map(str, out.columns))}",
             source=source, layer=layer,
-            hint="see the claims schema in the README (claim_id, facility_type, initiatiefnemer, year_from, year_to, status)",
+            hint="zie het claimsschema in de README (claim_id, facility_type, initiatiefnemer, year_from, "
+                 "year_to, status)",
         )
     ids = out["claim_id"].astype("string").str.strip()
     for row_no in np.flatnonzero((ids.isna() | (ids == "")).to_numpy()):
-        problem("claim without claim_id", feature=f"row {row_no}", hint="give every claim an id")
+        problem("claim zonder claim_id", feature=f"rij {row_no}", hint="geef elke claim een id")
     dup = ids.duplicated(keep=False) & ids.notna()
     if dup.any():
         vals = sorted(set(ids[dup].astype(str)))
-        problem(f"claim_id occurs more than once: {', '.join(vals[:10])}", feature=vals[0], hint="make claim ids unique")
+        problem(f"claim_id komt meer dan eens voor: {', '.join(vals[:10])}", feature=vals[0],
+                hint="maak de claim-ids uniek")
     out["claim_id"] = ids.astype(object)
 
     types = out["facility_type"].map(lambda v: None if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)) else _normalise_type(v))
     for cid, t in zip(out["claim_id"], types, strict=True):
         if t not in templates:
             problem(
-                f"unknown facility_type {t!r}", feature=cid,
-                hint=f"use one of {', '.join(sorted(templates))}, or add [claims.templates.{t}] to the config",
+                f"onbekend facility_type {t!r}", feature=cid,
+                hint=f"gebruik een van {', '.join(sorted(templates))}, of voeg [claims.templates.{t}] toe aan "
+                     "de configuratie",
             )
     out["facility_type"] = types.astype(object)
 
     status = out["status"].map(lambda v: str(v).strip().lower() if isinstance(v, str) else None)
     for cid, s, raw in zip(out["claim_id"], status, out["status"], strict=True):
         if s not in CLAIM_STATUSES:
-            problem(f"status {raw!r} is not one of {', '.join(CLAIM_STATUSES)}", feature=cid,
-                    hint="use wens, gepland, vergund or gerealiseerd")
+            problem(f"status {raw!r} is niet een van {', '.join(CLAIM_STATUSES)}", feature=cid,
+                    hint="gebruik wens, gepland, vergund of gerealiseerd")
     out["status"] = status.astype(object)
 
     y_from: list[int | None] = []
@@ -359,20 +363,21 @@ def validate_claims(
                 try:
                     a, b = parse_periode(p)
                 except ValueError as exc:
-                    problem(str(exc), feature=cid, hint="write periode as 2026–2030")
+                    problem(str(exc), feature=cid, hint="schrijf periode als 2026–2030")
         if a is None or b is None:
-            problem("claim has no valid year_from/year_to (or periode)", feature=cid,
-                    hint="give whole years, e.g. year_from = 2026, year_to = 2030")
+            problem("claim heeft geen geldige year_from/year_to (of periode)", feature=cid,
+                    hint="geef hele jaren, bijvoorbeeld year_from = 2026, year_to = 2030")
         elif not (_YEAR_MIN <= a <= _YEAR_MAX and _YEAR_MIN <= b <= _YEAR_MAX):
-            problem(f"years {a}–{b} are outside {_YEAR_MIN}–{_YEAR_MAX}", feature=cid, hint="check the year columns")
+            problem(f"jaren {a}–{b} liggen buiten {_YEAR_MIN}–{_YEAR_MAX}", feature=cid,
+                    hint="controleer de jaarkolommen")
         elif a > b:
-            problem(f"year_from {a} is after year_to {b}", feature=cid, hint="swap the years")
+            problem(f"year_from {a} ligt na year_to {b}", feature=cid, hint="verwissel de jaren")
         y_from.append(a)
         y_to.append(b)
     geom = out.geometry.values
     bad_geom = shapely.is_missing(np.asarray(geom)) | shapely.is_empty(np.asarray(geom))
     for cid in out["claim_id"][bad_geom]:
-        problem("claim has no geometry", feature=cid, hint="draw the claim or give its location as a point")
+        problem("claim heeft geen geometrie", feature=cid, hint="teken de claim of geef de locatie als punt")
     if problems:
         raise LayerValidationError(problems=problems)
     before = out
@@ -380,8 +385,8 @@ def validate_claims(
     if len(out) != len(before):
         lost = before.loc[~before.index.isin(out.index), "claim_id"].astype(str).tolist()
         raise LayerValidationError(
-            f"claim geometries collapse when repaired (no area left): {', '.join(lost[:10])}",
-            source=source, layer=layer, feature=lost[0], hint="redraw those claims as proper polygons",
+            f"claimgeometrieën vallen bij reparatie weg (geen oppervlak over): {', '.join(lost[:10])}",
+            source=source, layer=layer, feature=lost[0], hint="teken die claims opnieuw als geldige vlakken",
         )
     out["year_from"] = pd.array(y_from, dtype="int64")
     out["year_to"] = pd.array(y_to, dtype="int64")
@@ -457,8 +462,9 @@ def claim_footprints(
             source.append("sjabloon")
             if kind[i] in (1, 2, 5):
                 if width is None or width <= 0:
-                    problems.append(Problem(f"a line claim of type {ftype!r} needs a strip width", layer="claims",
-                                            feature=str(cid), hint=f"set width_m in [claims.templates.{ftype}] or a width_m column"))
+                    problems.append(Problem(f"een lijnclaim van type {ftype!r} heeft een strookbreedte nodig",
+                                            layer="claims", feature=str(cid),
+                                            hint=f"zet width_m in [claims.templates.{ftype}] of in een kolom width_m"))
                     out_geoms.append(None)
                     continue
                 fp = shapely.buffer(g, width / 2.0, cap_style="flat", join_style="mitre")
@@ -469,8 +475,10 @@ def claim_footprints(
                 if np.isfinite(w_col[i]) and np.isfinite(l_col[i]):
                     rect = (w_col[i], l_col[i])
                 if rect is None:
-                    problems.append(Problem(f"a point claim of type {ftype!r} needs a footprint size", layer="claims",
-                                            feature=str(cid), hint=f"set width_m and length_m (or footprint_m2) in [claims.templates.{ftype}], or draw the claim"))
+                    problems.append(Problem(f"een puntclaim van type {ftype!r} heeft een afmeting van het "
+                                            "ruimtebeslag nodig", layer="claims", feature=str(cid),
+                                            hint=f"zet width_m en length_m (of footprint_m2) in "
+                                                 f"[claims.templates.{ftype}], of teken de claim"))
                     out_geoms.append(None)
                     continue
                 fps = []
@@ -520,8 +528,8 @@ def klic_protection_strips(
     widths = dict(widths_m) if widths_m is not None else load_klic_protection_widths()
     if thema_column not in cables.columns:
         raise WlrGeoInputError(
-            f"the cables layer has no {thema_column!r} column", layer="cables",
-            hint="read the KLIC delivery with wlr_geo.io.klic.read_klic, which sets thema",
+            f"de laag cables heeft geen kolom {thema_column!r}", layer="cables",
+            hint="lees de KLIC-levering met wlr_geo.io.klic.read_klic, dat thema invult",
         )
     gdf = _prepared(cables, "cables")
     thema = gdf[thema_column].astype("string")

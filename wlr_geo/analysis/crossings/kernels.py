@@ -65,9 +65,11 @@ class CrossingOptions:
         for key in ("merge_distance_m", "parallel_distance_m", "parallel_min_length_m", "parallel_max_angle_deg"):
             v = getattr(self, key)
             if not np.isfinite(v) or v < 0:
-                raise WlrGeoInputError(f"{key} must be a number ≥ 0, got {v!r}", hint="see [impact] in the README")
+                raise WlrGeoInputError(f"{key} moet een getal ≥ 0 zijn, is {v!r}",
+                                       hint="zie [impact] in de README")
         if self.parallel_distance_m <= 0:
-            raise WlrGeoInputError("parallel_distance_m must be > 0", hint="e.g. 5.0")
+            raise WlrGeoInputError("parallel_distance_m moet > 0 zijn",
+                                   hint="gebruik bijvoorbeeld parallel_distance_m = 5.0")
 
 
 def _angle_deg(u: np.ndarray, v: np.ndarray) -> np.ndarray:

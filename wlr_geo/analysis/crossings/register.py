@@ -56,6 +56,7 @@ import shapely
 from shapely.geometry import LineString
 
 from wlr_geo._errors import WlrGeoInputError
+from wlr_geo._nl import nl
 from wlr_geo.analysis.crossings.kernels import (
     _SAME_POINT_M,
     Columns,
@@ -209,12 +210,12 @@ class IndexedLayer:
     @classmethod
     def build(cls, gdf: gpd.GeoDataFrame, *, name: str) -> IndexedLayer:
         """Check and index ``gdf`` (EPSG:28992) under the layer name ``name``."""
-        require_projected(gdf, what=f"crossing layer {name!r}")
+        require_projected(gdf, what=f"kruisingslaag {name!r}")
         notes: list[str] = []
         geoms = np.asarray(gdf.geometry.values, dtype=object)
         present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
         if (~present).any():
-            notes.append(f"layer {name!r}: {int((~present).sum())} null/empty geometries skipped")
+            notes.append(f"laag {name!r}: {nl(int((~present).sum()))} lege geometrieën (null/leeg) overgeslagen")
         tid = np.full(len(geoms), -1)
         tid[present] = shapely.get_type_id(geoms[present])
         is_line = np.isin(tid, (1, 2, 5))
@@ -222,8 +223,8 @@ class IndexedLayer:
         other = present & ~is_line & ~is_poly
         if other.any():
             notes.append(
-                f"layer {name!r}: {int(other.sum())} point/collection features skipped "
-                "(crossings need lines or polygons)"
+                f"laag {name!r}: {nl(int(other.sum()))} punt-/verzamelingsobjecten overgeslagen "
+                "(kruisingen vragen lijnen of vlakken)"
             )
         keep = is_line | is_poly
         coords, cidx = shapely.get_coordinates(geoms[keep], return_index=True)
@@ -231,13 +232,13 @@ class IndexedLayer:
         if not finite.all():
             bad = int(np.flatnonzero(keep)[cidx[np.flatnonzero(~finite)[0]]])
             raise WlrGeoInputError(
-                "a feature has NaN or infinite coordinates", layer=name, feature=str(gdf.index[bad]),
-                hint="correct or remove that feature in the source",
+                "een object heeft NaN- of oneindige coördinaten", layer=name, feature=str(gdf.index[bad]),
+                hint="corrigeer of verwijder dat object in de bron",
             )
         zero = is_line & keep
         zero[zero] = shapely.length(geoms[zero]) <= 0
         if zero.any():
-            notes.append(f"layer {name!r}: {int(zero.sum())} zero-length lines skipped")
+            notes.append(f"laag {name!r}: {nl(int(zero.sum()))} lijnen met lengte nul overgeslagen")
         keep &= ~zero
         if is_poly.any():
             pidx = np.flatnonzero(is_poly & keep)
@@ -249,8 +250,9 @@ class IndexedLayer:
                 geoms[pidx[invalid]] = fixed
                 keep[pidx[invalid][~fixed_area]] = False
                 notes.append(
-                    f"layer {name!r}: {int(invalid.sum())} invalid polygons repaired with make_valid"
-                    + (f", {int((~fixed_area).sum())} collapsed ones skipped" if (~fixed_area).any() else "")
+                    f"laag {name!r}: {nl(int(invalid.sum()))} ongeldige vlakken gerepareerd met make_valid"
+                    + (f", {nl(int((~fixed_area).sum()))} weggevallen vlakken overgeslagen"
+                       if (~fixed_area).any() else "")
                 )
                 # make_valid may return collections: keep only their polygons
                 coll = pidx[invalid][fixed_area]
@@ -259,7 +261,7 @@ class IndexedLayer:
         positions = np.flatnonzero(keep)
         kept = geoms[positions]
         if len(positions) == 0:
-            notes.append(f"layer {name!r}: no usable line or polygon features")
+            notes.append(f"laag {name!r}: geen bruikbare lijn- of vlakobjecten")
         for note in notes:
             log.info(note)
         return cls(

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from wlr_geo._errors import ConfigError, Problem
+from wlr_geo._nl import nl
 
 __all__ = ["TECHNIQUES", "CrossingRule", "RuleTable", "apply_rules", "load_rules", "rule_columns"]
 
@@ -92,17 +93,18 @@ def _parse_rules(tables: Sequence[Any], where: str, problems: list[Problem]) -> 
     rules = []
     for i, t in enumerate(tables):
         if not isinstance(t, Mapping):
-            problems.append(Problem(f"{where} rule #{i + 1} must be a table"))
+            problems.append(Problem(f"{where}: regel #{i + 1} moet een tabel zijn",
+                                    hint="schrijf elke regel als [[crossing_rules.rule]]-tabel"))
             continue
         bad = sorted(set(t) - _RULE_KEYS)
         if bad:
-            problems.append(Problem(f"{where} rule #{i + 1} has unknown key(s) {', '.join(bad)}",
-                                    hint=f"allowed: {', '.join(sorted(_RULE_KEYS))}"))
+            problems.append(Problem(f"{where}: regel #{i + 1} heeft onbekende sleutel(s) {', '.join(bad)}",
+                                    hint=f"toegestaan: {', '.join(sorted(_RULE_KEYS))}"))
             continue
         tech = t.get("technique")
         if tech not in TECHNIQUES:
-            problems.append(Problem(f"{where} rule #{i + 1} has technique {tech!r}",
-                                    hint=f"use one of {', '.join(TECHNIQUES)}"))
+            problems.append(Problem(f"{where}: regel #{i + 1} heeft onbekende technique {tech!r}",
+                                    hint=f"gebruik een van {', '.join(TECHNIQUES)}"))
             continue
         rules.append(CrossingRule(
             technique=str(tech),
@@ -138,8 +140,8 @@ def load_rules(overrides: Mapping[str, Any] | None = None) -> RuleTable:
         allowed = {"acute_angle_deg", "default_technique", "replace", "rule", "labels"}
         bad = sorted(set(overrides) - allowed)
         if bad:
-            problems.append(Problem(f"[crossing_rules] has unknown key(s) {', '.join(bad)}",
-                                    hint=f"allowed: {', '.join(sorted(allowed))}"))
+            problems.append(Problem(f"[crossing_rules] heeft onbekende sleutel(s) {', '.join(bad)}",
+                                    hint=f"toegestaan: {', '.join(sorted(allowed))}"))
         user = _parse_rules(overrides.get("rule", []), "[crossing_rules]", problems)
         rules = user if overrides.get("replace", False) else user + rules
         for key in ("acute_angle_deg", "default_technique"):
@@ -148,15 +150,16 @@ def load_rules(overrides: Mapping[str, Any] | None = None) -> RuleTable:
         labels.update(overrides.get("labels", {}))
     default_technique = str(settings.get("default_technique", "open_trench"))
     if default_technique not in TECHNIQUES:
-        problems.append(Problem(f"default_technique {default_technique!r} is unknown",
-                                hint=f"use one of {', '.join(TECHNIQUES)}"))
+        problems.append(Problem(f"default_technique {default_technique!r} is onbekend",
+                                hint=f"gebruik een van {', '.join(TECHNIQUES)}"))
     try:
         acute = float(settings.get("acute_angle_deg", 60.0))
     except (TypeError, ValueError):
-        problems.append(Problem("acute_angle_deg must be a number of degrees"))
+        problems.append(Problem("acute_angle_deg moet een getal (graden) zijn",
+                                hint="bijvoorbeeld acute_angle_deg = 60"))
         acute = 60.0
     if not 0.0 <= acute <= 90.0:
-        problems.append(Problem(f"acute_angle_deg must lie in 0–90, got {acute}"))
+        problems.append(Problem(f"acute_angle_deg moet tussen 0 en 90 liggen, is {nl(acute)}"))
     if problems:
         raise ConfigError(problems=problems)
     return RuleTable(rules=tuple(rules), acute_angle_deg=acute, default_technique=default_technique, labels=labels)

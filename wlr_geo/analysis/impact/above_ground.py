@@ -29,6 +29,7 @@ import shapely
 from numpy.typing import NDArray
 
 from wlr_geo._errors import WlrGeoInputError
+from wlr_geo._nl import nl
 from wlr_geo.analysis.route.linear import (
     as_centreline,
     clip_to_polygon,
@@ -121,17 +122,17 @@ def prepare_areas(
     present = [c for c in columns if c in areas.columns]
     if not present:
         raise WlrGeoInputError(
-            f"the areas layer has none of the columns {', '.join(columns)}; it has "
+            f"de laag areas heeft geen van de kolommen {', '.join(columns)}; ze heeft "
             f"{', '.join(map(str, areas.columns))}",
             layer="areas",
-            hint="rename the municipality/wijk name columns to 'gemeente' and 'wijk'",
+            hint="hernoem de kolommen met de gemeente- en wijknaam tot 'gemeente' en 'wijk'",
         )
-    require_projected(areas, what="the per-area breakdown")
+    require_projected(areas, what="de uitsplitsing per gebied")
     geoms = _as_array(areas.geometry)
     ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     ok &= np.isin(shapely.get_type_id(geoms), (3, 6)) | ~ok
     if (~ok).any():
-        notes.append(f"areas: {int((~ok).sum())} features without a polygon geometry ignored")
+        notes.append(f"areas: {nl(int((~ok).sum()))} objecten zonder vlakgeometrie genegeerd")
     out = areas.loc[ok, present].copy()
     geoms = geoms[ok]
     invalid = ~shapely.is_valid(geoms)
@@ -139,7 +140,7 @@ def prepare_areas(
         geoms = geoms.copy()
         fixed = shapely.make_valid(geoms[invalid], method="structure", keep_collapsed=False)
         geoms[invalid] = keep_dimension(fixed, np.full(len(fixed), 2))
-        notes.append(f"areas: {int(invalid.sum())} invalid polygons repaired with make_valid")
+        notes.append(f"areas: {nl(int(invalid.sum()))} ongeldige vlakken gerepareerd met make_valid")
     tree = shapely.STRtree(geoms)
     pairs = tree.query(geoms, predicate="intersects")
     earlier = pairs[:, pairs[1] < pairs[0]]
@@ -154,8 +155,8 @@ def prepare_areas(
             n_overlap += 1
     if n_overlap:
         notes.append(
-            f"areas: {n_overlap} areas overlap earlier ones; each overlap is counted once, "
-            "in the first area"
+            f"areas: {nl(n_overlap)} gebieden overlappen eerdere; elke overlap telt eenmaal, "
+            "in het eerste gebied"
         )
     return gpd.GeoDataFrame(out, geometry=geoms, crs=areas.crs)
 
@@ -182,16 +183,16 @@ def _check_inputs(
 ) -> None:
     problems = []
     if "strip" not in strips.columns:
-        problems.append("the strips layer has no 'strip' column")
+        problems.append("de laag strips heeft geen kolom 'strip'")
     if "category" not in objects.columns:
-        problems.append("the objects layer has no 'category' column")
+        problems.append("de laag objects heeft geen kolom 'category'")
     if problems:
         raise WlrGeoInputError(
             "; ".join(problems),
-            hint="strips need a 'strip' name column; objects need 'category' (see "
-            "wlr_geo.categories), 'object_id' and 'source_layer'",
+            hint="geef strips een naamkolom 'strip' en objects de kolommen 'category' (zie "
+            "wlr_geo.categories), 'object_id' en 'source_layer'",
         )
-    require_projected(strips, what="the above-ground impact")
+    require_projected(strips, what="de bovengrondse impact")
     frames = [strips, objects] + ([areas] if areas is not None else [])
     names = ["strips", "objects"] + (["areas"] if areas is not None else [])
     check_same_crs(*frames, names=names)
@@ -260,8 +261,8 @@ def above_ground_impact(
     geoms = _as_array(objects.geometry)
     if tree is not None and len(tree) != len(geoms):
         raise WlrGeoInputError(
-            f"the prebuilt tree holds {len(tree)} geometries but objects has {len(geoms)}",
-            layer="objects", hint="build the tree from objects.geometry.values, in the same order",
+            f"de vooraf gebouwde boom bevat {nl(len(tree))} geometrieën, maar objects heeft er {nl(len(geoms))}",
+            layer="objects", hint="bouw de boom uit objects.geometry.values, in dezelfde volgorde",
         )
     if tree is None:
         tree = shapely.STRtree(geoms)
@@ -273,7 +274,7 @@ def above_ground_impact(
     cats = objects["category"].to_numpy(dtype=object)
     unknown = sorted({str(c) for c in pd.unique(cats)} - set(CATEGORIES) - {"nan", "None", "<NA>"})
     if unknown:
-        notes.append(f"objects: categories outside wlr_geo.categories kept as given: {', '.join(unknown)}")
+        notes.append(f"objects: categorieën buiten wlr_geo.categories ongewijzigd behouden: {', '.join(unknown)}")
 
     rows: list[pd.DataFrame] = []
     pieces: list[NDArray[np.object_]] = []
@@ -284,7 +285,7 @@ def above_ground_impact(
             continue
         if not strip_geom.is_valid:
             strip_geom = shapely.make_valid(strip_geom)
-            notes.append(f"strip {strip_name!r}: invalid polygon repaired with make_valid")
+            notes.append(f"strook {strip_name!r}: ongeldig vlak gerepareerd met make_valid")
         cand = route_candidates(tree, strip_geom)
         if len(cand) == 0:
             continue
@@ -299,7 +300,7 @@ def above_ground_impact(
             g = g.copy()
             g[invalid] = keep_dimension(shapely.make_valid(g[invalid]), dim[invalid])
         cand, g, dim = cand[~zero], g[~zero], dim[~zero]
-        part = clip_to_polygon(g, strip_geom, notes=notes, what=f"strip {strip_name!r}")
+        part = clip_to_polygon(g, strip_geom, notes=notes, what=f"strook {strip_name!r}")
         part = keep_dimension(part, dim)
         measure = _measure(part, dim)
         keep = measure > 0
@@ -311,9 +312,9 @@ def above_ground_impact(
         pieces.append(piece)
 
     if dropped_zero:
-        notes.append(f"objects: {len(dropped_zero)} zero-length lines dropped, not counted")
+        notes.append(f"objects: {nl(len(dropped_zero))} lijnen met lengte nul weggelaten, niet geteld")
     if repaired:
-        notes.append(f"objects: {len(repaired)} invalid geometries repaired with make_valid")
+        notes.append(f"objects: {nl(len(repaired))} ongeldige geometrieën gerepareerd met make_valid")
 
     if rows:
         frame = pd.concat(rows, ignore_index=True)
@@ -334,7 +335,7 @@ def above_ground_impact(
         ].reset_index(drop=True)
     totals, per_area = _summaries(affected, area_cols, strip_order)
     for note in notes:
-        log.info("above-ground impact: %s", note)
+        log.info("bovengrondse impact: %s", note)
     return AboveGroundResult(affected, buildings, totals, per_area, notes)
 
 

@@ -32,6 +32,7 @@ import pandas as pd
 import shapely
 
 from wlr_geo._errors import LayerValidationError
+from wlr_geo._nl import nl
 from wlr_geo.analysis.route.linear import keep_dimension
 
 __all__ = [
@@ -89,13 +90,13 @@ def _polygons(gdf: gpd.GeoDataFrame, layer: str, notes: list[str]) -> tuple[gpd.
     geoms = np.asarray(gdf.geometry.values, dtype=object)
     ok = np.isin(shapely.get_type_id(geoms), (3, 6)) & ~shapely.is_empty(geoms)
     if (~ok).any():
-        notes.append(f"{layer}: {int((~ok).sum())} feature(s) without a polygon geometry ignored")
+        notes.append(f"{layer}: {nl(int((~ok).sum()))} object(en) zonder vlakgeometrie genegeerd")
     gdf, geoms = gdf[ok], geoms[ok]
     bad = ~shapely.is_valid(geoms)
     if bad.any():
         geoms = geoms.copy()
         geoms[bad] = keep_dimension(shapely.make_valid(geoms[bad]), np.full(int(bad.sum()), 2))
-        notes.append(f"{layer}: {int(bad.sum())} invalid polygon(s) repaired with make_valid")
+        notes.append(f"{layer}: {nl(int(bad.sum()))} ongeldig(e) vlak(ken) gerepareerd met make_valid")
     return gdf, geoms
 
 
@@ -106,10 +107,10 @@ def _names(gdf: gpd.GeoDataFrame, column: str, layer: str) -> np.ndarray:
     blank |= np.array([not str(v).strip() for v in values], dtype=bool)
     if blank.any():
         raise LayerValidationError(
-            f"{int(blank.sum())} feature(s) have no name in column {column!r}; their stretches, "
-            "crossings and objects could not be booked to an area",
+            f"{nl(int(blank.sum()))} object(en) zonder naam in kolom {column!r}; hun trajecten, "
+            "kruisingen en objecten kunnen niet aan een gebied worden toegerekend",
             layer=layer, feature=str(gdf.index[blank][0]),
-            hint=f"fill {column!r} for every feature, or remove the features without a name",
+            hint=f"vul {column!r} voor elk object, of verwijder de objecten zonder naam",
         )
     return np.array([str(v).strip() for v in values], dtype=object)
 
@@ -126,7 +127,7 @@ def _merge_by_name(names: np.ndarray, codes: np.ndarray | None, geoms: np.ndarra
     position of each and the codes."""
     key = names if group is None else np.array([f"{g}\x1f{n}" for g, n in zip(group, names, strict=True)], dtype=object)
     if codes is not None:
-        for a, b, what in ((key, codes, "name"), (codes, key, "code")):
+        for a, b, what in ((key, codes, "naam"), (codes, key, "code")):
             frame = pd.DataFrame({"a": a, "b": b})
             n_b = frame.groupby("a")["b"].nunique()
             if (n_b > 1).any():
@@ -134,10 +135,12 @@ def _merge_by_name(names: np.ndarray, codes: np.ndarray | None, geoms: np.ndarra
                 pos = np.flatnonzero(a == bad)
                 shown = sorted({str(v).split("\x1f")[-1] for v in b[pos]})
                 raise LayerValidationError(
-                    f"the {what} {str(bad).split(chr(31))[-1]!r} is given to {len(shown)} different "
-                    f"areas ({', '.join(shown)}); the stretches there would be booked ambiguously",
+                    f"de {what} {str(bad).split(chr(31))[-1]!r} is aan {len(shown)} verschillende "
+                    f"gebieden gegeven ({', '.join(shown)}); de trajecten daar zouden niet eenduidig worden "
+                    "toegerekend",
                     layer=layer, feature=", ".join(str(index[p]) for p in pos[:5]),
-                    hint="give each area one name and one code (check for a typo or a stale feature)",
+                    hint="geef elk gebied één naam en één code (controleer op een typefout of een verouderd "
+                         "object)",
                 )
     uniq, first, inv = np.unique(key, return_index=True, return_inverse=True)
     if len(uniq) == len(key):
@@ -149,8 +152,9 @@ def _merge_by_name(names: np.ndarray, codes: np.ndarray | None, geoms: np.ndarra
         merged[k] = parts[0] if len(parts) == 1 else shapely.union_all(parts)
     n_dup = int(len(key) - len(uniq))
     dup_names = sorted({str(names[i]) for i in range(len(key)) if (inv == inv[i]).sum() > 1})
-    notes.append(f"{layer}: {n_dup} feature(s) share a name with another ({', '.join(dup_names[:5])}"
-                 f"{', …' if len(dup_names) > 5 else ''}); features of one name are taken as parts of one area")
+    notes.append(f"{layer}: {nl(n_dup)} object(en) delen een naam met een ander ({', '.join(dup_names[:5])}"
+                 f"{', …' if len(dup_names) > 5 else ''}); objecten met dezelfde naam gelden als delen van één "
+                 "gebied")
     return (names[first][order], merged[order], first[order],
             codes[first][order] if codes is not None else None)
 
@@ -172,11 +176,12 @@ def _check_overlaps(names: np.ndarray, geoms: np.ndarray, index: pd.Index, layer
         k = big[np.argmax(area[big])]
         i, j = pairs[0][k], pairs[1][k]
         raise LayerValidationError(
-            f"{names[i]!r} and {names[j]!r} overlap by {area[k]:,.0f} m² "
-            f"({len(big)} overlapping pair(s)); what lies there cannot be booked to one of them",
+            f"{names[i]!r} en {names[j]!r} overlappen over {nl(area[k], 0)} m² "
+            f"({nl(len(big))} overlappend(e) paar/paren); wat daar ligt, kan niet aan één van beide worden "
+            "toegerekend",
             layer=layer, feature=f"{index[i]}, {index[j]}",
-            hint="correct the boundaries so that they do not overlap (take them from one release, "
-            "e.g. CBS/PDOK bestuurlijke gebieden)",
+            hint="corrigeer de grenzen zodat ze niet overlappen (neem ze uit één uitgave, "
+            "bijvoorbeeld CBS/PDOK bestuurlijke gebieden)",
         )
     sliver = area > 1e-6  # below: rounding noise of an overlay, not an overlap
     if not sliver.any():
@@ -186,8 +191,9 @@ def _check_overlaps(names: np.ndarray, geoms: np.ndarray, index: pd.Index, layer
         i, j = pairs[0][k], pairs[1][k]
         keep, lose = (i, j) if (str(names[i]), i) <= (str(names[j]), j) else (j, i)
         geoms[lose] = shapely.difference(geoms[lose], geoms[keep])
-    notes.append(f"{layer}: {int(sliver.sum())} overlap(s) below {OVERLAP_TOLERANCE_M2:g} m² "
-                 f"({float(area[sliver].sum()):.3f} m² in all) counted once, in the area first by name")
+    notes.append(f"{layer}: {nl(int(sliver.sum()))} overlapping(en) kleiner dan {nl(OVERLAP_TOLERANCE_M2)} m² "
+                 f"({nl(float(area[sliver].sum()), 3)} m² in totaal) eenmaal geteld, in het gebied dat op "
+                 "naam eerst komt")
     return geoms
 
 
@@ -252,8 +258,8 @@ def nest_areas(
 
     gmf, ggeoms = _polygons(municipalities, "municipalities", notes)
     if len(gmf) == 0:
-        raise LayerValidationError("the municipalities layer has no polygon features", layer="municipalities",
-                                   hint="give a layer with the municipal boundaries, or leave it out")
+        raise LayerValidationError("de laag municipalities heeft geen vlakobjecten", layer="municipalities",
+                                   hint="geef een laag met de gemeentegrenzen, of laat haar weg")
     gnames = _names(gmf, municipality_column, "municipalities")
     code_col = _code_column(gmf) if wijken is None else (_code_column(gmf, wijken) or _code_column(gmf))
     gcodes = (np.array([str(v).strip() if pd.notna(v) else "" for v in gmf[code_col].to_numpy(dtype=object)],
@@ -313,7 +319,7 @@ def _owners(wk: gpd.GeoDataFrame, wgeoms: np.ndarray, gnames: np.ndarray, gcodes
         lookup = {str(n): i for i, n in enumerate(gnames)}
         names = [str(v).strip() if pd.notna(v) else "" for v in wk[municipality_column].to_numpy(dtype=object)]
         owner = np.array([lookup.get(n, -1) for n in names], dtype=np.intp)
-        how = f"name ({municipality_column})"
+        how = f"naam ({municipality_column})"
     else:
         owner = np.full(len(wk), -1, dtype=np.intp)
         wi, gi = shapely.STRtree(ggeoms).query(wgeoms, predicate="intersects")
@@ -322,9 +328,9 @@ def _owners(wk: gpd.GeoDataFrame, wgeoms: np.ndarray, gnames: np.ndarray, gcodes
             best = pd.DataFrame({"w": wi, "g": gi, "a": area}).sort_values(["w", "a"], ascending=[True, False])
             best = best[best["a"] > 0].drop_duplicates("w")
             owner[best["w"].to_numpy()] = best["g"].to_numpy()
-        how = "largest overlap"
+        how = "grootste overlap"
     lost = owner < 0
     if lost.any():
-        notes.append(f"wijken: {int(lost.sum())} wijk(en) match no municipality by {how} and are left "
-                     f"out ({', '.join(map(str, wk.index[lost][:5]))}); their area counts without a wijk")
+        notes.append(f"wijken: {nl(int(lost.sum()))} wijk(en) passen op {how} bij geen gemeente en zijn "
+                     f"weggelaten ({', '.join(map(str, wk.index[lost][:5]))}); hun oppervlak telt zonder wijk")
     return owner

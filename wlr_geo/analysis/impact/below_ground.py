@@ -39,6 +39,7 @@ from numpy.typing import NDArray
 from shapely.ops import split
 
 from wlr_geo._errors import ConfigError, WlrGeoInputError
+from wlr_geo._nl import nl
 from wlr_geo._toml import read_toml
 from wlr_geo.analysis.impact.above_ground import area_at_points, prepare_areas
 from wlr_geo.analysis.route.linear import (
@@ -137,15 +138,15 @@ def load_clearances(
     0.8
     """
     source = str(path) if path is not None else "wlr_geo/defaults/clearances.toml"
-    table = read_toml(path if path is not None else default_path("clearances.toml"), what="clearances table").get(
+    table = read_toml(path if path is not None else default_path("clearances.toml"), what="bestand met de afstandentabel").get(
         "clearance_m", {})
     merged: dict[str, object] = {**table, **(dict(overrides) if overrides else {})}
     out: dict[str, float] = {}
     for key, value in merged.items():
         if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
             raise ConfigError(
-                f"clearance for thema {key!r} must be a number ≥ 0 (metres), got {value!r}",
-                source=source, hint="e.g. hoogspanning = 5.0",
+                f"de afstand (clearance) voor thema {key!r} moet een getal ≥ 0 zijn (meters), is {value!r}",
+                source=source, hint="bijvoorbeeld hoogspanning = 5.0",
             )
         out[str(key)] = float(value)
     out.setdefault("default", 1.0)
@@ -198,11 +199,11 @@ def _prepare_cables(
     """Check the columns; attribute arrays are filled later, for the candidates only."""
     if thema_column not in cables.columns:
         raise WlrGeoInputError(
-            f"the cables layer has no {thema_column!r} column; it has "
+            f"de laag cables heeft geen kolom {thema_column!r}; ze heeft "
             f"{', '.join(map(str, cables.columns))}",
             layer="cables",
-            hint="pass thema_column= naming the column that holds the network type "
-            "(IMKL thema codes such as 'hoogspanning', 'gasHogeDruk')",
+            hint="geef met thema_column= de kolom met het netsoort "
+            "(IMKL-themacodes zoals 'hoogspanning', 'gasHogeDruk')",
         )
     n = len(cables)
     depth = np.full(n, np.nan) if depth_column in cables.columns else None
@@ -244,9 +245,9 @@ def _usable(geoms: NDArray[np.object_], cand: NDArray[np.intp], notes: list[str]
     is_line = shapely.get_dimensions(g) == 1
     zero = is_line & ~(shapely.length(g) > 0)
     if (~is_line).any():
-        notes.append(f"cables: {int((~is_line).sum())} non-line geometries near the route ignored")
+        notes.append(f"cables: {nl(int((~is_line).sum()))} geometrieën die geen lijn zijn, bij het tracé genegeerd")
     if zero.any():
-        notes.append(f"cables: {int(zero.sum())} zero-length lines near the route dropped, not counted")
+        notes.append(f"cables: {nl(int(zero.sum()))} lijnen met lengte nul bij het tracé weggelaten, niet geteld")
     return cand[is_line & ~zero]
 
 
@@ -331,9 +332,9 @@ def below_ground_impact(
     notes: list[str] = []
     centreline = as_centreline(centreline)
     if "strip" not in strips.columns:
-        raise WlrGeoInputError("the strips layer has no 'strip' column", layer="strips",
-                               hint="give each strip polygon a name in a 'strip' column")
-    require_projected(strips, what="the below-ground impact")
+        raise WlrGeoInputError("de laag strips heeft geen kolom 'strip'", layer="strips",
+                               hint="geef elk strookvlak een naam in een kolom 'strip'")
+    require_projected(strips, what="de ondergrondse impact")
     frames = [("strips", strips), ("cables", cables), ("precautions", precautions), ("areas", areas)]
     present = [(n, f) for n, f in frames if f is not None]
     check_same_crs(*[f for _, f in present], names=[n for n, _ in present])
@@ -344,8 +345,8 @@ def below_ground_impact(
                           operator_column=operator_column, depth_column=depth_column)
     if tree is not None and len(tree) != len(cab.geoms):
         raise WlrGeoInputError(
-            f"the prebuilt tree holds {len(tree)} geometries but cables has {len(cab.geoms)}",
-            layer="cables", hint="build the tree from cables.geometry.values, in the same order",
+            f"de vooraf gebouwde boom bevat {nl(len(tree))} geometrieën, maar cables heeft er {nl(len(cab.geoms))}",
+            layer="cables", hint="bouw de boom uit cables.geometry.values, in dezelfde volgorde",
         )
     if tree is None:
         tree = shapely.STRtree(cab.geoms)
@@ -358,7 +359,7 @@ def below_ground_impact(
     if bad.any():
         strip_geoms = strip_geoms.copy()
         strip_geoms[bad] = shapely.make_valid(strip_geoms[bad])
-        notes.append(f"strips: {int(bad.sum())} invalid polygons repaired with make_valid")
+        notes.append(f"strips: {nl(int(bad.sum()))} ongeldige vlakken gerepareerd met make_valid")
     union = shapely.union_all(strip_geoms) if len(strip_geoms) else shapely.Polygon()
 
     cand = np.union1d(
@@ -383,7 +384,7 @@ def below_ground_impact(
     for name, geom in [*zip(strip_names, strip_geoms, strict=True), (None, union)]:
         if len(cand) == 0 or geom.is_empty or (name is None and union_done):
             continue
-        inside = clip_to_polygon(cab.geoms[cand], geom, notes=notes, what=f"strip {name or 'union'}")
+        inside = clip_to_polygon(cab.geoms[cand], geom, notes=notes, what=f"strook {name or 'vereniging van alle stroken'}")
         lines, owner = _line_parts(inside, cand)
         table, geoms = parallel_runs_of(centreline, lines, min_length_m=parallel_min_length_m,
                                         max_angle_deg=parallel_max_angle_deg)
@@ -403,7 +404,7 @@ def below_ground_impact(
     depth = _depth(centreline, cab, cand, parallel_runs, crs, notes, parallel_max_angle_deg)
     totals = _totals(cab, in_strip, union_runs, union_geoms, violations)
     for note in notes:
-        log.info("below-ground impact: %s", note)
+        log.info("ondergrondse impact: %s", note)
     return BelowGroundResult(parallel_runs, violations, density, segments, touched, depth,
                              totals, notes)
 
@@ -479,9 +480,9 @@ def _density(
     if density_strip is not None:
         match = strip_geoms[strip_names == density_strip]
         if len(match) == 0:
-            raise WlrGeoInputError(f"density_strip {density_strip!r} is not among the strips "
+            raise WlrGeoInputError(f"density_strip {density_strip!r} hoort niet bij de stroken "
                                    f"({', '.join(map(str, strip_names))})", layer="strips",
-                                   hint="name an existing strip or leave density_strip out")
+                                   hint="noem een bestaande strook of laat density_strip weg")
         region = shapely.union_all(match)
     else:
         region = union
@@ -549,12 +550,12 @@ def _precautions(
     geoms = np.asarray(zones.geometry.values, dtype=object)
     polygonal = np.isin(shapely.get_type_id(geoms), (3, 6))
     if (~polygonal & ~shapely.is_missing(geoms)).any():
-        notes.append(f"precautions: {int((~polygonal).sum())} non-polygon zones ignored")
+        notes.append(f"precautions: {nl(int((~polygonal).sum()))} zones die geen vlak zijn, genegeerd")
     bad = polygonal & ~shapely.is_valid(geoms)
     if bad.any():
         geoms = geoms.copy()
         geoms[bad] = shapely.make_valid(geoms[bad])
-        notes.append(f"precautions: {int(bad.sum())} invalid zones repaired with make_valid")
+        notes.append(f"precautions: {nl(int(bad.sum()))} ongeldige zones gerepareerd met make_valid")
     usable = geoms.copy()
     usable[~polygonal] = None
     tree = shapely.STRtree(usable)
@@ -593,7 +594,7 @@ def _depth(
     max_angle_deg: float,
 ) -> gpd.GeoDataFrame:
     if cab.depth is None:
-        notes.append("cables: no depth column; the depth table is empty")
+        notes.append("cables: geen dieptekolom; de dieptetabel blijft leeg")
         return _empty(_DEPTH_COLUMNS, crs)
     known = cand[np.isfinite(cab.depth[cand])]
     crossing = known[shapely.intersects(cab.geoms[known], centreline)]

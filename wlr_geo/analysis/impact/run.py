@@ -43,6 +43,7 @@ from wlr_geo._frames import (
     frame_columns,
     str_array,
 )
+from wlr_geo._nl import nl
 from wlr_geo._options import MAX_DISTANCE_M, MAX_WIDTH_M, object_problems, option, raise_problems
 from wlr_geo.analysis.crossings.register import (
     CrossingOptions,
@@ -267,12 +268,12 @@ def _disagreement_note(nested: NestedAreas, segments: gpd.GeoDataFrame) -> str:
     no_wijk = (gem != _OUTSIDE) & (segments["wijk"].to_numpy(dtype=object) == "")
     per_variant = pd.Series(segments["length_m"].to_numpy(float)[no_wijk],
                             index=segments["variant"].to_numpy(dtype=object)[no_wijk]).groupby(level=0, sort=False).sum()
-    lengths = ", ".join(f"{v}: {m:,.0f} m" for v, m in per_variant.items()) or "0 m"
+    lengths = "; ".join(f"{v}: {nl(m, 0)} m" for v, m in per_variant.items()) or "0 m"
     return (
-        f"wijken and municipalities disagree: {nested.wijk_outside_m2 / 1e6:,.3f} km² of wijk area lies "
-        f"outside its own municipality and {nested.uncovered_m2 / 1e6:,.3f} km² of municipality area in "
-        "none of its wijken; there the gemeente comes from the municipality layer and the wijk is left "
-        f"empty (route length without a wijk: {lengths})"
+        f"wijken en gemeenten spreken elkaar tegen: {nl(nested.wijk_outside_m2 / 1e6, 3)} km² wijkoppervlak "
+        f"ligt buiten de eigen gemeente en {nl(nested.uncovered_m2 / 1e6, 3)} km² gemeenteoppervlak in geen "
+        "van haar wijken; daar komt de gemeente uit de gemeentelaag en blijft de wijk leeg "
+        f"(tracélengte zonder wijk: {lengths})"
     )
 
 
@@ -299,7 +300,7 @@ def _default_rules() -> RuleTable:
 
 
 def _check_inputs(route: gpd.GeoDataFrame, layers: Mapping[str, Any], **others: gpd.GeoDataFrame | None) -> None:
-    require_projected(route, what="the impact analysis")
+    require_projected(route, what="de impactanalyse")
     frames = [route] + [v.frame if isinstance(v, IndexedLayer) else v for v in layers.values()]
     names = ["route", *layers]
     for k, v in others.items():
@@ -310,8 +311,8 @@ def _check_inputs(route: gpd.GeoDataFrame, layers: Mapping[str, Any], **others: 
     for name in ("municipalities", "wijken"):
         gdf = others.get(name)
         if gdf is not None and len(gdf) == 0:
-            raise LayerValidationError(f"the {name} layer has no features", layer=name,
-                                       hint="give a layer with the boundaries, or leave it out")
+            raise LayerValidationError(f"de laag {name} heeft geen objecten", layer=name,
+                                       hint="geef een laag met de grenzen, of laat haar weg")
 
 
 def run_impact(
@@ -376,8 +377,10 @@ def run_impact(
         col = opts.municipality_column if name == "municipalities" else opts.wijk_column
         if gdf is not None and col not in gdf.columns:
             raise LayerValidationError(
-                f"the {name} layer has no column {col!r}; it has {', '.join(map(str, gdf.columns))}",
-                layer=name, hint=f"set [impact] {'municipality_column' if name == 'municipalities' else 'wijk_column'}",
+                f"de laag {name} heeft geen kolom {col!r}; ze heeft {', '.join(map(str, gdf.columns))}",
+                layer=name,
+                hint=f"zet [impact] {'municipality_column' if name == 'municipalities' else 'wijk_column'} "
+                     "op de kolom met de naam",
             )
     crs = route.crs
     routes = prepare_route(route, reverse=reverse, variant_column=variant_column, order_column=order_column)
@@ -418,7 +421,7 @@ def run_impact(
         reach = shapely.buffer(shapely.envelope(line), opts.parallel_distance_m)
         for name, il in indexed.items():
             if len(il) and not shapely.intersects(shapely.box(*il.bounds), reach):
-                notes.append(f"{variant}: layer {name!r} lies entirely outside the route area (0 crossings)")
+                notes.append(f"{variant}: laag {name!r} ligt geheel buiten het tracégebied (0 kruisingen)")
                 continue
             cr, runs = crossing_columns(rg, il, opts.crossing)
             if cr is not None:

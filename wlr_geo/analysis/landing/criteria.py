@@ -89,14 +89,14 @@ class Criterion:
 
     def __post_init__(self) -> None:
         if self.direction not in _DIRECTIONS:
-            raise ConfigError(f"criterion {self.name!r}: direction {self.direction!r} must be 'min' or 'max'",
-                              hint="min = less is better, max = more is better")
+            raise ConfigError(f"criterium {self.name!r}: direction {self.direction!r} moet 'min' of 'max' zijn",
+                              hint="gebruik min (minder is beter) of max (meer is beter)")
         if self.normalisation not in _NORMALISATIONS:
-            raise ConfigError(f"criterion {self.name!r}: normalisation {self.normalisation!r} is unknown",
-                              hint=f"use one of {', '.join(_NORMALISATIONS)}")
+            raise ConfigError(f"criterium {self.name!r}: normalisation {self.normalisation!r} is onbekend",
+                              hint=f"gebruik een van {', '.join(_NORMALISATIONS)}")
         w = self.weight
         if isinstance(w, bool) or not isinstance(w, int | float) or not math.isfinite(w) or not 0 <= w <= 1e9:
-            raise ConfigError(f"criterion {self.name!r}: weight {w!r} must be a finite number ≥ 0 and ≤ 1e9")
+            raise ConfigError(f"criterium {self.name!r}: weight {w!r} moet een eindig getal ≥ 0 en ≤ 1e9 zijn")
 
 
 #: Default criteria (equal weights; direction as the name suggests). Labels are Dutch.
@@ -128,12 +128,12 @@ def criteria_from_config(tables: Sequence[Mapping[str, Any]] | None) -> list[Cri
     for i, t in enumerate(tables):
         where = f"[[landing.criteria]] #{i + 1}"
         if not isinstance(t, Mapping) or "name" not in t:
-            problems.append(Problem(f"{where} needs a name", hint="name = \"distance_route_end_m\""))
+            problems.append(Problem(f"{where} heeft geen name", hint="geef een naam, bijvoorbeeld name = \"distance_route_end_m\""))
             continue
         unknown = set(t) - _CRITERION_KEYS
         if unknown:
-            problems.append(Problem(f"{where} ({t['name']}) has unknown keys {sorted(unknown)}",
-                                    hint=f"use {sorted(_CRITERION_KEYS)}"))
+            problems.append(Problem(f"{where} ({t['name']}) heeft onbekende sleutels {sorted(unknown)}",
+                                    hint=f"gebruik {sorted(_CRITERION_KEYS)}"))
             continue
         try:
             name = str(t["name"])
@@ -146,9 +146,10 @@ def criteria_from_config(tables: Sequence[Mapping[str, Any]] | None) -> list[Cri
     names = [c.name for c in out]
     dups = sorted({n for n in names if names.count(n) > 1})
     if dups:
-        problems.append(Problem(f"criteria named more than once: {', '.join(dups)}", hint="keep one table per criterion"))
+        problems.append(Problem(f"criteria die meer dan eens voorkomen: {', '.join(dups)}",
+                                hint="houd één tabel per criterium"))
     if out and sum(c.weight for c in out) <= 0:
-        problems.append(Problem("all criterion weights are 0", hint="give at least one criterion a weight > 0"))
+        problems.append(Problem("alle criteriumgewichten zijn 0", hint="geef minstens één criterium een weight > 0"))
     if problems:
         raise ConfigError(problems=problems)
     return out
@@ -204,15 +205,15 @@ def route_end_point(route: shapely.Geometry | gpd.GeoDataFrame | gpd.GeoSeries, 
     else:
         g = route
     if g is None or g.is_empty:
-        raise WlrGeoInputError("the route is empty", layer="route", hint="give a route line or an end point")
+        raise WlrGeoInputError("het tracé is leeg", layer="route", hint="geef een tracélijn of een eindpunt")
     if g.geom_type == "Point":
         return g
     if g.geom_type == "MultiLineString":
         g = shapely.line_merge(g)
     if g.geom_type != "LineString":
         raise WlrGeoInputError(
-            f"the route is a {g.geom_type} that does not merge into one line", layer="route",
-            hint="give the landing end as a point (route_end=Point(x, y)) or repair the route's gaps",
+            f"het tracé is een {g.geom_type} die niet tot één lijn samengaat", layer="route",
+            hint="geef het aanlandingseinde als punt (route_end=Point(x, y)) of herstel de gaten in het tracé",
         )
     coords = shapely.get_coordinates(g)
     return shapely.Point(coords[0] if reverse else coords[-1])
@@ -246,8 +247,8 @@ def estimate_wijk_inhabitants(
     for col, layer, gdf in ((code_column, "wijken", wijken), (code_column, "municipalities", municipalities),
                             (inhabitants_column, "municipalities", municipalities)):
         if col not in gdf.columns:
-            raise WlrGeoInputError(f"the {layer} layer has no {col!r} column", layer=layer,
-                                   hint="give a weight column of your own instead (weight_column=...)")
+            raise WlrGeoInputError(f"de laag {layer} heeft geen kolom {col!r}", layer=layer,
+                                   hint="geef in plaats daarvan een eigen gewichtskolom op (weight_column=...)")
     area = wijken.geometry.area
     total = area.groupby(wijken[code_column].astype(str)).transform("sum")
     inh = wijken[code_column].astype(str).map(
@@ -352,25 +353,26 @@ def landing_criteria(
         Columns whose layer was not given are NaN.
     """
     if len(candidates) == 0:
-        raise WlrGeoInputError("there are no landing candidates", layer="landing_candidates",
-                               hint="give at least one candidate site")
+        raise WlrGeoInputError("er zijn geen kandidaatlocaties voor de aanlanding", layer="landing_candidates",
+                               hint="geef minstens één kandidaatlocatie")
     if id_column not in candidates.columns:
-        raise WlrGeoInputError(f"the candidates have no {id_column!r} column", layer="landing_candidates",
-                               hint="add a unique id column (config: id_column = \"...\")")
+        raise WlrGeoInputError(f"de kandidaten hebben geen kolom {id_column!r}", layer="landing_candidates",
+                               hint="voeg een kolom met unieke ids toe (configuratie: id_column = \"...\")")
     cand = ensure_rd(candidates, layer="landing_candidates")
     ids = cand[id_column].astype(str)
     if ids.duplicated().any():
-        raise WlrGeoInputError(f"candidate ids occur more than once: {sorted(set(ids[ids.duplicated()]))}",
-                               layer="landing_candidates", hint="make candidate ids unique")
+        raise WlrGeoInputError(f"kandidaat-ids komen meer dan eens voor: {sorted(set(ids[ids.duplicated()]))}",
+                               layer="landing_candidates", hint="maak de kandidaat-ids uniek")
     if not (math.isfinite(footprint_m2) and footprint_m2 > 0):
-        raise WlrGeoInputError(f"footprint_m2 must be > 0, got {footprint_m2}")
+        raise WlrGeoInputError(f"footprint_m2 moet > 0 zijn, is {footprint_m2}")
     geoms = np.asarray(cand.geometry.values)
     if (shapely.is_missing(geoms) | shapely.is_empty(geoms)).any():
-        raise WlrGeoInputError("a candidate has no geometry", layer="landing_candidates")
+        raise WlrGeoInputError("een kandidaat heeft geen geometrie", layer="landing_candidates",
+                               hint="teken de locatie of geef haar als punt")
     repaired = _prepared(cand, "landing_candidates")
     if len(repaired) != len(cand):
-        raise WlrGeoInputError("a candidate polygon collapses when repaired (no area left)",
-                               layer="landing_candidates", hint="redraw it or give the site as a point")
+        raise WlrGeoInputError("een kandidaatvlak valt bij reparatie weg (geen oppervlak over)",
+                               layer="landing_candidates", hint="teken het opnieuw of geef de locatie als punt")
     geoms = np.asarray(repaired.geometry.values)
     end = route_end_point(route_end)
     out = pd.DataFrame(index=pd.Index(list(ids), name="candidate_id"))
@@ -379,15 +381,18 @@ def landing_criteria(
     if wijken is not None and len(wijken):
         if weight_column is None or weight_column not in wijken.columns:
             raise WlrGeoInputError(
-                f"the wijken layer has no weight column {weight_column!r}", layer="wijken",
-                hint="name a column with inhabitants or demand (weight_column), or use estimate_wijk_inhabitants",
+                f"de laag wijken heeft geen gewichtskolom {weight_column!r}", layer="wijken",
+                hint="noem een kolom met inwoners of warmtevraag (weight_column), of gebruik "
+                     "estimate_wijk_inhabitants",
             )
         w = pd.to_numeric(wijken[weight_column], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
         if not np.isfinite(w).all() or (w < 0).any() or w.sum() <= 0:
-            raise WlrGeoInputError(f"weights in {weight_column!r} must be finite, ≥ 0 and not all 0", layer="wijken")
+            raise WlrGeoInputError(f"gewichten in {weight_column!r} moeten eindig en ≥ 0 zijn, en niet allemaal 0",
+                                   layer="wijken")
         pts = shapely.point_on_surface(np.asarray(ensure_rd(wijken, layer="wijken").geometry.values))
         if not np.isfinite(shapely.get_coordinates(pts)).all() or len(pts) != len(w):
-            raise WlrGeoInputError("a wijk has no usable geometry", layer="wijken", hint="remove or repair it")
+            raise WlrGeoInputError("een wijk heeft geen bruikbare geometrie", layer="wijken",
+                                   hint="verwijder of herstel die wijk")
         d = shapely.distance(geoms[:, None], pts[None, :])
         out["demand_connection_m"] = (d * w[None, :]).sum(axis=1) / w.sum()
     else:
@@ -452,8 +457,8 @@ def normalise(values: np.ndarray, criterion: Criterion) -> np.ndarray:
             return np.ones(n)
         return (x - lo) / (hi - lo) if criterion.direction == "max" else (hi - x) / (hi - lo)
     if lo < 0:
-        raise WlrGeoInputError(f"criterion {criterion.name!r}: normalisation 'max' needs values ≥ 0",
-                               hint="use normalisation = \"minmax\" or \"rank\"")
+        raise WlrGeoInputError(f"criterium {criterion.name!r}: normalisation 'max' vraagt waarden ≥ 0",
+                               hint="gebruik normalisation = \"minmax\" of \"rank\"")
     if hi == 0:
         return np.ones(n)
     return x / hi if criterion.direction == "max" else 1.0 - x / hi
@@ -461,23 +466,25 @@ def normalise(values: np.ndarray, criterion: Criterion) -> np.ndarray:
 
 def _normalised_matrix(raw: pd.DataFrame, criteria: Sequence[Criterion]) -> np.ndarray:
     if not criteria:
-        raise ConfigError("no criteria given", hint="add [[landing.criteria]] tables")
+        raise ConfigError("geen criteria opgegeven", hint="voeg [[landing.criteria]]-tabellen toe")
     if len(raw) == 0:
-        raise WlrGeoInputError("the raw-value table has no candidates")
+        raise WlrGeoInputError("de tabel met ruwe waarden bevat geen kandidaten")
     problems: list[Problem] = []
     cols = []
     for c in criteria:
         if c.name not in raw.columns:
-            problems.append(Problem(f"criterion {c.name!r} has no column in the raw values ({', '.join(map(str, raw.columns))})",
-                                    hint="remove the criterion or give the layer it needs"))
+            problems.append(Problem(f"criterium {c.name!r} heeft geen kolom in de ruwe waarden "
+                                    f"({', '.join(map(str, raw.columns))})",
+                                    hint="verwijder het criterium of geef de laag die het nodig heeft"))
             continue
         x = pd.to_numeric(raw[c.name], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
         bad = ~np.isfinite(x)
         if bad.any():
             problems.append(Problem(
-                f"criterion {c.name!r} has no value for candidate(s) {', '.join(map(str, raw.index[bad][:10]))}",
+                f"criterium {c.name!r} heeft geen waarde voor kandidaat/kandidaten "
+                f"{', '.join(map(str, raw.index[bad][:10]))}",
                 feature=str(raw.index[bad][0]),
-                hint="configure the layer this criterion is computed from, or drop the criterion",
+                hint="configureer de laag waaruit dit criterium wordt berekend, of laat het criterium weg",
             ))
             continue
         cols.append(normalise(x, c))
@@ -504,7 +511,7 @@ def score_candidates(raw: pd.DataFrame, criteria: Sequence[Criterion]) -> pd.Dat
     v = _normalised_matrix(raw, criteria)
     w = np.array([c.weight for c in criteria], dtype=float)
     if w.sum() <= 0:
-        raise ConfigError("all criterion weights are 0", hint="give at least one criterion a weight > 0")
+        raise ConfigError("alle criteriumgewichten zijn 0", hint="geef minstens één criterium een weight > 0")
     score = v @ (w / w.sum())
     out = pd.DataFrame(index=raw.index.copy())
     for j, c in enumerate(criteria):

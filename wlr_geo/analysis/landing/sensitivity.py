@@ -117,13 +117,14 @@ def sensitivity(
         Search range [0, max_factor] for the one-at-a-time flip factors.
     """
     if not (0 <= perturbation < 1):
-        raise WlrGeoInputError(f"perturbation must be in [0, 1), got {perturbation}")
+        raise WlrGeoInputError(f"perturbation moet in [0, 1) liggen, is {perturbation}")
     if n_samples < 1:
-        raise WlrGeoInputError(f"n_samples must be ≥ 1, got {n_samples}")
+        raise WlrGeoInputError(f"n_samples moet ≥ 1 zijn, is {n_samples}")
     v = _normalised_matrix(raw, criteria)
     w = np.array([c.weight for c in criteria], dtype=float)
     if w.sum() <= 0:
-        raise ConfigError("all criterion weights are 0")
+        raise ConfigError("alle criteriumgewichten zijn 0",
+                          hint="geef minstens één criterium een weight > 0")
     ids = raw.index.astype(str).to_numpy()
     n, k = v.shape
     base_top = str(ids[_order(v @ (w / w.sum()), ids)[0]])

@@ -44,6 +44,7 @@ import shapely
 from shapely.geometry import LineString, MultiLineString
 
 from wlr_geo._errors import LayerValidationError, WlrGeoInputError
+from wlr_geo._nl import nl
 from wlr_geo.crs import require_projected
 
 __all__ = [
@@ -101,20 +102,20 @@ def _chain_parts(parts: list[np.ndarray], *, max_gap_m: float, label: str) -> tu
         d_rev = float(np.hypot(*(chain[-1] - part[-1])))
         if d_rev < d_fwd:
             part, gap = part[::-1], d_rev
-            notes.append(f"{label}: part {i + 1} was drawn the other way and was reversed")
+            notes.append(f"{label}: deel {i + 1} was andersom getekend en is omgedraaid")
         else:
             gap = d_fwd
         if gap > max_gap_m:
             raise LayerValidationError(
-                f"{label}: part {i + 1} starts {gap:.1f} m from the end of the previous part",
+                f"{label}: deel {i + 1} begint {nl(gap, 1)} m van het einde van het vorige deel",
                 feature=str(i + 1),
                 hint=(
-                    f"route parts must follow on each other (gap ≤ {max_gap_m} m); order them with "
-                    "an order column, close the gap, or raise max_gap_m"
+                    f"tracédelen moeten op elkaar aansluiten (gat ≤ {nl(max_gap_m)} m); orden ze met een "
+                    "volgordekolom (order_column), dicht het gat of verhoog max_gap_m"
                 ),
             )
         if gap > _DUP_TOL_M:
-            notes.append(f"{label}: gap of {gap:.2f} m between parts {i} and {i + 1} closed")
+            notes.append(f"{label}: gat van {nl(gap, 2)} m tussen delen {i} en {i + 1} gedicht")
         chain = np.vstack([chain, part])
     return chain, notes
 
@@ -156,23 +157,23 @@ def prepare_route(
     LayerValidationError
         Empty layer, no line geometry, parts that do not follow on each other, zero length.
     """
-    require_projected(gdf, what="the route model")
+    require_projected(gdf, what="het tracémodel")
     if variant_column is not None and variant_column not in gdf.columns:
         raise LayerValidationError(
-            f"the route layer has no column {variant_column!r}; columns: {', '.join(map(str, gdf.columns))}",
-            layer="route", hint="set [route] variant_column to an existing column or remove it",
+            f"de tracélaag heeft geen kolom {variant_column!r}; kolommen: {', '.join(map(str, gdf.columns))}",
+            layer="route", hint="zet [route] variant_column op een bestaande kolom of laat de optie weg",
         )
     if order_column is not None and order_column not in gdf.columns:
         raise LayerValidationError(
-            f"the route layer has no column {order_column!r}", layer="route",
-            hint="set [route] order_column to an existing column or remove it",
+            f"de tracélaag heeft geen kolom {order_column!r}", layer="route",
+            hint="zet [route] order_column op een bestaande kolom of laat de optie weg",
         )
     geoms = np.asarray(gdf.geometry.values, dtype=object)
     present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     data = gdf if present.all() else gdf[present]
     if len(data) == 0:
         raise LayerValidationError(
-            "the route layer has no geometries", layer="route", hint="give a layer with the route line(s)",
+            "de tracélaag heeft geen geometrieën", layer="route", hint="geef een laag met de tracélijn(en)",
         )
     if order_column is not None:
         data = data.sort_values(order_column, kind="stable")
@@ -180,8 +181,8 @@ def prepare_route(
     if not is_line.all():
         bad = ~data.geom_type.isin(["LineString", "MultiLineString"])
         raise LayerValidationError(
-            f"the route layer holds {', '.join(sorted(set(data.geom_type[bad])))} where lines are expected",
-            layer="route", feature=str(data.index[bad][0]), hint="give the route as (multi)line geometry",
+            f"de tracélaag bevat {', '.join(sorted(set(data.geom_type[bad])))} waar lijnen verwacht worden",
+            layer="route", feature=str(data.index[bad][0]), hint="geef het tracé als (multi)lijngeometrie",
         )
     if variant_column is not None:
         values = data[variant_column].to_numpy(dtype=object)
@@ -189,9 +190,9 @@ def prepare_route(
         blank |= np.array([isinstance(v, str) and not v.strip() for v in values], dtype=bool)
         if blank.any():
             raise LayerValidationError(
-                f"{int(blank.sum())} route feature(s) have no value in the variant column {variant_column!r}",
+                f"{nl(int(blank.sum()))} tracéobject(en) zonder waarde in de variantkolom {variant_column!r}",
                 layer="route", feature=str(data.index[blank][0]),
-                hint=f"give every route part a name in {variant_column!r}, or remove the part",
+                hint=f"geef elk tracédeel een naam in {variant_column!r}, of verwijder het deel",
             )
     groups = (
         [(DEFAULT_VARIANT, data)] if variant_column is None
@@ -203,7 +204,7 @@ def prepare_route(
     rows = []
     notes: list[str] = []
     for name, group in groups:
-        label = f"route {name!r}"
+        label = f"tracé {name!r}"
         parts = []
         n_dup = 0
         for geom in group.geometry:
@@ -213,21 +214,22 @@ def prepare_route(
                 if len(coords) >= 2:
                     parts.append(coords)
         if n_dup:
-            notes.append(f"{label}: {n_dup} duplicate vertices dropped")
+            notes.append(f"{label}: {nl(n_dup)} dubbele hoekpunten verwijderd")
         if not parts:
             raise LayerValidationError(
-                f"{label} has zero length", layer="route",
-                hint="the route lines collapse to points; check the geometry",
+                f"{label} heeft lengte nul", layer="route",
+                hint="de tracélijnen vallen samen tot punten; controleer de geometrie",
             )
         chain, chain_notes = _chain_parts(parts, max_gap_m=max_gap_m, label=label)
         notes.extend(chain_notes)
         chain, dropped = _dedupe(chain)  # joints of parts that touch
         if name in reverse_set:
             chain = chain[::-1]
-            notes.append(f"{label}: reversed (chainage now runs from the other end)")
+            notes.append(f"{label}: omgedraaid (de kilometrering loopt nu vanaf het andere einde)")
         line = LineString(chain)
         if not line.is_simple:
-            notes.append(f"{label}: the route crosses itself; chainage stays well defined, maps may look odd")
+            notes.append(f"{label}: het tracé kruist zichzelf; de kilometrering blijft eenduidig, kaarten kunnen "
+                         "vreemd ogen")
         rows.append({"variant": name, "length_m": float(line.length), "n_parts": len(parts), "geometry": line})
     for note in notes:
         log.info(note)
@@ -258,8 +260,9 @@ def point_at(line: LineString, chainage_m: float | Sequence[float] | np.ndarray)
     length = line.length
     if np.any(~np.isfinite(ch)) or np.any(ch < -1e-3) or np.any(ch > length + 1e-3):
         raise WlrGeoInputError(
-            f"chainage outside the route: got {ch.min():.3f}…{ch.max():.3f} m, route is {length:.3f} m",
-            hint="give a chainage between 0 and the route length",
+            f"kilometrering buiten het tracé: {nl(ch.min(), 3)}…{nl(ch.max(), 3)} m gekregen, het tracé is "
+            f"{nl(length, 3)} m",
+            hint="geef een kilometrering tussen 0 en de tracélengte",
         )
     return np.asarray(shapely.points(RouteGeometry.of(line).xy_at(np.clip(ch, 0.0, length))), dtype=object)
 
@@ -448,8 +451,9 @@ class RouteGeometry:
         """Chainage markers as columns: ``chainage_m``, ``label``, ``major``, ``geometry``."""
         if not (np.isfinite(every_m) and np.isfinite(major_every_m)) or every_m <= 0 or major_every_m <= 0:
             raise WlrGeoInputError(
-                f"marker spacing must be a positive number, got every_m={every_m}, major_every_m={major_every_m}",
-                hint="use e.g. every_m = 100, major_every_m = 1000",
+                f"de afstand tussen kilometerpunten moet een positief getal zijn, is every_m={every_m}, "
+                f"major_every_m={major_every_m}",
+                hint="gebruik bijvoorbeeld every_m = 100, major_every_m = 1000",
             )
         n = math.floor(self.length / every_m + 1e-9)
         ch = np.arange(n + 1, dtype=float) * every_m
@@ -458,7 +462,7 @@ class RouteGeometry:
         rest = np.mod(ch, major_every_m)
         major = np.isclose(rest, 0.0) | np.isclose(rest, major_every_m)
         if not np.isclose(ratio, round(ratio)):
-            log.info("major_every_m %.1f is not a multiple of every_m %.1f", major_every_m, every_m)
+            log.info("major_every_m %s is geen veelvoud van every_m %s", nl(major_every_m, 1), nl(every_m, 1))
         return {
             "chainage_m": ch,
             "label": np.array([format_km(c, decimals) for c in ch], dtype=object),
@@ -509,8 +513,8 @@ def split_by_areas(
     missing = [c for c in (name_column, *extra_columns) if c not in areas.columns]
     if missing:
         raise LayerValidationError(
-            f"the area layer lacks column(s) {', '.join(missing)}; it has {', '.join(map(str, areas.columns))}",
-            hint="name the right column (municipalities: gm_naam, wijken: wk_naam)",
+            f"de gebiedslaag mist kolom(men) {', '.join(missing)}; ze heeft {', '.join(map(str, areas.columns))}",
+            hint="noem de juiste kolom (municipalities: gm_naam, wijken: wk_naam)",
         )
     areas, owners, bounds, geoms = _area_stretches(line, areas, min_length_m=min_length_m,
                                                    name_column=name_column)
@@ -574,11 +578,11 @@ def _area_stretches(line: LineString, areas: gpd.GeoDataFrame, *, min_length_m: 
             k = clash[0]
             a, b = owner[pt_sorted[k]], area_sorted[k]
             raise LayerValidationError(
-                f"areas {names[a]!r} and {names[b]!r} overlap where the route runs "
-                f"(chainage {cuts[pt_sorted[k]]:.1f}–{cuts[pt_sorted[k] + 1]:.1f} m); the route "
-                "cannot be booked to one of them",
+                f"gebieden {names[a]!r} en {names[b]!r} overlappen waar het tracé loopt "
+                f"(kilometrering {nl(cuts[pt_sorted[k]], 1)}–{nl(cuts[pt_sorted[k] + 1], 1)} m); het tracé "
+                "kan daar niet aan één van beide worden toegerekend",
                 feature=f"{areas.index[a]}, {areas.index[b]}",
-                hint="correct the boundaries so that the areas do not overlap",
+                hint="corrigeer de grenzen zodat de gebieden niet overlappen",
             )
     # merge consecutive intervals with the same owner
     owners: list[int] = []

@@ -32,6 +32,7 @@ from shapely.errors import GEOSException
 from shapely.geometry.base import BaseGeometry
 
 from wlr_geo._errors import WlrGeoInputError
+from wlr_geo._nl import nl
 from wlr_geo.analysis.route.centreline import RouteGeometry
 
 __all__ = [
@@ -75,35 +76,35 @@ def as_centreline(geom: BaseGeometry) -> shapely.LineString:
     """
     if geom is None or not isinstance(geom, BaseGeometry) or geom.is_empty:
         raise WlrGeoInputError(
-            "the route centreline is missing or empty",
+            "de hartlijn van het tracé ontbreekt of is leeg",
             layer="route",
-            hint="give the route as one LineString in EPSG:28992",
+            hint="geef het tracé als één LineString in EPSG:28992",
         )
     if geom.geom_type == "MultiLineString":
         merged = shapely.line_merge(geom)
         if merged.geom_type != "LineString":
             raise WlrGeoInputError(
-                f"the route centreline has {len(getattr(merged, 'geoms', []))} parts that do not "
-                "join into one line",
+                f"de hartlijn van het tracé heeft {len(getattr(merged, 'geoms', []))} delen die niet "
+                "tot één lijn aansluiten",
                 layer="route",
-                hint="join the parts into one LineString (one route variant at a time)",
+                hint="voeg de delen samen tot één LineString (één tracévariant tegelijk)",
             )
         geom = merged
     if geom.geom_type != "LineString":
         raise WlrGeoInputError(
-            f"the route centreline is a {geom.geom_type}, expected a LineString",
+            f"de hartlijn van het tracé is een {geom.geom_type}, verwacht een LineString",
             layer="route",
-            hint="give the route as one LineString in EPSG:28992",
+            hint="geef het tracé als één LineString in EPSG:28992",
         )
     if not np.isfinite(shapely.get_coordinates(geom)).all():
         raise WlrGeoInputError(
-            "the route centreline has NaN or infinite coordinates", layer="route",
-            hint="correct the route geometry",
+            "de hartlijn van het tracé heeft NaN- of oneindige coördinaten", layer="route",
+            hint="corrigeer de tracégeometrie",
         )
     if geom.length <= 0:
         raise WlrGeoInputError(
-            "the route centreline has zero length", layer="route",
-            hint="give a route with at least two distinct vertices",
+            "de hartlijn van het tracé heeft lengte nul", layer="route",
+            hint="geef een tracé met minstens twee verschillende hoekpunten",
         )
     return shapely.force_2d(geom)
 
@@ -120,10 +121,10 @@ def require_finite(geoms: NDArray[np.object_], ids: object, *, layer: str) -> No
         rows = np.unique(idx[bad])
         names = [str(v) for v in np.asarray(ids, dtype=object)[rows][:10]]
         raise WlrGeoInputError(
-            f"{len(rows)} feature(s) have NaN or infinite coordinates (ids {', '.join(names)})",
+            f"{nl(len(rows))} object(en) met NaN- of oneindige coördinaten (ids {', '.join(names)})",
             layer=layer, feature=names[0],
-            hint="validate the layer first (wlr_geo.validate.validate_layer) and correct or "
-            "remove those features",
+            hint="valideer eerst de laag (wlr_geo.validate.validate_layer) en corrigeer of verwijder "
+            "die objecten",
         )
 
 
@@ -232,7 +233,8 @@ def local_direction(line: shapely.LineString | RouteGeometry, chainage_m: object
 def segment_edges(length_m: float, step_m: float) -> NDArray[np.float64]:
     """Chainage boundaries ``0, step, 2·step, …, length`` (the last segment may be shorter)."""
     if step_m <= 0:
-        raise WlrGeoInputError(f"segment length must be positive, got {step_m}", hint="use e.g. 100")
+        raise WlrGeoInputError(f"de segmentlengte moet positief zijn, is {step_m}",
+                               hint="gebruik bijvoorbeeld 100 (m)")
     edges = np.arange(0.0, length_m, step_m)
     return np.append(edges, length_m)
 
@@ -428,7 +430,7 @@ def safe_intersection(
     b_fixed = shapely.make_valid(b)
     try:
         out = np.asarray(shapely.intersection(a_fixed, b_fixed), dtype=object)
-        notes.append(f"{what}: geometries repaired with make_valid after a GEOS topology error")
+        notes.append(f"{what}: geometrieën gerepareerd met make_valid na een GEOS-topologiefout")
         return out
     except GEOSException:
         pass
@@ -442,9 +444,9 @@ def safe_intersection(
             out[i] = shapely.GeometryCollection()
             failed += 1
     if failed:
-        notes.append(f"{what}: {failed} geometries skipped, GEOS could not intersect them")
+        notes.append(f"{what}: {nl(failed)} geometrieën overgeslagen, GEOS kon ze niet doorsnijden")
     else:
-        notes.append(f"{what}: geometries intersected one by one after a GEOS topology error")
+        notes.append(f"{what}: geometrieën één voor één doorsneden na een GEOS-topologiefout")
     return out
 
 

@@ -148,19 +148,19 @@ class StripSpec:
             return out
         for kind in STRIP_KINDS:
             if getattr(self, f"{kind}_left_m") + getattr(self, f"{kind}_right_m") <= 0:
-                out.append(Problem(f"[strips] the {kind} has zero width", hint="give a width > 0"))
+                out.append(Problem(f"[strips] de {kind} heeft breedte nul", hint="geef een breedte > 0"))
         for i, ov in enumerate(self.overrides):
             if ov.to_m <= ov.from_m:
                 out.append(Problem(
-                    f"[[strips.override]] #{i + 1}: from_m {ov.from_m} must be below to_m {ov.to_m}",
-                    hint="give a chainage range in metres from the route start",
+                    f"[[strips.override]] #{i + 1}: from_m {ov.from_m} moet kleiner zijn dan to_m {ov.to_m}",
+                    hint="geef een kilometreringsbereik in meters vanaf het begin van het tracé",
                 ))
         ranges = sorted((ov.from_m, ov.to_m) for ov in self.overrides)
         for (a0, a1), (b0, _b1) in itertools.pairwise(ranges):
             if b0 < a1:
                 out.append(Problem(
-                    f"[[strips.override]] ranges {a0}–{a1} and {b0}… overlap",
-                    hint="make the override ranges disjoint",
+                    f"[[strips.override]]: de bereiken {a0}–{a1} en {b0}… overlappen",
+                    hint="laat de override-bereiken elkaar niet overlappen",
                 ))
         return out
 
@@ -334,8 +334,8 @@ def make_strips(route: LineString | gpd.GeoDataFrame, spec: StripSpec | None = N
     if isinstance(route, gpd.GeoDataFrame):
         if len(route) != 1:
             raise LayerValidationError(
-                f"make_strips takes one centreline, got {len(route)} rows",
-                hint="run it per variant (prepare_route gives one row per variant)",
+                f"make_strips verwacht één hartlijn, kreeg {len(route)} rijen",
+                hint="roep het per variant aan (prepare_route geeft één rij per variant)",
             )
         crs = route.crs
         line = route.geometry.iloc[0]
@@ -343,8 +343,8 @@ def make_strips(route: LineString | gpd.GeoDataFrame, spec: StripSpec | None = N
         line = route
     if not isinstance(line, LineString) or line.is_empty or line.length <= 0:
         raise LayerValidationError(
-            "the route must be a non-empty LineString with length > 0",
-            hint="prepare the route with wlr_geo.analysis.route.centreline.prepare_route",
+            "het tracé moet een niet-lege LineString met lengte > 0 zijn",
+            hint="bereid het tracé voor met wlr_geo.analysis.route.centreline.prepare_route",
         )
     ranges = spec.ranges(line.length)
     rg = RouteGeometry.of(line)
@@ -392,8 +392,9 @@ def footprints(
         elif geom.geom_type == "Point":
             if kind not in sizes:
                 raise LayerValidationError(
-                    f"site kind {kind!r} has no footprint size",
-                    feature=str(idx), hint=f"add it to [strips.footprints]; known: {', '.join(sorted(sizes))}",
+                    f"locatiesoort {kind!r} heeft geen afmeting van het ruimtebeslag",
+                    feature=str(idx),
+                    hint=f"voeg haar toe aan [strips.footprints]; bekend zijn: {', '.join(sorted(sizes))}",
                 )
             length_m, width_m = sizes[kind]
             fp = shapely.box(geom.x - length_m / 2, geom.y - width_m / 2, geom.x + length_m / 2, geom.y + width_m / 2)
@@ -401,8 +402,8 @@ def footprints(
                 fp = rotate(fp, float(row[rotation_column]), origin=geom)
         else:
             raise LayerValidationError(
-                f"site geometry {geom.geom_type} cannot have a footprint",
-                feature=str(idx), hint="give sites as points or polygons",
+                f"locatiegeometrie {geom.geom_type} kan geen ruimtebeslag hebben",
+                feature=str(idx), hint="geef locaties als punten of vlakken",
             )
         rows.append({"strip": "footprint", "kind": kind, "area_m2": float(fp.area), "geometry": fp})
     return gpd.GeoDataFrame(rows, columns=["strip", "kind", "area_m2", "geometry"], geometry="geometry", crs=sites.crs)

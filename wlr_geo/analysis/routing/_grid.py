@@ -34,6 +34,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from wlr_geo._nl import nl
 from wlr_geo.analysis.routing.cost import barrier_mask
 
 __all__ = [
@@ -187,9 +188,9 @@ def solve_full(cost: np.ndarray, start: tuple[int, int], end: tuple[int, int], b
     del solved, cells
     h, w = cost.shape
     if not full_solve_fits(h * w, max_bytes, per_cell=GRAPH_BYTES_PER_CELL):
-        raise MemoryError(f"the exact solve of {h * w:,} cells needs about "
-                          f"{h * w * GRAPH_BYTES_PER_CELL / 2**30:.1f} GB")
-    log.info("the full-resolution path cuts a barrier corner; solving the exact graph")
+        raise MemoryError(f"de exacte berekening van {nl(h * w)} cellen vraagt ongeveer "
+                          f"{nl(h * w * GRAPH_BYTES_PER_CELL / 2**30, 1)} GB")
+    log.info("het pad op volle resolutie snijdt een hoek van een barrière af; de exacte graaf wordt berekend")
     factor = 64
     hb, wb = -(-h // factor), -(-w // factor)
     blocks = np.indices((hb, wb)).reshape(2, -1).T

@@ -45,6 +45,7 @@ from pyproj import CRS
 
 from wlr_geo._atomic import atomic_path
 from wlr_geo._errors import ConfigError, CRSError, LayerReadError, WlrGeoInputError
+from wlr_geo._nl import nl
 from wlr_geo._toml import read_toml
 from wlr_geo.categories import CATEGORIES, category_values
 from wlr_geo.crs import RD_NEW, ensure_rd
@@ -82,17 +83,19 @@ def _cost_value(value: Any, *, where: str) -> float:
     if isinstance(value, str):
         if value.strip().lower() in {"barrier", "inf", "impassable"}:
             return math.inf
-        raise ConfigError(f"{where} = {value!r} is not a cost", hint='use a number ≥ 0 or "barrier"')
+        raise ConfigError(f"{where} = {value!r} is geen kostenwaarde",
+                          hint='gebruik een getal ≥ 0 of "barrier"')
     if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
-        raise ConfigError(f"{where} = {value!r} is not a cost", hint='use a number ≥ 0 or "barrier"')
+        raise ConfigError(f"{where} = {value!r} is geen kostenwaarde",
+                          hint='gebruik een getal ≥ 0 of "barrier"')
     return float(value)
 
 
 def _check_code(code: str, *, where: str) -> None:
     if code not in CATEGORIES:
         raise ConfigError(
-            f"{where} names category {code!r}, which wlr_geo does not know",
-            hint=f"use one of: {', '.join(CATEGORIES)}",
+            f"{where} noemt categorie {code!r}, die wlr_geo niet kent",
+            hint=f"gebruik een van: {', '.join(CATEGORIES)}",
         )
 
 
@@ -135,7 +138,7 @@ class CostTable:
     @classmethod
     def from_toml(cls, path: str | os.PathLike[str]) -> CostTable:
         """Read a cost table TOML file (same tables as the default; missing keys = default)."""
-        return cls.from_dict(read_toml(path, what="cost table file"))
+        return cls.from_dict(read_toml(path, what="kostentabelbestand"))
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any], *, base: CostTable | None = None) -> CostTable:
@@ -158,8 +161,8 @@ class CostTable:
         unknown = set(raw) - known
         if unknown:
             raise ConfigError(
-                f"unknown cost table keys: {', '.join(sorted(unknown))}",
-                hint=f"use only: {', '.join(sorted(known - {'version'}))}",
+                f"onbekende sleutels in de kostentabel: {', '.join(sorted(unknown))}",
+                hint=f"gebruik alleen: {', '.join(sorted(known - {'version'}))}",
             )
         for table_name, target in (("area", area), ("crossing", crossing)):
             for code, value in dict(raw.get(table_name, {})).items():
@@ -171,14 +174,14 @@ class CostTable:
             for ring in rings:
                 if not isinstance(ring, Sequence) or len(ring) != 2:
                     raise ConfigError(
-                        f"[buffer].{code} ring {ring!r} is not [distance_m, cost]",
-                        hint="write rings as [[5.0, 8.0], [20.0, 2.0]]",
+                        f"[buffer].{code}: ring {ring!r} is geen [distance_m, cost]",
+                        hint="schrijf ringen als [[5.0, 8.0], [20.0, 2.0]]",
                     )
-                d = _cost_value(ring[0], where=f"[buffer].{code} distance")
-                c = _cost_value(ring[1], where=f"[buffer].{code} cost")
+                d = _cost_value(ring[0], where=f"[buffer].{code} afstand")
+                c = _cost_value(ring[1], where=f"[buffer].{code} kosten")
                 if not math.isfinite(d) or not math.isfinite(c):
-                    raise ConfigError(f"[buffer].{code} ring {ring!r} must be finite",
-                                      hint="model impassable zones as [area] barriers")
+                    raise ConfigError(f"[buffer].{code}: ring {ring!r} moet eindig zijn",
+                                      hint="leg onbegaanbare zones vast als [area]-barrières")
                 parsed.append((d, c))
             buffer[code] = tuple(sorted(parsed))
         bundling = dict(raw.get("bundling", {}))
@@ -190,14 +193,15 @@ class CostTable:
         factor = _cost_value(bundling.get("factor", start.bundling_factor if start else 1.0),
                              where="[bundling].factor")
         if not 0.0 < factor <= 1.0 or not math.isfinite(width):
-            raise ConfigError(f"[bundling] factor {factor} / width_m {width} out of range",
-                              hint="factor in (0, 1], width_m finite")
+            raise ConfigError(f"[bundling] factor {factor} / width_m {width} buiten het bereik",
+                              hint="geef factor in (0, 1] en een eindige width_m")
         for role, code in dict(raw.get("roles", {})).items():
             _check_code(str(code), where=f"[roles].{role}")
             roles[str(role)] = str(code)
         base_cost = _cost_value(raw.get("base", start.base if start else 1.0), where="base")
         if not 0.0 < base_cost < math.inf:
-            raise ConfigError(f"base = {base_cost} must be a positive number", hint="use e.g. base = 1.0")
+            raise ConfigError(f"base = {base_cost} moet een positief getal zijn",
+                              hint="gebruik bijvoorbeeld base = 1.0")
         return cls(base=base_cost, area=area, crossing=crossing, buffer=buffer,
                    bundling_categories=cats, bundling_width_m=width, bundling_factor=factor,
                    roles=roles)
@@ -219,7 +223,7 @@ class CostTable:
 
 @functools.lru_cache(maxsize=1)
 def _default_table() -> CostTable:
-    return CostTable._parse(read_toml(DEFAULT_COST_TABLE, what="default cost table"), None)
+    return CostTable._parse(read_toml(DEFAULT_COST_TABLE, what="bestand met de standaardkostentabel"), None)
 
 
 @dataclass(frozen=True)
@@ -303,11 +307,12 @@ def grid_for_bounds(bounds: Sequence[float], cell_m: float) -> tuple[Affine, tup
         Non-positive cell size, empty bounds, or a grid larger than :data:`MAX_CELLS`.
     """
     if not (isinstance(cell_m, int | float) and math.isfinite(cell_m) and cell_m > 0):
-        raise WlrGeoInputError(f"cell size {cell_m!r} m is not a positive number", hint="use e.g. cell_m = 5")
+        raise WlrGeoInputError(f"celgrootte {cell_m!r} m is geen positief getal",
+                               hint="gebruik bijvoorbeeld cell_m = 5")
     xmin, ymin, xmax, ymax = (float(v) for v in bounds)
     if not all(math.isfinite(v) for v in (xmin, ymin, xmax, ymax)) or xmax <= xmin or ymax <= ymin:
-        raise WlrGeoInputError(f"bounds {tuple(bounds)} do not describe an area",
-                               hint="give (x_min, y_min, x_max, y_max) in RD metres with min < max")
+        raise WlrGeoInputError(f"bounds {tuple(bounds)} beschrijven geen gebied",
+                               hint="geef (x_min, y_min, x_max, y_max) in RD-meters met min < max")
     x0 = math.floor(xmin / cell_m) * cell_m
     y0 = math.floor(ymin / cell_m) * cell_m
     x1 = math.ceil(xmax / cell_m) * cell_m
@@ -316,8 +321,9 @@ def grid_for_bounds(bounds: Sequence[float], cell_m: float) -> tuple[Affine, tup
     height = round((y1 - y0) / cell_m)
     if width * height > MAX_CELLS:
         raise WlrGeoInputError(
-            f"a {cell_m:g} m grid over {x1 - x0:.0f} × {y1 - y0:.0f} m has {width * height:,} cells "
-            f"(limit {MAX_CELLS:,})", hint="use a larger cell size or smaller bounds",
+            f"een raster van {nl(cell_m)} m over {nl(x1 - x0, 0)} × {nl(y1 - y0, 0)} m heeft "
+            f"{nl(width * height)} cellen (grens {nl(MAX_CELLS)})",
+            hint="gebruik een grotere celgrootte of kleinere bounds",
         )
     from affine import Affine
 
@@ -328,9 +334,10 @@ def _categories(gdf: gpd.GeoDataFrame, role: str, table: CostTable, column: str)
     default = table.roles.get(role)
     if column not in gdf.columns and default is None:
         raise WlrGeoInputError(
-            f"layer {role!r} has no {column!r} column and the cost table has no default category for it",
-            layer=role,
-            hint=f"add a {column!r} column with category codes, or add {role} = \"<code>\" under [roles] of the cost table",
+            f"laag {role!r} heeft geen kolom {column!r} en de kostentabel heeft er geen standaardcategorie "
+            "voor", layer=role,
+            hint=f"voeg een kolom {column!r} met categoriecodes toe, of zet {role} = \"<code>\" onder "
+                 "[roles] van de kostentabel",
         )
     return category_values(gdf, column=column if column in gdf.columns else None, default=default, layer=role,
                            strict=True)
@@ -363,8 +370,8 @@ def _resample(layer: RasterLayer | np.ndarray, transform: Affine, shape: tuple[i
     if isinstance(layer, np.ndarray):
         if layer.shape != shape:
             raise WlrGeoInputError(
-                f"a raster cost array has shape {layer.shape}, the cost grid {shape}",
-                hint="pass a RasterLayer (array + transform + CRS) to have it resampled",
+                f"een kostenrasterarray heeft vorm (shape) {layer.shape}, het kostenraster {shape}",
+                hint="geef een RasterLayer (array + transform + CRS) mee om het te laten herbemonsteren",
             )
         return np.where(np.isfinite(layer), layer, 0.0).astype(np.float32)
     from rasterio.warp import Resampling, reproject
@@ -433,7 +440,7 @@ def build_cost_raster(
 
     for role, gdf in layers.items():
         if len(gdf) == 0:
-            log.info("cost raster: layer %r is empty", role)
+            log.info("kostenraster: laag %r is leeg", role)
             continue
         gdf = ensure_rd(gdf, layer=role, check=False)
         geoms = gdf.geometry.to_numpy()
@@ -446,8 +453,8 @@ def build_cost_raster(
         is_collection = gtype == 7
         if is_collection.any():
             raise WlrGeoInputError(
-                f"layer {role!r} holds geometry collections", layer=role,
-                hint="split them into polygons and lines (geopandas explode) before routing",
+                f"laag {role!r} bevat geometrieverzamelingen (GeometryCollection)", layer=role,
+                hint="splits ze vóór het routeren in vlakken en lijnen (geopandas explode)",
             )
         for code in np.unique(cats):
             sel = cats == code
@@ -492,8 +499,8 @@ def build_cost_raster(
     cost += crossing
     cost[barrier] = np.inf
     if not (cost[~barrier] > 0).all():
-        raise WlrGeoInputError("the cost raster has cells with cost ≤ 0",
-                               hint="check negative raster_costs factors and the cost table")
+        raise WlrGeoInputError("het kostenraster heeft cellen met kosten ≤ 0",
+                               hint="controleer negatieve factoren in raster_costs en de kostentabel")
     return CostRaster(cost=cost, transform=transform, crs=RD_NEW, table=table)
 
 
@@ -524,12 +531,12 @@ def read_raster_layer(path: str | os.PathLike[str], *, band: int = 1) -> RasterL
 
     p = Path(path)
     if not p.exists():
-        raise LayerReadError("the raster file does not exist", source=str(p), hint="check the path")
+        raise LayerReadError("het rasterbestand bestaat niet", source=str(p), hint="controleer het pad")
     try:
         with rasterio.open(p) as ds:
             if ds.crs is None:
-                raise CRSError("the raster has no CRS", source=str(p),
-                               hint="assign EPSG:28992 with gdal_edit.py -a_srs EPSG:28992")
+                raise CRSError("het raster heeft geen CRS", source=str(p),
+                               hint="ken EPSG:28992 toe met gdal_edit.py -a_srs EPSG:28992")
             arr = ds.read(band).astype(np.float32)
             nodata = ds.nodata
             if nodata is not None:
@@ -537,8 +544,8 @@ def read_raster_layer(path: str | os.PathLike[str], *, band: int = 1) -> RasterL
             return RasterLayer(array=arr, transform=ds.transform, crs=CRS.from_user_input(ds.crs),
                                nodata=np.nan)
     except RasterioIOError as exc:
-        raise LayerReadError(f"cannot open the raster: {exc}", source=str(p),
-                             hint="check that it is a complete GeoTIFF") from None
+        raise LayerReadError(f"het raster kan niet worden geopend: {exc}", source=str(p),
+                             hint="controleer of het een volledig GeoTIFF-bestand is") from None
 
 
 def read_cost_raster(path: str | os.PathLike[str]) -> CostRaster:
@@ -555,20 +562,21 @@ def read_cost_raster(path: str | os.PathLike[str]) -> CostRaster:
     layer = read_raster_layer(path)
     src = str(path)
     if not RD_NEW.equals(layer.crs) and layer.crs.to_epsg() != 28992:
-        raise CRSError(f"the cost raster is in {layer.crs.to_string()}, not EPSG:28992", source=src,
-                       hint="warp it: gdalwarp -t_srs EPSG:28992 in.tif out.tif")
+        raise CRSError(f"het kostenraster staat in {layer.crs.to_string()}, niet in EPSG:28992", source=src,
+                       hint="projecteer het om: gdalwarp -t_srs EPSG:28992 in.tif uit.tif")
     t = layer.transform
     if t.b != 0 or t.d != 0 or t.e >= 0 or not math.isclose(t.a, -t.e, rel_tol=1e-9):
-        raise WlrGeoInputError("the cost raster does not have square, north-up cells", source=src,
-                               hint="warp it onto a north-up grid with square cells (gdalwarp -tr D D)")
+        raise WlrGeoInputError("het kostenraster heeft geen vierkante, noordgerichte cellen", source=src,
+                               hint="projecteer het op een noordgericht raster met vierkante cellen "
+                                    "(gdalwarp -tr D D)")
     cost = layer.array
     cost[~np.isfinite(cost)] = np.inf
     finite = np.isfinite(cost)
     if not finite.any():
-        raise WlrGeoInputError("the cost raster holds only barriers/nodata", source=src,
-                               hint="check the nodata value of the file")
+        raise WlrGeoInputError("het kostenraster bevat alleen barrières/nodata", source=src,
+                               hint="controleer de nodata-waarde van het bestand")
     if (cost[finite] <= 0).any():
         n = int((cost[finite] <= 0).sum())
-        raise WlrGeoInputError(f"the cost raster has {n} cell(s) with cost ≤ 0", source=src,
-                               hint="costs must be > 0 (use nodata for barriers)")
+        raise WlrGeoInputError(f"het kostenraster heeft {nl(n)} cel(len) met kosten ≤ 0", source=src,
+                               hint="geef kosten > 0 (gebruik nodata voor barrières)")
     return CostRaster(cost=cost, transform=t, crs=RD_NEW)

@@ -63,6 +63,7 @@ import shapely
 from shapely.geometry import LineString
 
 from wlr_geo._errors import WlrGeoInputError
+from wlr_geo._nl import nl
 from wlr_geo.analysis.routing._grid import (
     MCP_BYTES_PER_CELL,
     BlockGraph,
@@ -123,6 +124,11 @@ class NoPathError(WlrGeoInputError):
     """Start and end are separated by barriers (no finite-cost path exists)."""
 
 
+_NO_PATH = "geen pad verbindt beginpunt en eindpunt: barrières scheiden ze"
+_NO_PATH_HINT = ("controleer de barrièrelagen (gebouwen, kunstwerken) en barrier_cost, of verlaag hun kosten "
+                 "in de kostentabel")
+
+
 @dataclass(frozen=True)
 class PathResult:
     """A least-cost path.
@@ -164,46 +170,55 @@ class PathResult:
 def _check_options(barrier_cost: float | None, epsilon: float) -> None:
     if barrier_cost is not None and (isinstance(barrier_cost, bool) or not isinstance(barrier_cost, int | float)
                                      or not math.isfinite(barrier_cost) or barrier_cost <= 0):
-        raise WlrGeoInputError(f"barrier_cost = {barrier_cost!r} must be a finite number > 0",
-                               hint="e.g. barrier_cost = 9999 when the raster codes no-go areas as 9999")
+        raise WlrGeoInputError(f"barrier_cost = {barrier_cost!r} moet een eindig getal > 0 zijn",
+                               hint="gebruik bijvoorbeeld barrier_cost = 9999 als het raster "
+                                    "verboden gebied als 9999 codeert")
     if isinstance(epsilon, bool) or not isinstance(epsilon, int | float) or not 0.0 <= epsilon <= 0.5:
-        raise WlrGeoInputError(f"epsilon = {epsilon!r} must be a number from 0 to 0.5",
-                               hint="use e.g. epsilon = 0.01 (1 %)")
+        raise WlrGeoInputError(f"epsilon = {epsilon!r} moet een getal van 0 tot 0.5 zijn",
+                               hint="gebruik bijvoorbeeld epsilon = 0.01 (1 %)")
 
 
 def _check_costs(raster: CostRaster) -> None:
     cost = raster.cost
     if cost.ndim != 2 or min(cost.shape) < 1:
-        raise WlrGeoInputError(f"the cost raster has shape {cost.shape}", hint="give a 2-D raster")
+        raise WlrGeoInputError(f"het kostenraster heeft vorm (shape) {cost.shape}",
+                               hint="geef een tweedimensionaal raster")
     lowest = cost.min()
     if lowest >= 0:  # the common case: one pass, no temporaries (NaN and -inf fail this test)
         return
     if np.any((cost < 0) & np.isfinite(cost)):
         n = int(np.count_nonzero((cost < 0) & np.isfinite(cost)))
-        raise WlrGeoInputError(f"the cost raster has {n} cell(s) with a negative cost",
-                               hint="costs must be ≥ 0; mark impassable cells as nodata, inf or ≥ barrier_cost")
+        raise WlrGeoInputError(f"het kostenraster heeft {nl(n)} cel(len) met negatieve kosten",
+                               hint="geef kosten ≥ 0; markeer onbegaanbare cellen als nodata, inf of "
+                                    "≥ barrier_cost")
+
+
+_POINT_NAMES = {"start": "beginpunt", "end": "eindpunt"}
 
 
 def _snap(raster: CostRaster, xy: Sequence[float], what: str, barrier_cost: float | None) -> tuple[int, int]:
+    what = _POINT_NAMES.get(what, what)
     try:
         x, y = (float(v) for v in xy)
     except (TypeError, ValueError):
-        raise WlrGeoInputError(f"{what} {xy!r} is not an (x, y) pair", hint="give RD metres as X,Y") from None
+        raise WlrGeoInputError(f"{what} {xy!r} is geen (x, y)-paar",
+                               hint="geef RD-meters als X,Y") from None
     if not (math.isfinite(x) and math.isfinite(y)):
-        raise WlrGeoInputError(f"{what} ({x}, {y}) is not finite", hint="give RD metres as X,Y")
+        raise WlrGeoInputError(f"{what} ({x}, {y}) is niet eindig", hint="geef RD-meters als X,Y")
     r, c = raster.index(x, y)
     if not raster.contains(r, c):
         xmin, ymin, xmax, ymax = raster.bounds
         raise WlrGeoInputError(
-            f"{what} ({x:.1f}, {y:.1f}) lies outside the cost raster "
-            f"(x {xmin:.0f}…{xmax:.0f}, y {ymin:.0f}…{ymax:.0f})",
-            hint="check the coordinates (RD metres, x first) or enlarge the raster bounds",
+            f"{what} ({nl(x, 1)}; {nl(y, 1)}) ligt buiten het kostenraster "
+            f"(x {nl(xmin, 0)}…{nl(xmax, 0)}, y {nl(ymin, 0)}…{nl(ymax, 0)})",
+            hint="controleer de coördinaten (RD-meters, x eerst) of vergroot de rastergrenzen (bounds)",
         )
     if barrier_of(np.asarray(raster.cost[r, c]), barrier_cost):
         raise WlrGeoInputError(
-            f"{what} ({x:.1f}, {y:.1f}) lies on a barrier cell of the cost raster (row {r}, col {c})",
-            hint=f"move the {what} point off the barrier (e.g. out of a building or structure), or "
-                 "lower that category's [area] cost in the cost table",
+            f"{what} ({nl(x, 1)}; {nl(y, 1)}) ligt op een barrièrecel van het kostenraster "
+            f"(rij {r}, kolom {c})",
+            hint=f"verplaats het {what} van de barrière af (bijvoorbeeld uit een gebouw of kunstwerk), "
+                 "of verlaag de [area]-kosten van die categorie in de kostentabel",
         )
     return r, c
 
@@ -359,22 +374,25 @@ def least_cost_path(
     (490, 490, 'exact')
     """
     if method not in ("full", "coarse-to-fine"):
-        raise WlrGeoInputError(f"unknown routing method {method!r}", hint='use "full" or "coarse-to-fine"')
+        raise WlrGeoInputError(f"onbekende routeringsmethode {method!r}",
+                               hint='gebruik "full" of "coarse-to-fine"')
     _check_options(barrier_cost, epsilon)
     _check_costs(raster)
     start = _snap(raster, start_xy, "start", barrier_cost)
     end = _snap(raster, end_xy, "end", barrier_cost)
     if start == end:
         raise WlrGeoInputError(
-            f"start {tuple(start_xy)} and end {tuple(end_xy)} fall in the same {raster.cell_m:g} m cell",
-            hint="give two different points, or use a smaller cell size",
+            f"beginpunt ({'; '.join(nl(float(v), 1) for v in start_xy)}) en eindpunt "
+            f"({'; '.join(nl(float(v), 1) for v in end_xy)}) vallen in dezelfde cel van {nl(raster.cell_m)} m",
+            hint="geef twee verschillende punten, of gebruik een kleinere celgrootte",
         )
     cell = raster.cell_m
     tol = cell if simplify_m is None else simplify_m
     h, w = raster.shape
     factor = coarse_factor or max(4, math.ceil(max(h, w) / 500))
     if isinstance(factor, bool) or not isinstance(factor, int) or factor < 2:
-        raise WlrGeoInputError(f"coarse_factor {factor!r} must be an integer ≥ 2", hint="use e.g. coarse_factor = 8")
+        raise WlrGeoInputError(f"coarse_factor {factor!r} moet een geheel getal ≥ 2 zijn",
+                               hint="gebruik bijvoorbeeld coarse_factor = 8")
     info: dict[str, Any] = {"cells": h * w}
     if max_corridor_cells is None:
         max_corridor_cells = min(DEFAULT_CORRIDOR_CELLS, max(1_000_000, h * w // 8))
@@ -384,7 +402,7 @@ def least_cost_path(
         method_used = "full" if verification == "full" else "coarse-to-fine"
     else:
         if method == "coarse-to-fine":
-            info["fallback"] = f"grid smaller than 3 coarse blocks of {factor} cells"
+            info["fallback"] = f"raster kleiner dan 3 grove blokken van {nl(factor)} cellen"
         cells = _full(raster, start, end, barrier_cost, max_full_bytes, info)
         verification, ratio, method_used = "exact", 1.0, "full"
     _check_path(raster, cells, barrier_cost)
@@ -416,19 +434,16 @@ def _full(raster: CostRaster, start: tuple[int, int], end: tuple[int, int], barr
     h, w = raster.shape
     if not full_solve_fits(h * w, max_full_bytes):
         raise WlrGeoInputError(
-            f"the full-resolution solve of {h:,} × {w:,} cells needs about "
-            f"{h * w * MCP_BYTES_PER_CELL / 2**30:.1f} GB, more than the memory allowed",
-            hint='use method "coarse-to-fine" (the default) or a larger cell size')
+            f"de berekening op volle resolutie van {nl(h)} × {nl(w)} cellen vraagt ongeveer "
+            f"{nl(h * w * MCP_BYTES_PER_CELL / 2**30, 1)} GB, meer dan het toegestane geheugen",
+            hint='gebruik methode "coarse-to-fine" (de standaard) of een grotere celgrootte')
     try:
         solved = solve_full(raster.cost, start, end, barrier_cost, max_bytes=max_full_bytes)
     except MemoryError as exc:
-        raise WlrGeoInputError(f"the full-resolution solve does not fit in memory ({exc})",
-                               hint='use method "coarse-to-fine"') from None
+        raise WlrGeoInputError(f"de berekening op volle resolutie past niet in het geheugen ({exc})",
+                               hint='gebruik methode "coarse-to-fine"') from None
     if solved is None:
-        raise NoPathError(
-            "no path connects start and end: barriers separate them",
-            hint="check the barrier layers (buildings, structures), barrier_cost, or lower their cost in the cost table",
-        )
+        raise NoPathError(_NO_PATH, hint=_NO_PATH_HINT)
     info["full_solver"] = solved[2]
     return solved[0]
 
@@ -461,11 +476,7 @@ def _coarse_to_fine(raster: CostRaster, start: tuple[int, int], end: tuple[int, 
         for rule in rules:
             blocks = coarse.path_blocks(start, end, rule)
             if blocks is None:
-                raise NoPathError(
-                    "no path connects start and end: barriers separate them",
-                    hint="check the barrier layers (buildings, structures), barrier_cost, or lower their "
-                         "cost in the cost table",
-                )
+                raise NoPathError(_NO_PATH, hint=_NO_PATH_HINT)
             for dr in (0, factor - 1):  # the (up to 4) unshifted blocks a block overlaps
                 for dc in (0, factor - 1):
                     rr = np.clip(blocks[:, 0] * factor - coarse.offset + dr, 0, h - 1) // factor
@@ -515,10 +526,10 @@ def _coarse_to_fine(raster: CostRaster, start: tuple[int, int], end: tuple[int, 
             verification = "corridor"
             break
         if escapes:
-            log.info("coarse-to-fine: repriced with the path's real costs, the coarse route leaves the corridor")
+            log.info("coarse-to-fine: met de werkelijke kosten van het pad verlaat de grove route de corridor")
         elif solves > 1:
-            log.info("coarse-to-fine: a wider corridor lowered the cost by %.2f %% (> ε = %.2f %%); widening again",
-                     100.0 * (ratio - 1.0), 100.0 * epsilon)
+            log.info("coarse-to-fine: een bredere corridor verlaagde de kosten met %s %% (> ε = %s %%); "
+                     "opnieuw verbreden", nl(100.0 * (ratio - 1.0), 2), nl(100.0 * epsilon))
         on_path = np.zeros(graph.shape, dtype=bool)
         on_path[res.cells[:, 0] // factor, res.cells[:, 1] // factor] = True
         wider = _corridor(on_path, width) | region
@@ -529,8 +540,8 @@ def _coarse_to_fine(raster: CostRaster, start: tuple[int, int], end: tuple[int, 
             wider |= _corridor(off, 2.0 * radius)
         n_cells = int(wider.sum()) * factor * factor
         if n_cells > max_corridor_cells:
-            log.info("coarse-to-fine: a corridor of %d cells exceeds max_corridor_cells = %d", n_cells,
-                     max_corridor_cells)
+            log.info("coarse-to-fine: een corridor van %s cellen overschrijdt max_corridor_cells = %s",
+                     nl(n_cells), nl(max_corridor_cells))
             break
         nxt = solve_blocks(cost, barrier_cost, np.argwhere(wider), factor, start, end,
                            limit=res.cost * (1.0 + 1e-9) + 1e-9, min_cost=graph.min_cost)
@@ -543,18 +554,18 @@ def _coarse_to_fine(raster: CostRaster, start: tuple[int, int], end: tuple[int, 
     if verification == "unverified":
         h, w = raster.shape
         if full_solve_fits(h * w, max_full_bytes):
-            log.info("coarse-to-fine could not verify the path within ε = %.2f %%; solving at full resolution",
-                     100.0 * epsilon)
-            info["fallback"] = "full (not verified within epsilon)"
+            log.info("coarse-to-fine kon het pad niet binnen ε = %s %% verifiëren; berekening op volle "
+                     "resolutie", nl(100.0 * epsilon))
+            info["fallback"] = "full (niet binnen epsilon geverifieerd)"
             try:
                 return _full(raster, start, end, barrier_cost, max_full_bytes, info), "full", 1.0
             except WlrGeoInputError:
                 pass  # the exact corner-cutting solve does not fit: keep the corridor path
-        log.warning("coarse-to-fine path could not be verified within ε = %.2f %% (last widening changed the "
-                    "cost by a factor %.4f) and the full-resolution solve does not fit in memory",
-                    100.0 * epsilon, ratio)
-    log.info("coarse-to-fine: %s (ratio %.4f) after %d corridor solve(s), %d cells", verification, ratio,
-             solves, info["corridor_cells"])
+        log.warning("het coarse-to-fine-pad kon niet binnen ε = %s %% worden geverifieerd (de laatste "
+                    "verbreding veranderde de kosten met een factor %s) en de berekening op volle resolutie "
+                    "past niet in het geheugen", nl(100.0 * epsilon), nl(ratio, 4))
+    log.info("coarse-to-fine: %s (verhouding %s) na %d corridorberekening(en), %s cellen", verification,
+             nl(ratio, 4), solves, nl(info["corridor_cells"]))
     return res.cells, verification, float(ratio)
 
 
@@ -638,18 +649,20 @@ def k_alternatives(
     from rasterio.features import rasterize
 
     if isinstance(k, bool) or not isinstance(k, int) or k < 1:
-        raise WlrGeoInputError(f"k = {k!r} must be a positive integer", hint="use e.g. k = 3")
+        raise WlrGeoInputError(f"k = {k!r} moet een positief geheel getal zijn",
+                               hint="gebruik bijvoorbeeld k = 3")
     if isinstance(penalty, bool) or not isinstance(penalty, int | float) or not (1.0 < penalty < math.inf):
-        raise WlrGeoInputError(f"penalty = {penalty!r} must be a finite number > 1", hint="use e.g. penalty = 3")
+        raise WlrGeoInputError(f"penalty = {penalty!r} moet een eindig getal > 1 zijn",
+                               hint="gebruik bijvoorbeeld penalty = 3")
     if (isinstance(min_distinct_share, bool) or not isinstance(min_distinct_share, int | float)
             or not 0.0 < min_distinct_share <= 1.0):
-        raise WlrGeoInputError(f"min_distinct_share = {min_distinct_share!r} must be in (0, 1]",
-                               hint="use e.g. min_distinct_share = 0.5")
+        raise WlrGeoInputError(f"min_distinct_share = {min_distinct_share!r} moet in (0, 1] liggen",
+                               hint="gebruik bijvoorbeeld min_distinct_share = 0.5")
     cell = raster.cell_m
     sep = 10.0 * cell if min_separation_m is None else float(min_separation_m)
     if not (math.isfinite(sep) and sep > 0):
-        raise WlrGeoInputError(f"min_separation_m = {min_separation_m!r} must be a positive number",
-                               hint="use e.g. min_separation_m = 250")
+        raise WlrGeoInputError(f"min_separation_m = {min_separation_m!r} moet een positief getal zijn",
+                               hint="gebruik bijvoorbeeld min_separation_m = 250")
     pen_width = penalty_width_m if penalty_width_m is not None else max(2.0 * sep, 2.0 * cell)
     accepted: list[PathResult] = []
     shortfall: dict[str, Any] | None = None
@@ -681,13 +694,13 @@ def k_alternatives(
                                            result.info, result.verification, result.verification_ratio))
                 found = True
                 break
-            log.debug("alternative %d: only %.0f %% distinct (< %.0f %%); penalty → %g", i + 1,
-                      100 * min(shares), 100 * min_distinct_share, factor * 2)
+            log.debug("alternatief %d: slechts %s %% onderscheidend (< %s %%); penalty → %s", i + 1,
+                      nl(100 * min(shares), 0), nl(100 * min_distinct_share, 0), nl(factor * 2))
             factor *= 2.0
         if not found:
-            message = (f"only {len(accepted)} of {k} alternatives: no further route has at least "
-                       f"{100 * min_distinct_share:.0f} % of its length more than {sep:.0f} m from every "
-                       f"other route (penalties tried: {', '.join(f'{t:g}' for t in tried)})")
+            message = (f"slechts {len(accepted)} van {k} alternatieven: geen ander tracé ligt over minstens "
+                       f"{nl(100 * min_distinct_share, 0)} % van zijn lengte meer dan {nl(sep, 0)} m van elk "
+                       f"ander tracé (geprobeerde penalty's: {'; '.join(nl(t) for t in tried)})")
             shortfall = {"requested": k, "found": len(accepted), "reason": "not_distinct", "message": message}
             log.warning("%s", message)
             break
@@ -855,7 +868,8 @@ def compare_variants(
             merged = base.merge(extra, on="variant", how="left", validate="one_to_one")
             merged.index = base.index
             return merged
-        log.info("wlr_geo.analysis.impact.run.run_impact returned no per-variant table; counting crossings here")
+        log.info("wlr_geo.analysis.impact.run.run_impact gaf geen tabel per variant; de kruisingen worden "
+                 "hier geteld")
     table = table or CostTable.default()
     from wlr_geo.analysis.routing.cost import _categories
 

@@ -83,8 +83,8 @@ class RoutingOptions:
         if self.bounds is not None and not problems:
             x0, y0, x1, y1 = self.bounds
             if not (x1 > x0 and y1 > y0):
-                problems.append(Problem(f"[routing] bounds = {list(self.bounds)} is empty",
-                                        hint="give [x_min, y_min, x_max, y_max] with x_max > x_min, y_max > y_min"))
+                problems.append(Problem(f"[routing] bounds = {list(self.bounds)} is leeg",
+                                        hint="geef [x_min, y_min, x_max, y_max] met x_max > x_min en y_max > y_min"))
         raise_problems(problems)
 
     def path_options(self) -> dict[str, Any]:

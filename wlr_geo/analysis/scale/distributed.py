@@ -109,10 +109,11 @@ def route_chunks(route: LineString, *, n_chunks: int, segment_m: float = 100.0, 
         distance around the window (all metres).
     """
     if not isinstance(route, LineString) or route.is_empty or not route.length > 0:
-        raise WlrGeoInputError("the route must be a non-empty LineString of positive length",
-                               hint="merge the route with wlr_geo.analysis.route.centreline.prepare_route first")
+        raise WlrGeoInputError("het tracé moet een niet-lege LineString met positieve lengte zijn",
+                               hint="voeg het tracé eerst samen met wlr_geo.analysis.route.centreline.prepare_route")
     if not (segment_m > 0 and margin_m >= 0 and search_m >= 0):
-        raise WlrGeoInputError(f"segment_m must be > 0 and margin_m, search_m ≥ 0 (got {segment_m}, {margin_m}, {search_m})")
+        raise WlrGeoInputError(f"segment_m moet > 0 zijn en margin_m, search_m ≥ 0 (gekregen: {segment_m}, "
+                               f"{margin_m}, {search_m})")
     length = float(route.length)
     n_seg = max(1, math.ceil(length / segment_m - 1e-9))
     per = max(1, math.ceil(n_seg / max(1, int(n_chunks))))
@@ -218,7 +219,7 @@ def run_distributed(route: LineString, dataset: str | os.PathLike[str], analysis
     try:
         from dask.distributed import Client, LocalCluster
     except ImportError:
-        raise WlrGeoError("Dask is not installed: pip install 'wlr_geo[scale]'") from None
+        raise WlrGeoError("Dask is niet geïnstalleerd: pip install 'wlr_geo[scale]'") from None
     path = Path(dataset)
     ds = str(path.resolve()) if path.exists() else str(dataset)
     cluster = None
@@ -233,7 +234,7 @@ def run_distributed(route: LineString, dataset: str | os.PathLike[str], analysis
         n = _n_chunks(route, n_chunks, chunk_m, minimum=4 * workers)
         tasks = route_chunks(route, n_chunks=n, segment_m=segment_m, margin_m=margin_m,
                              search_m=_search(analysis, search_m))
-        log.info("dask: %d chunks on %d worker(s)", len(tasks), workers)
+        log.info("dask: %d stukken op %d worker(s)", len(tasks), workers)
         futures = client.map(run_chunk, tasks, dataset=ds, analysis=analysis, columns=columns, engine=engine,
                              reader=reader, pure=False)
         parts = client.gather(futures)
