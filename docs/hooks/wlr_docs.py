@@ -204,7 +204,7 @@ def _allowed_from_hint(call: Callable[[], Any]) -> set[str]:
         call()
     except WlrGeoInputError as exc:
         for hint in (p.hint or "" for p in exc.problems):
-            m = re.search(r"(?:allowed|use only|use one of):?\s*\[?([A-Za-z_', ]+)\]?", hint)
+            m = re.search(r"(?:allowed|use only|use one of|toegestaan|gebruik alleen|gebruik één van):?\s*\[?([A-Za-z_', ]+)\]?", hint)
             if m:
                 return {k.strip(" '") for k in m[1].split(",") if k.strip(" '")}
     raise ReferenceError("could not read the allowed keys from the reader's message")
