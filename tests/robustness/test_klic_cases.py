@@ -310,7 +310,7 @@ def test_bgt_unclosed_root_is_an_error_not_zero_rows(tmp_path: Path) -> None:
         raw = zf.read("bgt_bak.gml").decode("utf-8")
     p = tmp_path / "bgt_bak.gml"
     p.write_text(raw.replace("</CityModel>", ""), encoding="utf-8")
-    with pytest.raises(LayerReadError, match="not well-formed") as info:
+    with pytest.raises(LayerReadError, match="niet welgevormd") as info:
         read_bgt(p)
     assert info.value.layer == "bak"
 
