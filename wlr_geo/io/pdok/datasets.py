@@ -627,7 +627,7 @@ def area_from_route(
     from wlr_geo.io.vector import parse_layer_spec, read_layer
 
     if not (math.isfinite(buffer_m) and buffer_m >= 0):
-        raise WlrGeoInputError(f"--buffer-m moet een getal ≥ 0 zijn, gekregen: {buffer_m}")
+        raise WlrGeoInputError(f"--buffer-m moet een getal ≥ 0 zijn, gekregen: {nl(buffer_m)}")
     spec = parse_layer_spec(route)
     lyr = layer or spec.layer
     gdf = read_layer(spec.path, lyr)
