@@ -416,21 +416,21 @@ def test_truncated_xml_is_a_read_error(tmp_path):
     path = tmp_path / "bgt_wegdeel.gml"
     text = HEADER + feature("a", square())
     path.write_text(text[: len(text) - 40])
-    with pytest.raises(LayerReadError, match="not well-formed") as info:
+    with pytest.raises(LayerReadError, match="niet welgevormd") as info:
         read_bgt(path)
     assert info.value.layer == "wegdeel"
 
 
 def test_missing_path_and_non_zip(tmp_path):
-    with pytest.raises(LayerReadError, match="not found"):
+    with pytest.raises(LayerReadError, match="niet gevonden"):
         read_bgt(tmp_path / "nothing.zip")
     junk = tmp_path / "junk.zip"
     junk.write_bytes(b"not a zip")
-    with pytest.raises(LayerReadError, match="not a zip"):
+    with pytest.raises(LayerReadError, match="geen zipbestand"):
         read_bgt(junk)
     empty = tmp_path / "empty"
     empty.mkdir()
-    with pytest.raises(LayerReadError, match=r"no \.gml"):
+    with pytest.raises(LayerReadError, match=r"geen \.gml"):
         read_bgt(empty)
 
 
@@ -469,7 +469,7 @@ def test_large_gml_without_members_is_not_an_empty_class(tmp_path):
     path = tmp_path / "bgt_wegdeel.gml"
     body = "".join(f"<gml:featureMembers><x>{i}</x></gml:featureMembers>" for i in range(300))
     path.write_text(HEADER + body + "</CityModel>")
-    with pytest.raises(LayerReadError, match="no cityObjectMember"):
+    with pytest.raises(LayerReadError, match="geen cityObjectMember"):
         read_bgt(path)
 
 

@@ -143,7 +143,7 @@ def test_relative_next_links_are_resolved(server, tmp_path):
 def test_next_link_to_a_page_already_fetched_is_an_error(server, tmp_path):
     server.collections["wijken"] = points(1)
     server.always[("wijken", 0)] = "self-loop"
-    with pytest.raises(DownloadError, match="points back to a page already fetched"):
+    with pytest.raises(DownloadError, match="verwijst terug naar een pagina die al is opgehaald"):
         download_collection(query_for(server), cache_dir=tmp_path, settings=FAST)
 
 
@@ -152,7 +152,7 @@ def test_next_link_that_drops_crs_is_not_followed(server, tmp_path):
     server.collections["wijken"] = points(3)
     server.always[("wijken", 0)] = "drop-crs-in-next"
     q = query_for(server)
-    with pytest.raises(DownloadError, match=r"next link drops crs.*mix coordinate systems"):
+    with pytest.raises(DownloadError, match=r"next-link van de server laat crs weg.*coördinatenstelsels door elkaar"):
         download_collection(q, cache_dir=tmp_path, settings=FAST)
     assert server.offsets() == [0] and read_cache_entry(q.entry_dir(tmp_path)) is None
 
@@ -161,7 +161,7 @@ def test_next_link_that_drops_crs_is_not_followed(server, tmp_path):
 def test_next_link_to_another_host_is_not_followed(server, tmp_path):
     server.collections["wijken"] = points(3)
     server.always[("wijken", 0)] = "foreign-next"
-    with pytest.raises(DownloadError, match=r"another host \(http://127.0.0.2:9\)"):
+    with pytest.raises(DownloadError, match=r"andere host \(http://127.0.0.2:9\)"):
         download_collection(query_for(server), cache_dir=tmp_path, settings=FAST)
     assert server.offsets() == [0]
 
@@ -222,9 +222,9 @@ def test_timeout_on_every_attempt_gives_clear_error_and_no_entry(server, tmp_pat
     settings = DownloadSettings(timeout_s=0.2, retries=1, backoff_base_s=0.01, backoff_max_s=0.02,
                                 rate_limit_per_s=0, page_limit=2)
     q = query_for(server)
-    with pytest.raises(DownloadError, match=r"timed out after 0\.2 s") as info:
+    with pytest.raises(DownloadError, match=r"time-out na 0,2 s") as info:
         download_collection(q, cache_dir=tmp_path, settings=settings)
-    assert q.url in str(info.value) and "2 attempt(s)" in str(info.value)
+    assert q.url in str(info.value) and "2 poging(en)" in str(info.value)
     assert server.offsets() == [0, 0]
     assert read_cache_entry(q.entry_dir(tmp_path)) is None
     assert "data.gpkg" not in entry_files(q.entry_dir(tmp_path))
@@ -243,7 +243,7 @@ def test_truncated_body_every_time_fails_without_complete_entry(server, tmp_path
     server.collections["wijken"] = points(5)
     server.always[("wijken", 2)] = "truncate"
     q = query_for(server)
-    with pytest.raises(DownloadError, match="truncated response"):
+    with pytest.raises(DownloadError, match="afgekapt antwoord"):
         download_collection(q, cache_dir=tmp_path, settings=FAST)
     assert server.offsets() == [0, 2, 2, 2]
     assert entry_files(q.entry_dir(tmp_path)) == [".partial"]  # only resumable work, nothing final
@@ -254,7 +254,7 @@ def test_truncated_body_every_time_fails_without_complete_entry(server, tmp_path
 def test_wrong_number_returned_is_a_truncated_page(server, tmp_path):
     server.collections["wijken"] = points(3)
     server.always[("wijken", 0)] = "wrong-returned"
-    with pytest.raises(DownloadError, match="truncated page: numberReturned is 3 but it holds 2"):
+    with pytest.raises(DownloadError, match="afgekapte pagina: numberReturned is 3 maar de pagina bevat 2 objecten"):
         download_collection(query_for(server), cache_dir=tmp_path, settings=FAST)
     assert server.offsets() == [0, 0, 0]
 
@@ -268,7 +268,7 @@ def test_malformed_json_once_is_retried_and_always_fails_clearly(server, tmp_pat
 
     server.always[("wijken", 0)] = "malformed"
     q = query_for(server, collection="wijken", area=Area((0, 300_000, 1, 300_001), "other"))
-    with pytest.raises(DownloadError, match="malformed JSON") as info:
+    with pytest.raises(DownloadError, match="ongeldige JSON") as info:
         download_collection(q, cache_dir=tmp_path, settings=FAST)
     assert "collections/wijken/items" in str(info.value)
     assert read_cache_entry(q.entry_dir(tmp_path)) is None
@@ -290,7 +290,7 @@ def test_empty_collection_is_a_valid_result_with_a_note(server, tmp_path):
 @pytest.mark.network
 def test_http_404_fails_at_once_with_hint(server, tmp_path):
     q = query_for(server, collection="nonexistent")
-    with pytest.raises(DownloadError, match=r"HTTP 404.*collection nonexistent not found.*collection name"):
+    with pytest.raises(DownloadError, match=r"HTTP 404.*collection nonexistent not found.*collectienaam"):
         download_collection(q, cache_dir=tmp_path, settings=FAST)
     assert len(server.log) == 1
 
@@ -309,7 +309,7 @@ def test_number_matched_of_other_servers_is_checked_mismatch_restarts_once(serve
     server.collections["wijken"] = points(3)
     server.number_matched["wijken"] = 99
     q = query_for(server)
-    with pytest.raises(DownloadError, match="numberMatched is 99 but the pages held 3"):
+    with pytest.raises(DownloadError, match="numberMatched is 99 maar de pagina's bevatten 3"):
         download_collection(q, cache_dir=tmp_path, settings=FAST)
     assert server.offsets() == [0, 2, 0, 2]  # one full restart
     assert entry_files(q.entry_dir(tmp_path)) == []
@@ -323,7 +323,7 @@ def test_number_matched_of_other_servers_is_checked_mismatch_restarts_once(serve
 def test_wrong_content_crs_is_rejected(server, tmp_path):
     server.collections["wijken"] = points(1)
     server.content_crs = CRS84
-    with pytest.raises(DownloadError, match=r"CRS84.*not the requested"):
+    with pytest.raises(DownloadError, match=r"CRS84.*niet in het gevraagde"):
         download_collection(query_for(server), cache_dir=tmp_path, settings=FAST)
 
 
@@ -333,7 +333,7 @@ def test_server_ignoring_crs_is_caught_by_the_bounds_check(server, tmp_path):
     server.ignore_crs = True  # serves lon/lat whatever crs asks ...
     server.content_crs = None  # ... and does not say so
     q = query_for(server)
-    with pytest.raises(DownloadError, match=r"not RD metres.*ignored crs"):
+    with pytest.raises(DownloadError, match=r"geen RD-meters.*negeerde waarschijnlijk crs"):
         download_collection(q, cache_dir=tmp_path, settings=FAST)
     assert read_cache_entry(q.entry_dir(tmp_path)) is None
 
@@ -343,7 +343,7 @@ def test_unreadable_geometry_names_the_feature(server, tmp_path):
     feats = points(3)
     feats[1]["geometry"] = {"type": "Polygon", "coordinates": [[[90_000, 460_000], [90_001]]]}
     server.collections["wijken"] = feats
-    with pytest.raises(DownloadError, match="feature f1 has an unreadable geometry"):
+    with pytest.raises(DownloadError, match="object f1 heeft een onleesbare geometrie"):
         download_collection(query_for(server), cache_dir=tmp_path, settings=FAST)
 
 
@@ -366,7 +366,7 @@ def test_resume_after_interruption_requests_only_missing_pages(server, tmp_path)
     q = query_for(server)
     settings = DownloadSettings(timeout_s=5, retries=1, backoff_base_s=0.01, backoff_max_s=0.02,
                                 rate_limit_per_s=0, page_limit=2)
-    with pytest.raises(DownloadError, match=r"HTTP 500.*2 attempt\(s\).*resumes from here"):
+    with pytest.raises(DownloadError, match=r"HTTP 500.*2 poging\(en\).*gaat hier verder"):
         download_collection(q, cache_dir=tmp_path, settings=settings)
     assert server.offsets() == [0, 2, 4, 4]
     entry_dir = q.entry_dir(tmp_path)
@@ -413,7 +413,7 @@ def test_cache_hit_and_offline_touch_no_network(server, tmp_path):
 @pytest.mark.network
 def test_offline_without_cache_is_a_clear_error(server, tmp_path):
     server.collections["wijken"] = points(3)
-    with pytest.raises(DownloadError, match="offline: no complete cached download of wijken/wijken"):
+    with pytest.raises(DownloadError, match="offline: geen volledige download van wijken/wijken"):
         download_collection(query_for(server), cache_dir=tmp_path, settings=FAST, offline=True)
     assert server.log == []
 
@@ -585,7 +585,7 @@ def test_next_link_prefers_geojson_and_resolves_relative():
 
 
 def test_only_http_urls_are_fetched():
-    with pytest.raises(DownloadError, match="only http"):
+    with pytest.raises(DownloadError, match="alleen http"):
         HttpClient(FAST).get_page("file:///etc/passwd")
 
 
@@ -622,9 +622,9 @@ def test_base_url_overrides(monkeypatch):
     assert ov == {"wijken": "http://one/", "*": "http://all"}
     assert resolve_base_url(ds, overrides=ov) == "http://one"
     assert resolve_base_url(DATASETS["bag"], overrides=ov) == "http://all"
-    with pytest.raises(WlrGeoInputError, match="unknown dataset 'nope'"):
+    with pytest.raises(WlrGeoInputError, match="onbekende dataset 'nope'"):
         parse_base_url_overrides(["nope=http://x"])
-    with pytest.raises(WlrGeoInputError, match="not an http"):
+    with pytest.raises(WlrGeoInputError, match="geen http"):
         parse_base_url_overrides(["ftp://x"])
 
 
@@ -638,16 +638,16 @@ def test_area_from_gemeenten_matches_embedded_boundaries():
 
 
 def test_area_from_unknown_gemeente_lists_known_codes():
-    with pytest.raises(WlrGeoInputError, match=r"unknown municipality code.*GM9999") as info:
+    with pytest.raises(WlrGeoInputError, match=r"onbekende gemeentecode.*GM9999") as info:
         area_from_gemeenten(["GM9999"])
     assert "GM0546" in str(info.value)
 
 
 @pytest.mark.parametrize(("text", "match"), [
-    ("1,2,3", "four finite numbers"),
-    ("a,b,c,d", "not four numbers"),
-    ("100000,470000,90000,460000", "empty or inverted"),
-    ("4.4,52.1,4.6,52.2", "look like degrees"),
+    ("1,2,3", "vier eindige getallen"),
+    ("a,b,c,d", "geen reeks van vier getallen"),
+    ("100000,470000,90000,460000", "leeg of omgekeerd"),
+    ("4.4,52.1,4.6,52.2", "lijken graden"),
 ])
 def test_area_from_bbox_rejects_bad_boxes(text, match):
     with pytest.raises(WlrGeoInputError, match=match):
@@ -707,7 +707,7 @@ def test_fetch_offline_without_cache_fails_clearly(capsys, tmp_path):
                  "-o", str(tmp_path / "out"), "--cache-dir", str(tmp_path / "cache"), "--no-progress"])
     assert code == 2
     err = capsys.readouterr().err
-    assert "offline: no complete cached download of natura2000/natura2000" in err
+    assert "offline: geen volledige download van natura2000/natura2000" in err
     assert not (tmp_path / "out").exists()
 
 
@@ -766,7 +766,7 @@ def test_page_size_above_1000_is_lowered_with_a_warning(server, tmp_path, capsys
     assert server.log[-1]["query"]["limit"] == "1000"
     assert "page_size" in capsys.readouterr().err
     # the library warns an API user too
-    with pytest.warns(UserWarning, match="above PDOK's maximum of 1000"):
+    with pytest.warns(UserWarning, match=r"boven het maximum van PDOK \(1\.000\)"):
         fetch(["natura2000"], AREA, cache_dir=tmp_path / "c", api_root=server.url,
               settings=DownloadSettings(page_limit=1500, rate_limit_per_s=0))
 
@@ -799,7 +799,7 @@ def test_a_second_download_of_the_same_entry_is_refused_while_locked(server, tmp
     entry.mkdir(parents=True)
     with open(entry / ".lock", "a+b") as fh:
         fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
-        with pytest.raises(DownloadError, match="another wlr-geo fetch is downloading wijken/wijken"):
+        with pytest.raises(DownloadError, match="een andere wlr-geo fetch downloadt wijken/wijken"):
             download_collection(q, cache_dir=tmp_path, settings=FAST)
         fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
     assert server.log == []

@@ -94,7 +94,7 @@ def test_cbs_year_option_default_newest_complete_and_recorded(server, tmp_path):
     assert DATASETS["wijken"].path == "/cbs/wijken-en-buurten-2023/ogc/v1"
     assert get_dataset("buurten", year=2025).path == "/cbs/wijken-en-buurten-2025/ogc/v1"
     assert get_dataset("gemeenten", year=2024) is DATASETS["gemeenten"]  # not a yearly service
-    with pytest.raises(WlrGeoInputError, match="no CBS wijken-en-buurten service for 2019"):
+    with pytest.raises(WlrGeoInputError, match="geen CBS-dienst wijken-en-buurten voor 2019"):
         get_dataset("wijken", year=2019)
     server.collections["wijken"] = points(1, x0=91_000, y0=461_000)
     [res] = fetch(["wijken"], AREA, cache_dir=tmp_path, api_root=server.url, client=client(), cbs_year=2024)
@@ -180,7 +180,7 @@ def test_bgt_ogc_without_status_is_refused_not_guessed(server, tmp_path):
     import dataclasses
 
     only = dataclasses.replace(bgt_wegdeel, collections=("wegdeel",))
-    with pytest.raises(DownloadError, match=r"no 'status' property.*--bgt-source download"):
+    with pytest.raises(DownloadError, match=r"geen eigenschap 'status'.*--bgt-source download"):
         fetch([only], AREA, cache_dir=tmp_path, api_root=server.url, client=client())
 
 
@@ -256,7 +256,7 @@ def test_bgt_download_api_async_flow_zip_into_read_bgt(server, tmp_path):
 def test_bgt_download_resumes_polling_the_same_request(server, tmp_path):
     _extract(server)
     server.bgt_polls_needed = 3
-    with pytest.raises(DownloadError, match=r"req-0001 is still PENDING.*run the same command again"):
+    with pytest.raises(DownloadError, match=r"req-0001 is nog PENDING.*voer dezelfde opdracht opnieuw uit"):
         fetch(["bgt"], AREA, cache_dir=tmp_path, api_root=server.url, client=client(poll_timeout_s=0.1),
               bgt_source="download")
     results = fetch(["bgt"], AREA, cache_dir=tmp_path, api_root=server.url, client=client(), bgt_source="download")
@@ -267,7 +267,7 @@ def test_bgt_download_resumes_polling_the_same_request(server, tmp_path):
 def test_bgt_download_request_the_server_forgot_is_asked_anew(server, tmp_path):
     _extract(server)
     server.bgt_polls_needed = 3
-    with pytest.raises(DownloadError, match="still PENDING"):
+    with pytest.raises(DownloadError, match="nog PENDING"):
         fetch(["bgt"], AREA, cache_dir=tmp_path, api_root=server.url, client=client(poll_timeout_s=0.1),
               bgt_source="download")
     server.bgt_requests.clear()  # expired on the server
@@ -290,7 +290,7 @@ def test_bgt_download_truncated_zip_is_resumed_with_range(server, tmp_path):
 def test_bgt_download_failed_request_is_an_error_and_next_run_asks_anew(server, tmp_path):
     _extract(server)
     server.bgt_final_status = "FAILED"
-    with pytest.raises(DownloadError, match="req-0001 ended as FAILED"):
+    with pytest.raises(DownloadError, match="req-0001 eindigde als FAILED"):
         fetch(["bgt"], AREA, cache_dir=tmp_path, api_root=server.url, client=client(), bgt_source="download")
     server.bgt_final_status = "COMPLETED"
     fetch(["bgt"], AREA, cache_dir=tmp_path, api_root=server.url, client=client(), bgt_source="download")
@@ -307,9 +307,9 @@ def test_bgt_download_post_is_retried_on_503_with_retry_after(server, tmp_path):
 
 
 def test_bgt_download_offline_and_area_required(server, tmp_path):
-    with pytest.raises(DownloadError, match="offline: no complete cached BGT extract"):
+    with pytest.raises(DownloadError, match="offline: geen volledig BGT-uittreksel"):
         fetch(["bgt"], AREA, cache_dir=tmp_path, api_root=server.url, offline=True, bgt_source="download")
-    with pytest.raises(DownloadError, match="needs an area"):
+    with pytest.raises(DownloadError, match="heeft een gebied nodig"):
         fetch(["bgt"], None, cache_dir=tmp_path, api_root=server.url, bgt_source="download")
     assert server.log == []
 

@@ -42,7 +42,7 @@ def test_multi_layer_file_without_layer_name_lists_layers(boundaries_gpkg):
 
 
 def test_missing_file(tmp_path):
-    with pytest.raises(LayerReadError, match="does not exist"):
+    with pytest.raises(LayerReadError, match="bestaat niet"):
         read_layer(tmp_path / "nope.gpkg")
 
 
@@ -51,14 +51,14 @@ def test_truncated_geojson_is_a_clear_error(tmp_path):
     p.write_text('{"type": "FeatureCollection", "features": [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [4.4, 52')
     with pytest.raises(LayerReadError) as err:
         read_layer(p)
-    assert "cut.geojson" in str(err.value) and "truncated" in str(err.value)
+    assert "cut.geojson" in str(err.value) and "afgekapt" in str(err.value)
 
 
 def test_empty_layer_is_an_error_unless_allowed(tmp_path):
     p = tmp_path / "empty.gpkg"
     gdf = gpd.GeoDataFrame({"id": []}, geometry=gpd.GeoSeries([], crs="EPSG:28992"))
     write_layer(gdf, p, "e")
-    with pytest.raises(LayerReadError, match="no features"):
+    with pytest.raises(LayerReadError, match="geen objecten"):
         read_layer(p, "e")
     assert len(read_layer(p, "e", allow_empty=True)) == 0
 

@@ -153,7 +153,7 @@ def test_imkl121_examples_read_with_same_schema(name, tmp_path):
     gdal = _gdal_links(xml)
     if name.startswith("VB9"):
         # Kadaster's demo file has 17 links in degrees under an RD srsName: skipped + warned
-        with pytest.warns(WlrGeoWarning, match="outside the RD area"):
+        with pytest.warns(WlrGeoWarning, match="buiten het RD-gebied"):
             data = read_klic(path)
         bad = {g for g, x in pyogrio.read_dataframe(xml, layer="UtilityLink", WRITE_GFS="NO")
                .set_index("gml_id").geometry.bounds["minx"].items() if x < 1000}
@@ -230,7 +230,7 @@ def test_overlapping_deliveries_newest_wins(tmp_path):
     newer_path = tmp_path / "b" / "GI_gebiedsinformatielevering_22G009999_1_V2.xml"
     newer_path.parent.mkdir()
     newer_path.write_text(newer, encoding="utf-8")
-    with pytest.warns(WlrGeoWarning, match="attachment"):  # the copied XML has no bronnen/
+    with pytest.warns(WlrGeoWarning, match="bijlage"):  # the copied XML has no bronnen/
         data = read_klic([src, newer_path])
     single = read_klic(src)
     assert len(data.lines) == len(single.lines)
@@ -275,5 +275,5 @@ def test_cli_non_klic_file_exits_2_with_one_line(tmp_path):
         zf.writestr("readme.txt", "hello")
     res = CliRunner().invoke(cli, ["klic", str(bad), "-o", str(tmp_path / "x.gpkg")])
     assert res.exit_code == 2
-    assert "expected a KLIC delivery" in res.output
+    assert "verwacht: een KLIC-levering" in res.output
     assert not (tmp_path / "x.gpkg").exists()

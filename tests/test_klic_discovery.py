@@ -89,12 +89,12 @@ def test_zip_mixing_imkl_and_a_voorzorgsmaatregelen_file_reads_the_imkl(tmp_path
         "netinformatie KL0001.xml": Path(IMKL121).read_bytes(),
         "voorzorgsmaatregelen KL0001.xml": VOORZORG.encode(),
     })
-    with pytest.warns(WlrGeoWarning, match="not read as a delivery"):
+    with pytest.warns(WlrGeoWarning, match="niet als levering gelezen"):
         data = read_klic(path)
     assert _lines(data) == _lines(read_klic(IMKL121))
     assert [(w.rsplit("!", 1)[-1], r) for w, r in data.report.skipped] == [
         ("voorzorgsmaatregelen KL0001.xml", "geen IMKL-bestand (hoofdelement <EisVoorzorgsmaatregelen>)")]
-    assert any("skipped" in line for line in data.report.summary_lines())
+    assert any("overgeslagen" in line for line in data.report.summary_lines())
 
 
 def test_empty_netinformatie_files_are_skipped_and_reported(tmp_path):
@@ -103,7 +103,7 @@ def test_empty_netinformatie_files_are_skipped_and_reported(tmp_path):
         "b_netinformatie_leeg.xml": EMPTY_IMKL.encode(),
         "c_nul_bytes.xml": b"",
     })
-    with pytest.warns(WlrGeoWarning, match="not read as a delivery"):
+    with pytest.warns(WlrGeoWarning, match="niet als levering gelezen"):
         data = read_klic(path)
     assert len(data.lines) == 2
     reasons = {w.rsplit("!", 1)[-1]: r for w, r in data.report.skipped}
@@ -112,7 +112,7 @@ def test_empty_netinformatie_files_are_skipped_and_reported(tmp_path):
 
 def test_only_empty_files_is_still_an_error(tmp_path):
     path = _zip(tmp_path / "leeg.zip", {"netinformatie.xml": EMPTY_IMKL.encode()})
-    with pytest.raises(KlicError, match="no features"):
+    with pytest.raises(KlicError, match="geen objecten"):
         read_klic(path)
     path = _zip(tmp_path / "nul.zip", {"netinformatie.xml": b""})
     with pytest.raises(KlicError, match="leeg bestand"):
@@ -148,7 +148,7 @@ def test_zip_nested_three_deep_is_skipped_and_reported(tmp_path):
         zf.writestr("diep.zip", deepest.getvalue())
         zf.writestr("netinformatie.xml", MINIMAL)
     path = _zip(tmp_path / "buiten.zip", {"midden.zip": middle.getvalue()})
-    with pytest.warns(WlrGeoWarning, match="not read as a delivery"):
+    with pytest.warns(WlrGeoWarning, match="niet als levering gelezen"):
         data = read_klic(path)
     assert len(data.lines) == 2
     assert [r for _, r in data.report.skipped] == ["zip in een zip in een zip: niet gelezen"]
@@ -159,4 +159,4 @@ def test_cli_reads_a_mixed_zip_and_says_what_was_skipped(tmp_path):
         "netinformatie.xml": NET.encode(), "voorzorgsmaatregelen.xml": VOORZORG.encode()})
     res = CliRunner().invoke(cli, ["klic", str(path), "-o", str(tmp_path / "out.gpkg")])
     assert res.exit_code == 0, res.output
-    assert "voorzorgsmaatregelen.xml" in res.output and "skipped" in res.output
+    assert "voorzorgsmaatregelen.xml" in res.output and "overgeslagen" in res.output

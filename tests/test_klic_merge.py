@@ -96,7 +96,7 @@ def test_overlapping_pair_keeps_more_than_either_piece_and_reports_the_joins(pai
     assert rep.line_pieces_joined > 0 and rep.lines_joined == rep.line_pieces_joined  # two deliveries
     n_rows = len(singles[0].lines) + len(singles[1].lines)
     assert rep.duplicates_dropped["lines"] + rep.line_pieces_joined == n_rows - len(merged.lines)
-    assert any("joined" in line for line in rep.summary_lines())
+    assert any("samengevoegd" in line for line in rep.summary_lines())
     # the old merge (newest piece per key) held less line than the deliveries together
     newest = singles[1].lines.set_index(["gml_id", "link_id"])["length_m"]
     older = singles[0].lines.set_index(["gml_id", "link_id"])["length_m"]

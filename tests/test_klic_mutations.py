@@ -124,10 +124,10 @@ def test_depth_tolerance_is_respected(tmp_path):
 
 def test_broken_xlink_is_skipped_with_warning(tmp_path):
     body = BASE + cable("nl.imkl-KL0001.C2", ["nl.imkl-KL0001.GONE"])
-    with pytest.warns(WlrGeoWarning, match=r"1 net:link reference\(s\) do not resolve"):
+    with pytest.warns(WlrGeoWarning, match=r"1 net:link-verwijzing\(en\) wijzen niet naar een UtilityLink"):
         data = read_klic(write(tmp_path, body))
     assert "nl.imkl-KL0001.C2" not in set(data.lines["gml_id"])
-    assert data.report.broken_links[0][1:] == ("nl.imkl-KL0001.C2", "nl.imkl-KL0001.GONE", "missing (not in the delivery)")
+    assert data.report.broken_links[0][1:] == ("nl.imkl-KL0001.C2", "nl.imkl-KL0001.GONE", "ontbreekt (niet in de levering)")
 
 
 def test_link_to_wrong_feature_type_is_reported(tmp_path):
@@ -136,7 +136,7 @@ def test_link_to_wrong_feature_type_is_reported(tmp_path):
             "100000 400000 100010 400000 100010 400010 100000 400000</gml:posList></gml:LinearRing>"
             "</gml:exterior></gml:Polygon></imkl:vlakgeometrie2D></imkl:ExtraGeometrie>")
     body = BASE + eg + cable("nl.imkl-KL0001.C3", ["nl.imkl-KL0001.EG1"])
-    with pytest.warns(WlrGeoWarning, match="points to a ExtraGeometrie"):
+    with pytest.warns(WlrGeoWarning, match="verwijst naar een ExtraGeometrie"):
         data = read_klic(write(tmp_path, body))
     assert len(data.areas) == 1 and data.areas["area_m2"].iloc[0] == 50.0
     assert "nl.imkl-KL0001.C3" not in set(data.lines["gml_id"])
@@ -146,7 +146,7 @@ def test_unknown_feature_type_is_counted_and_still_read(tmp_path):
     body = BASE + link("nl.imkl-KL0001.L9", "100000 400100 100030 400140") + cable(
         "nl.imkl-KL0001.H1", ["nl.imkl-KL0001.L9"], typ="Waterstofleiding") + fm(
         '<imkl:Bodemsensor gml:id="nl.imkl-KL0001.S1"><imkl:x>1</imkl:x></imkl:Bodemsensor>')
-    with pytest.warns(WlrGeoWarning, match="unknown IMKL feature type"):
+    with pytest.warns(WlrGeoWarning, match="onbekend\\(e\\) IMKL-objecttype"):
         data = read_klic(write(tmp_path, body))
     assert data.report.unknown_types == {"Waterstofleiding": 1, "Bodemsensor": 1}
     row = data.lines[data.lines["gml_id"] == "nl.imkl-KL0001.H1"].iloc[0]
@@ -202,7 +202,7 @@ def test_curve_with_disconnected_segments_is_skipped_with_warning(tmp_path):
              "<gml:LineStringSegment><gml:posList>100020 400000 100030 400000</gml:posList></gml:LineStringSegment>"
              "</gml:segments></gml:Curve>")
     body = BASE + link("nl.imkl-KL0001.L7", "", geom=curve) + cable("nl.imkl-KL0001.C7", ["nl.imkl-KL0001.L7"])
-    with pytest.warns(WlrGeoWarning, match="do not connect"):
+    with pytest.warns(WlrGeoWarning, match="sluiten niet op elkaar aan"):
         data = read_klic(write(tmp_path, body))
     assert "nl.imkl-KL0001.C7" not in set(data.lines["gml_id"])
     assert len(data.lines) == 2
@@ -249,13 +249,13 @@ def test_delivery_read_from_zip_equals_folder(tmp_path):
 @pytest.mark.parametrize(
     ("content", "match"),
     [
-        ('<?xml version="1.0"?><kml xmlns="http://www.opengis.net/kml/2.2"><Document/></kml>', "root element is <kml>"),
+        ('<?xml version="1.0"?><kml xmlns="http://www.opengis.net/kml/2.2"><Document/></kml>', "hoofdelement is <kml>"),
         ('<?xml version="1.0"?><gml:FeatureCollection xmlns:gml="http://www.opengis.net/gml/3.2" '
          'xmlns:bgt="http://www.geostandaarden.nl/imgeo/2.1"><gml:featureMember><bgt:Pand gml:id="p"/>'
-         "</gml:featureMember></gml:FeatureCollection>", "no IMKL namespace"),
-        ("this is not xml at all", "no XML element"),
-        (HEAD.replace("{ns}", IMKL2) + BASE[:400], "not well-formed"),
-        (HEAD.replace("{ns}", IMKL2) + "</gml:FeatureCollection>", "holds no features"),
+         "</gml:featureMember></gml:FeatureCollection>", "geen IMKL-namespace"),
+        ("this is not xml at all", "geen XML-element"),
+        (HEAD.replace("{ns}", IMKL2) + BASE[:400], "niet welgevormd"),
+        (HEAD.replace("{ns}", IMKL2) + "</gml:FeatureCollection>", "bevat geen objecten"),
     ],
 )
 def test_not_a_klic_delivery_gives_clear_error(tmp_path, content, match):
@@ -263,18 +263,18 @@ def test_not_a_klic_delivery_gives_clear_error(tmp_path, content, match):
     p.write_text(content, encoding="utf-8")
     with pytest.raises(KlicError, match=match) as info:
         read_klic(p)
-    assert "expected a KLIC delivery" in str(info.value)
+    assert "verwacht: een KLIC-levering" in str(info.value)
 
 
 def test_other_file_types_and_empty_folder_give_clear_error(tmp_path):
     txt = tmp_path / "route.csv"
     txt.write_text("a,b\n")
-    with pytest.raises(KlicError, match=r"\.csv is not a KLIC delivery"):
+    with pytest.raises(KlicError, match=r"\.csv is geen KLIC-levering"):
         read_klic(txt)
     (tmp_path / "empty").mkdir()
-    with pytest.raises(KlicError, match="holds no KLIC delivery"):
+    with pytest.raises(KlicError, match="bevat geen KLIC-levering"):
         read_klic(tmp_path / "empty")
-    with pytest.raises(KlicError, match="no such file"):
+    with pytest.raises(KlicError, match="bestaat niet"):
         read_klic(tmp_path / "missing.zip")
 
 

@@ -311,11 +311,11 @@ def test_broken_features_are_reported_not_read():
     """The broken form really makes what the parser must report (else the test proves little)."""
     raw = parse_stream(io.BytesIO(generated(0, 600)), source="gen.xml")
     problems = " | ".join(msg for _, msg in raw.geometry_problems)
-    assert "not a multiple of srsDimension" in problems
-    assert "not numbers" in problems
-    assert "outside the RD" in problems
-    assert "is not RD New" in problems
-    assert "gml:Point with 2 positions" in problems
+    assert "geen veelvoud van srsDimension" in problems
+    assert "geen getallen" in problems
+    assert "buiten het RD-gebied" in problems
+    assert "is geen RD New" in problems
+    assert "gml:Point met 2 posities" in problems
     assert raw.unknown_types["NieuwType"] > 0
     assert raw.counts["Orientatiepolygoon"] > 0  # the IMKL 1.2.1 name, renamed
     assert any(g.startswith("<") for g in raw.ids)  # features without gml:id

@@ -71,9 +71,9 @@ def test_read_area_equals_brute_force(sources, kind, engine):
 
 
 def test_read_area_bad_sources(tmp_path):
-    with pytest.raises(LayerReadError, match="does not exist"):
+    with pytest.raises(LayerReadError, match="bestaat niet"):
         read_area(tmp_path / "nope.parquet", (0, 0, 1, 1))
-    with pytest.raises(LayerReadError, match="not a partitioned"):
+    with pytest.raises(LayerReadError, match="geen gepartitioneerde"):
         read_area(tmp_path, (0, 0, 1, 1))
 
 

@@ -120,12 +120,12 @@ def test_d5_disconnected_curve_is_skipped_listed_and_the_delivery_still_read(tmp
     extra = (network() + utility_link("nl.imkl-KL1040.TEST_L_bad", bad) + utility_link("nl.imkl-KL1040.TEST_L_good", good)
              + cable("nl.imkl-KL1040.TEST_C_bad", ["nl.imkl-KL1040.TEST_L_bad"])
              + cable("nl.imkl-KL1040.TEST_C_good", ["nl.imkl-KL1040.TEST_L_good"]))
-    with pytest.warns(WlrGeoWarning, match="do not connect") as rec:
+    with pytest.warns(WlrGeoWarning, match="sluiten niet op elkaar aan") as rec:
         data = read_klic(delivery(tmp_path, extra))
     assert any("nl.imkl-KL1040.TEST_L_bad" in str(w.message) for w in rec)  # the gml:id is listed
     problems = {gid: reason for _src, gid, reason in data.report.geometry_problems}
     assert set(problems) == {"nl.imkl-KL1040.TEST_L_bad"}
-    assert "gap of 10.000 m" in problems["nl.imkl-KL1040.TEST_L_bad"]
+    assert "gat van 10,000 m" in problems["nl.imkl-KL1040.TEST_L_bad"]
     # one bad cable never loses the delivery: every real line plus the good test cable
     assert len(data.lines) == real_counts()["pairs"] + 1
     good_row = data.lines[data.lines["gml_id"] == "nl.imkl-KL1040.TEST_C_good"].iloc[0]
@@ -213,10 +213,10 @@ def test_broken_and_wrong_type_xlinks_are_warned_and_listed(tmp_path: Path) -> N
              + cable("nl.imkl-KL1040.TEST_C_missing", ["nl.imkl-KL1040.DOES_NOT_EXIST"])
              + cable("nl.imkl-KL1040.TEST_C_wrong", [NET])  # points to the Utiliteitsnet
              + cable("nl.imkl-KL1040.TEST_C_ok", ["nl.imkl-KL1040.TEST_L1"]))
-    with pytest.warns(WlrGeoWarning, match="do not resolve"):
+    with pytest.warns(WlrGeoWarning, match="wijzen niet naar een UtilityLink"):
         data = read_klic(delivery(tmp_path, extra))
     broken = {(gid, href): reason for _s, gid, href, reason in data.report.broken_links}
-    assert broken[("nl.imkl-KL1040.TEST_C_missing", "nl.imkl-KL1040.DOES_NOT_EXIST")].startswith("missing")
+    assert broken[("nl.imkl-KL1040.TEST_C_missing", "nl.imkl-KL1040.DOES_NOT_EXIST")].startswith("ontbreekt")
     assert "Utiliteitsnet" in broken[("nl.imkl-KL1040.TEST_C_wrong", NET)]
     assert len(data.lines) == real_counts()["pairs"] + 1
 
@@ -247,7 +247,7 @@ def test_srs_dimension_missing_on_3d_list_is_skipped_and_listed(tmp_path: Path) 
     geom = linestring("111700 526200 -1.5 111730 526240 -0.9")
     extra = (network() + utility_link("nl.imkl-KL1040.TEST_Lz", geom)
              + cable("nl.imkl-KL1040.TEST_Cz", ["nl.imkl-KL1040.TEST_Lz"]))
-    with pytest.warns(WlrGeoWarning, match="could not be read"):
+    with pytest.warns(WlrGeoWarning, match="konden niet worden gelezen"):
         data = read_klic(delivery(tmp_path, extra))
     problems = {gid: reason for _s, gid, reason in data.report.geometry_problems}
     assert "srsDimension" in problems["nl.imkl-KL1040.TEST_Lz"]
@@ -270,7 +270,7 @@ def test_odd_coordinate_count_for_3d_is_skipped(tmp_path: Path) -> None:
     geom = linestring("111700 526200 -1.5 111730 526240").replace("<gml:posList>", '<gml:posList srsDimension="3">')
     extra = (network() + utility_link("nl.imkl-KL1040.TEST_Lodd", geom)
              + cable("nl.imkl-KL1040.TEST_Codd", ["nl.imkl-KL1040.TEST_Lodd"]))
-    with pytest.warns(WlrGeoWarning, match="could not be read"):
+    with pytest.warns(WlrGeoWarning, match="konden niet worden gelezen"):
         data = read_klic(delivery(tmp_path, extra))
     assert "nl.imkl-KL1040.TEST_Lodd" in {gid for _s, gid, _r in data.report.geometry_problems}
 
@@ -281,10 +281,10 @@ def test_odd_coordinate_count_for_3d_is_skipped(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("cut", "match"),
     [
-        ("unclosed_root", "not well-formed"),
-        ("members_renamed", "holds no features"),
-        ("comment_only", "no XML element"),
-        ("cut_in_the_middle", "not well-formed"),
+        ("unclosed_root", "niet welgevormd"),
+        ("members_renamed", "bevat geen objecten"),
+        ("comment_only", "geen XML-element"),
+        ("cut_in_the_middle", "niet welgevormd"),
     ],
 )
 def test_non_empty_file_with_zero_features_is_an_error(tmp_path: Path, cut: str, match: str) -> None:
@@ -310,7 +310,7 @@ def test_bgt_unclosed_root_is_an_error_not_zero_rows(tmp_path: Path) -> None:
         raw = zf.read("bgt_bak.gml").decode("utf-8")
     p = tmp_path / "bgt_bak.gml"
     p.write_text(raw.replace("</CityModel>", ""), encoding="utf-8")
-    with pytest.raises(LayerReadError, match="not well-formed") as info:
+    with pytest.raises(LayerReadError, match="niet welgevormd") as info:
         read_bgt(p)
     assert info.value.layer == "bak"
 

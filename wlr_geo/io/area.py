@@ -47,6 +47,7 @@ from shapely.geometry.base import BaseGeometry
 from shapely.ops import substring
 
 from wlr_geo._errors import LayerReadError, WlrGeoError, WlrGeoInputError
+from wlr_geo._nl import nl
 from wlr_geo.crs import ensure_rd
 from wlr_geo.io.parquet import (
     INDEX_NAME,
@@ -122,8 +123,8 @@ def read_area(source: Source, area: BaseGeometry | tuple[float, float, float, fl
     spec = parse_layer_spec(source)
     path = spec.path
     if not path.exists():
-        raise LayerReadError("the layer does not exist", source=str(path),
-                             hint="give a partitioned dataset folder, a GeoParquet file or a GPKG")
+        raise LayerReadError("de laag bestaat niet", source=str(path),
+                             hint="geef een map met een gepartitioneerde dataset, een GeoParquet-bestand of een GPKG")
     is_parquet = path.suffix.lower() in (".parquet", ".geoparquet")
     if engine == "duckdb" and (_is_dataset(path) or is_parquet):
         from wlr_geo.io.duck import query_area_duckdb
@@ -133,21 +134,21 @@ def read_area(source: Source, area: BaseGeometry | tuple[float, float, float, fl
     if _is_dataset(path):
         return query_area(path, geom, columns=columns)
     if path.is_dir():
-        raise LayerReadError("the folder is not a partitioned GeoParquet dataset", source=str(path),
-                             hint="convert it with 'wlr-geo convert INPUT -o DIR'")
+        raise LayerReadError("de map is geen gepartitioneerde GeoParquet-dataset", source=str(path),
+                             hint="zet de gegevens om met 'wlr-geo convert INPUT -o DIR'")
     if is_parquet:
         cols = None if columns is None else [*columns, "geometry"]
         try:
             gdf = gpd.read_parquet(path, columns=cols, bbox=geom.bounds)
         except ValueError:  # no covering bbox column: read whole, filter below
-            log.info("%s has no bbox covering column; reading it whole", path)
+            log.info("%s heeft geen bbox-kolom (covering); het bestand wordt helemaal gelezen", path)
             gdf = gpd.read_parquet(path, columns=cols)
         gdf = ensure_rd(gdf, source=str(path), check=False)
     else:
         try:
             gdf = pyogrio.read_dataframe(path, layer=spec.layer, bbox=geom.bounds, columns=columns)
         except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
-            raise LayerReadError(f"cannot open: {exc}", source=str(path), layer=spec.layer) from None
+            raise LayerReadError(f"kan niet worden geopend: {exc}", source=str(path), layer=spec.layer) from None
         gdf = ensure_rd(gdf, source=str(path), layer=spec.layer, check=False)
     gdf = gdf.loc[shapely.intersects(gdf.geometry.values, geom)]
     return gdf.drop(columns=["bbox"], errors="ignore").reset_index(drop=True)
@@ -163,10 +164,10 @@ def read_dask(dataset: Source, *, columns: list[str] | None = None) -> Any:
     try:
         import dask_geopandas
     except ImportError:
-        raise WlrGeoError("dask-geopandas is not installed: pip install 'wlr_geo[scale]'") from None
+        raise WlrGeoError("dask-geopandas is niet geïnstalleerd: pip install 'wlr_geo[scale]'") from None
     info = dataset_info(dataset)
     if not info.files:
-        raise LayerReadError("the dataset holds no files", source=str(info.path))
+        raise LayerReadError("de dataset bevat geen bestanden", source=str(info.path))
     cols = None if columns is None else [*columns, "geometry"]
     ddf = dask_geopandas.read_parquet([str(info.path / f["file"]) for f in info.files], columns=cols)
     drop = [c for c in ("bbox", "tile") if c in ddf.columns]
@@ -185,7 +186,7 @@ def _route_lines(route: gpd.GeoDataFrame | gpd.GeoSeries | BaseGeometry) -> list
         geoms = [route]
     parts = [p for g in geoms if g is not None and not g.is_empty for p in shapely.get_parts(g)]
     if not parts:
-        raise WlrGeoInputError("the route has no geometry", hint="check the route layer")
+        raise WlrGeoInputError("het tracé heeft geen geometrie", hint="controleer de tracélaag")
     return parts
 
 
@@ -203,11 +204,11 @@ def load_near_route(source: Source, route: gpd.GeoDataFrame | gpd.GeoSeries | Ba
     from wlr_geo.io.vector import parse_layer_spec
 
     if not buffer_m >= 0 or not piece_m > 0:
-        raise WlrGeoInputError(f"buffer_m must be ≥ 0 and piece_m > 0 (got {buffer_m}, {piece_m})")
+        raise WlrGeoInputError(f"buffer_m moet ≥ 0 en piece_m > 0 zijn (gekregen: {nl(buffer_m)}, {nl(piece_m)})")
     spec = parse_layer_spec(source)
     if not spec.path.exists():
-        raise LayerReadError("the layer does not exist", source=str(spec.path),
-                             hint="give a partitioned dataset folder, a GeoParquet file or a GPKG")
+        raise LayerReadError("de laag bestaat niet", source=str(spec.path),
+                             hint="geef een map met een gepartitioneerde dataset, een GeoParquet-bestand of een GPKG")
     src = spatial_index(spec.path, spec.layer, require=True)
     assert src is not None
     corridor = Corridor.around(route, buffer_m, chunk_m=piece_m, engine=engine)
@@ -246,7 +247,8 @@ class Corridor:
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.width_m) and self.width_m >= 0 and self.chunk_m > 0):
-            raise WlrGeoInputError(f"corridor width must be ≥ 0 and chunk_m > 0 (got {self.width_m}, {self.chunk_m})")
+            raise WlrGeoInputError(
+                f"de corridorbreedte moet ≥ 0 en chunk_m > 0 zijn (gekregen: {nl(self.width_m)}, {nl(self.chunk_m)})")
 
     @classmethod
     def around(cls, route: gpd.GeoDataFrame | gpd.GeoSeries | BaseGeometry, width_m: float, **kwargs: Any) -> Corridor:
@@ -404,19 +406,19 @@ def spatial_index(path: str | os.PathLike[str], layer: str | None = None, *,
             meta = _geo_metadata(pf.schema_arrow)
         except (OSError, ValueError, LayerReadError) as exc:
             if require:
-                raise LayerReadError(f"cannot read GeoParquet: {exc}", source=str(p)) from None
+                raise LayerReadError(f"GeoParquet niet leesbaar: {exc}", source=str(p)) from None
             return None
         cover = _covering(meta)
         return IndexedSource(str(p), None, "parquet", "GeoParquet bbox" if cover else None, pf.metadata.num_rows)
     try:
         layers = [str(n) for n in pyogrio.list_layers(p)[:, 0]]
         if layer is None and len(layers) != 1:
-            raise LayerReadError(f"the file has {len(layers)} layers and none was named", source=str(p))
+            raise LayerReadError(f"het bestand heeft {nl(len(layers))} lagen en er is geen laag genoemd", source=str(p))
         name = layer if layer is not None else layers[0]
         info = pyogrio.read_info(p, layer=name)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, LayerReadError, OSError) as exc:
         if require:
-            raise LayerReadError(f"cannot open: {str(exc).splitlines()[0] if str(exc) else exc}",
+            raise LayerReadError(f"kan niet worden geopend: {str(exc).splitlines()[0] if str(exc) else exc}",
                                  source=str(p), layer=layer) from None
         return None
     driver = str(info.get("driver"))
@@ -476,7 +478,7 @@ def _ogr_boxes(src: IndexedSource, boxes: np.ndarray, columns: list[str] | None,
     """Features meeting one of ``boxes`` through GDAL's spatial filter (one read per box), each once."""
     kw: dict[str, Any] = {"encoding": encoding} if encoding else {}
     if not len(boxes):
-        raise WlrGeoInputError("no boxes to read", hint="report this as a bug")
+        raise WlrGeoInputError("geen vakken om te lezen", hint="meld dit als fout (bug)")
     frames = [pyogrio.read_dataframe(src.path, layer=src.layer, bbox=tuple(float(v) for v in b), columns=columns,
                                      fid_as_index=True, on_invalid=on_invalid, **kw) for b in boxes]
     non_empty = [f for f in frames if len(f)] or frames[:1]
@@ -576,9 +578,10 @@ def read_boxes(src: IndexedSource, boxes: np.ndarray, corridor: Corridor, *, col
                     gdf = fixed if unbuildable else gdf
             except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, pyogrio.errors.FieldError,
                     pyogrio.errors.GeometryError, OSError) as exc:
-                raise LayerReadError(f"GDAL could not read the layer: {str(exc).splitlines()[0] if str(exc) else exc}",
+                raise LayerReadError(f"GDAL kon de laag niet lezen: {str(exc).splitlines()[0] if str(exc) else exc}",
                                      source=src.path, layer=src.layer,
-                                     hint="the file may be truncated or corrupt; re-export or re-download it") from None
+                                     hint="het bestand is mogelijk afgekapt of beschadigd; exporteer of download "
+                                     "het opnieuw") from None
         gdf = _text_dtypes(gdf, src, columns)
         gdf.index = pd.Index(np.asarray(gdf.index, dtype=np.int64) - src.fid_offset)
         gdf[POSITION] = np.asarray(gdf.index, dtype=np.int64)
@@ -674,7 +677,7 @@ def read_near(path: str | os.PathLike[str], layer: str | None, corridor: Corrido
     gdf, report = validate_layer(gdf, source=str(p), layer=layer_name, id_column=id_column,
                                  geometry_types=geometry_types, allow_empty=True)
     if unbuildable:
-        report.messages.append(f"{unbuildable} geometries with unclosed or too short rings closed on read")
+        report.messages.append(f"{nl(unbuildable)} geometrieën met open of te korte ringen bij het lezen gesloten")
     if report.repaired_invalid or report.dropped_collapsed or report.dropped_null or report.dropped_empty:
         log.info("%s: %s", layer_name or p, report.summary())
     gdf.attrs["wlr_geo"] = {

@@ -119,7 +119,7 @@ def read_source(path: str | os.PathLike[str], layer: str | None = None, *, forma
 
             gdf = query_area(p, shapely.box(*bounds)) if info.files else gpd.GeoDataFrame(geometry=[], crs=info.crs)
             if not len(gdf) and not allow_empty:
-                raise LayerReadError("the dataset holds no features", source=str(p))
+                raise LayerReadError("de dataset bevat geen objecten", source=str(p))
             return gdf
         from wlr_geo.io.vector import read_layer
 
@@ -130,8 +130,8 @@ def read_source(path: str | os.PathLike[str], layer: str | None = None, *, forma
 
         name = (layer or "lines").removeprefix("klic_")
         if name not in KLIC_LAYERS:
-            raise WlrGeoInputError(f"a KLIC delivery has no layer {layer!r}", source=str(p),
-                                   hint=f"use one of {', '.join(KLIC_LAYERS)}")
+            raise WlrGeoInputError(f"een KLIC-levering heeft geen laag {layer!r}", source=str(p),
+                                   hint=f"gebruik een van {', '.join(KLIC_LAYERS)}")
         frame = getattr(read_klic(p), name)
         assert isinstance(frame, pd.DataFrame)
         return frame
@@ -144,7 +144,7 @@ def read_source(path: str | os.PathLike[str], layer: str | None = None, *, forma
             return next(iter(layers.values()))
         return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=frames[0].crs)
     if fmt == "raster":
-        raise WlrGeoInputError("a raster cannot be read as a vector layer", source=str(p),
-                               hint="use a vector, KLIC or BGT layer here (rasters go in [routing] raster_costs)")
-    raise WlrGeoInputError(f"unknown format {fmt!r}", source=str(p), hint=f"use one of {', '.join(FORMATS)}")
+        raise WlrGeoInputError("een raster kan niet als vectorlaag worden gelezen", source=str(p),
+                               hint="gebruik hier een vector-, KLIC- of BGT-laag (rasters horen in [routing] raster_costs)")
+    raise WlrGeoInputError(f"onbekend formaat {fmt!r}", source=str(p), hint=f"gebruik een van {', '.join(FORMATS)}")
 

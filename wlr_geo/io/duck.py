@@ -26,7 +26,7 @@ def connect() -> Any:
     try:
         import duckdb
     except ImportError:
-        raise WlrGeoError("DuckDB is not installed: pip install 'wlr_geo[scale]'") from None
+        raise WlrGeoError("DuckDB is niet geïnstalleerd: pip install 'wlr_geo[scale]'") from None
     con = duckdb.connect()
     try:
         con.execute("LOAD spatial")
@@ -34,7 +34,7 @@ def connect() -> Any:
         path = _bundled_extension(duckdb.__version__)
         if path is None:
             raise WlrGeoError(
-                "DuckDB's spatial extension is not available offline: pip install "
+                "de spatial-extensie van DuckDB is offline niet beschikbaar: pip install "
                 f"duckdb-extension-spatial=={duckdb.__version__}"
             ) from None
         con.execute(f"LOAD '{path.as_posix()}'")

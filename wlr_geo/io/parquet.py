@@ -252,8 +252,8 @@ def dataset_info(path: str | os.PathLike[str]) -> DatasetInfo:
     index = p / INDEX_NAME
     if not index.exists():
         raise LayerReadError(
-            "not a wlr_geo partitioned GeoParquet dataset (no index file)", source=str(p),
-            hint="create it with 'wlr-geo convert INPUT -o DIR'",
+            "geen gepartitioneerde GeoParquet-dataset van wlr_geo (geen indexbestand)", source=str(p),
+            hint="maak de dataset met 'wlr-geo convert INPUT -o DIR'",
         )
     data = json.loads(index.read_text())
     return DatasetInfo(path=p, files=data["files"], tile_m=float(data["tile_m"]), crs=data["crs"],
@@ -321,8 +321,8 @@ def _box_hits(bounds: np.ndarray, boxes: np.ndarray) -> np.ndarray:
 def _geo_metadata(schema: Any) -> dict[str, Any]:
     raw = (schema.metadata or {}).get(b"geo")
     if raw is None:
-        raise LayerReadError("not a GeoParquet file (no geo metadata)",
-                             hint="write it with GeoPandas or 'wlr-geo convert'")
+        raise LayerReadError("geen GeoParquet-bestand (geen geo-metadata)",
+                             hint="schrijf het bestand met GeoPandas of 'wlr-geo convert'")
     meta: dict[str, Any] = json.loads(raw)
     return meta
 
@@ -453,14 +453,15 @@ def iter_vector_chunks(
     """
     p = Path(path)
     if not p.exists():
-        raise LayerReadError("the file does not exist", source=str(p), hint="check the path")
+        raise LayerReadError("het bestand bestaat niet", source=str(p), hint="controleer het pad")
     try:
         info = pyogrio.read_info(p, layer=layer)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
-        raise LayerReadError(f"cannot open: {exc}", source=str(p), layer=layer) from None
+        raise LayerReadError(f"kan niet worden geopend: {exc}", source=str(p), layer=layer) from None
     total = int(info["features"])
     if total < 0:
-        raise WlrGeoInputError("the driver cannot count features; convert to GeoPackage first", source=str(p), layer=layer)
+        raise WlrGeoInputError("het stuurprogramma (driver) kan de objecten niet tellen",
+                               source=str(p), layer=layer, hint="zet het bestand eerst om naar GeoPackage")
     for start in range(0, total, chunk_rows):
         # the index holds the source's feature ids (GDAL FIDs), which write_partitioned can keep
         gdf = pyogrio.read_dataframe(p, layer=layer, skip_features=start, max_features=chunk_rows, fid_as_index=True)

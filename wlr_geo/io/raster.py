@@ -17,7 +17,9 @@ def check_raster(path: Path) -> list[Problem]:
     try:
         with rasterio.open(path) as ds:
             if ds.crs is None:
-                return [Problem("the raster has no CRS", source=str(path), hint="assign EPSG:28992 with gdal_edit.py -a_srs EPSG:28992")]
+                return [Problem("het raster heeft geen CRS", source=str(path),
+                                hint="ken EPSG:28992 toe met gdal_edit.py -a_srs EPSG:28992")]
             return []
     except RasterioIOError as exc:
-        return [Problem(f"cannot open the raster: {exc}", source=str(path), hint="check that it is a complete GeoTIFF")]
+        return [Problem(f"het raster kan niet worden geopend: {exc}", source=str(path),
+                        hint="controleer of het een volledige GeoTIFF is")]

@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from wlr_geo._atomic import atomic_write_bytes, atomic_write_text
+from wlr_geo._nl import nl
 
 __all__ = [
     "CSV_TRIGGERS",
@@ -140,7 +141,7 @@ def write_csv(df: pd.DataFrame, path: str | os.PathLike[str], *, index: bool = F
     data = pd.DataFrame(df.drop(columns=[c for c in df.columns if c == "geometry"]))
     data, changed, has_cr = _neutralised(data)
     if changed:
-        msg = (f"{Path(path).name}: {changed} tekstcel(len) die met =, +, -, @, tab of CR begon(nen) voorzien "
+        msg = (f"{Path(path).name}: {nl(changed)} tekstcel(len) die met =, +, -, @, tab of CR begon(nen) voorzien "
                "van een ' (bescherming tegen formules in spreadsheets)")
         log.info(msg)
         if notes is not None:
@@ -320,7 +321,7 @@ def write_xlsx(sheets: Mapping[str, pd.DataFrame | Sheet], path: str | os.PathLi
                       ("cut", "tekst(en) ingekort tot 32.767 tekens (de grens van een Excel-cel)"),
                       ("rows", "rij(en) weggelaten boven de 1.048.576 rijen van een werkblad (volledig in de CSV)")):
         if counts[key]:
-            msg = f"{Path(path).name}: {counts[key]} {text} ({', '.join(where)})"
+            msg = f"{Path(path).name}: {nl(counts[key])} {text} ({', '.join(where)})"
             log.info(msg)
             if notes is not None:
                 notes.append(msg)

@@ -28,6 +28,7 @@ import shapely.errors
 
 from wlr_geo._atomic import atomic_path, file_sha256
 from wlr_geo._errors import LayerNotFoundError, LayerReadError, WlrGeoInputError
+from wlr_geo._nl import nl
 from wlr_geo.crs import ensure_rd
 from wlr_geo.validate import validate_layer
 
@@ -88,8 +89,8 @@ def list_layers(path: str | os.PathLike[str]) -> list[str]:
     p = Path(path)
     if not p.exists():
         raise LayerReadError(
-            "the file does not exist", source=str(p),
-            hint="check the path (relative paths are taken from the config file's folder)",
+            "het bestand bestaat niet", source=str(p),
+            hint="controleer het pad (relatieve paden gelden vanaf de map van het configuratiebestand)",
         )
     if p.suffix.lower() in _PARQUET_SUFFIXES:
         return [p.stem]
@@ -97,9 +98,9 @@ def list_layers(path: str | os.PathLike[str]) -> list[str]:
         names = [str(name) for name in pyogrio.list_layers(p)[:, 0]]
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError, UnicodeDecodeError) as exc:
         raise LayerReadError(
-            f"GDAL cannot open the file as a GIS layer: {_first_line(exc)}",
+            f"GDAL kan het bestand niet als GIS-laag openen: {_first_line(exc)}",
             source=str(p),
-            hint="check that the file is complete and in a vector format GDAL reads",
+            hint="controleer of het bestand compleet is (niet afgekapt) en in een vectorformaat staat dat GDAL leest",
         ) from None
     return [n for n in names if n not in NON_DATA_TABLES] if p.suffix.lower() == ".gpkg" else names
 
@@ -163,8 +164,8 @@ def read_layer(
     src = str(p)
     if not p.exists():
         raise LayerReadError(
-            "the file does not exist", source=src,
-            hint="check the path (relative paths in a config are taken from the config file's folder)",
+            "het bestand bestaat niet", source=src,
+            hint="controleer het pad (relatieve paden in een configuratie gelden vanaf de map van het configuratiebestand)",
         )
     gdf = _read_raw(p, layer, encoding=encoding, bbox=bbox, columns=columns)
     layer_name = layer or gdf.attrs.pop("_layer_name", None)
@@ -172,14 +173,15 @@ def read_layer(
     _check_text_encoding(gdf, source=src, layer=layer_name, encoding=encoding)
     if len(gdf) == 0 and p.suffix.lower() in {".gml", ".xml"} and (members := _count_gml_members(p)) > 0:
         raise LayerReadError(
-            f"GDAL read 0 features from a GML file that holds {members} feature member element(s)",
+            f"GDAL las 0 objecten uit een GML-bestand met {nl(members)} featureMember-element(en)",
             source=src, layer=layer_name,
-            hint="the file is probably truncated or not well-formed (e.g. an unclosed root element)",
+            hint="controleer het bestand: het is waarschijnlijk afgekapt of niet welgevormd "
+            "(bijv. een niet-afgesloten hoofdelement)",
         )
     if len(gdf) == 0 and not allow_empty:
         raise LayerReadError(
-            "the layer has no features" + (" inside the requested area" if bbox else ""),
-            source=src, layer=layer_name, hint="use a layer that holds data, or check the file is complete",
+            "de laag heeft geen objecten" + (" binnen het gevraagde gebied" if bbox else ""),
+            source=src, layer=layer_name, hint="gebruik een laag met gegevens, of controleer of het bestand compleet is",
         )
     unbuildable = int(gdf.attrs.pop("_unbuildable_fixed", 0) or 0)
     gdf = ensure_rd(gdf, source=src, layer=layer_name, assume_crs=assume_crs, check=False)
@@ -190,8 +192,9 @@ def read_layer(
     if report.repaired_invalid or report.dropped_collapsed or report.dropped_null or report.dropped_empty:
         log.info("%s: %s", layer_name or src, report.summary())
     if unbuildable:
-        report.messages.append(f"{unbuildable} geometries with unclosed or too short rings closed on read")
-        log.info("%s: %d geometries with unclosed or too short rings closed on read", layer_name or src, unbuildable)
+        note = f"{nl(unbuildable)} geometrieën met open of te korte ringen bij het lezen gesloten"
+        report.messages.append(note)
+        log.info("%s: %s", layer_name or src, note)
     gdf.attrs["wlr_geo"] = {
         "source": src,
         "layer": layer_name,
@@ -215,8 +218,8 @@ def _read_raw(
             gdf = gpd.read_parquet(p, columns=columns, bbox=bbox)
         except (ValueError, OSError) as exc:
             raise LayerReadError(
-                f"cannot read GeoParquet: {_first_line(exc)}", source=src,
-                hint="check that the file is complete GeoParquet (geo metadata present)",
+                f"GeoParquet niet leesbaar: {_first_line(exc)}", source=src,
+                hint="controleer of het bestand volledige GeoParquet is (met geo-metadata)",
             ) from None
         gdf.attrs["_layer_name"] = p.stem
         return gdf
@@ -224,15 +227,16 @@ def _read_raw(
     if layer is None:
         if len(available) > 1:
             raise LayerReadError(
-                f"the file has {len(available)} layers and none was named: {', '.join(available)}",
-                source=src, hint="name one, e.g. PATH:LAYER on the command line or layer = \"...\" in the config",
+                f"het bestand heeft {nl(len(available))} lagen en er is geen laag genoemd: {', '.join(available)}",
+                source=src,
+                hint="noem er één, bijv. PATH:LAYER op de opdrachtregel of layer = \"...\" in de configuratie",
             )
         layer_name = available[0] if available else None
     else:
         if layer not in available:
             raise LayerNotFoundError(
-                f"there is no layer {layer!r}; the file has: {', '.join(available) or '(none)'}",
-                source=src, layer=layer, hint="use one of the layer names listed",
+                f"er is geen laag {layer!r}; het bestand heeft: {', '.join(available) or '(geen)'}",
+                source=src, layer=layer, hint="gebruik een van de genoemde laagnamen",
             )
         layer_name = layer
     kwargs: dict[str, Any] = {}
@@ -259,26 +263,28 @@ def _read_raw(
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError,
             pyogrio.errors.FieldError, pyogrio.errors.GeometryError, OSError) as exc:
         raise LayerReadError(
-            f"GDAL could not read the layer: {_first_line(exc)}",
+            f"GDAL kon de laag niet lezen: {_first_line(exc)}",
             source=src, layer=layer_name,
-            hint="the file may be truncated or corrupt; re-export or re-download it",
+            hint="het bestand is mogelijk afgekapt of beschadigd; exporteer of download het opnieuw",
         ) from None
     except UnicodeDecodeError as exc:
         raise LayerReadError(
-            f"text in the layer is not valid {exc.encoding}: byte {exc.object[exc.start:exc.start + 1]!r} "
-            f"at position {exc.start}",
+            f"tekst in de laag is geen geldige {exc.encoding}: byte {exc.object[exc.start:exc.start + 1]!r} "
+            f"op positie {exc.start}",
             source=src, layer=layer_name,
-            hint="pass the file's encoding (encoding='cp1252', CLI/config: encoding = \"cp1252\") or re-save it as UTF-8",
+            hint="geef de tekenset van het bestand op (encoding='cp1252', CLI/configuratie: "
+            "encoding = \"cp1252\") of sla het opnieuw op als UTF-8",
         ) from None
     except shapely.errors.GEOSException as exc:
         raise LayerReadError(
-            f"a geometry in the layer cannot be built: {_first_line(exc)}",
-            source=src, layer=layer_name, hint="repair the geometries in the source (e.g. QGIS 'Fix geometries')",
+            f"een geometrie in de laag kan niet worden opgebouwd: {_first_line(exc)}",
+            source=src, layer=layer_name,
+            hint="repareer de geometrieën in de bron (bijv. QGIS 'Geometrieën repareren' / 'Fix geometries')",
         ) from None
     if not isinstance(gdf, gpd.GeoDataFrame):
         raise LayerReadError(
-            "the layer has no geometry column (an attribute table only)", source=src, layer=layer_name,
-            hint="use a spatial layer",
+            "de laag heeft geen geometriekolom (alleen een attributentabel)", source=src, layer=layer_name,
+            hint="gebruik een ruimtelijke laag",
         )
     gdf.attrs["_layer_name"] = layer_name
     gdf.attrs["_unbuildable_fixed"] = unbuildable
@@ -317,10 +323,10 @@ def _check_text_encoding(gdf: gpd.GeoDataFrame, *, source: str, layer: str | Non
         if bad.any():
             first = values[bad].index[0]
             raise WlrGeoInputError(
-                f"text in column {col!r} was decoded with the wrong character set "
-                f"(control characters in {values[first]!r})",
+                f"tekst in kolom {col!r} is met de verkeerde tekenset gedecodeerd "
+                f"(stuurtekens in {values[first]!r})",
                 source=source, layer=layer, feature=str(first),
-                hint="pass encoding='cp1252' (CLI/config: encoding = \"cp1252\") or add a .cpg file",
+                hint="geef encoding='cp1252' op (CLI/configuratie: encoding = \"cp1252\") of voeg een .cpg-bestand toe",
             )
 
 
@@ -458,8 +464,8 @@ def write_layer(
         return p
     if suffix != ".gpkg":
         raise WlrGeoInputError(
-            f"cannot write {p.suffix or 'a file without suffix'}", source=str(p),
-            hint="write .gpkg (GeoPackage) or .parquet (GeoParquet)",
+            f"kan geen {p.suffix or 'bestand zonder extensie'} schrijven", source=str(p),
+            hint="schrijf .gpkg (GeoPackage) of .parquet (GeoParquet)",
         )
     name = layer or p.stem
     with atomic_path(p, copy_existing=not replace_file) as tmp:
@@ -565,7 +571,7 @@ def write_layers(
     """
     p = Path(path)
     if not layers:
-        raise WlrGeoInputError("nothing to write", source=str(p))
+        raise WlrGeoInputError("niets om te schrijven", source=str(p))
     info = dict(info or {})
     with atomic_path(p) as tmp, _unsynced_sqlite():
         written: set[str] = set()

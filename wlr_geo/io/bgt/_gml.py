@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import shapely
 
+from wlr_geo._nl import nl
 from wlr_geo._safe import local_name
 
 __all__ = [
@@ -78,7 +79,7 @@ def _dimension(el: Any, inherited: int) -> int:
         try:
             return int(dim)
         except ValueError:
-            raise GmlGeometryError(f"srsDimension {dim!r} is not a number") from None
+            raise GmlGeometryError(f"srsDimension {dim!r} is geen getal") from None
     srs = el.get("srsName")
     if srs:
         code = srs.replace("#", ":").rstrip("/").split(":")[-1].split("/")[-1]
@@ -92,22 +93,22 @@ def _numbers(text: str | None) -> np.ndarray:
     try:
         return np.array((text or "").split(), dtype=np.float64)
     except ValueError:
-        raise GmlGeometryError(f"coordinate list holds something that is not a number: {(text or '')[:60]!r}") from None
+        raise GmlGeometryError(f"de coördinatenlijst bevat iets wat geen getal is: {(text or '')[:60]!r}") from None
 
 
 def _reshape(values: np.ndarray, dim: int, stats: GeometryStats) -> np.ndarray:
     if dim not in (2, 3):
-        raise GmlGeometryError(f"srsDimension {dim} is not supported (2 or 3)")
+        raise GmlGeometryError(f"srsDimension {dim} wordt niet ondersteund (2 of 3)")
     if values.size % dim:
         raise GmlGeometryError(
-            f"{values.size} coordinate values cannot be split into points of dimension {dim}"
+            f"{nl(values.size)} coördinaatwaarden zijn niet te verdelen in punten van dimensie {dim}"
         )
     pts = values.reshape(-1, dim)
     if dim == 3:
         stats.z_dropped += 1
         pts = np.ascontiguousarray(pts[:, :2])
     if not np.isfinite(pts).all():
-        raise GmlGeometryError("the coordinate list holds NaN or infinite values")
+        raise GmlGeometryError("de coördinatenlijst bevat NaN of oneindige waarden")
     return pts
 
 
@@ -127,14 +128,14 @@ def _coords(el: Any, dim: int, stats: GeometryStats) -> np.ndarray:
             tuples = [t for t in (child.text or "").strip().split(ts) if t]
             rows = [_numbers(t.replace(cs, " "))[:2] for t in tuples]
             if any(r.size != 2 for r in rows):
-                raise GmlGeometryError("gml:coordinates holds a tuple with fewer than 2 values")
+                raise GmlGeometryError("gml:coordinates bevat een tupel met minder dan 2 waarden")
             return np.array(rows, dtype=np.float64).reshape(-1, 2)
         elif name in ("pointProperty", "pointRep"):
             pts = [c for c in child if local_name(c.tag) == "Point"]
             if pts:
                 pos_parts.append(_coords(pts[0], dim, stats))
     if not pos_parts:
-        raise GmlGeometryError(f"gml:{local_name(el.tag)} has no coordinates")
+        raise GmlGeometryError(f"gml:{local_name(el.tag)} heeft geen coördinaten")
     return np.vstack(pos_parts)
 
 
@@ -201,11 +202,11 @@ def _arc_string(el: Any, dim: int, stats: GeometryStats, tol: float, *, circle: 
     pts = _coords(el, dim, stats)
     if circle:
         if len(pts) != 3:
-            raise GmlGeometryError(f"gml:Circle needs 3 points, got {len(pts)}")
+            raise GmlGeometryError(f"gml:Circle heeft 3 punten nodig, gekregen: {nl(len(pts))}")
         stats.arcs_linearised += 1
         return linearise_arc(pts[0], pts[1], pts[2], tolerance_m=tol, full_circle=True)
     if len(pts) < 3 or len(pts) % 2 == 0:
-        raise GmlGeometryError(f"gml:{local_name(el.tag)} needs an odd number (≥ 3) of points, got {len(pts)}")
+        raise GmlGeometryError(f"gml:{local_name(el.tag)} heeft een oneven aantal (≥ 3) punten nodig, gekregen: {nl(len(pts))}")
     runs = []
     for i in range(0, len(pts) - 2, 2):
         runs.append(linearise_arc(pts[i], pts[i + 1], pts[i + 2], tolerance_m=tol))
@@ -230,20 +231,20 @@ def _curve(el: Any, dim: int, stats: GeometryStats, tol: float) -> np.ndarray:
                 continue
             runs.extend(_curve(seg, dim, stats, tol) for seg in segs if is_gml(seg))
         if not runs:
-            raise GmlGeometryError("gml:Curve has no segments")
+            raise GmlGeometryError("gml:Curve heeft geen segmenten")
         return _join(runs, stats)
     if name == "CompositeCurve":
         runs = [_curve(m, dim, stats, tol) for prop in el for m in prop if is_gml(m)]
         if not runs:
-            raise GmlGeometryError("gml:CompositeCurve has no curve members")
+            raise GmlGeometryError("gml:CompositeCurve heeft geen curveleden")
         return _join(runs, stats)
     if name == "OrientableCurve":
         base = [m for prop in el if local_name(prop.tag) == "baseCurve" for m in prop if is_gml(m)]
         if not base:
-            raise GmlGeometryError("gml:OrientableCurve has no baseCurve")
+            raise GmlGeometryError("gml:OrientableCurve heeft geen baseCurve")
         pts = _curve(base[0], dim, stats, tol)
         return pts[::-1].copy() if el.get("orientation") == "-" else pts
-    raise GmlGeometryError(f"gml:{name} is not a supported curve type")
+    raise GmlGeometryError(f"gml:{name} is geen ondersteund curvetype")
 
 
 def _ring(el: Any, dim: int, stats: GeometryStats, tol: float) -> np.ndarray | None:
@@ -255,10 +256,10 @@ def _ring(el: Any, dim: int, stats: GeometryStats, tol: float) -> np.ndarray | N
         runs = [_curve(m, _dimension(el, dim), stats, tol)
                 for prop in el if local_name(prop.tag) == "curveMember" for m in prop if is_gml(m)]
         if not runs:
-            raise GmlGeometryError("gml:Ring has no curve members")
+            raise GmlGeometryError("gml:Ring heeft geen curveleden")
         pts = _join(runs, stats)
     else:
-        raise GmlGeometryError(f"gml:{name} is not a ring")
+        raise GmlGeometryError(f"gml:{name} is geen ring")
     if len(pts) and (pts[0, 0] != pts[-1, 0] or pts[0, 1] != pts[-1, 1]):
         pts = np.vstack((pts, pts[:1]))
         stats.rings_closed += 1
@@ -288,7 +289,7 @@ def _polygon(el: Any, dim: int, stats: GeometryStats, tol: float) -> list[np.nda
         elif ring is not None:
             holes.append(ring)
     if not seen_shell:
-        raise GmlGeometryError(f"gml:{local_name(el.tag)} has no exterior ring")
+        raise GmlGeometryError(f"gml:{local_name(el.tag)} heeft geen buitenring")
     if shell is None:
         return None
     return [shell, *holes]
@@ -320,7 +321,7 @@ def _surfaces(el: Any, dim: int, stats: GeometryStats, tol: float) -> list[list[
     if name == "OrientableSurface":
         return [s for prop in el if local_name(prop.tag) == "baseSurface" for m in prop if is_gml(m)
                 for s in _surfaces(m, dim, stats, tol)]
-    raise GmlGeometryError(f"gml:{name} is not a supported surface type")
+    raise GmlGeometryError(f"gml:{name} is geen ondersteund vlaktype")
 
 
 _CURVES = {"LineString", "Curve", "CompositeCurve", "OrientableCurve"}
@@ -340,7 +341,7 @@ def parse_geometry(el: Any, *, stats: GeometryStats, tolerance_m: float = ARC_TO
     if name == "Point":
         pts = _coords(el, dim, stats)
         if len(pts) != 1:
-            raise GmlGeometryError(f"gml:Point has {len(pts)} positions")
+            raise GmlGeometryError(f"gml:Point heeft {nl(len(pts))} posities")
         return ("point", pts)
     if name == "MultiPoint":
         pts_list = [_coords(p, dim, stats) for prop in el for p in prop if local_name(p.tag) == "Point"]
@@ -373,7 +374,7 @@ def parse_geometry(el: Any, *, stats: GeometryStats, tolerance_m: float = ARC_TO
     if name in _MULTI_SURFACES:
         polys = _surfaces(el, dim, stats, tolerance_m)
         return ("multipolygon", polys) if polys else None
-    raise GmlGeometryError(f"gml:{name} is not a supported geometry type")
+    raise GmlGeometryError(f"gml:{name} is geen ondersteund geometrietype")
 
 
 class GeometryCollector:

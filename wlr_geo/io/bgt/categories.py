@@ -110,8 +110,8 @@ class CategoryTable:
 def _as_values(raw: Any, *, where: str, problems: list[Problem], source: str) -> frozenset[str] | None:
     items = raw if isinstance(raw, list) else [raw]
     if not items or not all(isinstance(v, str) and v.strip() for v in items):
-        problems.append(Problem(f"{where}: expected a non-empty string or list of strings, got {raw!r}",
-                                source=source, hint="write e.g. functie = [\"fietspad\", \"voetpad\"]"))
+        problems.append(Problem(f"{where}: verwacht een niet-lege tekst of lijst van teksten, gekregen: {raw!r}",
+                                source=source, hint="schrijf bijv. functie = [\"fietspad\", \"voetpad\"]"))
         return None
     return frozenset(v.strip().casefold() for v in items)
 
@@ -120,8 +120,8 @@ def _check_category(value: Any, *, where: str, problems: list[Problem], source: 
     if isinstance(value, str) and value in CATEGORIES:
         return value
     problems.append(Problem(
-        f"{where}: category {value!r} is not one of {', '.join(CATEGORIES)}",
-        source=source, hint="use a category code from wlr_geo/categories.py",
+        f"{where}: categorie {value!r} is niet een van {', '.join(CATEGORIES)}",
+        source=source, hint="gebruik een categoriecode uit wlr_geo/categories.py",
     ))
     return None
 
@@ -130,19 +130,20 @@ def _parse_table(data: dict[str, Any], *, source: str, order_offset: int = 0) ->
     problems: list[Problem] = []
     schema = data.get("schema", _SCHEMA)
     if schema != _SCHEMA:
-        problems.append(Problem(f"schema {schema!r} is not {_SCHEMA!r}", source=source,
-                                hint="start from wlr_geo/defaults/bgt_categories.toml"))
+        problems.append(Problem(f"schema {schema!r} is niet {_SCHEMA!r}", source=source,
+                                hint="begin met wlr_geo/defaults/bgt_categories.toml"))
     known_top = {"schema", "default", "fallback", "rule", "extends"}
     for key in sorted(set(data) - known_top):
-        problems.append(Problem(f"unknown key {key!r}", source=source,
-                                hint=f"allowed keys: {', '.join(sorted(known_top))}"))
+        problems.append(Problem(f"onbekende sleutel {key!r}", source=source,
+                                hint=f"gebruik een van de toegestane sleutels: {', '.join(sorted(known_top))}"))
     default = None
     if "default" in data:
         default = _check_category(data["default"], where="default", problems=problems, source=source)
     fallback: dict[str, str] = {}
     raw_fb = data.get("fallback", {})
     if not isinstance(raw_fb, dict):
-        problems.append(Problem("[fallback] must be a table of class = category", source=source))
+        problems.append(Problem("[fallback] moet een tabel van klasse = categorie zijn", source=source,
+                                hint="schrijf bijv. [fallback] wegdeel = \"local_road\""))
         raw_fb = {}
     for cls, cat in raw_fb.items():
         checked = _check_category(cat, where=f"fallback.{cls}", problems=problems, source=source)
@@ -151,23 +152,23 @@ def _parse_table(data: dict[str, Any], *, source: str, order_offset: int = 0) ->
     rules: list[CategoryRule] = []
     raw_rules = data.get("rule", [])
     if not isinstance(raw_rules, list):
-        problems.append(Problem("rules must be written as [[rule]] entries", source=source))
+        problems.append(Problem("regels moeten als [[rule]]-blokken worden geschreven", source=source))
         raw_rules = []
     for i, raw in enumerate(raw_rules, start=1):
-        where = f"rule {i}"
+        where = f"regel {i}"
         if not isinstance(raw, dict):
-            problems.append(Problem(f"{where}: not a table", source=source))
+            problems.append(Problem(f"{where}: geen tabel", source=source))
             continue
         cls = raw.get("class")
         if not isinstance(cls, str) or not cls.strip():
-            problems.append(Problem(f"{where}: 'class' (the BGT class, e.g. \"wegdeel\") is missing", source=source))
+            problems.append(Problem(f"{where}: 'class' (de BGT-klasse, bijv. \"wegdeel\") ontbreekt", source=source))
             continue
         category = _check_category(raw.get("category"), where=f"{where} ({cls})", problems=problems, source=source)
         unknown = sorted(set(raw) - {"class", "category", *MATCH_COLUMNS})
         if unknown:
             problems.append(Problem(
-                f"{where} ({cls}): unknown attribute(s) {', '.join(unknown)}", source=source,
-                hint=f"conditions may use {', '.join(MATCH_COLUMNS)}",
+                f"{where} ({cls}): onbekend(e) attribu(u)t(en) {', '.join(unknown)}", source=source,
+                hint=f"gebruik in voorwaarden alleen {', '.join(MATCH_COLUMNS)}",
             ))
             continue
         conditions = []
@@ -183,7 +184,7 @@ def _parse_table(data: dict[str, Any], *, source: str, order_offset: int = 0) ->
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
-    return read_toml(path, what="category table")
+    return read_toml(path, what="categorietabel")
 
 
 def load_category_table(path: str | os.PathLike[str] | None = None) -> CategoryTable:
@@ -207,8 +208,8 @@ def load_category_table(path: str | os.PathLike[str] | None = None) -> CategoryT
     data = _read_toml(p)
     extends = data.get("extends")
     if extends not in (None, "default"):
-        raise ConfigError(f"extends = {extends!r}: only \"default\" can be extended", source=str(p),
-                          hint="write extends = \"default\" or leave the key out")
+        raise ConfigError(f"extends = {extends!r}: alleen \"default\" kan worden uitgebreid", source=str(p),
+                          hint="schrijf extends = \"default\" of laat de sleutel weg")
     rules, fallback, default, problems = _parse_table(data, source=str(p))
     if problems:
         raise ConfigError(problems=problems)
@@ -253,7 +254,8 @@ def classify(gdf: pd.DataFrame, table: CategoryTable | None = None, *, bgt_class
     elif "bgt_class" in gdf.columns:
         classes = _normed_column(gdf["bgt_class"]).fillna("").to_numpy(dtype=object)
     else:
-        raise LayerValidationError("the frame has no 'bgt_class' column", hint="pass bgt_class=\"wegdeel\" (etc.)")
+        raise LayerValidationError("de tabel heeft geen kolom 'bgt_class'",
+                                   hint="geef bgt_class=\"wegdeel\" (enz.) op")
     normed = {col: _normed_column(gdf[col]) if col in gdf.columns else None for col in MATCH_COLUMNS}
     out = np.full(n, None, dtype=object)
     for cls in pd.unique(classes):

@@ -67,6 +67,7 @@ import shapely
 from lxml import etree
 
 from wlr_geo._errors import LayerNotFoundError, LayerReadError
+from wlr_geo._nl import nl
 from wlr_geo._safe import head_text, iter_members, local_name, open_member, safe_members
 from wlr_geo.crs import check_bounds
 from wlr_geo.io.bgt._gml import (
@@ -293,8 +294,8 @@ def _sources(path: Path) -> Iterator[tuple[str, str, Opener]]:
     """(file name, display name, opener) of every GML file of a zip, folder or single file."""
     src = str(path)
     if not path.exists():
-        raise LayerReadError("file or folder not found", source=src,
-                             hint="give a PDOK BGT zip, a folder of bgt_*.gml files or one .gml file")
+        raise LayerReadError("bestand of map niet gevonden", source=src,
+                             hint="geef een PDOK-BGT-zip, een map met bgt_*.gml-bestanden of één .gml-bestand")
     if path.is_dir():
         files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() == ".gml")
         for f in files:
@@ -306,8 +307,8 @@ def _sources(path: Path) -> Iterator[tuple[str, str, Opener]]:
     try:
         zf = zipfile.ZipFile(path)
     except zipfile.BadZipFile:
-        raise LayerReadError("not a zip file and not a .gml file", source=src,
-                             hint="give the BGT download (zip), a folder of bgt_*.gml files or one .gml file") from None
+        raise LayerReadError("geen zipbestand en geen .gml-bestand", source=src,
+                             hint="geef de BGT-download (zip), een map met bgt_*.gml-bestanden of één .gml-bestand") from None
     with zf:
         for info in safe_members(zf, source=src):
             if info.filename.lower().endswith(".gml"):
@@ -428,14 +429,14 @@ class _FileReader:
                 if self.wanted is None or bgt_class in self.wanted:
                     self._reader(bgt_class)._feature(feature)
         except etree.XMLSyntaxError as exc:
-            raise LayerReadError(f"not well-formed XML: {exc}", source=self.source, layer=self.file_class,
-                                 hint="the file is truncated or damaged; download the BGT extract again") from None
+            raise LayerReadError(f"XML niet welgevormd: {exc}", source=self.source, layer=self.file_class,
+                                 hint="het bestand is afgekapt of beschadigd; download het BGT-uittreksel opnieuw") from None
         if n_members == 0 and counted.n_bytes > _EMPTY_FILE_BYTES:
             # an empty BGT class file is ~400 bytes; a larger file without members is not BGT
             raise LayerReadError(
-                f"{counted.n_bytes} bytes but no cityObjectMember/featureMember elements",
+                f"{nl(counted.n_bytes)} bytes maar geen cityObjectMember-/featureMember-elementen",
                 source=self.source, layer=self.file_class,
-                hint="this is not a BGT (IMGeo/CityGML) file; give the PDOK BGT download",
+                hint="dit is geen BGT-bestand (IMGeo/CityGML); geef de PDOK-BGT-download op",
             )
         if n_members == 0 and (self.wanted is None or self.file_class in self.wanted):
             self._reader(self.file_class)  # an empty class file: its class's empty layer
@@ -545,8 +546,8 @@ class _ClassReader:
         rep.n_without_geometry = int(shapely.is_missing(np.asarray(gdf.geometry.values)).sum())
         rep.n_kept = len(gdf)
         if rep.geometry_errors:
-            log.warning("%s: %d object(s) with unreadable geometry kept without geometry (first: %s)",
-                        self.source, len(rep.geometry_errors), rep.geometry_errors[0])
+            log.warning("%s: %s object(en) met onleesbare geometrie zonder geometrie behouden (eerste: %s)",
+                        self.source, nl(len(rep.geometry_errors)), rep.geometry_errors[0])
         return gdf
 
 
@@ -612,8 +613,8 @@ def _repair(gdf: gpd.GeoDataFrame, rep: ClassReport, *, source: str) -> gpd.GeoD
     rep.repaired_invalid = int((invalid & ~collapsed).sum())
     rep.repaired_ids = [str(v) for v in ids[invalid & ~collapsed]]
     rep.dropped_collapsed = [str(v) for v in ids[collapsed]]
-    log.info("%s: %d invalid geometries repaired with make_valid, %d collapsed and dropped",
-             source, rep.repaired_invalid, len(rep.dropped_collapsed))
+    log.info("%s: %s ongeldige geometrieën gerepareerd met make_valid, %s ingestort en verwijderd",
+             source, nl(rep.repaired_invalid), nl(len(rep.dropped_collapsed)))
     out = gdf.set_geometry(gpd.GeoSeries(fixed, index=gdf.index, crs=gdf.crs))
     if collapsed.any():
         out = out.loc[~collapsed].reset_index(drop=True)
@@ -672,7 +673,7 @@ def read_bgt(
     (296, 28992)
     """
     if arc_tolerance_m <= 0:
-        raise ValueError(f"arc_tolerance_m must be positive, got {arc_tolerance_m}")
+        raise ValueError(f"arc_tolerance_m moet positief zijn, gekregen: {arc_tolerance_m}")
     p = Path(path)
     table = category_table if isinstance(category_table, CategoryTable) else load_category_table(category_table)
     wanted = None if classes is None else [c.casefold() for c in classes]
@@ -692,14 +693,14 @@ def read_bgt(
             frames.setdefault(bgt_class, []).append(reader.frame())
             _merge_report(report, reader.report)
     if not frames and wanted is None:
-        raise LayerReadError("no .gml files found", source=str(p),
-                             hint="give the zip from the PDOK BGT download service (bgt_<class>.gml inside)")
+        raise LayerReadError("geen .gml-bestanden gevonden", source=str(p),
+                             hint="geef de zip van de downloaddienst van PDOK-BGT (met bgt_<klasse>.gml erin)")
     if wanted is not None:
         missing = [c for c in wanted if c not in frames]
         if missing:
             raise LayerNotFoundError(
-                f"class(es) {', '.join(missing)} not in this extract",
-                source=str(p), hint=f"available: {', '.join(_available(p))}",
+                f"klasse(n) {', '.join(missing)} niet in dit uittreksel",
+                source=str(p), hint=f"kies uit de beschikbare klassen: {', '.join(_available(p))}",
             )
     layers: dict[str, gpd.GeoDataFrame] = {}
     for bgt_class in sorted(frames):
@@ -713,8 +714,8 @@ def read_bgt(
             rep = report.classes[bgt_class]
             rep.duplicates_dropped = int(dup.sum())
             rep.n_kept -= rep.duplicates_dropped
-            log.warning("%s: %d object(s) of class %s given twice (same gml:id), kept once",
-                        p, rep.duplicates_dropped, bgt_class)
+            log.warning("%s: %s object(en) van klasse %s dubbel geleverd (zelfde gml:id), één keer behouden",
+                        p, nl(rep.duplicates_dropped), bgt_class)
         if len(gdf):
             _check_rd(gdf, source=str(p), layer=bgt_class)
             gdf["category"] = classify(gdf, table)

@@ -27,6 +27,7 @@ import warnings
 from collections.abc import Callable, Sequence
 
 from wlr_geo._errors import KlicError, LayerReadError, WlrGeoWarning
+from wlr_geo._nl import nl
 from wlr_geo.io.klic._assemble import assemble
 from wlr_geo.io.klic._delivery import DeliverySource, discover
 from wlr_geo.io.klic._imkl2 import NoFeaturesError, parse_stream
@@ -55,24 +56,24 @@ def _warn(report: KlicReport) -> None:
     """One WlrGeoWarning per kind of problem (with counts and examples)."""
     if report.unknown_types:
         warnings.warn(
-            "KLIC: unknown IMKL feature type(s) "
-            + ", ".join(f"{k} ×{v}" for k, v in report.unknown_types.most_common())
-            + " — read as lines/points where they have net:link / a point geometry, else skipped",
+            "KLIC: onbekend(e) IMKL-objecttype(n) "
+            + ", ".join(f"{k} ×{nl(v)}" for k, v in report.unknown_types.most_common())
+            + " — gelezen als leidingen/punten waar ze een net:link / puntgeometrie hebben, anders overgeslagen",
             WlrGeoWarning, stacklevel=3,
         )
     if report.skipped:
         warnings.warn(
-            f"KLIC: {len(report.skipped)} file(s) not read as a delivery (e.g. "
+            f"KLIC: {nl(len(report.skipped))} bestand(en) niet als levering gelezen (bijv. "
             + "; ".join(f"{w}: {r}" for w, r in report.skipped[:3]) + ")",
             WlrGeoWarning, stacklevel=3,
         )
     for items, what in (
-        (report.broken_links, "net:link reference(s) do not resolve to a UtilityLink and were skipped"),
-        (report.geometry_problems, "geometry(ies) could not be read and were skipped"),
-        (report.missing_attachments, "attachment(s) named in the XML are not in the delivery"),
+        (report.broken_links, "net:link-verwijzing(en) wijzen niet naar een UtilityLink en zijn overgeslagen"),
+        (report.geometry_problems, "geometrie(ën) konden niet worden gelezen en zijn overgeslagen"),
+        (report.missing_attachments, "bijlage(n) genoemd in de XML zitten niet in de levering"),
     ):
         if items:
-            warnings.warn(f"KLIC: {len(items)} {what} (e.g. {_examples(items)})", WlrGeoWarning, stacklevel=3)
+            warnings.warn(f"KLIC: {nl(len(items))} {what} (bijv. {_examples(items)})", WlrGeoWarning, stacklevel=3)
 
 
 def read_klic(
@@ -138,7 +139,7 @@ def read_klic(
     for src in sources:
         if on_delivery is not None:
             on_delivery(src)
-        log.info("KLIC: reading %s", src.label)
+        log.info("KLIC: %s wordt gelezen", src.label)
         try:
             with src.open_xml() as fh:
                 raw = parse_stream(fh, source=src.label)

@@ -148,7 +148,7 @@ def _lines(ctx: _Context) -> gpd.GeoDataFrame:
     nets: list[str | None] = []
     for i, (_typ, gid, network, hrefs, _attrs_at) in enumerate(elements):
         if not hrefs:
-            rep.broken_links.append((raw.source, gid, "", "no net:link"))
+            rep.broken_links.append((raw.source, gid, "", "geen net:link"))
             continue
         for href in hrefs:
             link = links.get(href)
@@ -156,7 +156,7 @@ def _lines(ctx: _Context) -> gpd.GeoDataFrame:
                 target = ids.get(href)
                 if target == "UtilityLink":  # its geometry was unreadable: in geometry_problems
                     continue
-                reason = "missing (not in the delivery)" if target is None else f"points to a {target}, not a UtilityLink"
+                reason = "ontbreekt (niet in de levering)" if target is None else f"verwijst naar een {target}, geen UtilityLink"
                 rep.broken_links.append((raw.source, gid, href, reason))
                 continue
             xy, lo, hi, link_net = link

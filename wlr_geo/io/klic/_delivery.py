@@ -32,6 +32,7 @@ from pathlib import Path, PurePosixPath
 from typing import IO
 
 from wlr_geo._errors import KlicError, WlrGeoInputError
+from wlr_geo._nl import nl
 from wlr_geo._safe import head_text, open_member, safe_members
 
 __all__ = ["DeliverySource", "discover"]
@@ -46,8 +47,8 @@ _SNIFF_BYTES = 64 * 1024
 Skipped = list[tuple[str, str]]
 
 _EXPECTED = (
-    "a KLIC delivery: a Levering_*.zip, its unpacked folder, or the "
-    "GI_gebiedsinformatielevering_*.xml (IMKL 2.x) / an IMKL 1.2.1 XML itself"
+    "een KLIC-levering: een Levering_*.zip, de uitgepakte map daarvan, of het "
+    "GI_gebiedsinformatielevering_*.xml (IMKL 2.x) / een IMKL 1.2.1-XML zelf"
 )
 
 
@@ -120,8 +121,8 @@ def _open_zip(path: Path, inner: str | None = None) -> Iterator[tuple[zipfile.Zi
         outer = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as exc:
         raise KlicError(
-            f"not a valid zip file ({exc}); expected {_EXPECTED}", source=str(path),
-            hint="re-download the delivery from KLIC",
+            f"geen geldig zipbestand ({exc}); verwacht: {_EXPECTED}", source=str(path),
+            hint="download de levering opnieuw bij KLIC",
         ) from None
     with outer:
         if inner is None:
@@ -136,8 +137,8 @@ def _open_zip(path: Path, inner: str | None = None) -> Iterator[tuple[zipfile.Zi
             try:
                 nested = zipfile.ZipFile(tmp)
             except zipfile.BadZipFile as exc:
-                raise KlicError(f"not a valid zip file ({exc})", source=where,
-                                hint="re-download the delivery from KLIC") from None
+                raise KlicError(f"geen geldig zipbestand ({exc})", source=where,
+                                hint="download de levering opnieuw bij KLIC") from None
             with nested:
                 yield nested, where
 
@@ -199,9 +200,9 @@ def _from_zip(path: Path, skipped: Skipped, inner: str | None = None) -> list[De
     if not out and inner is None:
         reasons = "; ".join(f"{w.rsplit('!', 1)[-1]}: {r}" for w, r in skipped[-3:])
         raise KlicError(
-            f"the zip holds no IMKL XML ({len(names)} files{'; ' + reasons if reasons else ''}); "
-            f"expected {_EXPECTED}",
-            source=str(path), hint="pass the KLIC delivery zip (Levering_<meldnummer>_<n>.zip)",
+            f"de zip bevat geen IMKL-XML ({nl(len(names))} bestanden{'; ' + reasons if reasons else ''}); "
+            f"verwacht: {_EXPECTED}",
+            source=str(path), hint="geef de zip van de KLIC-levering op (Levering_<meldnummer>_<n>.zip)",
         )
     return out
 
@@ -240,8 +241,8 @@ def _from_folder(path: Path, skipped: Skipped) -> list[DeliverySource]:
             out.extend(_from_zip(p, skipped))
     if not out:
         raise KlicError(
-            f"the folder holds no KLIC delivery; expected {_EXPECTED}", source=str(path),
-            hint="point to the unpacked delivery folder or the Levering_*.zip",
+            f"de map bevat geen KLIC-levering; verwacht: {_EXPECTED}", source=str(path),
+            hint="verwijs naar de uitgepakte leveringsmap of de Levering_*.zip",
         )
     return out
 
@@ -268,7 +269,8 @@ def discover(
     for raw in paths:
         p = Path(raw).expanduser().resolve()
         if not p.exists():
-            raise KlicError(f"no such file or folder; expected {_EXPECTED}", source=str(raw), hint="check the path")
+            raise KlicError(f"bestand of map bestaat niet; verwacht: {_EXPECTED}", source=str(raw),
+                            hint="controleer het pad")
         if p.is_dir():
             out.extend(_from_folder(p, skipped))
         elif p.suffix.lower() == ".zip" or zipfile.is_zipfile(p):
@@ -277,11 +279,11 @@ def discover(
             out.append(DeliverySource(p, p.name, "xml", _siblings(p), p.stat().st_size))
         else:
             raise KlicError(
-                f"{p.suffix or 'a file without suffix'} is not a KLIC delivery; expected {_EXPECTED}",
-                source=str(p), hint="pass the Levering_*.zip, its folder or the GI_*.xml",
+                f"{p.suffix or 'een bestand zonder extensie'} is geen KLIC-levering; verwacht: {_EXPECTED}",
+                source=str(p), hint="geef de Levering_*.zip, de map daarvan of het GI_*.xml op",
             )
     if not out:
-        raise KlicError("no input given", hint="pass at least one KLIC delivery")
+        raise KlicError("geen invoer opgegeven", hint="geef minstens één KLIC-levering op")
     return out
 
 

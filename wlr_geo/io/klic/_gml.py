@@ -24,6 +24,7 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from wlr_geo._nl import nl
 from wlr_geo._safe import local_name
 
 __all__ = [
@@ -71,7 +72,7 @@ def _srs_dimension(srs: str) -> int:
     m = _RD_SRS.search(srs)
     if m is None:
         raise GmlGeometryError(
-            f"srsName {srs!r} is not RD New (EPSG:28992) or RD + NAP (EPSG:7415)"
+            f"srsName {srs!r} is geen RD New (EPSG:28992) of RD + NAP (EPSG:7415)"
         )
     dim = 3 if m.group(1) == "7415" else 2
     _SRS_OK[srs] = dim
@@ -93,7 +94,7 @@ def _dim(value: str | None, default: int) -> int:
         return default
     if value.strip() in ("2", "3"):
         return int(value)
-    raise GmlGeometryError(f"srsDimension={value!r}; IMKL uses 2 or 3")
+    raise GmlGeometryError(f"srsDimension={value!r}; IMKL gebruikt 2 of 3")
 
 
 def _numbers(text: str | None) -> np.ndarray:
@@ -102,7 +103,7 @@ def _numbers(text: str | None) -> np.ndarray:
     try:
         return np.array(text.replace(",", " ").split(), dtype=float)
     except ValueError as exc:
-        raise GmlGeometryError(f"coordinates are not numbers: {text[:60]!r}") from exc
+        raise GmlGeometryError(f"coördinaten zijn geen getallen: {text[:60]!r}") from exc
 
 
 def _coords(el: Any, dim: int, ctx: _Ctx) -> np.ndarray:
@@ -115,7 +116,7 @@ def _coords(el: Any, dim: int, ctx: _Ctx) -> np.ndarray:
             arr = _numbers(ch.text)
             if arr.size % d:
                 raise GmlGeometryError(
-                    f"{ln} has {arr.size} numbers, not a multiple of srsDimension={d}"
+                    f"{ln} heeft {nl(arr.size)} getallen, geen veelvoud van srsDimension={d}"
                 )
             arr = arr.reshape(-1, d)
             if d >= 3:
@@ -126,7 +127,7 @@ def _coords(el: Any, dim: int, ctx: _Ctx) -> np.ndarray:
             try:
                 arr = np.array([[float(v) for v in p] for p in pts], dtype=float)
             except ValueError as exc:
-                raise GmlGeometryError("gml:coordinates are not numbers") from exc
+                raise GmlGeometryError("gml:coordinates zijn geen getallen") from exc
             if arr.ndim == 2 and arr.shape[1] >= 3:
                 ctx.z.append(arr[:, 2])
             values.append(arr[:, :2].reshape(-1, 2))
@@ -170,7 +171,7 @@ def _curve_coords(el: Any, dim: int, ctx: _Ctx) -> np.ndarray:
     if ln in ("Arc", "ArcString"):
         pts = _coords(el, dim, ctx)
         if len(pts) < 3 or (len(pts) - 1) % 2:
-            raise GmlGeometryError(f"{ln} needs 3, 5, 7 ... points, got {len(pts)}")
+            raise GmlGeometryError(f"{ln} heeft 3, 5, 7 ... punten nodig, gekregen: {nl(len(pts))}")
         parts = [_arc_points(pts[i : i + 3]) for i in range(0, len(pts) - 1, 2)]
         return np.vstack([parts[0], *[q[1:] for q in parts[1:]]])
     if ln == "Curve" or ln == "Ring" or ln == "CompositeCurve":
@@ -185,7 +186,7 @@ def _curve_coords(el: Any, dim: int, ctx: _Ctx) -> np.ndarray:
                     if inner is not None:
                         pieces.append(_curve_coords(inner, dim, ctx))
         return _join(pieces)
-    raise GmlGeometryError(f"unsupported curve type gml:{ln}")
+    raise GmlGeometryError(f"niet-ondersteund curvetype gml:{ln}")
 
 
 def _first_child(el: Any) -> Any:
@@ -204,8 +205,8 @@ def _join(pieces: list[np.ndarray]) -> np.ndarray:
         gap = float(np.hypot(*(nxt[0] - prev[-1])))
         if gap > _JOIN_TOLERANCE_M:
             raise GmlGeometryError(
-                f"curve segments do not connect (gap of {gap:.3f} m); GDAL rejects such curves "
-                "and the KLIC viewer skips them"
+                f"curvesegmenten sluiten niet op elkaar aan (gat van {nl(gap, 3)} m); GDAL weigert zulke curves "
+                "en de KLIC-viewer slaat ze over"
             )
         out.append(nxt[1:])
     return np.vstack(out)
@@ -230,7 +231,7 @@ def _polygon(el: Any, dim: int, ctx: _Ctx) -> shapely.Polygon:
                 if isinstance(patch.tag, str):
                     return _polygon(patch, dim, ctx)
     if shell is None or len(shell) < 4:
-        raise GmlGeometryError("polygon without a usable exterior ring (fewer than 4 positions)")
+        raise GmlGeometryError("polygoon zonder bruikbare buitenring (minder dan 4 posities)")
     return shapely.Polygon(shell, [h for h in holes if len(h) >= 4])
 
 
@@ -240,31 +241,31 @@ def _walk(el: Any, dim: int, ctx: _Ctx) -> BaseGeometry:
     if ln == "Point":
         xy = _coords(el, dim, ctx)
         if len(xy) != 1:
-            raise GmlGeometryError(f"gml:Point with {len(xy)} positions")
+            raise GmlGeometryError(f"gml:Point met {nl(len(xy))} posities")
         return shapely.Point(xy[0])
     if ln in ("LineString", "Curve", "CompositeCurve"):
         xy = _curve_coords(el, dim, ctx)
         if len(xy) < 2:
-            raise GmlGeometryError(f"gml:{ln} with fewer than 2 positions")
+            raise GmlGeometryError(f"gml:{ln} met minder dan 2 posities")
         return shapely.LineString(xy)
     if ln in ("Polygon", "Surface", "PolygonPatch"):
         return _polygon(el, dim, ctx)
     if ln in ("MultiSurface", "MultiPolygon", "CompositeSurface"):
         polys = _member_parts(el, ("surfaceMember", "surfaceMembers", "polygonMember"), dim, ctx)
         if not polys:
-            raise GmlGeometryError(f"empty gml:{ln}")
+            raise GmlGeometryError(f"lege gml:{ln}")
         return shapely.MultiPolygon(polys) if len(polys) > 1 else polys[0]
     if ln in ("MultiCurve", "MultiLineString"):
         lines = _member_parts(el, ("curveMember", "curveMembers", "lineStringMember"), dim, ctx)
         if not lines:
-            raise GmlGeometryError(f"empty gml:{ln}")
+            raise GmlGeometryError(f"lege gml:{ln}")
         return shapely.MultiLineString(lines) if len(lines) > 1 else lines[0]
     if ln == "MultiPoint":
         pts = _member_parts(el, ("pointMember", "pointMembers"), dim, ctx)
         if not pts:
-            raise GmlGeometryError("empty gml:MultiPoint")
+            raise GmlGeometryError("lege gml:MultiPoint")
         return shapely.MultiPoint(pts) if len(pts) > 1 else pts[0]
-    raise GmlGeometryError(f"unsupported geometry type gml:{ln}")
+    raise GmlGeometryError(f"niet-ondersteund geometrietype gml:{ln}")
 
 
 def _member_parts(el: Any, names: tuple[str, ...], dim: int, ctx: _Ctx) -> list[Any]:
@@ -305,14 +306,20 @@ def parse_geometry(el: Any) -> ParsedGeometry:
     return ParsedGeometry(geom)
 
 
+def _c(v: float) -> str:
+    """A coordinate for a message: Dutch separators, 6 significant digits (exponent when huge)."""
+    v = float(f"{v:.6g}")
+    return nl(v) if abs(v) < 1e9 else f"{v:.6g}".replace(".", ",")
+
+
 def rd_problem(xmin: float, ymin: float, xmax: float, ymax: float) -> str | None:
     """The outside-RD message for a bounding box, or None when it lies inside the RD area."""
     bx0, by0, bx1, by1 = RD_BOUNDS_M
     if xmin >= bx0 and ymin >= by0 and xmax <= bx1 and ymax <= by1:
         return None
     return (
-        f"coordinates ({xmin:.6g}, {ymin:.6g}) … ({xmax:.6g}, {ymax:.6g}) lie outside the RD "
-        "area (degrees? swapped axes? a 3D posList without srsDimension?)"
+        f"coördinaten ({_c(xmin)}; {_c(ymin)}) … ({_c(xmax)}; {_c(ymax)}) liggen buiten het RD-gebied "
+        "(graden? verwisselde assen? een 3D-posList zonder srsDimension?)"
     )
 
 
@@ -341,10 +348,10 @@ def _plain_line_xy(pos_list: str | None, *, check_rd: bool) -> np.ndarray:
     the common case of :func:`parse_line_coords`."""
     arr = _numbers(pos_list)
     if arr.size % 2:
-        raise GmlGeometryError(f"posList has {arr.size} numbers, not a multiple of srsDimension=2")
+        raise GmlGeometryError(f"posList heeft {nl(arr.size)} getallen, geen veelvoud van srsDimension=2")
     xy = arr.reshape(-1, 2)
     if len(xy) < 2:
-        raise GmlGeometryError("gml:LineString with fewer than 2 positions")
+        raise GmlGeometryError("gml:LineString met minder dan 2 posities")
     if check_rd:
         _check_rd(xy)
     return xy
@@ -378,10 +385,10 @@ def parse_line_coords(el: Any, *, check_rd: bool = True) -> tuple[np.ndarray, fl
     else:
         geom = _walk(el, dim, ctx)
         if geom.geom_type != "LineString":
-            raise GmlGeometryError(f"a UtilityLink centre line must be one line, got {geom.geom_type}")
+            raise GmlGeometryError(f"de hartlijn van een UtilityLink moet één lijn zijn, gekregen: {geom.geom_type}")
         xy = np.asarray(geom.coords)[:, :2]
     if len(xy) < 2:
-        raise GmlGeometryError(f"gml:{ln} with fewer than 2 positions")
+        raise GmlGeometryError(f"gml:{ln} met minder dan 2 posities")
     if check_rd:
         _check_rd(xy)
     if ctx.z:

@@ -25,6 +25,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from wlr_geo._errors import KlicError, OutOfBoundsError
+from wlr_geo._nl import nl
 from wlr_geo._safe import head_text, iter_members, iterparse, local_name, read_prolog
 from wlr_geo.io.klic._gml import RD_BOUNDS_M as _RD_BOUNDS
 from wlr_geo.io.klic._gml import (
@@ -416,8 +417,8 @@ class _Parser:
         self.raw.points.append((typ, gid, None if network is None else network[1], g[0], attrs))
 
 _EXPECTED = (
-    "a KLIC delivery in IMKL 2.x (namespace " + IMKL2_NAMESPACE + ") or IMKL 1.2.1 ("
-    + IMKL1_NAMESPACES[0] + "): a gml:FeatureCollection of IMKL features"
+    "een KLIC-levering in IMKL 2.x (namespace " + IMKL2_NAMESPACE + ") of IMKL 1.2.1 ("
+    + IMKL1_NAMESPACES[0] + "): een gml:FeatureCollection van IMKL-objecten"
 )
 
 
@@ -428,14 +429,14 @@ def _check_root(head: bytes, source: str) -> tuple[str, set[str], bool]:
     stripped = _COMMENT.sub("", head_text(head, source=source))
     m = _ROOT_TAG.search(stripped)
     if m is None:
-        raise KlicError(f"no XML element found; expected {_EXPECTED}", source=source,
-                        hint="pass the GI_gebiedsinformatielevering_*.xml of the delivery")
+        raise KlicError(f"geen XML-element gevonden; verwacht: {_EXPECTED}", source=source,
+                        hint="geef het GI_gebiedsinformatielevering_*.xml van de levering op")
     root = m.group(2)
     namespaces = set(_XMLNS.findall(m.group(3)))
     if root not in ("FeatureCollection", "FeatureCollectionType"):
         raise KlicError(
-            f"the root element is <{root}>, not a gml:FeatureCollection; expected {_EXPECTED}",
-            source=source, hint="this file is not a KLIC delivery; pass the GI_*.xml from the Levering zip",
+            f"het hoofdelement is <{root}>, geen gml:FeatureCollection; verwacht: {_EXPECTED}",
+            source=source, hint="dit bestand is geen KLIC-levering; geef het GI_*.xml uit de Levering-zip op",
         )
     plural = "featureMembers" in stripped[: 4096 + m.end()]
     return root, namespaces, plural
@@ -485,28 +486,29 @@ def parse_stream(stream: IO[bytes], *, source: str) -> RawDelivery:
                     parser.feature(feat)
     except etree.XMLSyntaxError as exc:
         raise KlicError(
-            f"the XML is not well-formed ({exc}); expected {_EXPECTED}", source=source,
-            hint="the file is truncated or damaged: download the delivery again",
+            f"de XML is niet welgevormd ({exc}); verwacht: {_EXPECTED}", source=source,
+            hint="het bestand is afgekapt of beschadigd: download de levering opnieuw",
         ) from None
     parser.finish_links()
     if raw.version is None:
         raw.version = detect_version(raw.namespaces)
     if raw.version is None:
-        found = ", ".join(sorted(namespaces | raw.namespaces)) or "none"
+        found = ", ".join(sorted(namespaces | raw.namespaces)) or "geen"
         raise KlicError(
-            f"no IMKL namespace found (namespaces: {found}); expected {_EXPECTED}",
-            source=source, hint="this GML is not a KLIC delivery",
+            f"geen IMKL-namespace gevonden (namespaces: {found}); verwacht: {_EXPECTED}",
+            source=source, hint="deze GML is geen KLIC-levering; geef een KLIC-levering op",
         )
     if raw.geometries_outside_rd and not raw.geometries_ok:
         first = raw.geometry_problems[0]
         raise OutOfBoundsError(
-            f"all {raw.geometries_outside_rd} geometries lie outside the RD New area; first: {first[1]}",
+            f"alle {nl(raw.geometries_outside_rd)} geometrieën liggen buiten het RD New-gebied; eerste: {first[1]}",
             source=source, feature=first[0],
-            hint="IMKL is in EPSG:28992; a 3D posList needs srsDimension=\"3\" — ask the sender to fix the file",
+            hint="vraag de afzender het bestand te herstellen: IMKL is in EPSG:28992 en een 3D-posList "
+            "heeft srsDimension=\"3\" nodig",
         )
     if not raw.ids:
         raise NoFeaturesError(
-            f"the file holds no features; expected {_EXPECTED}", source=source,
-            hint="an empty or truncated delivery: download it again",
+            f"het bestand bevat geen objecten; verwacht: {_EXPECTED}", source=source,
+            hint="download de levering opnieuw (die is leeg of afgekapt)",
         )
     return raw

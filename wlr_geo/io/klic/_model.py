@@ -13,6 +13,8 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from wlr_geo._nl import nl
+
 __all__ = [
     "AREA_COLUMNS",
     "ATTACHMENT_COLUMNS",
@@ -141,30 +143,32 @@ class KlicReport:
     skipped: list[tuple[str, str]] = field(default_factory=list)
 
     def summary_lines(self) -> list[str]:
-        """The report as short English lines (for logs and the CLI)."""
+        """The report as short Dutch lines (for logs and the CLI)."""
         out = [
-            f"{len(self.deliveries)} delivery file(s): "
-            + ", ".join(f"{d['meldnummer'] or '?'} (IMKL {d['imkl_versie']}, {d['levering_datum'] or 'no date'})" for d in self.deliveries)
+            f"{nl(len(self.deliveries))} leveringsbestand(en): "
+            + ", ".join(f"{d['meldnummer'] or '?'} (IMKL {d['imkl_versie']}, {d['levering_datum'] or 'geen datum'})"
+                        for d in self.deliveries)
         ]
         if self.unknown_types:
-            out.append("unknown IMKL types: " + ", ".join(f"{k} ×{v}" for k, v in self.unknown_types.most_common()))
+            out.append("onbekende IMKL-typen: "
+                       + ", ".join(f"{k} ×{nl(v)}" for k, v in self.unknown_types.most_common()))
         if self.broken_links:
-            out.append(f"{len(self.broken_links)} net:link reference(s) not resolved to a UtilityLink")
+            out.append(f"{nl(len(self.broken_links))} net:link-verwijzing(en) niet herleid tot een UtilityLink")
         if self.geometry_problems:
-            out.append(f"{len(self.geometry_problems)} geometry(ies) skipped")
+            out.append(f"{nl(len(self.geometry_problems))} geometrie(ën) overgeslagen")
         if self.missing_attachments:
-            out.append(f"{len(self.missing_attachments)} attachment file(s) named but not in the delivery")
+            out.append(f"{nl(len(self.missing_attachments))} bijlagebestand(en) genoemd maar niet in de levering")
         dropped = {k: v for k, v in self.duplicates_dropped.items() if v}
         if dropped:
-            out.append("duplicates dropped: " + ", ".join(f"{k} {v}" for k, v in dropped.items()))
+            out.append("dubbele objecten verwijderd: " + ", ".join(f"{k} {nl(v)}" for k, v in dropped.items()))
         if self.line_pieces_joined:
-            out.append(f"{self.line_pieces_joined} line piece(s) of older deliveries joined into "
-                       f"{self.lines_joined} object-link(s) (overlapping request areas)")
+            out.append(f"{nl(self.line_pieces_joined)} lijnstuk(ken) van oudere leveringen samengevoegd tot "
+                       f"{nl(self.lines_joined)} object-link(s) (overlappende aanvraaggebieden)")
         if self.skipped:
-            out.append(f"{len(self.skipped)} file(s) skipped (not an IMKL delivery or empty): "
+            out.append(f"{nl(len(self.skipped))} bestand(en) overgeslagen (geen IMKL-levering of leeg): "
                        + "; ".join(f"{w} ({r})" for w, r in self.skipped[:3]))
         if self.thema_derived:
-            out.append(f"{self.thema_derived} line(s) without Utiliteitsnet: thema derived from object type")
+            out.append(f"{nl(self.thema_derived)} leiding(en) zonder Utiliteitsnet: thema afgeleid van het objecttype")
         return out
 
 

@@ -32,6 +32,7 @@ import urllib3.exceptions
 from urllib3.util.retry import Retry
 
 from wlr_geo._errors import DownloadError
+from wlr_geo._nl import nl
 from wlr_geo._version import __version__
 
 __all__ = [
@@ -239,24 +240,24 @@ class HttpClient:
     def _send(self, method: str, url: str, *, stream: bool = False, **kwargs: Any) -> requests.Response:
         """One request through the retrying transport; transport failures become DownloadError."""
         if not url.startswith(("http://", "https://")):
-            raise DownloadError(f"refusing to fetch {url!r}: only http(s) URLs are allowed")
+            raise DownloadError(f"{url!r} wordt niet opgehaald: alleen http(s)-URL's zijn toegestaan")
         session = self._post if method == "POST" else self._get
         self._throttle()
         try:
             return session.request(method, url, timeout=self.settings.timeout_s, stream=stream, **kwargs)
         except requests.exceptions.ChunkedEncodingError as exc:
-            raise RetryableError(f"truncated response ({_reason(exc)})") from None
+            raise RetryableError(f"afgekapt antwoord ({_reason(exc)})") from None
         except requests.exceptions.ContentDecodingError as exc:
-            raise RetryableError(f"undecodable response body ({_reason(exc)})") from None
+            raise RetryableError(f"inhoud van het antwoord niet te decoderen ({_reason(exc)})") from None
         except (requests.exceptions.Timeout, requests.exceptions.ConnectionError) as exc:
-            what = (f"timed out after {self.settings.timeout_s:g} s" if _is_timeout(exc)
-                    else f"connection failed: {_reason(exc)}")
+            what = (f"time-out na {nl(self.settings.timeout_s)} s" if _is_timeout(exc)
+                    else f"verbinding mislukt: {_reason(exc)}")
             raise DownloadError(
-                f"download failed: {url}: {what} (gave up after {self.attempts} attempt(s)); "
-                "what was fetched so far is kept and the next run resumes from there"
+                f"download mislukt: {url}: {what} (opgegeven na {nl(self.attempts)} poging(en)); "
+                "wat al is opgehaald blijft bewaard en de volgende run gaat daar verder"
             ) from None
         except requests.exceptions.RequestException as exc:
-            raise DownloadError(f"download failed: {url}: {type(exc).__name__}: {_reason(exc)}") from None
+            raise DownloadError(f"download mislukt: {url}: {type(exc).__name__}: {_reason(exc)}") from None
 
     def _check_status(self, resp: requests.Response, url: str, ok: tuple[int, ...] = (200,)) -> None:
         if resp.status_code in ok:
@@ -266,12 +267,13 @@ class HttpClient:
         with contextlib.suppress(requests.exceptions.RequestException, UnicodeDecodeError):
             detail = _problem_detail(resp.content[:2000])
         resp.close()
-        gave_up = (f" (gave up after {self.attempts} attempt(s)); what was fetched so far is kept and "
-                   "the next run resumes from here" if code in RETRY_STATUSES else "")
-        hint = {404: " — check the dataset's collection name and base URL",
-                400: " — the server refused a query parameter (PDOK answers 400 on any it does not know)"}
+        gave_up = (f" (opgegeven na {nl(self.attempts)} poging(en)); wat al is opgehaald blijft bewaard en "
+                   "de volgende run gaat hier verder" if code in RETRY_STATUSES else "")
+        hint = {404: " — controleer de collectienaam en de basis-URL van de dataset",
+                400: " — de server weigerde een queryparameter (PDOK antwoordt 400 op elke parameter "
+                     "die het niet kent)"}
         raise HttpStatusError(
-            f"download failed: {url}: HTTP {code} {resp.reason or ''}".rstrip()
+            f"download mislukt: {url}: HTTP {code} {resp.reason or ''}".rstrip()
             + (f" ({detail})" if detail else "") + gave_up + hint.get(code, ""),
             code,
         )
@@ -287,10 +289,10 @@ class HttpClient:
                     retry = retry.increment(method="GET", url=url, error=_BodyError(exc.problem))
                 except urllib3.exceptions.MaxRetryError:
                     raise DownloadError(
-                        f"download failed: {url}: {exc.problem} (gave up after {self.attempts} "
-                        "attempt(s)); pages fetched so far are kept and the next run resumes from here"
+                        f"download mislukt: {url}: {exc.problem} (opgegeven na {nl(self.attempts)} "
+                        "poging(en)); de al opgehaalde pagina's blijven bewaard en de volgende run gaat hier verder"
                     ) from None
-                log.warning("%s: %s; trying again", url, exc.problem)
+                log.warning("%s: %s; nieuwe poging", url, exc.problem)
                 retry.sleep()
 
     def get_page(self, url: str) -> Page:
@@ -329,12 +331,12 @@ class HttpClient:
         try:
             resp = self._send("POST", url, json=dict(payload), headers={"Accept": "application/json"})
         except RetryableError as exc:
-            raise DownloadError(f"download failed: {url}: {exc.problem}") from None
+            raise DownloadError(f"download mislukt: {url}: {exc.problem}") from None
         self._check_status(resp, url, ok)
         try:
             return _json_object(resp.content)
         except RetryableError as exc:
-            raise DownloadError(f"download failed: {url}: {exc.problem}") from None
+            raise DownloadError(f"download mislukt: {url}: {exc.problem}") from None
 
     def download_file(self, url: str, target: Path, *, max_bytes: int = 4 << 30) -> int:
         """Stream ``url`` into ``target`` (a ``.part`` file), resuming a partial file with a
@@ -359,11 +361,11 @@ class HttpClient:
                             fh.write(chunk)
                             got += len(chunk)
                             if (have if mode == "ab" else 0) + got > max_bytes:
-                                raise DownloadError(f"download failed: {url}: larger than {max_bytes} bytes")
+                                raise DownloadError(f"download mislukt: {url}: groter dan {nl(max_bytes)} bytes")
                 except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ConnectionError) as exc:
-                    raise RetryableError(f"truncated download after {got} bytes ({_reason(exc)})") from None
+                    raise RetryableError(f"download afgekapt na {nl(got)} bytes ({_reason(exc)})") from None
                 if expected is not None and got < expected:
-                    raise RetryableError(f"truncated download: got {got} of {expected} bytes")
+                    raise RetryableError(f"download afgekapt: {nl(got)} van {nl(expected)} bytes ontvangen")
                 return target.stat().st_size
 
         size: int = self._with_body_retries(url, attempt)
@@ -406,12 +408,12 @@ def _json_object(body: bytes) -> dict[str, Any]:
     try:
         doc = json.loads(body)
     except UnicodeDecodeError:
-        raise RetryableError("malformed JSON: the body is not UTF-8 text") from None
+        raise RetryableError("ongeldige JSON: de inhoud is geen UTF-8-tekst") from None
     except json.JSONDecodeError as exc:
-        what = "truncated JSON" if exc.pos >= len(body.rstrip()) - 1 else "malformed JSON"
-        raise RetryableError(f"{what}: {exc.msg} at byte {exc.pos} of {len(body)}") from None
+        what = "afgekapte JSON" if exc.pos >= len(body.rstrip()) - 1 else "ongeldige JSON"
+        raise RetryableError(f"{what}: {exc.msg} op byte {exc.pos} van {len(body)}") from None
     if not isinstance(doc, dict):
-        raise RetryableError("the response is JSON but not an object")
+        raise RetryableError("het antwoord is JSON maar geen object")
     return doc
 
 
@@ -420,16 +422,16 @@ def parse_page(body: bytes) -> dict[str, Any]:
     given) equals the number of features it holds."""
     doc = _json_object(body)
     if doc.get("type") != "FeatureCollection":
-        raise RetryableError("the response is JSON but not a GeoJSON FeatureCollection")
+        raise RetryableError("het antwoord is JSON maar geen GeoJSON-FeatureCollection")
     features = doc.get("features")
     if not isinstance(features, list):
-        raise RetryableError("the FeatureCollection has no 'features' array")
+        raise RetryableError("de FeatureCollection heeft geen lijst 'features'")
     returned = doc.get("numberReturned")
     if returned is not None and (not isinstance(returned, int) or isinstance(returned, bool)):
-        raise RetryableError(f"numberReturned is not a whole number: {returned!r}")
+        raise RetryableError(f"numberReturned is geen geheel getal: {returned!r}")
     if isinstance(returned, int) and returned != len(features):
-        raise RetryableError(f"truncated page: numberReturned is {returned} but it holds "
-                             f"{len(features)} features")
+        raise RetryableError(f"afgekapte pagina: numberReturned is {nl(returned)} maar de pagina bevat "
+                             f"{nl(len(features))} objecten")
     return doc
 
 

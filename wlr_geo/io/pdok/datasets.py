@@ -40,6 +40,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from wlr_geo._errors import WlrGeoInputError
+from wlr_geo._nl import nl
 from wlr_geo.crs import RD_BOUNDS_M
 
 __all__ = [
@@ -186,9 +187,9 @@ class Dataset:
             return self
         if year not in CBS_YEARS:
             raise WlrGeoInputError(
-                f"no CBS wijken-en-buurten service for {year}",
-                hint=f"use one of {', '.join(map(str, CBS_YEARS))} (default {DEFAULT_CBS_YEAR}, "
-                     "the newest with complete key figures)",
+                f"geen CBS-dienst wijken-en-buurten voor {year}",
+                hint=f"gebruik een van {', '.join(map(str, CBS_YEARS))} (standaard {DEFAULT_CBS_YEAR}, "
+                     "het nieuwste jaar met volledige kerncijfers)",
             )
         old, new = str(self.year), str(year)
         return dataclasses.replace(
@@ -397,8 +398,8 @@ def get_dataset(name: str, *, year: int | None = None) -> Dataset:
         ds = DATASETS[name]
     except KeyError:
         raise WlrGeoInputError(
-            f"unknown dataset {name!r}",
-            hint=f"use one of {', '.join(DATASETS)} (wlr-geo fetch --list-datasets)",
+            f"onbekende dataset {name!r}",
+            hint=f"gebruik een van {', '.join(DATASETS)} (wlr-geo fetch --list-datasets)",
         ) from None
     return ds.with_year(year)
 
@@ -466,8 +467,8 @@ def parse_base_url_overrides(values: Iterable[str]) -> dict[str, str]:
     for url in out.values():
         if not url.startswith(("http://", "https://")):
             raise WlrGeoInputError(
-                f"base URL {url!r} is not an http(s) URL",
-                hint="write --base-url NAME=https://... or --base-url https://...",
+                f"basis-URL {url!r} is geen http(s)-URL",
+                hint="schrijf --base-url NAME=https://... of --base-url https://...",
             )
     return out
 
@@ -534,23 +535,23 @@ class Area:
 def _check_bbox(bbox: Sequence[float], *, what: str) -> tuple[float, float, float, float]:
     if len(bbox) != 4 or not all(math.isfinite(v) for v in bbox):
         raise WlrGeoInputError(
-            f"{what}: a bbox needs four finite numbers, got {list(bbox)}",
-            hint="write --bbox xmin,ymin,xmax,ymax in RD metres, e.g. 90000,455000,100000,470000",
+            f"{what}: een bbox heeft vier eindige getallen nodig, gekregen: {list(bbox)}",
+            hint="schrijf --bbox xmin,ymin,xmax,ymax in RD-meters, bijv. 90000,455000,100000,470000",
         )
     x0, y0, x1, y1 = (float(v) for v in bbox)
     if not (x0 < x1 and y0 < y1):
         raise WlrGeoInputError(
-            f"{what}: bbox {x0:g},{y0:g},{x1:g},{y1:g} is empty or inverted",
-            hint="order is xmin,ymin,xmax,ymax with xmin < xmax and ymin < ymax",
+            f"{what}: bbox {x0:g},{y0:g},{x1:g},{y1:g} is leeg of omgekeerd",
+            hint="geef de volgorde xmin,ymin,xmax,ymax met xmin < xmax en ymin < ymax",
         )
     bx0, by0, bx1, by1 = RD_BOUNDS_M
     if x0 < bx0 or y0 < by0 or x1 > bx1 or y1 > by1:
         looks_degrees = all(abs(v) <= 180 for v in (x0, y0, x1, y1))
         raise WlrGeoInputError(
-            f"{what}: bbox {x0:g},{y0:g},{x1:g},{y1:g} lies outside the RD New area "
-            f"(x {bx0:.0f}…{bx1:.0f}, y {by0:.0f}…{by1:.0f} m)",
-            hint="these look like degrees: give the box in RD metres (EPSG:28992)"
-            if looks_degrees else "give the box in RD metres (EPSG:28992)",
+            f"{what}: bbox {x0:g},{y0:g},{x1:g},{y1:g} ligt buiten het RD New-gebied "
+            f"(x {nl(bx0, 0)}…{nl(bx1, 0)}, y {nl(by0, 0)}…{nl(by1, 0)} m)",
+            hint="dit lijken graden: geef het vak in RD-meters (EPSG:28992)"
+            if looks_degrees else "geef het vak in RD-meters (EPSG:28992)",
         )
     return (x0, y0, x1, y1)
 
@@ -563,8 +564,8 @@ def area_from_bbox(value: str | Sequence[float]) -> Area:
             numbers = [float(p) for p in parts]
         except ValueError:
             raise WlrGeoInputError(
-                f"--bbox {value!r} is not four numbers",
-                hint="write --bbox xmin,ymin,xmax,ymax in RD metres, e.g. 90000,455000,100000,470000",
+                f"--bbox {value!r} is geen reeks van vier getallen",
+                hint="schrijf --bbox xmin,ymin,xmax,ymax in RD-meters, bijv. 90000,455000,100000,470000",
             ) from None
     else:
         numbers = [float(v) for v in value]
@@ -588,7 +589,7 @@ def area_from_gemeenten(
     from wlr_geo.io.vector import read_layer
 
     if not codes:
-        raise WlrGeoInputError("no municipality code given", hint="write --gemeente GM0546")
+        raise WlrGeoInputError("geen gemeentecode opgegeven", hint="schrijf --gemeente GM0546")
     wanted = []
     for code in codes:
         c = str(code).strip().upper()
@@ -599,19 +600,19 @@ def area_from_gemeenten(
     gm = read_layer(src, layer)
     if code_column not in gm.columns:
         raise WlrGeoInputError(
-            f"the boundary layer has no column {code_column!r}", source=str(src), layer=layer,
-            hint=f"columns: {', '.join(map(str, gm.columns))}",
+            f"de grenslaag heeft geen kolom {code_column!r}", source=str(src), layer=layer,
+            hint=f"kies uit de kolommen: {', '.join(map(str, gm.columns))}",
         )
     known = sorted(str(v) for v in gm[code_column].dropna().unique())
     missing = [c for c in wanted if c not in known]
     if missing:
         raise WlrGeoInputError(
-            f"unknown municipality code(s) {', '.join(missing)}", source=str(src), layer=layer,
-            hint=f"the boundary layer has: {', '.join(known)}; for another municipality use --bbox",
+            f"onbekende gemeentecode(s) {', '.join(missing)}", source=str(src), layer=layer,
+            hint=f"de grenslaag heeft: {', '.join(known)}; gebruik voor een andere gemeente --bbox",
         )
     sel = gm[gm[code_column].astype(str).isin(wanted)]
     union = shapely.union_all(sel.geometry.values)
-    bbox = _check_bbox(tuple(float(v) for v in sel.total_bounds), what="municipalities")
+    bbox = _check_bbox(tuple(float(v) for v in sel.total_bounds), what="gemeenten")
     return Area(bbox=bbox, description="gemeente " + ", ".join(wanted), geometry=union, kind="gemeente",
                 codes=tuple(wanted))
 
@@ -626,18 +627,18 @@ def area_from_route(
     from wlr_geo.io.vector import parse_layer_spec, read_layer
 
     if not (math.isfinite(buffer_m) and buffer_m >= 0):
-        raise WlrGeoInputError(f"--buffer-m must be a number ≥ 0, got {buffer_m}")
+        raise WlrGeoInputError(f"--buffer-m moet een getal ≥ 0 zijn, gekregen: {nl(buffer_m)}")
     spec = parse_layer_spec(route)
     lyr = layer or spec.layer
     gdf = read_layer(spec.path, lyr)
     union = shapely.union_all(gdf.geometry.values)
     zone = union.buffer(buffer_m) if buffer_m > 0 else union
     if zone.is_empty:
-        raise WlrGeoInputError("the route layer has no usable geometry", source=str(spec.path), layer=lyr)
-    bbox = _check_bbox(tuple(float(v) for v in zone.bounds), what="route buffer")
+        raise WlrGeoInputError("de tracélaag heeft geen bruikbare geometrie", source=str(spec.path), layer=lyr)
+    bbox = _check_bbox(tuple(float(v) for v in zone.bounds), what="tracébuffer")
     if bbox[0] == bbox[2] or bbox[1] == bbox[3]:
-        raise WlrGeoInputError("the route buffer has no area", hint="use --buffer-m > 0")
-    desc = f"route {spec}" + (f" + {buffer_m:g} m" if buffer_m else "")
+        raise WlrGeoInputError("de tracébuffer heeft geen oppervlakte", hint="gebruik --buffer-m > 0")
+    desc = f"tracé {spec}" + (f" + {nl(buffer_m)} m" if buffer_m else "")
     geom = zone if zone.area > 0 else None
     return Area(bbox=bbox, description=desc, geometry=geom, kind="route")
 

@@ -58,6 +58,7 @@ import tomli_w
 
 from wlr_geo._atomic import atomic_write_bytes, atomic_write_text
 from wlr_geo._errors import DownloadError, OutOfBoundsError, WlrGeoError, WlrGeoWarning
+from wlr_geo._nl import nl
 from wlr_geo._version import __version__
 from wlr_geo.catalog import CatalogEntry
 from wlr_geo.crs import check_bounds
@@ -223,13 +224,13 @@ def read_cache_entry(entry_dir: str | os.PathLike[str], *, verify: bool = True) 
     try:
         prov = json.loads(prov_path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-        log.warning("%s: unreadable provenance record; the entry will be downloaded again", prov_path)
+        log.warning("%s: herkomstgegevens onleesbaar; deze gegevens worden opnieuw gedownload", prov_path)
         return None
     if not isinstance(prov, dict) or not data.is_file():
         return None
     if data.stat().st_size != prov.get("bytes") or (verify and file_sha256(data) != prov.get("sha256")):
-        log.warning("%s: the data file does not match its provenance record (size/SHA-256); "
-                    "it will be downloaded again", data)
+        log.warning("%s: het gegevensbestand past niet bij de herkomstgegevens (grootte/SHA-256); "
+                    "het wordt opnieuw gedownload", data)
         return None
     return CacheEntry(d, prov)
 
@@ -298,11 +299,11 @@ def _fresh_entry(entry_dir: Path, settings: DownloadSettings, *, offline: bool, 
     age = existing.age_days()
     if age <= settings.max_age_days or offline:
         if age > settings.max_age_days:
-            notes.append(f"kopie in de cache is {age:.0f} dagen oud (ouder dan {settings.max_age_days:g}); "
+            notes.append(f"kopie in de cache is {nl(age, 0)} dagen oud (ouder dan {nl(settings.max_age_days)}); "
                          "offline, dus toch gebruikt")
             log.warning("%s: %s", what, notes[-1])
         return existing
-    notes.append(f"kopie in de cache was {age:.0f} dagen oud; opnieuw gedownload")
+    notes.append(f"kopie in de cache was {nl(age, 0)} dagen oud; opnieuw gedownload")
     return None
 
 
@@ -350,8 +351,8 @@ def download_collection(
         return FetchResult(query.dataset, query.collection, existing, True, notes)
     if offline:
         raise DownloadError(
-            f"offline: no complete cached download of {query.dataset}/{query.collection} for this "
-            f"area in {cache} (query {query.url}); run 'wlr-geo fetch' without --offline first"
+            f"offline: geen volledige download van {query.dataset}/{query.collection} voor dit "
+            f"gebied in de cache {cache} (query {query.url}); draai eerst 'wlr-geo fetch' zonder --offline"
         )
     own = client is None
     http = client or HttpClient(settings)
@@ -380,8 +381,8 @@ def _entry_lock(entry_dir: Path, what: str) -> Iterator[None]:
             fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise DownloadError(
-                f"another wlr-geo fetch is downloading {what} into {entry_dir} right now; "
-                "wait for it to finish"
+                f"een andere wlr-geo fetch downloadt {what} op dit moment naar {entry_dir}; "
+                "wacht tot die klaar is"
             ) from None
         try:
             yield
@@ -400,10 +401,10 @@ def _download(query: CollectionQuery, ds: Dataset, area: Area | None, entry_dir:
         except _CountMismatchError as exc:
             shutil.rmtree(partial, ignore_errors=True)
             if restarts <= 0:
-                raise DownloadError(f"download failed: {query.url}: {exc}; the partial download "
-                                    "was discarded") from None
+                raise DownloadError(f"download mislukt: {query.url}: {exc}; de gedeeltelijke download "
+                                    "is weggegooid") from None
             restarts -= 1
-            log.warning("%s: %s; downloading the collection again", query.url, exc)
+            log.warning("%s: %s; de collectie wordt opnieuw gedownload", query.url, exc)
     entry = _commit(query, ds, area, entry_dir, partial, state, notes)
     shutil.rmtree(partial, ignore_errors=True)
     _emit(progress, query, entry.provenance, from_cache=False)
@@ -429,7 +430,7 @@ def _load_state(partial: Path, query: CollectionQuery) -> dict[str, Any] | None:
     except FileNotFoundError:
         return None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-        log.warning("%s: unreadable resume state; starting the download afresh", path)
+        log.warning("%s: hervatgegevens onleesbaar; de download begint opnieuw", path)
         return None
     if not isinstance(state, dict) or state.get("key") != query.key() or any(k not in state for k in _STATE_KEYS):
         return None
@@ -441,7 +442,7 @@ def _load_state(partial: Path, query: CollectionQuery) -> dict[str, Any] | None:
         if int(page_file.stem.split("-")[1]) > done:
             page_file.unlink()
     if len(list(partial.glob("page-*.json"))) != done:
-        log.warning("%s: resume state and stored pages disagree; starting afresh", partial)
+        log.warning("%s: hervatgegevens en opgeslagen pagina's komen niet overeen; de download begint opnieuw", partial)
         return None
     return state
 
@@ -460,13 +461,13 @@ def _run_pages(query: CollectionQuery, partial: Path, client: HttpClient,
         _write_json(partial / "state.json", state)
     elif state["next"]:
         state["resumed_from_page"] = state["pages"] + 1
-        log.info("%s/%s: resuming at page %d (%d features already stored)", query.dataset,
-                 query.collection, state["pages"] + 1, state["features"])
+        log.info("%s/%s: verder bij pagina %d (%s objecten al opgeslagen)", query.dataset,
+                 query.collection, state["pages"] + 1, nl(state["features"]))
     while state["next"]:
         url = str(state["next"])
         if state["pages"] >= settings.max_pages:
-            raise DownloadError(f"download failed: {url}: more than {settings.max_pages} pages; "
-                                "use a smaller area")
+            raise DownloadError(f"download mislukt: {url}: meer dan {nl(settings.max_pages)} pagina's; "
+                                "gebruik een kleiner gebied")
         page = client.get_page(url)
         crs = _check_crs(page)
         doc = page.doc
@@ -488,29 +489,31 @@ def _run_pages(query: CollectionQuery, partial: Path, client: HttpClient,
                                    state["number_matched"]))
     matched = state["number_matched"]
     if matched is not None and matched != state["features"]:
-        raise _CountMismatchError(f"numberMatched is {matched} but the pages held {state['features']} "
-                                  "features (the server's data changed during paging, or pages were lost)")
+        raise _CountMismatchError(f"numberMatched is {nl(matched)} maar de pagina's bevatten {nl(state['features'])} "
+                                  "objecten (de gegevens op de server veranderden tijdens het ophalen, of er "
+                                  "gingen pagina's verloren)")
     return state
 
 
 def _check_next_link(nxt: str, url: str, query: CollectionQuery, *, visited: Sequence[str]) -> None:
     """A next link must stay on the host, keep the query's CRS/area, and not loop."""
     if nxt == url or nxt in visited:
-        raise DownloadError(f"download failed: {url}: the server's rel=next link points back "
-                            f"to a page already fetched ({nxt})")
+        raise DownloadError(f"download mislukt: {url}: de rel=next-link van de server verwijst terug "
+                            f"naar een pagina die al is opgehaald ({nxt})")
     here, there = urllib.parse.urlsplit(url), urllib.parse.urlsplit(nxt)
     if (here.scheme, here.netloc) != (there.scheme, there.netloc):
-        raise DownloadError(f"download failed: {url}: the server's rel=next link leads to another "
-                            f"host ({there.scheme}://{there.netloc}); not followed")
+        raise DownloadError(f"download mislukt: {url}: de rel=next-link van de server leidt naar een andere "
+                            f"host ({there.scheme}://{there.netloc}); niet gevolgd")
     asked = dict(query.params)
     got = dict(urllib.parse.parse_qsl(there.query, keep_blank_values=True))
     for key in _KEPT_PARAMETERS:
         if key in asked and got.get(key) != asked[key]:
             raise DownloadError(
-                f"download failed: {url}: the server's rel=next link "
-                + (f"drops {key}" if key not in got else f"changes {key} to {got[key]!r}")
-                + f" (asked {asked[key]!r}); following it would mix "
-                + ("coordinate systems" if key.endswith("crs") else "areas" if key == "bbox" else "moments")
+                f"download mislukt: {url}: de rel=next-link van de server "
+                + (f"laat {key} weg" if key not in got else f"verandert {key} in {got[key]!r}")
+                + f" (gevraagd: {asked[key]!r}); volgen zou "
+                + ("coördinatenstelsels" if key.endswith("crs") else "gebieden" if key == "bbox" else "momenten")
+                + " door elkaar halen"
             )
 
 
@@ -521,8 +524,8 @@ def _check_crs(page: Page) -> str | None:
     got = page.content_crs.strip().strip("<>").strip()
     if got != RD_CRS_URI:
         raise DownloadError(
-            f"download failed: {page.url}: the server answered in CRS {got}, not the requested "
-            f"{RD_CRS_URI}; this service does not support RD output"
+            f"download mislukt: {page.url}: de server antwoordde in CRS {got}, niet in het gevraagde "
+            f"{RD_CRS_URI}; deze dienst levert geen RD"
         )
     return got
 
@@ -544,8 +547,8 @@ def _geometries(features: Sequence[Mapping[str, Any]], *, source: str) -> Any:
             geoms.append(shapely.geometry.shape(g) if g else None)
         except (ValueError, TypeError, AttributeError, KeyError, shapely.errors.ShapelyError) as exc:
             fid = f.get("id", i) if isinstance(f, Mapping) else i
-            raise DownloadError(f"download failed: {source}: feature {fid} has an unreadable "
-                                f"geometry ({exc})") from None
+            raise DownloadError(f"download mislukt: {source}: object {fid} heeft een onleesbare "
+                                f"geometrie ({exc})") from None
     return geoms
 
 
@@ -616,8 +619,8 @@ def _bgt_current(gdf: gpd.GeoDataFrame, source: str) -> tuple[gpd.GeoDataFrame, 
         keep = bgt_current_mask(gdf)
     except KeyError:
         raise DownloadError(
-            f"download failed: {source}: the BGT objects have no 'status' property, so current and "
-            "historic objects cannot be told apart; use --bgt-source download (CityGML extract)"
+            f"download mislukt: {source}: de BGT-objecten hebben geen eigenschap 'status', dus actuele en "
+            "historische objecten zijn niet te onderscheiden; gebruik --bgt-source download (CityGML-uittreksel)"
         ) from None
     stats: dict[str, Any] = {"rule": rule, "objects": len(gdf), "kept": int(keep.sum())}
     for col in ("eind_registratie", "termination_date"):
@@ -650,18 +653,18 @@ def _page_checks(query: CollectionQuery, state: Mapping[str, Any]) -> dict[str, 
 
 
 def _checks_summary(checks: Mapping[str, Any], features: int) -> str:
-    parts = [f"{checks['pages']} pagina('s), {features} objecten"]
+    parts = [f"{nl(checks['pages'])} pagina('s), {nl(features)} objecten"]
     if checks["pages_with_number_returned"] == checks["pages"]:
         parts.append("numberReturned klopt op elke pagina")
     else:
-        parts.append(f"numberReturned klopt op {checks['pages_with_number_returned']} van de "
-                     f"{checks['pages']} pagina's (de andere gaven het niet)")
+        parts.append(f"numberReturned klopt op {nl(checks['pages_with_number_returned'])} van de "
+                     f"{nl(checks['pages'])} pagina's (de andere gaven het niet)")
     parts.append("laatste pagina zonder next-link; next-links op dezelfde host met "
                  + "/".join(checks["next_links_kept"]) + " ongewijzigd, geen pagina dubbel")
     if checks["number_matched"] is None:
         parts.append("numberMatched niet geleverd (PDOK geeft het niet), dus geen totaalcontrole")
     else:
-        parts.append(f"numberMatched {checks['number_matched']} klopt")
+        parts.append(f"numberMatched {nl(checks['number_matched'])} klopt")
     if checks["content_crs"] and not checks["pages_without_content_crs"]:
         parts.append("Content-Crs EPSG:28992 op elke pagina")
     elif checks["content_crs"]:
@@ -670,8 +673,8 @@ def _checks_summary(checks: Mapping[str, Any], features: int) -> str:
         parts.append("geen Content-Crs-header")
     parts.append("alle coördinaten binnen het RD-bereik")
     if checks["largest_page"] > checks["requested_limit"]:
-        parts.append(f"let op: een pagina had {checks['largest_page']} objecten bij limit "
-                     f"{checks['requested_limit']}")
+        parts.append(f"let op: een pagina had {nl(checks['largest_page'])} objecten bij limit "
+                     f"{nl(checks['requested_limit'])}")
     return "; ".join(parts)
 
 
@@ -682,24 +685,24 @@ def _commit(query: CollectionQuery, ds: Dataset, area: Area | None, entry_dir: P
         features.extend(json.loads(page_file.read_bytes())["features"])
     if len(features) != state["features"]:
         shutil.rmtree(partial, ignore_errors=True)
-        raise DownloadError(f"download failed: {query.url}: stored pages hold {len(features)} "
-                            f"features, expected {state['features']}; the partial download was discarded")
+        raise DownloadError(f"download mislukt: {query.url}: de opgeslagen pagina's bevatten {nl(len(features))} "
+                            f"objecten, verwacht {nl(state['features'])}; de gedeeltelijke download is weggegooid")
     gdf = _features_to_frame(features, source=query.url)
     try:
         check_bounds(gdf, source=query.url, layer=query.collection)
     except OutOfBoundsError as exc:
-        raise DownloadError(f"download failed: {query.url}: coordinates are not RD metres "
-                            f"({exc.problems[0].message}); the server probably ignored crs={RD_CRS_URI}") from None
+        raise DownloadError(f"download mislukt: {query.url}: de coördinaten zijn geen RD-meters "
+                            f"({exc.problems[0].message}); de server negeerde waarschijnlijk crs={RD_CRS_URI}") from None
     current = None
     if ds.current_only == "bgt":
         gdf, current = _bgt_current(gdf, query.url)
         dropped = current["objects"] - current["kept"]
         if dropped:
-            notes.append(f"{dropped} niet-actuele BGT-objecten weggelaten (beëindigd of niet 'bestaand')")
+            notes.append(f"{nl(dropped)} niet-actuele BGT-objecten weggelaten (beëindigd of niet 'bestaand')")
     nulled = _null_sentinels(gdf, ds.nodata_values)
     if nulled:
         codes = ", ".join(f"{v:g}" for v in ds.nodata_values)
-        notes.append(f"{sum(nulled.values())} geen-waardecodes ({codes}) als leeg opgeslagen")
+        notes.append(f"{nl(sum(nulled.values()))} geen-waardecodes ({codes}) als leeg opgeslagen")
     gdf, made, column_notes = _standard_columns(gdf, ds.standard_columns)
     notes.extend(column_notes)
     if not features:
@@ -826,15 +829,15 @@ def fetch(
     >>> wlr_geo.fetch(["wijken"], area, cache_dir=cache.name, offline=True)
     Traceback (most recent call last):
     ...
-    wlr_geo._errors.DownloadError: offline: no complete cached download of wijken/wijken for this area ...
+    wlr_geo._errors.DownloadError: offline: geen volledige download van wijken/wijken voor dit gebied ...
     >>> cache.cleanup()
     """
     settings = settings or (client.settings if client else DownloadSettings())
     if settings.page_limit > PDOK_MAX_LIMIT:
-        warnings.warn(f"page size {settings.page_limit} is above PDOK's maximum of {PDOK_MAX_LIMIT}; "
-                      f"{PDOK_MAX_LIMIT} is used", WlrGeoWarning, stacklevel=2)
+        warnings.warn(f"paginagrootte {nl(settings.page_limit)} is boven het maximum van PDOK "
+                      f"({nl(PDOK_MAX_LIMIT)}); {nl(PDOK_MAX_LIMIT)} wordt gebruikt", WlrGeoWarning, stacklevel=2)
     if bgt_source not in ("ogc", "download"):
-        raise ValueError(f"bgt_source must be 'ogc' or 'download', got {bgt_source!r}")
+        raise ValueError(f"bgt_source moet 'ogc' of 'download' zijn, gekregen: {bgt_source!r}")
     own = client is None
     client = client or HttpClient(settings)
     try:
@@ -858,7 +861,7 @@ def _fetch_all(datasets: Sequence[str | Dataset], area: Area | None, *, client: 
             from wlr_geo.io.pdok.download_bgt import fetch_bgt_extract
 
             if area is None:
-                raise DownloadError("the BGT download API needs an area (--gemeente, --bbox or --route)")
+                raise DownloadError("de BGT-download-API heeft een gebied nodig (--gemeente, --bbox of --route)")
             results.extend(fetch_bgt_extract(
                 ds, area, cache_dir=cache_dir, settings=settings, client=client, api_root=api_root,
                 offline=offline, refresh=refresh, progress=progress,
@@ -907,7 +910,7 @@ def registered_entries(cache_dir: str | os.PathLike[str] | None = None) -> list[
             out.append(catalog_entry(rec, file=str(e.data_path),
                                      unique=counts[f"{rec.get('dataset')}_{rec.get('collection')}"] == 1))
         except WlrGeoError as exc:  # an entry of a dataset this version no longer knows
-            log.warning("%s: skipped in the catalogue: %s", e.path, exc)
+            log.warning("%s: overgeslagen in de catalogus: %s", e.path, exc)
     return out
 
 
@@ -1034,9 +1037,9 @@ def export_results(
     kept_entries, kept_records = _earlier_export(out, set(by_dataset))
     entries = kept_entries + entries
     records = kept_records + records
-    header = (f"Layers downloaded by wlr-geo fetch (wlr_geo {__version__}), {_iso(_utcnow())}.\n"
-              "Load with wlr_geo.catalog.load_catalog(this file), or name it in a project config:\n"
-              "[project] catalogs = [\"<this folder>/catalog.toml\"]; provenance per layer below.")
+    header = (f"Lagen gedownload met wlr-geo fetch (wlr_geo {__version__}), {_iso(_utcnow())}.\n"
+              "Laad met wlr_geo.catalog.load_catalog(dit bestand), of noem het in een projectconfiguratie:\n"
+              "[project] catalogs = [\"<deze map>/catalog.toml\"]; de herkomst per laag staat hieronder.")
     written.append(atomic_write_text(out / "catalog.toml", catalog_toml(entries, header=header)))
     written.append(atomic_write_text(out / "provenance.json",
                                      json.dumps(records, indent=2, ensure_ascii=False)))
@@ -1053,7 +1056,7 @@ def _earlier_export(out: Path, datasets: set[str]) -> tuple[list[CatalogEntry], 
     try:
         earlier = load_catalog(path)
     except WlrGeoError as exc:
-        log.warning("%s: the earlier catalogue cannot be read (%s); it is replaced", path, exc)
+        log.warning("%s: de eerdere catalogus is onleesbaar (%s); die wordt vervangen", path, exc)
         return [], []
     entries = [e for e in earlier.values()
                if e.provenance.get("dataset") not in datasets and e.path.exists()]

@@ -34,6 +34,7 @@ from typing import Any
 import geopandas as gpd
 
 from wlr_geo._errors import DownloadError, WlrGeoInputError
+from wlr_geo._nl import nl
 from wlr_geo._version import __version__
 from wlr_geo.io.pdok._http import DownloadSettings, HttpClient, HttpStatusError
 from wlr_geo.io.pdok.datasets import (
@@ -137,16 +138,16 @@ def fetch_bgt_extract(
     existing = _fresh_entry(entry_dir, settings, offline=offline, refresh=refresh, what="bgt/extract",
                             notes=notes)
     if existing is not None and not _extract_intact(existing):
-        log.warning("%s: the cached BGT extract is missing or does not match its provenance record; "
-                    "it will be downloaded again", entry_dir / EXTRACT_FILE)
+        log.warning("%s: het BGT-uittreksel in de cache ontbreekt of past niet bij de herkomstgegevens; "
+                    "het wordt opnieuw gedownload", entry_dir / EXTRACT_FILE)
         existing = None
     if existing is not None:
         _emit(progress, 0, 100, done=True, from_cache=True)
         return _results(ds, entry_dir, existing.provenance, from_cache=True, notes=notes)
     if offline:
         raise DownloadError(
-            f"offline: no complete cached BGT extract for this area in {cache}; "
-            "run 'wlr-geo fetch' without --offline first"
+            f"offline: geen volledig BGT-uittreksel voor dit gebied in de cache {cache}; "
+            "draai eerst 'wlr-geo fetch' zonder --offline"
         )
     own = client is None
     client = client or HttpClient(settings)
@@ -173,8 +174,8 @@ def _fetch_extract(ds: Dataset, area: Area, client: HttpClient, settings: Downlo
             size = client.download_file(str(state["download_url"]), part)
             if not zipfile.is_zipfile(part):
                 part.unlink(missing_ok=True)
-                raise DownloadError(f"download failed: {state['download_url']}: the extract ({size} bytes) "
-                                    "is not a zip file; it was discarded, run again to fetch it anew")
+                raise DownloadError(f"download mislukt: {state['download_url']}: het uittreksel ({nl(size)} bytes) "
+                                    "is geen zipbestand en is weggegooid; draai opnieuw om het opnieuw op te halen")
             part.replace(zip_path)
         prov = _commit(ds, area, base, request, state, entry_dir, partial, zip_path, notes)
         shutil.rmtree(partial, ignore_errors=True)
@@ -200,15 +201,15 @@ def _load_state(partial: Path, base: str, request: dict[str, Any]) -> dict[str, 
         _write_json(path, state)
     elif state.get("request_id"):
         state["resumed"] = True
-        log.info("bgt/extract: resuming download request %s", state["request_id"])
+        log.info("bgt/extract: downloadverzoek %s wordt hervat", state["request_id"])
     return state
 
 
 def _same_host(url: str, base: str) -> str:
     a, b = urllib.parse.urlsplit(url), urllib.parse.urlsplit(base)
     if (a.scheme, a.netloc) != (b.scheme, b.netloc):
-        raise DownloadError(f"download failed: {base}: the BGT download API sent a link to another "
-                            f"host ({a.scheme}://{a.netloc}); not followed")
+        raise DownloadError(f"download mislukt: {base}: de BGT-download-API stuurde een link naar een andere "
+                            f"host ({a.scheme}://{a.netloc}); niet gevolgd")
     return url
 
 
@@ -230,7 +231,7 @@ def _await_extract(client: HttpClient, settings: DownloadSettings, base: str, re
             doc = client.post_json(base + "/full/custom", request)
             rid = doc.get("downloadRequestId")
             if not isinstance(rid, str) or not _REQUEST_ID.match(rid):
-                raise DownloadError(f"download failed: {base}/full/custom: the answer holds no usable "
+                raise DownloadError(f"download mislukt: {base}/full/custom: het antwoord bevat geen bruikbare "
                                     f"downloadRequestId ({str(rid)[:80]!r})")
             href = _link(doc, "status")
             status_url = (urllib.parse.urljoin(base + "/", href) if href
@@ -244,10 +245,10 @@ def _await_extract(client: HttpClient, settings: DownloadSettings, base: str, re
         except HttpStatusError as exc:
             if exc.status != 404 or not state.get("resumed"):
                 raise
-            log.warning("bgt/extract: the server no longer knows request %s; asking anew", state["request_id"])
+            log.warning("bgt/extract: de server kent verzoek %s niet meer; er wordt een nieuw verzoek gedaan", state["request_id"])
             state.update(request_id=None, status_url=None, download_url=None)
             _write_json(state_path, state)
-    raise DownloadError(f"download failed: {base}: the BGT download request could not be completed")
+    raise DownloadError(f"download mislukt: {base}: het BGT-downloadverzoek kon niet worden afgerond")
 
 
 def _poll(client: HttpClient, settings: DownloadSettings, base: str, state: dict[str, Any],
@@ -265,7 +266,7 @@ def _poll(client: HttpClient, settings: DownloadSettings, base: str, state: dict
         if status == "COMPLETED":
             href = _link(doc, "download")
             if href is None:
-                raise DownloadError(f"download failed: {status_url}: COMPLETED without a download link")
+                raise DownloadError(f"download mislukt: {status_url}: COMPLETED zonder downloadlink")
             state["download_url"] = _same_host(urllib.parse.urljoin(status_url, href), base)
             state["completed_utc"] = _iso(_utcnow())
             _write_json(state_path, state)
@@ -274,13 +275,13 @@ def _poll(client: HttpClient, settings: DownloadSettings, base: str, state: dict
             rid = state["request_id"]
             state.update(request_id=None, status_url=None, download_url=None)
             _write_json(state_path, state)
-            raise DownloadError(f"download failed: the BGT download request {rid} ended as {status}; "
-                                "run again to ask for a new extract")
+            raise DownloadError(f"download mislukt: het BGT-downloadverzoek {rid} eindigde als {status}; "
+                                "draai opnieuw om een nieuw uittreksel aan te vragen")
         _write_json(state_path, state)
         if time.monotonic() + settings.poll_interval_s > deadline:
             raise DownloadError(
-                f"download failed: the BGT extract {state['request_id']} is still {status or 'pending'} "
-                f"after {settings.poll_timeout_s:g} s; run the same command again to resume waiting"
+                f"download mislukt: het BGT-uittreksel {state['request_id']} is nog {status or 'in behandeling'} "
+                f"na {nl(settings.poll_timeout_s)} s; voer dezelfde opdracht opnieuw uit om verder te wachten"
             )
         client.pause(settings.poll_interval_s)
 
@@ -294,8 +295,8 @@ def _commit(ds: Dataset, area: Area, base: str, request: dict[str, Any], state: 
         layers = read_bgt(zip_path, current_only=True)
     except WlrGeoInputError as exc:
         zip_path.unlink(missing_ok=True)
-        raise DownloadError(f"download failed: {state.get('download_url')}: the BGT extract cannot be "
-                            f"read ({exc}); it was discarded, run again to fetch it anew") from None
+        raise DownloadError(f"download mislukt: {state.get('download_url')}: het BGT-uittreksel is "
+                            f"onleesbaar ({exc}) en is weggegooid; draai opnieuw om het opnieuw op te halen") from None
     frames: dict[str, gpd.GeoDataFrame] = {}
     for cls in ds.collections:
         frame = layers.get(cls)
@@ -307,7 +308,7 @@ def _commit(ds: Dataset, area: Area, base: str, request: dict[str, Any], state: 
     report = layers.report
     not_current = sum(c.n_not_current for c in report.classes.values())
     if not_current:
-        notes.append(f"{not_current} niet-actuele BGT-objecten weggelaten door read_bgt")
+        notes.append(f"{nl(not_current)} niet-actuele BGT-objecten weggelaten door read_bgt")
     for name in (_PROVENANCE, _DATA_FILE, EXTRACT_FILE):
         (entry_dir / name).unlink(missing_ok=True)
     data = write_layers(frames, entry_dir / _DATA_FILE)
