@@ -116,7 +116,8 @@ def test_registry_sheets_show_codes_as_dutch_labels_and_csv_keeps_them():
     from wlr_geo.present.styles import palette
 
     reg = pd.DataFrame({"variant": ["A", "A"], "chainage_m": [10.0, 20.0], "object_class": ["road", "cable_pipe"],
-                        "technique": ["open_trench", "hdd"], "gemeente": ["Leiden", "Leiden"]})
+                        "technique": ["open_trench", "hdd"], "gemeente": ["Leiden", "Leiden"],
+                        "geometry_kind": ["polygon", "line"]})
     sheet = next(iter(registry_sheets("impact.xlsx", {"crossings": reg}).values()))
     # the labels are the style source's (independent lookup), never the code itself
     assert list(sheet.frame["technique"]) == [palette("technique").labels["open_trench"],
@@ -124,3 +125,4 @@ def test_registry_sheets_show_codes_as_dutch_labels_and_csv_keeps_them():
     assert list(sheet.frame["object_class"]) == [palette("crossing_class").labels["road"],
                                                  palette("crossing_class").labels["cable_pipe"]]
     assert "open_trench" not in set(sheet.frame["technique"]) and list(reg["technique"]) == ["open_trench", "hdd"]
+    assert list(sheet.frame["geometry_kind"]) == ["Vlak", "Lijn"] and list(reg["geometry_kind"]) == ["polygon", "line"]
