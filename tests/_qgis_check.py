@@ -40,6 +40,8 @@ def _stored(path: str) -> tuple[list[tuple[str, str]], dict[str, dict]]:
                     "n_classes": None if rend is None else len(rend.findall("categories/category"))
                     + len(rend.findall("ranges/range")),
                     "aliases": {a.get("field"): a.get("name") for a in root.iterfind("aliases/alias")},
+                    "min_scale": float(root.get("minScale")) if root.get("hasScaleBasedVisibilityFlag") == "1"
+                    else None,
                 }
     finally:
         con.close()
@@ -91,6 +93,7 @@ def main(argv: list[str]) -> int:
                 rec["n_classes"] = n
                 rec["aliases"] = {f.name(): lyr.attributeAlias(j) for j, f in enumerate(lyr.fields())
                                   if lyr.attributeAlias(j)}
+                rec["min_scale"] = lyr.minimumScale() if lyr.hasScaleBasedVisibility() else None
                 if i == 0 and lyr.isSpatial() and lyr.featureCount():
                     render_layers.append(lyr)
             rec["messages"] = messages[before:]

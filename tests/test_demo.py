@@ -163,6 +163,8 @@ def test_demo_geopackages_open_styled_in_real_qgis(demo_out, tmp_path):
                     problems.append(f"{where}: renderer {got}, stored style {want}")
             if lay["aliases"] != stored["aliases"]:
                 problems.append(f"{where}: aliases {lay['aliases']} != stored {stored['aliases']}")
+            if lay["data_type"] != "attributes" and lay.get("min_scale") != stored.get("min_scale"):
+                problems.append(f"{where}: scale visibility {lay.get('min_scale')} != stored {stored.get('min_scale')}")
     assert not problems, "\n".join(problems)
     assert n_layers >= 60 and not seen["messages"]
     # what a planner sees first
@@ -170,6 +172,8 @@ def test_demo_geopackages_open_styled_in_real_qgis(demo_out, tmp_path):
     assert impact["crossings"]["renderer"] == "categorizedSymbol" and impact["crossings"]["attr"] == "object_class"
     assert impact["crossings"]["aliases"]["chainage_m"] == "Kilometrering (m)"
     assert impact["routes"]["attr"] == "variant" and impact["routes"]["n_classes"] == 3
+    # chainage markers (every 100 m) only when zoomed in past 1:25.000, so they never smear the route
+    assert impact["markers"]["min_scale"] == 25_000 and impact["routes"]["min_scale"] is None
     klic = seen["files"][str(demo_out / "ondergrond" / "klic.gpkg")]
     assert klic["klic_lines"]["attr"] == "thema" and klic["klic_lines"]["n_classes"] >= 5  # WION colours per thema
     assert klic["klic_attachments"]["data_type"] == "attributes"

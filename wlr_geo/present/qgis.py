@@ -165,7 +165,14 @@ def layer_style(
         renderer = output_renderer(dataset, base, values=values, variants=variants, geometry=geometry)
     except KeyError:
         renderer = _fallback_renderer(reg, layer_name, geometry)
-    return LayerStyle(renderer, renderer_qml(renderer, aliases=field_aliases(reg, columns), columns=columns))
+    return LayerStyle(renderer, renderer_qml(renderer, aliases=field_aliases(reg, columns), columns=columns,
+                                             visible_below=VISIBLE_BELOW_SCALE.get(base)))
+
+
+#: Layers drawn only when zoomed in further than 1:N (QGIS scale-dependent visibility): the
+#: chainage markers (one every 100 m) would merge into a smear along the route at the scale of a
+#: whole municipality.
+VISIBLE_BELOW_SCALE: dict[str, float] = {"markers": 25_000.0}
 
 
 def renderer_field(file_name: str, layer_name: str) -> str | None:
@@ -275,13 +282,19 @@ def _bound(value: float | None, default: float) -> str:
 
 
 def renderer_qml(renderer: Renderer, *, aliases: Mapping[str, str] | None = None,
-                 columns: Sequence[str] = ()) -> str:
+                 columns: Sequence[str] = (), visible_below: float | None = None) -> str:
     """A :class:`~wlr_geo.present.styles.Renderer` as a QGIS style document (QML).
 
     ``aliases`` (column → Dutch alias) become the layer's field aliases; ``columns`` is the
-    layer's column order (QGIS numbers the aliases after its own ``fid`` column).
+    layer's column order (QGIS numbers the aliases after its own ``fid`` column);
+    ``visible_below`` (a scale denominator) makes the layer draw only when zoomed in further
+    than 1:``visible_below``.
     """
-    root = ET.Element("qgis", version=QGIS_STYLE_VERSION, styleCategories="Symbology|Fields")
+    if visible_below is None:
+        root = ET.Element("qgis", version=QGIS_STYLE_VERSION, styleCategories="Symbology|Fields")
+    else:  # QGIS: minScale is the most zoomed-out scale at which the layer shows
+        root = ET.Element("qgis", version=QGIS_STYLE_VERSION, styleCategories="Symbology|Fields|Rendering",
+                          hasScaleBasedVisibilityFlag="1", minScale=repr(float(visible_below)), maxScale="0")
     kind = {"single": "singleSymbol", "categorized": "categorizedSymbol", "graduated": "graduatedSymbol"}
     attrs = {"type": kind[renderer.kind], "symbollevels": "0", "forceraster": "0", "enableorderby": "0",
              "referencescale": "-1"}
