@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyogrio
 import pyogrio.errors
@@ -146,7 +147,9 @@ def read_layer(
     -------
     GeoDataFrame
         In EPSG:28992, with ``attrs["wlr_geo"]`` holding source, layer, sha256 and the
-        :class:`~wlr_geo.validate.ValidationReport` as a dict.
+        :class:`~wlr_geo.validate.ValidationReport` as a dict. The index holds the features'
+        ids: a GeoPackage's ``fid``; for other formats the row number (for Shapefile and
+        FlatGeobuf that is their FID).
 
     Examples
     --------
@@ -242,6 +245,9 @@ def _read_raw(
         kwargs["bbox"] = bbox
     if columns is not None:
         kwargs["columns"] = columns
+    gpkg = p.suffix.lower() == ".gpkg"
+    if gpkg:  # the index is the GeoPackage fid: the feature's stable id (as corridor reads and convert give it)
+        kwargs["fid_as_index"] = True
     try:
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=".*Measured \\(M\\) geometry types.*")
@@ -280,6 +286,8 @@ def _read_raw(
             "the layer has no geometry column (an attribute table only)", source=src, layer=layer_name,
             hint="use a spatial layer",
         )
+    if gpkg:
+        gdf.index = pd.Index(np.asarray(gdf.index, dtype=np.int64))  # unnamed: never written out as a column
     gdf.attrs["_layer_name"] = layer_name
     gdf.attrs["_unbuildable_fixed"] = unbuildable
     return gdf
