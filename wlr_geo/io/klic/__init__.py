@@ -140,7 +140,7 @@ def read_klic(
     sources = discover(paths, skipped=report.skipped)
     parts = []
     empty: list[NoFeaturesError] = []
-    for src in sources:
+    for number, src in enumerate(sources, 1):
         if on_delivery is not None:
             on_delivery(src)
         log.info("KLIC: reading %s", src.label)
@@ -151,14 +151,14 @@ def read_klic(
             empty.append(exc)
             report.skipped.append((src.label, "geen objecten"))
             if on_read is not None:
-                on_read(len(parts) + len(empty), len(sources), src, 0)
+                on_read(number, len(sources), src, 0)
             continue
         except LayerReadError as exc:  # a damaged zip member: a delivery that cannot be read
             raise KlicError(problems=exc.problems) from None
         parts.append(assemble(raw, src, report, depth_tolerance_m=depth_tolerance_m))
         del raw
         if on_read is not None:
-            on_read(len(parts) + len(empty), len(sources), src, len(parts[-1]["lines"]))
+            on_read(number, len(sources), src, len(parts[-1]["lines"]))
     if not parts:
         raise empty[0]
     merged = merge_layers(parts, report)
