@@ -147,17 +147,27 @@ def test_layers_read_whole_when_no_index_or_small(generated, tmp_path):
     plain = tmp_path / "no_index.gpkg"
     gdf.to_file(plain, layer="cables", engine="pyogrio", layer_options={"SPATIAL_INDEX": "NO"})
     assert read_near(plain, "cables", corridor) is None
-    # a gap in the fids: the whole reader's row numbers are no longer fid - 1
-    gapped = tmp_path / "gapped.gpkg"
-    gdf.to_file(gapped, layer="cables", engine="pyogrio")
-    con = sqlite3.connect(gapped)
-    con.execute("DELETE FROM cables WHERE fid = 10")
-    con.commit()
-    con.close()
-    assert read_near(gapped, "cables", corridor) is None
     # below min_features: whole
     assert read_near(generated["gpkg"], "cables", Corridor.around(ROUTE, 25.0)) is None
     assert read_near(tmp_path / "missing.gpkg", None, corridor) is None
+
+
+def test_gaps_in_gpkg_fids_keep_the_fids(generated, tmp_path):
+    """Both readers give a GeoPackage's fid as the id, so gaps in the fids need no whole read."""
+    gapped = tmp_path / "gapped.gpkg"
+    read_source(generated["gpkg"], "cables").to_file(gapped, layer="cables", engine="pyogrio")
+    con = sqlite3.connect(gapped)
+    con.execute("DELETE FROM cables WHERE fid IN (1, 2, 10, 1500)")
+    con.commit()
+    con.close()
+    corridor = Corridor.around(gpd.GeoSeries([ROUTE], crs="EPSG:28992"), 300.0, min_features=0)
+    got = read_near(gapped, "cables", corridor)
+    expected = _whole_near(gapped, "cables", corridor)
+    _assert_same(got, expected)
+    whole = read_source(gapped, "cables")
+    assert whole.index[0] == 3 and 10 not in whole.index and 1500 not in whole.index
+    # the index is the fid: the feature with fid k is the k-th written (cable_id c{k-1})
+    assert (whole["cable_id"] == [f"c{k - 1}" for k in whole.index]).all()
 
 
 def test_corridor_boxes_cover_the_corridor():

@@ -265,6 +265,28 @@ def test_cli_writes_geopackage_and_prints_summaries(tmp_path):
     assert back["length_m"].sum() == pytest.approx(read_klic(embedded_path("klic/Levering_22O000518_1.zip")).lines["length_m"].sum())
 
 
+def test_cli_shows_one_progress_line_per_delivery(tmp_path):
+    """Issue 19, item 6: ``wlr-geo klic`` on several deliveries says which one it has read, with its lines."""
+    from click.testing import CliRunner
+
+    from wlr_geo._nl import nl
+    from wlr_geo.cli.main import cli
+    from wlr_geo.workflows.klic import run
+
+    zips = [embedded_path(f"klic/Levering_{m}.zip") for m in ("22C001966_3", "22G003180_1", "22O000518_1")]
+    res = CliRunner().invoke(cli, ["klic", *map(str, zips), "-o", str(tmp_path / "klic.gpkg")])
+    assert res.exit_code == 0, res.output
+    lines = [line for line in res.output.splitlines() if line.startswith("levering ")]
+    assert len(lines) == 3
+    for i, (line, z) in enumerate(zip(lines, zips, strict=True), 1):
+        n = len(read_klic(z).lines)
+        assert line.startswith(f"levering {i} van 3: {z.name} — "), line
+        assert line.endswith(f" — {nl(n)} kabels/leidingen"), line
+    seen = []
+    run(zips, tmp_path / "again.gpkg", progress=seen.append)
+    assert [(p.number, p.total) for p in seen] == [(1, 3), (2, 3), (3, 3)]
+
+
 def test_cli_non_klic_file_exits_2_with_one_line(tmp_path):
     from click.testing import CliRunner
 

@@ -105,7 +105,7 @@ def test_in_memory_impact_run_gives_the_same_crossed_objects(project, tmp_path):
     links = kwargs["layers"]["hoogspanning_osm"]
     for sl, oid, geom in zip(objs["source_layer"], objs["object_id"], objs.geometry, strict=True):
         assert sl == "hoogspanning_osm"
-        assert geom.equals(links.geometry.iloc[int(oid.split(":")[1])])
+        assert geom.equals(links.geometry.loc[int(oid.split(":")[1])])  # the id is the GeoPackage fid
     assert set(layers["route"]["status"]) == {"indicatief"}
     written = maps.run(cfg, tmp_path, map_names=["ondergrond"], impact=maps.ImpactMapInput(result, kwargs),
                        inputs=inputs)

@@ -8,6 +8,7 @@ from typing import Any
 import click
 from rich.table import Table
 
+from wlr_geo._nl import nl
 from wlr_geo.cli._console import Console
 from wlr_geo.cli._print import dutch_number, out_option, plain, safe
 from wlr_geo.present.styles import thema_label
@@ -36,6 +37,12 @@ def operator_summary(data: Any) -> list[tuple[str, str, int, float, int]]:
     return sorted(rows.values(), key=lambda r: -r[3])
 
 
+def _progress_line(p: Any) -> str:
+    """One line per delivery read (a :class:`~wlr_geo.workflows.klic.DeliveryProgress`), markup-safe."""
+    what = "kabel/leiding" if p.n_lines == 1 else "kabels/leidingen"
+    return f"levering {nl(p.number)} van {nl(p.total)}: {safe(p.name)} — {nl(p.n_lines)} {what}"
+
+
 @click.command("klic")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @out_option(help="GeoPackage to write (layers klic_lines, klic_points, klic_areas, "
@@ -54,7 +61,8 @@ def klic_command(paths: tuple[Path, ...], out_dir: Path, depth_tolerance_m: floa
     console = Console(width=140)
     with console.status("KLIC lezen ...") as status:
         done = klic.run(list(paths), out_dir, depth_tolerance_m=depth_tolerance_m, wait_s=wait_s,
-                        on_delivery=lambda src: status.update(f"KLIC lezen: {safe(src.label)}"))
+                        on_delivery=lambda src: status.update(f"KLIC lezen: {safe(src.label)}"),
+                        progress=lambda p: console.print(_progress_line(p), soft_wrap=True))
     for w in done.warnings:
         click.secho(f"warning: {plain(w)}", fg="yellow", err=True)
     data = done.data

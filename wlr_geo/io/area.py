@@ -8,11 +8,10 @@ partitioned GeoParquet (:mod:`wlr_geo.io.parquet`, ``wlr-geo convert``) and neve
   R-tree per route chunk), a FlatGeobuf's packed Hilbert R-tree, a Shapefile's ``.qix``, the
   ``bbox`` covering column of partitioned GeoParquet or a GeoParquet file (row groups skipped on
   their statistics). The result equals the whole layer filtered to the corridor, row for row:
-  the same features, the same ids (index: the row's number in the whole layer, as the
-  whole-layer reader gives it — for a GeoPackage its ``fid`` minus the first ``fid``, which
-  needs gap-free fids; for a dataset see :mod:`wlr_geo.io.parquet`), in the same order. Small
-  layers, layers without an index and GeoPackages with gaps in their fids are left to the
-  whole-layer reader;* :func:`read_area` reads the features of a layer that intersect an area — from a partitioned
+  the same features, the same ids (index: the feature's id, as the whole-layer reader gives
+  it — for a GeoPackage its ``fid``, for a Shapefile or FlatGeobuf its record number; for a
+  dataset see :mod:`wlr_geo.io.parquet`), in the same order. Small layers and layers without
+  an index are left to the whole-layer reader;* :func:`read_area` reads the features of a layer that intersect an area — from a partitioned
   dataset folder, a single GeoParquet file (bbox push-down) or any GDAL file such as a GPKG
   (``path`` or ``path:layer``, read with a bbox filter), with the embedded engine (pyarrow) or
   DuckDB spatial. It is the reader the chunked engines of :mod:`wlr_geo.analysis.scale` are
@@ -342,8 +341,6 @@ class IndexedSource:
     table: str | None = None
     geometry: str | None = None
     fid: str | None = None
-    #: GDAL FID of the layer's first row: a row's number in the whole layer is its FID minus this.
-    fid_offset: int = 0
     piece_m: float = 500.0
 
     @property
@@ -355,11 +352,11 @@ def _sqlite_ident(name: str) -> str:
     return '"' + str(name).replace('"', '""') + '"'
 
 
-def _gpkg_rtree(path: Path, table: str, geometry: str, fid: str) -> tuple[str, int] | None:
-    """The table's R-tree in a GeoPackage and its first fid, when it has one and gap-free fids.
+def _gpkg_rtree(path: Path, table: str, geometry: str) -> str | None:
+    """The table's R-tree in a GeoPackage, when it has one (read-only look-up; None: read the layer whole).
 
-    The whole-layer reader numbers rows 0, 1, ... in fid order; with gap-free fids a row's
-    number is its fid minus the first fid (read-only look-up; None: read the layer whole).
+    The features keep their ``fid`` as id, as in the whole-layer reader, so gaps in the fids do
+    not matter.
     """
     name = f"rtree_{table}_{geometry}"
     try:
@@ -369,14 +366,7 @@ def _gpkg_rtree(path: Path, table: str, geometry: str, fid: str) -> tuple[str, i
     try:
         row = con.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND lower(name) = lower(?)",
                           (name,)).fetchone()
-        if not row:
-            return None
-        lo, hi, n = con.execute(
-            f"SELECT min({_sqlite_ident(fid)}), max({_sqlite_ident(fid)}), count(*) FROM {_sqlite_ident(table)}"  # noqa: S608
-        ).fetchone()
-        if n and (lo is None or hi - lo + 1 != n):
-            return None
-        return str(row[0]), int(lo or 0)
+        return str(row[0]) if row else None
     except sqlite3.Error:
         return None
     finally:
@@ -426,10 +416,10 @@ def spatial_index(path: str | os.PathLike[str], layer: str | None = None, *,
     n = int(info["features"]) if int(info["features"]) >= 0 else None
     if driver == "GPKG" and fast and info.get("geometry_name"):
         fid = str(info.get("fid_column") or "fid")
-        found = _gpkg_rtree(p, name, str(info["geometry_name"]), fid)
+        found = _gpkg_rtree(p, name, str(info["geometry_name"]))
         if found is not None:
-            return IndexedSource(str(p), name, "gpkg", "GeoPackage R-tree", n, info.get("crs"), table=found[0],
-                                 geometry=str(info["geometry_name"]), fid=fid, fid_offset=found[1])
+            return IndexedSource(str(p), name, "gpkg", "GeoPackage R-tree", n, info.get("crs"), table=found,
+                                 geometry=str(info["geometry_name"]), fid=fid)
     # FlatGeobuf and Shapefile number their features 0, 1, ... in file order, as the whole reader
     index = {"FlatGeobuf": "FlatGeobuf index", "ESRI Shapefile": "Shapefile .qix"}.get(driver) if fast else None
     return IndexedSource(str(p), name, "ogr", index, n, info.get("crs"), piece_m=1_000.0)
@@ -583,7 +573,7 @@ def read_boxes(src: IndexedSource, boxes: np.ndarray, corridor: Corridor, *, col
                                      hint="het bestand is mogelijk afgekapt of beschadigd; exporteer of download "
                                      "het opnieuw") from None
         gdf = _text_dtypes(gdf, src, columns)
-        gdf.index = pd.Index(np.asarray(gdf.index, dtype=np.int64) - src.fid_offset)
+        gdf.index = pd.Index(np.asarray(gdf.index, dtype=np.int64))
         gdf[POSITION] = np.asarray(gdf.index, dtype=np.int64)
     elif corridor.engine == "duckdb" and src.indexed:
         gdf = _duck_boxes(src, q, columns)

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyogrio
 import pyogrio.errors
@@ -147,7 +148,9 @@ def read_layer(
     -------
     GeoDataFrame
         In EPSG:28992, with ``attrs["wlr_geo"]`` holding source, layer, sha256 and the
-        :class:`~wlr_geo.validate.ValidationReport` as a dict.
+        :class:`~wlr_geo.validate.ValidationReport` as a dict. The index holds the features'
+        ids: a GeoPackage's ``fid``; for other formats the row number (for Shapefile and
+        FlatGeobuf that is their FID).
 
     Examples
     --------
@@ -246,6 +249,9 @@ def _read_raw(
         kwargs["bbox"] = bbox
     if columns is not None:
         kwargs["columns"] = columns
+    gpkg = p.suffix.lower() == ".gpkg"
+    if gpkg:  # the index is the GeoPackage fid: the feature's stable id (as corridor reads and convert give it)
+        kwargs["fid_as_index"] = True
     try:
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=".*Measured \\(M\\) geometry types.*")
@@ -286,6 +292,8 @@ def _read_raw(
             "de laag heeft geen geometriekolom (alleen een attributentabel)", source=src, layer=layer_name,
             hint="gebruik een ruimtelijke laag",
         )
+    if gpkg:
+        gdf.index = pd.Index(np.asarray(gdf.index, dtype=np.int64))  # unnamed: never written out as a column
     gdf.attrs["_layer_name"] = layer_name
     gdf.attrs["_unbuildable_fixed"] = unbuildable
     return gdf

@@ -5,6 +5,11 @@ by the one format sniffer (:func:`wlr_geo.io.dispatch.sniff_format`) — becomes
 dataset per layer inside the output folder. The datasets are one output set: they and
 ``manifest.json`` appear together at the end; a folder that wlr_geo did not make is never
 replaced, and no input is ever touched.
+
+A GIS file's features keep their ids: the source's FID (the GeoPackage ``fid``, the record
+number of a Shapefile or FlatGeobuf) is stored with them (``fid_column``) and comes back as the
+index when the dataset is read, so an analysis of the copy names the same objects as one of the
+source.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from typing import Any
 from wlr_geo._errors import LayerReadError, WlrGeoInputError
 from wlr_geo.config import check_cli
 from wlr_geo.io.dispatch import sniff_format
-from wlr_geo.io.parquet import iter_vector_chunks, write_partitioned
+from wlr_geo.io.parquet import FID_COLUMN, iter_vector_chunks, write_partitioned
 from wlr_geo.io.vector import parse_layer_spec
 from wlr_geo.workflows._output import RunOutputs, open_outputs
 
@@ -96,7 +101,7 @@ def run(inputs: Sequence[str], out_dir: str | os.PathLike[str], *, fmt: str = "a
                 name = spec.layer or spec.path.stem
                 info = write_partitioned(iter_vector_chunks(spec.path, spec.layer, chunk_rows=chunk_rows,
                                                             assume_crs=assume_crs),
-                                         target(w, name, spec.path), tile_m=tile_m)
+                                         target(w, name, spec.path), tile_m=tile_m, fid_column=FID_COLUMN)
                 result.datasets.append((name, info.n_rows, len(info.files)))
                 continue
             for name, gdf in layers.items():

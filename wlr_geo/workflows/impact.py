@@ -27,7 +27,8 @@ import geopandas as gpd
 import pandas as pd
 
 from wlr_geo._atomic import atomic_write_text
-from wlr_geo._errors import LayerValidationError, WlrGeoInputError
+from wlr_geo._errors import LayerValidationError, Problem, WlrGeoInputError
+from wlr_geo._nl import nl
 from wlr_geo.analysis.impact.run import ImpactOptions, ImpactResult, run_impact
 from wlr_geo.analysis.route.options import RouteOptions
 from wlr_geo.analysis.route.strips import StripSpec
@@ -206,6 +207,34 @@ def _categorised(frame: gpd.GeoDataFrame | None, ref: LayerRef) -> gpd.GeoDataFr
     return assign_category(frame, category=ref.category, column=ref.category_column, layer=ref.display_name)
 
 
+def _with_ids(frame: gpd.GeoDataFrame | None, ref: LayerRef, inputs: Inputs) -> gpd.GeoDataFrame | None:
+    """``frame`` with the values of the layer's ``id_column`` as ``object_id``: the id its objects
+    get in the crossing register and every output.
+
+    A column that is missing or not unique is one problem (and None): every reader checks it
+    too, but a partitioned dataset read whole or near the route is not validated.
+    """
+    col = ref.id_column
+    if frame is None or col is None:
+        return frame
+    if col not in frame.columns:
+        cols = ", ".join(str(c) for c in frame.columns if c != frame.geometry.name)
+        inputs.problems.append(Problem(
+            f"{ref.where}: id_column = {col!r} is geen kolom van de laag (kolommen: {cols or 'geen'})",
+            source=str(ref.path), hint="geef bij id_column een kolom met een unieke waarde per object"))
+        return None
+    values = frame[col]
+    dup = values.duplicated(keep=False).to_numpy(dtype=bool)
+    if dup.any():
+        twice = sorted({str(v) for v in values[dup]})
+        inputs.problems.append(Problem(
+            f"{ref.where}: id_column = {col!r} is niet uniek: {nl(len(twice))} waarde(n) komen meer dan eens "
+            f"voor ({', '.join(twice[:5])}{', ...' if len(twice) > 5 else ''})",
+            source=str(ref.path), hint="kies een kolom met een unieke waarde per object, of laat id_column weg"))
+        return None
+    return frame if col == "object_id" else frame.assign(object_id=values)
+
+
 def check_route_options(route: gpd.GeoDataFrame, opts: RouteOptions, inputs: Inputs, ref: LayerRef) -> None:
     """The route options fit the route layer: columns exist, named variants exist."""
     for key in ("variant_column", "order_column"):
@@ -272,7 +301,7 @@ def prepare(cfg: ProjectConfig, inputs: Inputs | None = None, engine: EngineMapp
         return inputs.frame(ref, **kw)
 
     for ref in cfg.layers_of("crossing_layers"):
-        frame = _categorised(near_or_whole(ref, allow_empty=True), ref)
+        frame = _with_ids(_categorised(near_or_whole(ref, allow_empty=True), ref), ref, inputs)
         if frame is not None:
             layers[ref.display_name] = frame
     objects: list[gpd.GeoDataFrame] = []
@@ -285,7 +314,7 @@ def prepare(cfg: ProjectConfig, inputs: Inputs | None = None, engine: EngineMapp
                 if len(klic.precautions):
                     kwargs["precautions"] = klic.precautions
         else:
-            kwargs["cables"] = near_or_whole(ref, geometry_types=["line"])
+            kwargs["cables"] = _with_ids(near_or_whole(ref, geometry_types=["line"]), ref, inputs)
     if cfg.has("topography"):
         ref = cfg.layer("topography")
         if ref.format == "bgt":
@@ -297,12 +326,12 @@ def prepare(cfg: ProjectConfig, inputs: Inputs | None = None, engine: EngineMapp
                 if cls in BGT_CROSSING_CLASSES:
                     layers[f"bgt_{cls}"] = frame
         else:
-            frame = inputs.frame(ref, categorise=True)
+            frame = _with_ids(inputs.frame(ref, categorise=True), ref, inputs)
             if frame is not None:
                 objects.append(frame)
     if cfg.has("buildings"):
         bref = cfg.layer("buildings")
-        bframe = near_or_whole(bref, geometry_types=["polygon"])
+        bframe = _with_ids(near_or_whole(bref, geometry_types=["polygon"]), bref, inputs)
         if bframe is not None:
             objects.append(bframe.assign(category="building", source_layer="buildings"))
     if cfg.has("sites"):

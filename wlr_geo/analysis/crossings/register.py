@@ -41,6 +41,13 @@ gives ``object_class="cable_pipe"`` and ``subtype=thema``; a frame with a ``cate
 first non-empty of ``functie``/``bgt_functie``/``function``/``bgt_type``/``type``/``bgt_class``
 (else the category); else
 the layer name is matched against keywords (``snelweg``, ``spoor``, ``kabel``, ...).
+
+Object ids (``object_id``): the first of the columns ``object_id``, ``gml_id``, ``lokaalid``,
+``lokaal_id``, ``identificatie``, ``id``, ``fid`` the layer has (the impact workflow puts a
+layer's configured ``id_column`` in ``object_id``), else ``"<layer>:<feature id>"`` from the
+frame's index, which the readers fill with the source's stable feature id (a GeoPackage's
+``fid``, a Shapefile's or FlatGeobuf's record number, kept by ``wlr-geo convert``), so a layer
+read whole, read near the route, or read from its partitioned GeoParquet copy gives the same ids.
 """
 
 from __future__ import annotations

@@ -81,6 +81,7 @@ def read_klic(
     *,
     depth_tolerance_m: float = 1.0,
     on_delivery: Callable[[DeliverySource], None] | None = None,
+    on_read: Callable[[int, int, DeliverySource, int], None] | None = None,
 ) -> KlicData:
     """Read one or more KLIC deliveries into GeoDataFrames (EPSG:28992).
 
@@ -94,6 +95,10 @@ def read_klic(
         the same network for the depth to be attached to that line.
     on_delivery
         Called with each :class:`DeliverySource` before it is read (progress reporting).
+    on_read
+        Called after each delivery is read with its number (1, 2, ...), the number of
+        deliveries, its :class:`DeliverySource` and its number of cable/pipe lines (0 for an
+        empty file that is skipped), before objects delivered more than once are merged.
 
     Returns
     -------
@@ -136,7 +141,7 @@ def read_klic(
     sources = discover(paths, skipped=report.skipped)
     parts = []
     empty: list[NoFeaturesError] = []
-    for src in sources:
+    for number, src in enumerate(sources, 1):
         if on_delivery is not None:
             on_delivery(src)
         log.info("KLIC: %s wordt gelezen", src.label)
@@ -146,11 +151,15 @@ def read_klic(
         except NoFeaturesError as exc:  # an empty netinformatie file beside others: skip it
             empty.append(exc)
             report.skipped.append((src.label, "geen objecten"))
+            if on_read is not None:
+                on_read(number, len(sources), src, 0)
             continue
         except LayerReadError as exc:  # a damaged zip member: a delivery that cannot be read
             raise KlicError(problems=exc.problems) from None
         parts.append(assemble(raw, src, report, depth_tolerance_m=depth_tolerance_m))
         del raw
+        if on_read is not None:
+            on_read(number, len(sources), src, len(parts[-1]["lines"]))
     if not parts:
         raise empty[0]
     merged = merge_layers(parts, report)
