@@ -177,7 +177,11 @@ def test_a_bad_id_column_is_one_problem(files, kind, column):
 @pytest.mark.parametrize(("column", "says"), [("bestaat_niet", "geen kolom"), ("dubbel_nr", "niet uniek")])
 def test_a_bad_id_column_of_a_small_dataset_is_one_problem(files, tmp_path, column, says):
     """A small partitioned dataset is read near the route without validation: the workflow checks the id column."""
-    small = read_source(files / "cables.gpkg", "cables").iloc[:2_000]
+    small = read_source(files / "cables.gpkg", "cables").iloc[:2_000].copy()
+    # a duplicate the corridor read certainly sees: two features right at the route share a number
+    near = np.flatnonzero(shapely.dwithin(small.geometry.values, ROUTE, 20.0))
+    assert len(near) >= 2
+    small.iloc[near[1], small.columns.get_loc("dubbel_nr")] = small["dubbel_nr"].iloc[near[0]]
     write_partitioned(small, tmp_path / "small", fid_column="fid")
     cfg = tmp_path / "small.toml"
     cfg.write_text(CONFIG.format(route=(files / "route.gpkg").as_posix(), cables=(tmp_path / "small").as_posix(),
