@@ -447,7 +447,7 @@ def test_municipality_without_a_name_is_an_error_naming_the_feature(bad):
     with pytest.raises(LayerValidationError) as exc:
         run_impact(ROUTE_GDF, {}, municipalities=_gm(["A", bad]))
     text = str(exc.value)
-    assert "layer 'municipalities'" in text and "feature 1" in text and "fix:" in text
+    assert "laag 'municipalities'" in text and "object 1" in text and "oplossing:" in text
     assert "\n" not in text
 
 
@@ -465,7 +465,7 @@ def test_overlapping_municipalities_are_an_error_slivers_are_counted_once():
     overlap = [box(X0 - 50, Y0 - 300, X0 + 520, Y0 + 300), box(X0 + 500, Y0 - 300, X0 + 1050, Y0 + 300)]
     with pytest.raises(LayerValidationError) as exc:
         run_impact(ROUTE_GDF, {}, municipalities=_gm(["A", "B"], overlap))
-    assert "'A' and 'B' overlap by 12,000 m²" in str(exc.value) and "feature 0, 1" in str(exc.value)
+    assert "'A' and 'B' overlap by 12,000 m²" in str(exc.value) and "object 0, 1" in str(exc.value)
     sliver = [box(X0 - 50, Y0 - 300, X0 + 500.001, Y0 + 300), box(X0 + 500, Y0 - 300, X0 + 1050, Y0 + 300)]
     res = run_impact(ROUTE_GDF, {}, municipalities=_gm(["B", "A"], sliver))
     pg = res.per_gemeente.set_index("gemeente")["length_m"]
@@ -481,7 +481,7 @@ def test_route_part_without_a_variant_is_an_error_never_a_variant_nan(bad):
     with pytest.raises(LayerValidationError) as exc:
         prepare_route(route, variant_column="variant")
     assert "no value in the variant column 'variant'" in str(exc.value)
-    assert "feature 1" in str(exc.value)
+    assert "object 1" in str(exc.value)
 
 
 def test_cli_reports_ambiguous_inputs_in_one_line(tmp_path):

@@ -61,9 +61,12 @@ def validate_command(config: Path, commands: tuple[str, ...]) -> None:
         raise ConfigError(problems=problems)
     assert cfg is not None
     n = sum(1 for _ in cfg.iter_refs())
-    what = f" zoals {', '.join(checked)} ze leest" if checked else ""
     layers = "laag" if n == 1 else "lagen"
-    click.echo(f"{plain(config)}: {nl(n)} {layers} gecontroleerd{what}, geen problemen gevonden")
+    what = ""
+    if checked:
+        *first, last = list(checked)
+        what = f" zoals {', '.join(first)} en {last} ze lezen" if first else f" zoals {last} ze leest"
+    click.echo(f"{plain(config)}: {nl(n)} {layers} gecontroleerd{what}; geen problemen gevonden")
 
 
 if __name__ == "__main__":  # pragma: no cover

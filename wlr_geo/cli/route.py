@@ -17,6 +17,7 @@ keys of the same meaning (:data:`wlr_geo.workflows.routing.CLI_FLAGS`); see
 from __future__ import annotations
 
 import math
+import re
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -71,6 +72,10 @@ OPTION_HELP_NL = {
 }
 
 
+#: A number in a range text (not one in e-notation, which stays as it is).
+_NUMBER = re.compile(r"(?<![\w.+-])\d+(?:\.\d+)?(?![\w.+-])")
+
+
 def _help(name: str) -> str:
     """``--help`` of the option that sets ``[routing]`` key ``name``: Dutch text, key, default, range."""
     info = next(i for i in describe(RoutingOptions) if i.key == name)
@@ -80,7 +85,7 @@ def _help(name: str) -> str:
         shown = nl(default) if isinstance(default, (int, float)) and not isinstance(default, bool) else str(default)
         parts.append(f"standaard {shown}")
     if info.range and "one of" not in info.range and "een van" not in info.range:
-        parts.append(info.range.replace(" and ", " en "))
+        parts.append(_NUMBER.sub(lambda m: nl(float(m.group())), info.range.replace(" and ", " en ")))
     return f"{OPTION_HELP_NL[name]} ({'; '.join(parts)})"
 
 
