@@ -191,8 +191,8 @@ def test_cli_writes_one_layer_per_class(tmp_path):
     report = tmp_path / "report.json"
     result = CliRunner().invoke(cli, ["bgt", str(OTTERLO), "-o", str(out), "--report", str(report)])
     assert result.exit_code == 0, result.output
-    assert "wegdeel" in result.output and "1252" in result.output
-    assert "9259 objecten in 35 lagen" in result.output
+    assert "wegdeel" in result.output and "1.252" in result.output  # Dutch thousands separator
+    assert "9.259 objecten in 35 lagen" in result.output
     import pyogrio
 
     from wlr_geo.io.vector import list_layers  # the data layers (QGIS' layer_styles table aside)

@@ -432,7 +432,7 @@ def test_claims_cli_reports_bad_input_with_exit_2(tmp_path, capsys):
     cfg = _write_project(tmp_path, claims=claims)
     assert main(["claims", str(cfg), "-o", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
-    assert "A: onbekend facility_type 'kerncentrale'" in err  # the feature id, then the message
+    assert "onbekend facility_type 'kerncentrale'" in err and "object A" in err
     assert not (tmp_path / "out" / "claims.gpkg").exists()
     cfg2 = _write_project(tmp_path, claims=_claims([("A", "x", 2026, 2030, "wens", _box(0, 0, 10, 10))]),
                           extra_toml="[claims.templates.x]\nbreedte = 3\n")

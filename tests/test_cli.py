@@ -51,4 +51,4 @@ def test_out_of_range_options_are_one_line(tmp_path, capsys, args, flag):
     code = main([*args, "-o", str(tmp_path / "out.gpkg")])
     err = capsys.readouterr().err
     assert code == 2 and "Traceback" not in err
-    assert flag in err and err.count("error:") == 1
+    assert flag in err and err.count("fout:") == 1

@@ -57,7 +57,7 @@ def test_cli_validate_missing_file_exit_2_one_line_per_problem(tmp_path, capsys)
     err = capsys.readouterr().err
     assert code == 2
     lines = [line for line in err.splitlines() if line.strip()]
-    assert len(lines) == 2 and all(line.startswith("error: ") for line in lines)
+    assert len(lines) == 2 and all(line.startswith("fout: ") for line in lines)
     assert "Traceback" not in err
 
 
@@ -69,13 +69,13 @@ def test_cli_validate_unreadable_config(tmp_path, capsys, content):
     code = main(["validate", str(p)])
     err = capsys.readouterr().err
     assert code == 2 and "Traceback" not in err
-    assert err.count("error: ") == 1 and str(p) in err
+    assert err.count("fout: ") == 1 and str(p) in err
 
 
 def test_cli_validate_ok(tmp_path):
     p = _write(tmp_path, '[layers.municipalities]\ncatalog = "municipalities"\n[layers.wijken]\ncatalog = "wijken"\n')
     result = CliRunner().invoke(cli, ["validate", str(p)])
-    assert result.exit_code == 0 and "2 layers checked" in result.output
+    assert result.exit_code == 0 and "2 lagen gecontroleerd" in result.output and "geen problemen gevonden" in result.output
 
 
 def test_catalog_every_layer_documented():
@@ -95,5 +95,5 @@ def test_cli_layers_lists_catalogue():
 
 def test_cli_version_and_help():
     runner = CliRunner()
-    assert runner.invoke(cli, ["--version"]).output.startswith("wlr-geo, version ")
+    assert runner.invoke(cli, ["--version"]).output.startswith("wlr-geo, versie ")
     assert "validate" in runner.invoke(cli, ["--help"]).output

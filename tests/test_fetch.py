@@ -759,7 +759,7 @@ def test_page_size_above_1000_is_lowered_with_a_warning(server, tmp_path, capsys
             "--rate-limit", "0", "--no-progress", "--cache-dir", str(tmp_path / "c")]
     assert main([*base, "--page-size", "5000", "-o", str(tmp_path / "o1")]) == 0
     assert server.log[0]["query"]["limit"] == "1000"
-    assert "--page-size = 5000 is meer dan PDOK levert" in capsys.readouterr().err
+    assert "--page-size = 5.000 is meer dan PDOK levert" in capsys.readouterr().err
     cfg = tmp_path / "p.toml"
     cfg.write_text('[project]\nname = "t"\n[fetch]\npage_size = 2500\n')
     assert main([*base, "--config", str(cfg), "--refresh", "-o", str(tmp_path / "o2")]) == 0

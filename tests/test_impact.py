@@ -171,7 +171,7 @@ def test_cli_config_and_errors(tmp_path, route):
     assert r.exit_code == 2
     assert "unknown key" in r.output
     r = CliRunner().invoke(cli, ["impact", "-o", str(out)])
-    assert r.exit_code == 2 and "no route" in r.output
+    assert r.exit_code == 2 and "geen tracé gegeven" in r.output
 
 
 def test_impact_options_from_config():

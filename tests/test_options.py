@@ -305,4 +305,4 @@ def test_validate_passes_the_embedded_configs_that_the_demo_runs(capsys, name):
     """The demo runs these configs (tests/test_demo.py), so validate must pass them."""
     assert main(["validate", str(embedded_path(name))]) == 0
     out = capsys.readouterr().out
-    assert "no problems found" in out and "impact" in out
+    assert "geen problemen gevonden" in out and "impact" in out

@@ -41,7 +41,8 @@ class WlrGeoError(Exception):
 
 @dataclass(frozen=True)
 class Problem:
-    """One problem found while validating input, in a form that prints as one line."""
+    """One problem found while validating input, in a form that prints as one line (in Dutch:
+    ``bestand X, laag 'Y', object Z: <message> — oplossing: <hint>``)."""
 
     message: str
     source: str | None = None
@@ -53,15 +54,15 @@ class Problem:
         where = ", ".join(
             part
             for part in (
-                f"file {self.source}" if self.source else "",
-                f"layer {self.layer!r}" if self.layer else "",
-                f"feature {self.feature}" if self.feature else "",
+                f"bestand {self.source}" if self.source else "",
+                f"laag {self.layer!r}" if self.layer else "",
+                f"object {self.feature}" if self.feature else "",
             )
             if part
         )
         text = f"{where}: {self.message}" if where else self.message
         if self.hint:
-            text += f" — fix: {self.hint}"
+            text += f" — oplossing: {self.hint}"
         return text
 
 

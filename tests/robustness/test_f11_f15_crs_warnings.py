@@ -48,7 +48,7 @@ def test_f11_belgian_prj_on_rd_shapefile_via_reader_and_cli(tmp_path: Path) -> N
         read_layer(shp)
     r = run_cli(["convert", shp, "-o", tmp_path / "out"])
     assert_clean(r, codes=(2,))
-    assert "kabels.shp" in r.err and "EPSG:31370" in r.err and "fix:" in r.err
+    assert "kabels.shp" in r.err and "EPSG:31370" in r.err and "oplossing:" in r.err
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").rglob("*.parquet"))
     # the input is untouched
     assert "Belge" in (tmp_path / "kabels.prj").read_text() or "Lambert" in (tmp_path / "kabels.prj").read_text()

@@ -75,7 +75,7 @@ def markup_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_f2_validate_with_hostile_names(project: Path) -> None:
     r = run_cli(["validate", project])
     assert_clean(r)
-    assert "no problems found" in r.out
+    assert "geen problemen gevonden" in r.out
 
 
 def test_f2_impact_shows_hostile_names_literally(project: Path, tmp_path: Path) -> None:
@@ -112,7 +112,7 @@ def test_f2_klic_operator_with_escape_character_is_one_line(tmp_path: Path) -> N
     zip_path = hostile_klic(tmp_path / "Levering_22O000518_1.zip", "\x1b[31mROOD")
     r = run_cli(["klic", zip_path, "-o", tmp_path / "out"])
     assert_clean(r, codes=(2,))
-    assert r.err.count("\n") == 1 and r.err.startswith("error: ")
+    assert r.err.count("\n") == 1 and r.err.startswith("fout: ")
 
 
 def test_f2_convert_layer_and_file_names_with_controls(tmp_path: Path) -> None:
@@ -170,13 +170,13 @@ def test_sweep_hostile_inputs_give_one_line_and_exit_2(command: str, tmp_path: P
         lines = [line for line in r.err.splitlines() if line.strip()]
         assert lines, r.text
         # one line per problem (a config may have several), each naming what and the fix;
-        # click's own usage errors are "Usage: ... / Try ... / Error: ..."
-        if lines[0].startswith("Usage:"):
-            assert sum(line.startswith("Error:") for line in lines) == 1, r.text
+        # click's own usage errors are "Gebruik: ... / Zie ... / fout: ..."
+        if lines[0].startswith("Gebruik:"):
+            assert sum(line.startswith("fout: ") for line in lines) == 1, r.text
         else:
             # (a progress line may come first: demo and route announce their work)
-            errors = [line for line in lines if line.startswith("error: ")]
+            errors = [line for line in lines if line.startswith("fout: ")]
             # each names the fix or the file it is about
             where = visible(str(tmp_path))
-            assert errors and all(" — fix: " in line or where in line for line in errors), r.text
+            assert errors and all(" — oplossing: " in line or where in line for line in errors), r.text
         assert not r.out.strip(), r.text

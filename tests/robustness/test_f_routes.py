@@ -449,6 +449,7 @@ def test_municipality_without_a_name_is_an_error_naming_the_feature(bad):
     text = str(exc.value)
     assert exc.value.layer == "municipalities" and exc.value.feature == "1" and exc.value.hint
     assert "zonder naam in kolom 'gm_naam'" in text and exc.value.hint in text
+    assert "laag 'municipalities'" in text and "object 1" in text and "oplossing:" in text
     assert "\n" not in text
 
 
@@ -466,7 +467,7 @@ def test_overlapping_municipalities_are_an_error_slivers_are_counted_once():
     overlap = [box(X0 - 50, Y0 - 300, X0 + 520, Y0 + 300), box(X0 + 500, Y0 - 300, X0 + 1050, Y0 + 300)]
     with pytest.raises(LayerValidationError) as exc:
         run_impact(ROUTE_GDF, {}, municipalities=_gm(["A", "B"], overlap))
-    assert "'A' en 'B' overlappen over 12.000 m²" in str(exc.value) and exc.value.feature == "0, 1"
+    assert "'A' en 'B' overlappen over 12.000 m²" in str(exc.value) and "object 0, 1" in str(exc.value)
     sliver = [box(X0 - 50, Y0 - 300, X0 + 500.001, Y0 + 300), box(X0 + 500, Y0 - 300, X0 + 1050, Y0 + 300)]
     res = run_impact(ROUTE_GDF, {}, municipalities=_gm(["B", "A"], sliver))
     pg = res.per_gemeente.set_index("gemeente")["length_m"]
@@ -483,6 +484,7 @@ def test_route_part_without_a_variant_is_an_error_never_a_variant_nan(bad):
         prepare_route(route, variant_column="variant")
     assert "zonder waarde in de variantkolom 'variant'" in str(exc.value)
     assert exc.value.feature == "1"
+    assert "object 1" in str(exc.value)
 
 
 def test_cli_reports_ambiguous_inputs_in_one_line(tmp_path):

@@ -36,20 +36,20 @@ def out_option(*, help: str, required: bool = True, default: Path | None = None,
         @functools.wraps(f)
         def wrapper(*args: Any, out_dir: Path | None = None, out_alias: Path | None = None, **kwargs: Any) -> Any:
             if out_dir is not None and out_alias is not None and out_dir != out_alias:
-                raise click.UsageError("give -o/--out once (--output is its old spelling)")
+                raise click.UsageError("geef -o/--out één keer (--output is de oude schrijfwijze)")
             value = out_dir if out_dir is not None else out_alias
             if value is None:
                 if required and default is None:
-                    raise click.UsageError("Missing option '-o' / '--out'.")
+                    raise click.UsageError("Ontbrekende optie '-o' / '--out'.")
                 value = default
             return f(*args, out_dir=value, **kwargs)
 
         wrapper = click.option("--wait", "wait_s", type=click.FloatRange(min=0, max=86_400), default=0.0,
                                show_default=True,
-                               help="Seconds to wait while another run writes into the same output folder.")(wrapper)
+                               help="Seconden wachten zolang een andere run in dezelfde uitvoermap schrijft.")(wrapper)
         wrapper = click.option("--output", "out_alias", type=click.Path(path_type=Path), default=None,
                                hidden=True)(wrapper)
         return click.option("-o", "--out", "out_dir", type=click.Path(path_type=Path), default=None,
-                            help=help + (f"  [default: {default}]" if show_default and default else ""))(wrapper)
+                            help=help + (f"  [standaard: {default}]" if show_default and default else ""))(wrapper)
 
     return decorate

@@ -8,30 +8,32 @@ from pathlib import Path
 import click
 from rich.table import Table
 
+from wlr_geo._nl import nl
+from wlr_geo.cli._click_nl import command
 from wlr_geo.cli._console import Console
 from wlr_geo.cli._print import dutch_number, out_option, plain, safe
 
 __all__ = ["bgt_command"]
 
 
-@click.command("bgt")
+@command("bgt")
 @click.argument("path", type=click.Path(path_type=Path))
-@out_option(help="GeoPackage to write (.gpkg); one layer per BGT class (wegdeel, waterdeel, pand, ...).")
+@out_option(help="Te schrijven GeoPackage (.gpkg); één laag per BGT-klasse (wegdeel, waterdeel, pand, ...).")
 @click.option("--class", "classes", multiple=True,
-              help="Only this class (repeatable), e.g. --class wegdeel --class waterdeel.")
+              help="Alleen deze klasse (herhaalbaar), bijv. --class wegdeel --class waterdeel.")
 @click.option("--all-versions", is_flag=True,
-              help="Keep ended and planned objects too (default: only current objects).")
+              help="Houd ook beëindigde en geplande objecten (standaard: alleen actuele objecten).")
 @click.option("--categories", "categories", type=click.Path(path_type=Path), default=None,
-              help="Category table (TOML) instead of the default wlr_geo/defaults/bgt_categories.toml.")
-@click.option("--skip-empty", is_flag=True, help="Do not write layers for classes without objects.")
+              help="Categorietabel (TOML) in plaats van de standaard wlr_geo/defaults/bgt_categories.toml.")
+@click.option("--skip-empty", is_flag=True, help="Schrijf geen lagen voor klassen zonder objecten.")
 @click.option("--report", "report_path", type=click.Path(path_type=Path), default=None,
-              help="Also write the read report (counts, repairs) as JSON to this file.")
+              help="Schrijf ook het leesverslag (aantallen, reparaties) als JSON naar dit bestand.")
 def bgt_command(path: Path, out_dir: Path, classes: tuple[str, ...], all_versions: bool,
                 categories: Path | None, skip_empty: bool, report_path: Path | None, wait_s: float) -> None:
-    """Read the BGT extract PATH (PDOK zip, folder or .gml) into --out (GeoPackage).
+    """Lees de BGT-extractie PAD (PDOK-zip, map of .gml) in naar --out (GeoPackage).
 
-    Keeps current objects only (no eindRegistratie, status 'bestaand'), in EPSG:28992, with the
-    impact category of every object in the column 'category'.
+    Houdt alleen actuele objecten (geen eindRegistratie, status 'bestaand'), in EPSG:28992, met
+    de impactcategorie van elk object in de kolom 'category'.
     """
     from wlr_geo.workflows import bgt
 
@@ -49,20 +51,20 @@ def bgt_command(path: Path, out_dir: Path, classes: tuple[str, ...], all_version
     for name, gdf in done.layers.items():
         c = report.classes[name]
         top = gdf["category"].value_counts()
-        top_txt = f"{top.index[0]} ({int(top.iloc[0])})" if len(top) else "-"
-        written = str(len(gdf)) if name in done.written else "overgeslagen"
-        table.add_row(safe(name), str(c.n_objects), str(c.n_not_current), str(c.duplicates_dropped), written,
-                      str(c.repaired_invalid), str(len(c.dropped_collapsed)), safe(top_txt))
+        top_txt = f"{top.index[0]} ({nl(int(top.iloc[0]))})" if len(top) else "-"
+        written = nl(len(gdf)) if name in done.written else "overgeslagen"
+        table.add_row(safe(name), nl(c.n_objects), nl(c.n_not_current), nl(c.duplicates_dropped), written,
+                      nl(c.repaired_invalid), nl(len(c.dropped_collapsed)), safe(top_txt))
     out_console = Console()
     if not out_console.is_terminal:
         out_console = Console(width=120)
     out_console.print(table)
     n_written = sum(len(g) for g in done.written.values())
-    click.echo(f"{n_written} objecten in {len(done.written)} lagen geschreven naar {plain(out_dir)} "
+    click.echo(f"{nl(n_written)} objecten in {nl(len(done.written))} lagen geschreven naar {plain(out_dir)} "
                f"in {dutch_number(elapsed, 1)} s")
     errors = [e for c in report.classes.values() for e in c.geometry_errors]
     if errors:
-        click.secho(f"let op: {len(errors)} object(en) met onleesbare geometrie zonder geometrie geschreven "
+        click.secho(f"let op: {nl(len(errors))} object(en) met onleesbare geometrie zonder geometrie geschreven "
                     f"(eerste: {plain(errors[0])})", fg="yellow", err=True)
     if report_path is not None:
         click.echo(f"leesverslag geschreven naar {plain(report_path)}")

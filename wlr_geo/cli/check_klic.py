@@ -9,6 +9,7 @@ import click
 from rich.table import Table
 
 from wlr_geo._errors import KlicError
+from wlr_geo.cli._click_nl import command
 from wlr_geo.cli._console import Console, safe
 
 __all__ = ["check_klic_command", "nl_number"]
@@ -35,15 +36,15 @@ def _short(label: str, base: Path) -> str:
     return "!".join([rel or ".", *parts[1:]])
 
 
-@click.command("check-klic")
+@command("check-klic")
 @click.argument("directory", type=click.Path(exists=True, path_type=Path))
 def check_klic_command(directory: Path) -> None:
-    """Compare wlr_geo's KLIC reader with GDAL on every delivery in DIRECTORY.
+    """Vergelijk de KLIC-lezer van wlr_geo met GDAL op elke levering in MAP.
 
-    Per delivery (zip, unpacked folder or IMKL XML): the rows wlr_geo makes (one per object and
-    link) against a count of the object-link pairs in the XML, the distinct links against
-    GDAL's UtilityLink layer, and every link's length against GDAL's. Prints one table; exit
-    code 1 when a delivery differs. The input is never changed.
+    Per levering (zip, uitgepakte map of IMKL-XML): de rijen die wlr_geo maakt (één per object
+    en link) tegen een telling van de paren object-link in de XML, de verschillende links tegen
+    de laag UtilityLink van GDAL, en de lengte van elke link tegen die van GDAL. Toont één
+    tabel; afsluitcode 1 als een levering verschilt. De invoer wordt nooit veranderd.
     """
     from wlr_geo.workflows.klic import LENGTH_TOLERANCE_M, check_deliveries
 
@@ -79,6 +80,7 @@ def check_klic_command(directory: Path) -> None:
     console.print(table)
     for where, reason in skipped:
         console.print(f"niet vergeleken: {safe(where)} ({safe(reason)})")
-    console.print(f"{len(results)} levering(en) vergeleken, {len(results) - n_diff} gelijk, {n_diff} met verschil.")
+    console.print(f"{nl_number(len(results))} levering(en) vergeleken, {nl_number(len(results) - n_diff)} gelijk, "
+                  f"{nl_number(n_diff)} met verschil.")
     if n_diff:
         raise click.exceptions.Exit(1)

@@ -8,19 +8,22 @@ from pathlib import Path
 import click
 from rich.table import Table
 
+from wlr_geo._nl import nl
+from wlr_geo.cli._click_nl import command
 from wlr_geo.cli._console import Console
 from wlr_geo.cli._print import dutch_number, out_option, safe
 
 __all__ = ["claims_command"]
 
 
-@click.command("claims")
+@command("claims")
 @click.argument("config", type=click.Path(path_type=Path))
-@out_option(help="Output folder.")
+@out_option(help="Uitvoermap.")
 def claims_command(config: Path, out_dir: Path, wait_s: float) -> None:
-    """Space claims of a project CONFIG: footprints, conflicts and the programme per year.
+    """Ruimteclaims van een projectconfiguratie CONFIG: footprints, conflicten en het programma
+    per jaar.
 
-    Writes claims.gpkg (claims, conflicts, raakt), claims_programme.csv and .xlsx to --out.
+    Schrijft claims.gpkg (claims, conflicts, raakt), claims_programme.csv en .xlsx naar --out.
     """
     from wlr_geo.config import load_config
     from wlr_geo.workflows import claims
@@ -45,15 +48,15 @@ def claims_command(config: Path, out_dir: Path, wait_s: float) -> None:
         n_t = int(((touch["claim_id"] == cid) | ((touch["other_layer"] == "claims") & (touch["other_id"] == cid))).sum())
         years = str(row.year_from) if row.year_from == row.year_to else f"{row.year_from}–{row.year_to}"
         table.add_row(safe(cid), safe(row.facility_type), years, safe(row.status), dutch_number(row.area_m2),
-                      str(n_c), str(n_t))
+                      nl(n_c), nl(n_t))
     if len(footprints) > shown:
-        table.add_row("…", f"nog {len(footprints) - shown} claims", "", "", "", "", "")
+        table.add_row("…", f"nog {nl(len(footprints) - shown)} claims", "", "", "", "", "")
     out = Console()
     out.print(table)
     if bool(footprints["indicatief"].any()):
         out.print("[yellow]Let op: (een deel van) de claims is INDICATIEF; footprints uit sjablonen zijn aannames.[/yellow]")
     out.print(
-        f"{len(footprints)} claims, {int(is_conf.sum())} conflicten "
-        f"({int((confl['conflict_type'] == 'claim-claim').sum())} claim–claim), {len(touch)} keer 'raakt'. "
+        f"{nl(len(footprints))} claims, {nl(int(is_conf.sum()))} conflicten "
+        f"({nl(int((confl['conflict_type'] == 'claim-claim').sum()))} claim–claim), {nl(len(touch))} keer 'raakt'. "
         f"Uitvoer: {safe(out_dir.resolve())}"
     )

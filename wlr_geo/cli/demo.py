@@ -14,19 +14,20 @@ import click
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from wlr_geo.cli._click_nl import command
 from wlr_geo.cli._console import Console
 from wlr_geo.cli._print import dutch_number, out_option, safe
 
 __all__ = ["demo_command"]
 
 
-@click.command("demo")
-@out_option(help="Output folder.", required=False, default=Path("wlr-output"), show_default=True)
+@command("demo")
+@out_option(help="Uitvoermap.", required=False, default=Path("wlr-output"), show_default=True)
 @click.option("--config", "config_path", type=click.Path(path_type=Path), default=None,
-              help="Run on this project config instead of the embedded demo config.")
-@click.option("--skip", multiple=True, help="Skip a step by name (repeatable).")
+              help="Draai op deze projectconfiguratie in plaats van de ingebouwde democonfiguratie.")
+@click.option("--skip", multiple=True, help="Sla een stap over, op naam (herhaalbaar).")
 def demo_command(out_dir: Path, config_path: Path | None, skip: tuple[str, ...], wait_s: float) -> None:
-    """Run every analysis on the embedded Leidse-regio data and write the outputs to --out."""
+    """Draai elke analyse op de ingebouwde gegevens van de Leidse regio en schrijf de uitvoer naar --out."""
     from wlr_geo.workflows import demo
 
     console = Console(stderr=True)

@@ -19,6 +19,8 @@ from rich.table import Table
 from rich.text import Text
 
 from wlr_geo._errors import WlrGeoInputError
+from wlr_geo._nl import nl
+from wlr_geo.cli._click_nl import command
 from wlr_geo.cli._console import Console, plain
 from wlr_geo.workflows.fetch import CBS_YEARS, DATASETS, DEFAULT_CBS_YEAR, PDOK_MAX_LIMIT, Area
 
@@ -42,6 +44,11 @@ def _print_datasets(console: Console) -> None:
         f"CBS-jaren: {', '.join(f'{y} ({s})' for y, s in CBS_YEARS.items())}; standaard {DEFAULT_CBS_YEAR}. "
         "De bronnen per dataset staan in wlr_geo/pdok.py en in de provenance van elke download."
     ))
+
+
+def _count(value: object) -> str:
+    """A feature count for the table: Dutch separators, ``-`` when unknown."""
+    return nl(value) if isinstance(value, int) and not isinstance(value, bool) else "-" if value is None else str(value)
 
 
 def _area(gemeente: tuple[str, ...], bbox: str | None, route: str | None, buffer_m: float) -> Area:
@@ -111,53 +118,54 @@ WLR_GEO_PDOK_URL_BGT_DOWNLOAD (BGT-download-API).
 """
 
 
-@click.command("fetch", epilog=_EPILOG)
-@click.option("-d", "--dataset", "datasets", multiple=True, metavar="NAME",
-              help="Dataset to download (repeatable): " + _datasets_help() + ".")
+@command("fetch", epilog=_EPILOG)
+@click.option("-d", "--dataset", "datasets", multiple=True, metavar="NAAM",
+              help="Te downloaden dataset (herhaalbaar): " + _datasets_help() + ".")
 @click.option("--list-datasets", is_flag=True,
-              help="List the datasets, their PDOK services and collections, and exit.")
+              help="Toon de datasets met hun PDOK-diensten en collecties, en stop.")
 @click.option("--gemeente", multiple=True, metavar="GMxxxx",
-              help="Area: municipality code(s) of the embedded boundaries (repeatable); output is "
-                   "selected to the municipality polygons.")
-@click.option("--bbox", metavar="XMIN,YMIN,XMAX,YMAX", help="Area: a box in RD New metres (EPSG:28992).")
-@click.option("--route", metavar="PATH[:LAYER]", help="Area: a route layer, buffered by --buffer-m.")
+              help="Gebied: gemeentecode(s) van de ingebouwde grenzen (herhaalbaar); de uitvoer wordt "
+                   "geselecteerd op de gemeentevlakken.")
+@click.option("--bbox", metavar="XMIN,YMIN,XMAX,YMAX", help="Gebied: een rechthoek in RD-meters (EPSG:28992).")
+@click.option("--route", metavar="PAD[:LAAG]", help="Gebied: een tracélaag, met een buffer van --buffer-m.")
 @click.option("--buffer-m", type=float, default=500.0, show_default=True,
-              help="Buffer around --route in metres.")
+              help="Buffer rond --route in meter.")
 @click.option("-o", "--out", "out_dir", type=click.Path(path_type=Path), default=None,
-              help="Output folder: one GeoPackage per dataset, catalog.toml and provenance.json.")
+              help="Uitvoermap: één GeoPackage per dataset, catalog.toml en provenance.json.")
 @click.option("--output", "output_alias", type=click.Path(path_type=Path), default=None, hidden=True)
-@click.option("--cbs-year", type=int, default=None,
-              help=f"Year of the CBS wijken en buurten ({', '.join(map(str, CBS_YEARS))})  "
-                   f"[default: {DEFAULT_CBS_YEAR}, the newest with complete key figures].")
+@click.option("--cbs-year", type=int, default=None, metavar="JAAR",
+              help=f"Jaar van de CBS-wijken en -buurten ({', '.join(map(str, CBS_YEARS))})  "
+                   f"[standaard: {DEFAULT_CBS_YEAR}, het nieuwste met volledige kerncijfers].")
 @click.option("--bgt-source", type=click.Choice(["ogc", "download"]), default=None,
-              help="BGT through the OGC API (current objects kept) or as one CityGML extract from "
-                   "PDOK's BGT download API, read with wlr_geo.io.bgt.read_bgt  [default: ogc].")
+              help="BGT via de OGC API (actuele objecten) of als één CityGML-extract uit de "
+                   "BGT-download-API van PDOK, gelezen met wlr_geo.io.bgt.read_bgt  [standaard: ogc].")
 @click.option("--cache-dir", type=click.Path(path_type=Path), default=None,
-              help="Download cache (default $WLR_GEO_CACHE or ~/.cache/wlr_geo).")
-@click.option("--offline", is_flag=True, help="Use only the cache; fail when a layer is not cached.")
-@click.option("--refresh", is_flag=True, help="Download again even when the cache holds a fresh copy.")
+              help="Downloadcache (standaard $WLR_GEO_CACHE of ~/.cache/wlr_geo).")
+@click.option("--offline", is_flag=True, help="Gebruik alleen de cache; stop als een laag er niet in staat.")
+@click.option("--refresh", is_flag=True, help="Download opnieuw, ook als de cache een verse kopie heeft.")
 @click.option("--max-age-days", type=float, default=None,
-              help="Cached downloads older than this are downloaded again  [default: 30].")
-@click.option("--base-url", "base_urls", multiple=True, metavar="[NAME=]URL",
-              help="Override a dataset's service base URL (NAME=URL) or all of them (URL).")
+              help="Downloads in de cache die ouder zijn dan dit aantal dagen worden opnieuw gedownload  "
+                   "[standaard: 30].")
+@click.option("--base-url", "base_urls", multiple=True, metavar="[NAAM=]URL",
+              help="Vervang de basis-URL van de dienst van één dataset (NAAM=URL) of van alle (URL).")
 @click.option("--api-root", default=None, metavar="URL",
-              help="Root replacing https://api.pdok.nl for every dataset (also $WLR_GEO_PDOK_ROOT).")
+              help="Wortel in plaats van https://api.pdok.nl voor elke dataset (ook $WLR_GEO_PDOK_ROOT).")
 @click.option("--rate-limit", type=float, default=None,
-              help="At most this many requests per second, 0: no limit  [default: 2].")
+              help="Hoogstens zoveel verzoeken per seconde, 0: geen grens  [standaard: 2].")
 @click.option("--timeout", "timeout_s", type=float, default=None,
-              help="Timeout of one request in seconds  [default: 60].")
+              help="Time-out van één verzoek in seconden  [standaard: 60].")
 @click.option("--retries", type=click.IntRange(0, 20), default=None,
-              help="Retries per request (backoff with jitter; Retry-After honoured)  [default: 4].")
+              help="Nieuwe pogingen per verzoek (backoff met jitter; Retry-After gevolgd)  [standaard: 4].")
 @click.option("--page-size", type=click.IntRange(min=1), default=None,
-              help=f"Features per page ('limit'); PDOK serves at most {PDOK_MAX_LIMIT}, a larger value "
-                   f"is lowered with a warning  [default: {PDOK_MAX_LIMIT}].")
+              help=f"Objecten per pagina ('limit'); PDOK levert hoogstens {nl(PDOK_MAX_LIMIT)}, een grotere "
+                   f"waarde wordt met een waarschuwing verlaagd  [standaard: {nl(PDOK_MAX_LIMIT)}].")
 @click.option("--config", "config_path", type=click.Path(path_type=Path), default=None,
-              help="Project config whose [fetch] table sets api_root, base_urls, cache_dir, "
-                   "max_age_days, rate_limit_per_s, timeout_s, retries, page_size, cbs_year, "
-                   "bgt_source (command-line options win).")
+              help="Projectconfiguratie waarvan de tabel [fetch] api_root, base_urls, cache_dir, "
+                   "max_age_days, rate_limit_per_s, timeout_s, retries, page_size, cbs_year en "
+                   "bgt_source zet (opties op de opdrachtregel gaan voor).")
 @click.option("--cut", is_flag=True,
-              help="Clip geometries to the area instead of keeping whole intersecting features.")
-@click.option("--no-progress", is_flag=True, help="No progress bars.")
+              help="Knip geometrieën af op het gebied in plaats van hele snijdende objecten te houden.")
+@click.option("--no-progress", is_flag=True, help="Geen voortgangsbalken.")
 def fetch_command(
     datasets: tuple[str, ...], list_datasets: bool, gemeente: tuple[str, ...], bbox: str | None,
     route: str | None, buffer_m: float, out_dir: Path | None, output_alias: Path | None,
@@ -166,17 +174,17 @@ def fetch_command(
     api_root: str | None, rate_limit: float | None, timeout_s: float | None, retries: int | None,
     page_size: int | None, config_path: Path | None, cut: bool, no_progress: bool,
 ) -> None:
-    """Download PDOK layers for an area: boundaries, CBS wijken/buurten, BGT, BAG, Natura 2000,
-    NWB roads and rail (OGC API Features, GeoJSON in RD New; the BGT optionally as a CityGML
-    extract from PDOK's BGT download API).
+    """Download PDOK-lagen voor een gebied: grenzen, CBS-wijken/-buurten, BGT, BAG, Natura 2000,
+    NWB-wegen en spoor (OGC API Features, GeoJSON in RD New; de BGT desgewenst als CityGML-extract
+    uit de BGT-download-API van PDOK).
 
-    Downloads are paged (rel=next), retried with backoff, rate limited, cached (resumable after
-    an interruption, expiring after --max-age-days) and carry a provenance record (service URL,
-    collection, query, time, feature count, SHA-256, the page checks made). Every layer gets the
-    standard columns (gm_code, gm_naam, wk_code, wk_naam, bu_code, bu_naam, inwoners) next to
-    PDOK's own and is listed in the output's catalog.toml, which a project config can name:
-    [project] catalogs = ["DIR/catalog.toml"]. Nothing touches the network except this command,
-    and with --offline not even this one.
+    Downloads gaan per pagina (rel=next), worden bij fouten met backoff herhaald, zijn in tempo
+    begrensd, komen in de cache (na een onderbreking te hervatten, verlopen na --max-age-days) en
+    krijgen een herkomstrecord (dienst-URL, collectie, vraag, tijd, aantal objecten, SHA-256, de
+    gedane paginacontroles). Elke laag krijgt naast de eigen kolommen van PDOK de standaardkolommen
+    (gm_code, gm_naam, wk_code, wk_naam, bu_code, bu_naam, inwoners) en staat in catalog.toml in
+    de uitvoer, die een projectconfiguratie kan noemen: [project] catalogs = ["MAP/catalog.toml"].
+    Niets gebruikt het netwerk behalve dit commando, en met --offline zelfs dit niet.
     """
     from wlr_geo.workflows.fetch import (
         DownloadSettings,
@@ -211,8 +219,9 @@ def fetch_command(
     limit = int(pick(page_size, "page_size", d.page_limit))
     if limit > PDOK_MAX_LIMIT:
         where = "--page-size" if page_size is not None else f"[fetch] page_size in {config_path}"
-        console.print(Text(f"waarschuwing: {where} = {limit} is meer dan PDOK levert (hoogstens "
-                           f"{PDOK_MAX_LIMIT} per pagina); er wordt {PDOK_MAX_LIMIT} gevraagd", style="yellow"))
+        console.print(Text(f"let op: {where} = {nl(limit)} is meer dan PDOK levert (hoogstens "
+                           f"{nl(PDOK_MAX_LIMIT)} per pagina); er wordt {nl(PDOK_MAX_LIMIT)} gevraagd",
+                           style="yellow"))
         limit = PDOK_MAX_LIMIT
     settings = DownloadSettings(
         timeout_s=pick(timeout_s, "timeout_s", d.timeout_s),
@@ -256,9 +265,9 @@ def fetch_command(
         in_area = exported.selected_features.get((r.dataset, r.collection))
         notes = "; ".join(dict.fromkeys([*r.provenance.get("notes", []), *r.notes]))
         table.add_row(*(Text(plain(v)) for v in (
-            r.dataset, r.collection, r.feature_count, in_area, "cache" if r.from_cache else "PDOK",
-            r.provenance.get("download_end_utc"), notes)))
+            r.dataset, r.collection, _count(r.feature_count), _count(in_area), "cache" if r.from_cache else "PDOK",
+            r.provenance.get("download_end_utc") or "-", notes)))
     Console(width=160).print(table)
     for p in exported.paths:
         click.echo(f"geschreven: {plain(p)}")
-    click.echo(f"in een projectconfig: [project] catalogs = [\"{plain(output / 'catalog.toml')}\"]")
+    click.echo(f"in een projectconfiguratie: [project] catalogs = [\"{plain(output / 'catalog.toml')}\"]")

@@ -9,6 +9,7 @@ import click
 from rich.table import Table
 
 from wlr_geo._nl import nl
+from wlr_geo.cli._click_nl import command
 from wlr_geo.cli._console import Console
 from wlr_geo.cli._print import dutch_number, out_option, plain, safe
 from wlr_geo.present.styles import thema_label
@@ -43,18 +44,18 @@ def _progress_line(p: Any) -> str:
     return f"levering {nl(p.number)} van {nl(p.total)}: {safe(p.name)} — {nl(p.n_lines)} {what}"
 
 
-@click.command("klic")
+@command("klic")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@out_option(help="GeoPackage to write (layers klic_lines, klic_points, klic_areas, "
+@out_option(help="Te schrijven GeoPackage (lagen klic_lines, klic_points, klic_areas, "
                  "klic_precautions, klic_request_areas, klic_attachments).")
 @click.option("--depth-tolerance", "depth_tolerance_m", type=float, default=1.0, show_default=True,
-              help="Max. distance (m) from a depth point to its line.")
+              help="Grootste afstand (m) van een dieptepunt tot zijn leiding.")
 def klic_command(paths: tuple[Path, ...], out_dir: Path, depth_tolerance_m: float, wait_s: float) -> None:
-    """Read KLIC deliveries (zips, folders or IMKL XML; IMKL 2.x and 1.2.1) into --out.
+    """Lees KLIC-leveringen PADEN (zips, mappen of IMKL-XML; IMKL 2.x en 1.2.1) in naar --out.
 
-    Objects delivered more than once (overlapping requests) are written once, with the newest
-    delivery's attributes and every delivered piece of their lines. Prints a summary per thema
-    and per network operator.
+    Objecten die meer dan eens geleverd zijn (overlappende aanvragen) worden één keer
+    geschreven, met de kenmerken van de nieuwste levering en elk geleverd stuk van hun lijnen.
+    Toont een samenvatting per thema en per netbeheerder.
     """
     from wlr_geo.workflows import klic
 
@@ -64,17 +65,17 @@ def klic_command(paths: tuple[Path, ...], out_dir: Path, depth_tolerance_m: floa
                         on_delivery=lambda src: status.update(f"KLIC lezen: {safe(src.label)}"),
                         progress=lambda p: console.print(_progress_line(p), soft_wrap=True))
     for w in done.warnings:
-        click.secho(f"warning: {plain(w)}", fg="yellow", err=True)
+        click.secho(f"let op: {plain(w)}", fg="yellow", err=True)
     data = done.data
     t = Table(title="Kabels en leidingen per thema")
     for col, justify in (("thema", "left"), ("omschrijving", "left"), ("aantal", "right"), ("lengte (m)", "right")):
         t.add_column(col, justify=justify)  # type: ignore[arg-type]
     total_n, total_len = 0, 0.0
     for thema, label, n, length in thema_summary(data):
-        t.add_row(safe(thema), safe(label), str(n), dutch_number(length, 1))
+        t.add_row(safe(thema), safe(label), nl(n), dutch_number(length, 1))
         total_n += n
         total_len += length
-    t.add_row("totaal", "", str(total_n), dutch_number(total_len, 1), style="bold")
+    t.add_row("totaal", "", nl(total_n), dutch_number(total_len, 1), style="bold")
     console.print(t)
 
     o = Table(title="Per netbeheerder")
@@ -82,10 +83,10 @@ def klic_command(paths: tuple[Path, ...], out_dir: Path, depth_tolerance_m: floa
                          ("lengte (m)", "right"), ("punten", "right")):
         o.add_column(col, justify=justify)  # type: ignore[arg-type]
     for code, name, n, length, npts in operator_summary(data):
-        o.add_row(safe(code), safe(name), str(n), dutch_number(length, 1), str(npts))
+        o.add_row(safe(code), safe(name), nl(n), dutch_number(length, 1), nl(npts))
     console.print(o)
 
     for line in data.report.summary_lines():
         console.print(safe(line))
-    counts = ", ".join(f"{k} {len(v)}" for k, v in data.layers().items())
+    counts = ", ".join(f"{k} {nl(len(v))}" for k, v in data.layers().items())
     console.print(f"geschreven: {safe(out_dir)} ({counts})")

@@ -9,19 +9,22 @@ from pathlib import Path
 import click
 from rich.table import Table
 
+from wlr_geo._nl import nl
+from wlr_geo.cli._click_nl import command
 from wlr_geo.cli._console import Console
 from wlr_geo.cli._print import dutch_number, out_option, safe
 
 __all__ = ["landing_command"]
 
 
-@click.command("landing")
+@command("landing")
 @click.argument("config", type=click.Path(path_type=Path))
-@out_option(help="Output folder.")
+@out_option(help="Uitvoermap.")
 def landing_command(config: Path, out_dir: Path, wait_s: float) -> None:
-    """Rank the landing candidates of a project CONFIG and test how robust the ranking is.
+    """Rangschik de kandidaat-aanlandlocaties van een projectconfiguratie CONFIG en toets hoe
+    robuust de rangorde is.
 
-    Writes landing_scores.csv/.xlsx, landing_sensitivity(_oat).csv, landing.json and landing.gpkg.
+    Schrijft landing_scores.csv/.xlsx, landing_sensitivity(_oat).csv, landing.json en landing.gpkg.
     """
     from wlr_geo.config import load_config
     from wlr_geo.workflows import landing
@@ -29,7 +32,7 @@ def landing_command(config: Path, out_dir: Path, wait_s: float) -> None:
     cfg = load_config(config)
     settings = cfg.options.landing
     console = Console(stderr=True)
-    with console.status(f"criteria en gevoeligheidsanalyse ({settings.n_samples} trekkingen)"):
+    with console.status(f"criteria en gevoeligheidsanalyse ({nl(settings.n_samples)} trekkingen)"):
         done = landing.run(cfg, out_dir, wait_s=wait_s)
     scores, sens = done.scores, done.sensitivity
     table = Table(title=f"Aanlandlocaties — {safe(cfg.name)}")

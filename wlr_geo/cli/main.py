@@ -7,6 +7,10 @@ Every :class:`~wlr_geo.WlrGeoError` becomes one clear line per problem on stderr
 exit code 130 (128 + SIGINT); commands that write through an ``OutputSet`` have then written
 nothing.
 
+Everything ``wlr-geo`` prints is Dutch: its own lines, the framing of errors ("fout: bestand …,
+laag '…': … — oplossing: …"), the level of log lines ("let op", "fout") and click's help and usage
+errors (:mod:`wlr_geo.cli._click_nl`).
+
 What reaches the terminal is made safe here too (ROBUSTNESS.md F2): error lines, click's usage
 errors and log lines show control characters as escapes (:func:`wlr_geo.cli._console.visible`),
 so data echoed in a message can neither break the one line nor act on the terminal. Every
@@ -16,6 +20,7 @@ warnings become counted notes in the run's manifest; stderr gets one line saying
 
 from __future__ import annotations
 
+import copy
 import importlib
 import io
 import logging
@@ -26,6 +31,7 @@ import click
 
 from wlr_geo._errors import WlrGeoError, WlrGeoInputError
 from wlr_geo._version import __version__
+from wlr_geo.cli._click_nl import Group, dutch_click
 from wlr_geo.cli._console import plain, visible
 
 __all__ = ["COMMANDS", "EXIT_INTERRUPTED", "cli", "main"]
@@ -52,7 +58,7 @@ COMMANDS: dict[str, str] = {
 }
 
 
-class LazyGroup(click.Group):
+class LazyGroup(Group):
     """A click group whose sub-commands are imported on first use."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -88,9 +94,9 @@ def report_error(exc: WlrGeoError) -> None:
     """Print a wlr_geo error as one line per problem on stderr (control characters shown)."""
     if isinstance(exc, WlrGeoInputError):
         for problem in exc.problems:
-            click.secho(f"error: {plain(problem)}", fg="red", err=True)
+            click.secho(f"fout: {plain(problem)}", fg="red", err=True)
     else:
-        click.secho(f"error: {plain(exc)}", fg="red", err=True)
+        click.secho(f"fout: {plain(exc)}", fg="red", err=True)
 
 
 def _show_click_error(exc: click.ClickException) -> None:
@@ -102,11 +108,20 @@ def _show_click_error(exc: click.ClickException) -> None:
     click.echo(text, err=True)
 
 
+#: Log levels as the terminal shows them.
+LEVELS_NL = {"DEBUG": "debug", "INFO": "info", "WARNING": "let op", "ERROR": "fout", "CRITICAL": "ernstig"}
+
+#: The format of log lines at the terminal.
+LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"
+
+
 class _VisibleFormatter(logging.Formatter):
-    """Log lines with control characters shown (messages may quote data)."""
+    """Log lines with a Dutch level word and control characters shown (messages may quote data)."""
 
     def format(self, record: logging.LogRecord) -> str:
-        return "\n".join(visible(line) for line in super().format(record).split("\n"))
+        shown = copy.copy(record)  # other handlers see the record unchanged
+        shown.levelname = LEVELS_NL.get(record.levelname, record.levelname.lower())
+        return "\n".join(visible(line) for line in super().format(shown).split("\n"))
 
 
 def _warning_summary(log: Any) -> None:
@@ -120,24 +135,25 @@ def _warning_summary(log: Any) -> None:
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "--version", prog_name="wlr-geo")
-@click.option("-v", "--verbose", count=True, help="More log output (-v info, -vv debug).")
-@click.option("--debug", is_flag=True, help="Show Python tracebacks instead of one-line errors.")
+@click.version_option(__version__, "--version", prog_name="wlr-geo", message="%(prog)s, versie %(version)s",
+                      help="Toon het versienummer en stop.")
+@click.option("-v", "--verbose", count=True, help="Meer logregels (-v: info, -vv: debug).")
+@click.option("--debug", is_flag=True, help="Toon de Python-traceback in plaats van een fout op één regel.")
 @click.pass_context
 def cli(ctx: click.Context, verbose: int, debug: bool) -> None:
-    """wlr-geo: GIS toolkit for the heat transition in the Leidse regio (WarmtelinQ+).
+    """wlr-geo: GIS-gereedschap voor de warmtetransitie in de Leidse regio (WarmtelinQ+).
 
-    Reads route, boundary, KLIC/IMKL, BGT and other layers into EPSG:28992, analyses the
-    route's above- and below-ground impact per municipality, and writes tables, GeoPackages
-    and offline consultation maps in Dutch.
+    Leest tracé, gemeentegrenzen, KLIC/IMKL, BGT en andere lagen in EPSG:28992, bepaalt de
+    boven- en ondergrondse impact van het tracé per gemeente en schrijft tabellen,
+    GeoPackages en offline raadpleegkaarten.
     """
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
     level = logging.WARNING - 10 * verbose
-    logging.basicConfig(level=max(level, logging.DEBUG), format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=max(level, logging.DEBUG), format=LOG_FORMAT)
     for handler in logging.getLogger().handlers:
         if type(handler) is logging.StreamHandler and not isinstance(handler.formatter, _VisibleFormatter):
-            handler.setFormatter(_VisibleFormatter("%(levelname)s %(name)s: %(message)s"))
+            handler.setFormatter(_VisibleFormatter(LOG_FORMAT))
     logging.getLogger("wlr_geo").setLevel(max(level, logging.DEBUG))
     if ctx.invoked_subcommand is not None:
         from wlr_geo.workflows._output import capture_warnings
@@ -148,6 +164,11 @@ def cli(ctx: click.Context, verbose: int, debug: bool) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit code."""
+    with dutch_click():
+        return _main(argv)
+
+
+def _main(argv: list[str] | None) -> int:
     try:
         rv = cli.main(args=argv, prog_name="wlr-geo", standalone_mode=False)
     except (_UserInterruptError, KeyboardInterrupt):

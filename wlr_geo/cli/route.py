@@ -17,6 +17,7 @@ keys of the same meaning (:data:`wlr_geo.workflows.routing.CLI_FLAGS`); see
 from __future__ import annotations
 
 import math
+import re
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -29,10 +30,12 @@ import pandas as pd
 from rich.table import Table
 
 from wlr_geo._errors import WlrGeoInputError
+from wlr_geo._nl import nl
+from wlr_geo._options import describe
+from wlr_geo.cli._click_nl import command
 from wlr_geo.cli._console import Console
 from wlr_geo.cli._print import dutch_number, out_option, plain, safe
-from wlr_geo.workflows.routing import METHODS, RoutingRun
-from wlr_geo.workflows.routing import option_help as _help
+from wlr_geo.workflows.routing import METHODS, RoutingOptions, RoutingRun
 
 __all__ = ["VERIFICATION_NL", "route_command"]
 
@@ -54,6 +57,38 @@ VERIFICATION_SHORT_NL = {
     "unverified": "niet bevestigd",
 }
 
+#: ``--help`` of the options that set a ``[routing]`` key (:data:`wlr_geo.workflows.routing.CLI_FLAGS`).
+OPTION_HELP_NL = {
+    "k": "Alternatieven per eindpunt.",
+    "min_separation_m": "Afstand waarboven delen van twee alternatieven als verschillend tellen (standaard: 10 cellen).",
+    "min_distinct_share": "Deel van de lengte van elk alternatief dat verder dan min_separation_m van elk ander "
+                          "alternatief moet liggen.",
+    "method": "Methode voor de goedkoopste route: coarse-to-fine (gecontroleerd) of full (exact, meer geheugen).",
+    "coarse_factor": "Fijne cellen per zijde van een grove cel (coarse-to-fine).",
+    "corridor_m": "Halve breedte van de verfijningscorridor (coarse-to-fine).",
+    "barrier_cost": "Cellen met kosten vanaf deze waarde zijn barrières, zoals nodata (bijv. 9999 als het raster "
+                    "verboden gebied zo codeert).",
+    "epsilon": "Tolerantie van de controle van coarse-to-fine (0,01 = 1 %).",
+}
+
+
+#: A number in a range text (not one in e-notation, which stays as it is).
+_NUMBER = re.compile(r"(?<![\w.+-])\d+(?:\.\d+)?(?![\w.+-])")
+
+
+def _help(name: str) -> str:
+    """``--help`` of the option that sets ``[routing]`` key ``name``: Dutch text, key, default, range."""
+    info = next(i for i in describe(RoutingOptions) if i.key == name)
+    parts = [f"[routing] {info.key}"]
+    if info.default is not None:
+        default = info.default
+        shown = nl(default) if isinstance(default, (int, float)) and not isinstance(default, bool) else str(default)
+        parts.append(f"standaard {shown}")
+    if info.range and "one of" not in info.range and "een van" not in info.range:
+        parts.append(_NUMBER.sub(lambda m: nl(float(m.group())), info.range.replace(" and ", " en ")))
+    return f"{OPTION_HELP_NL[name]} ({'; '.join(parts)})"
+
+
 #: Summary columns: route column → (Dutch header, formatter).
 _SUMMARY: dict[str, tuple[str, Callable[[Any], str]]] = {
     "target": ("doel", safe),
@@ -68,7 +103,7 @@ _SUMMARY: dict[str, tuple[str, Callable[[Any], str]]] = {
 
 
 def _summary(routes: pd.DataFrame) -> None:
-    table = Table(title=f"Routealternatieven ({len(routes)})")
+    table = Table(title=f"Routealternatieven ({nl(len(routes))})")
     cols = [c for c in _SUMMARY if c in routes.columns]
     for col in cols:
         table.add_column(_SUMMARY[col][0], justify="left" if col in ("target", "method", "verification") else "right")
@@ -110,11 +145,12 @@ def _progress_bar() -> Iterator[Any]:
     yield bar
 
 
-@click.command("route")
+@command("route")
 @click.argument("config", required=False, type=click.Path(path_type=Path))
-@click.option("--cost", "cost_path", type=click.Path(path_type=Path), help="A cost raster GeoTIFF (EPSG:28992) instead of a config.")
-@click.option("--start", "start_text", help="Start point X,Y in RD metres.")
-@click.option("--end", "end_texts", multiple=True, help="End point X,Y in RD metres (repeatable).")
+@click.option("--cost", "cost_path", type=click.Path(path_type=Path),
+              help="Een kostenraster als GeoTIFF (EPSG:28992) in plaats van een configuratie.")
+@click.option("--start", "start_text", metavar="X,Y", help="Beginpunt X,Y in RD-meters.")
+@click.option("--end", "end_texts", multiple=True, metavar="X,Y", help="Eindpunt X,Y in RD-meters (herhaalbaar).")
 @click.option("-k", "k", type=int, default=None, help=_help("k"))
 @click.option("--min-separation", "min_separation_m", type=float, default=None, help=_help("min_separation_m"))
 @click.option("--min-distinct-share", "min_distinct_share", type=float, default=None, help=_help("min_distinct_share"))
@@ -123,17 +159,19 @@ def _progress_bar() -> Iterator[Any]:
 @click.option("--corridor", "corridor_m", type=float, default=None, help=_help("corridor_m"))
 @click.option("--barrier-above", "barrier_cost", type=float, default=None, help=_help("barrier_cost"))
 @click.option("--epsilon", type=float, default=None, help=_help("epsilon"))
-@out_option(help="Output folder.")
+@out_option(help="Uitvoermap.")
 def route_command(config: Path | None, cost_path: Path | None, start_text: str | None, end_texts: tuple[str, ...],
                   k: int | None, min_separation_m: float | None, min_distinct_share: float | None,
                   method: str | None, coarse_factor: int | None, corridor_m: float | None,
                   barrier_cost: float | None, epsilon: float | None, out_dir: Path, wait_s: float) -> None:
-    """Route alternatives by least-cost routing: writes DIR/routes.gpkg, routes.csv (and cost.tif)."""
+    """Routealternatieven via de goedkoopste route over een kostenraster: schrijft routes.gpkg,
+    routes.csv (en cost.tif) in de uitvoermap."""
     from wlr_geo.workflows import routing
 
     if (config is None) == (cost_path is None):
-        raise WlrGeoInputError("give either a CONFIG or --cost RASTER.tif",
-                               hint="wlr-geo route CONFIG -o DIR, or wlr-geo route --cost R.tif --start X,Y --end X,Y -o DIR")
+        raise WlrGeoInputError("geef een CONFIG of --cost RASTER.tif",
+                               hint="gebruik wlr-geo route CONFIG -o MAP, of wlr-geo route --cost R.tif --start X,Y "
+                                    "--end X,Y -o MAP")
     t0 = time.perf_counter()
     overrides = {"k": k, "min_separation_m": min_separation_m, "min_distinct_share": min_distinct_share,
                  "method": method, "coarse_factor": coarse_factor, "corridor_m": corridor_m,
@@ -142,8 +180,8 @@ def route_command(config: Path | None, cost_path: Path | None, start_text: str |
     with _progress_bar() as bar:
         if cost_path is not None:
             if start_text is None or not ends:
-                raise WlrGeoInputError("--cost needs --start X,Y and at least one --end X,Y",
-                                       hint="e.g. --start 81000,452000 --end 88000,468000")
+                raise WlrGeoInputError("--cost vraagt --start X,Y en minstens één --end X,Y",
+                                       hint="geef bijv. --start 81000,452000 --end 88000,468000")
             done = routing.run_on_raster(cost_path, routing.parse_xy(start_text, "--start"), ends, out_dir,
                                          progress=bar, wait_s=wait_s, **overrides)
         else:
@@ -153,5 +191,5 @@ def route_command(config: Path | None, cost_path: Path | None, start_text: str |
     for note in _notes(done):
         click.echo(note, err=True)
     _summary(done.routes)
-    click.echo(f"geschreven: {', '.join(plain(p) for p in done.paths)} ({len(done.routes)} routes) "
+    click.echo(f"geschreven: {', '.join(plain(p) for p in done.paths)} ({nl(len(done.routes))} routes) "
                f"in {dutch_number(time.perf_counter() - t0, 1)} s")
