@@ -169,7 +169,7 @@ def test_bad_tables_report_all_problems(tmp_path):
     broken.write_text("[[rule]\n")
     with pytest.raises(ConfigError, match="TOML"):
         load_category_table(broken)
-    with pytest.raises(ConfigError, match="does not exist"):
+    with pytest.raises(ConfigError, match="bestaat niet"):
         load_category_table(tmp_path / "missing.toml")
 
 

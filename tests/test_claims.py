@@ -454,7 +454,7 @@ def test_bad_geometry_gallery_gives_repair_or_typed_error():
     with pytest.raises(WlrGeoInputError, match="NaN"):
         claim_footprints(nan, _tpl())
     far = _claims([("f", "x", 2026, 2030, "wens", Point(4.49, 52.16))])  # degrees labelled as RD
-    with pytest.raises(WlrGeoInputError, match="degrees"):
+    with pytest.raises(WlrGeoInputError, match="graden"):
         claim_footprints(far, _tpl())
     # a bow-tie constraint is repaired too, not a GEOSException
     bad = gpd.GeoDataFrame({"id": ["b"]}, geometry=[bowtie], crs="EPSG:28992")

@@ -17,6 +17,7 @@ import pytest
 import shapely
 from shapely.geometry import LineString
 
+from wlr_geo._nl import nl
 from wlr_geo.catalog import embedded_path
 from wlr_geo.io.area import Corridor, read_near, spatial_index
 from wlr_geo.io.dispatch import read_source
@@ -207,7 +208,7 @@ def test_impact_on_corridor_read_equals_impact_on_whole_layer(tmp_path, caplog):
     assert corridor_width(StripSpec()) < 100.0  # as wide as the analysis looks, not the old 250 m floor
     with caplog.at_level(logging.INFO, logger="wlr_geo"):
         quick = run_quick(f"{tmp_path / 'route.gpkg'}:route", [f"{tmp_path / 'cables.gpkg'}:cables"]).result
-    assert any(f"of {n} features near the route" in r.getMessage() for r in caplog.records)
+    assert any(f"van {nl(n)} objecten nabij het tracé" in r.getMessage() for r in caplog.records)
     whole = run_impact(read_source(tmp_path / "route.gpkg", "route"),
                        {"cables": read_source(tmp_path / "cables.gpkg", "cables")})
     assert len(quick.crossings) > 50

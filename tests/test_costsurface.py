@@ -75,7 +75,7 @@ def test_table_from_toml_file(tmp_path):
     p.write_text('base = 2.0\n[area]\nnature = 30\n', encoding="utf-8")
     t = CostTable.from_toml(p)
     assert t.base == 2.0 and t.area["nature"] == 30.0 and math.isinf(t.area["building"])
-    with pytest.raises(ConfigError, match="does not exist"):
+    with pytest.raises(ConfigError, match="bestaat niet"):
         CostTable.from_toml(tmp_path / "missing.toml")
 
 

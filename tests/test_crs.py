@@ -26,7 +26,7 @@ def test_reprojection_from_wgs84_lands_within_1m_of_pyproj(caplog):
     assert rd.geometry.iloc[0].distance(Point(expected_x, expected_y)) < 1.0
     # and it is really in Leiden (Pieterskerk is near RD 93 700, 463 800)
     assert rd.geometry.iloc[0].distance(Point(93_700, 463_800)) < 1_000
-    assert "reprojecting leiden.geojson" in caplog.text
+    assert "leiden.geojson wordt omgerekend" in caplog.text
     assert gdf.crs.to_epsg() == 4326  # input untouched
 
 
@@ -47,13 +47,13 @@ def test_layer_without_crs_is_an_error_naming_the_file():
 
 def test_rd_metres_declared_as_wgs84_are_caught():
     gdf = gpd.GeoDataFrame({"id": [1]}, geometry=[Point(93_700, 463_800)], crs="EPSG:4326")
-    with pytest.raises(OutOfBoundsError, match="cannot be degrees"):
+    with pytest.raises(OutOfBoundsError, match="kunnen geen graden zijn"):
         ensure_rd(gdf, source="route.geojson")
 
 
 @pytest.mark.parametrize(
     ("xy", "hint"),
-    [((463_800, 93_700), "swapped"), ((93_700_000, 463_800_000), "millimetres"), ((-200_000, 463_800), "CRS")],
+    [((463_800, 93_700), "verwisseld"), ((93_700_000, 463_800_000), "millimeters"), ((-200_000, 463_800), "CRS")],
 )
 def test_bounds_check_names_the_likely_mistake(xy, hint):
     gdf = gpd.GeoDataFrame({"id": [1, 2]}, geometry=[Point(93_700, 463_800), Point(*xy)], crs="EPSG:28992")

@@ -749,7 +749,7 @@ def test_fetch_reads_fetch_table_of_a_project_config(server, tmp_path, capsys):
     assert main(["fetch", "--config", str(cfg), "--bbox", "89000,459000,91000,461000",
                  "-d", "natura2000", "-o", str(tmp_path / "out2")]) == 2
     err = capsys.readouterr().err  # the config check names the nearest valid key
-    assert "unknown key 'rate_limit'" in err and "did you mean 'rate_limit_per_s'" in err
+    assert "onbekende sleutel 'rate_limit'" in err and "bedoeld: 'rate_limit_per_s'" in err
 
 
 @pytest.mark.network

@@ -170,8 +170,8 @@ def test_fetch_then_impact_and_landing_on_fetched_layers(project, capsys):
 
 
 @pytest.mark.parametrize(("value", "message"), [
-    ('"pdok/catalog.toml"', "[project] catalogs must be a list of catalogue files"),
-    ('["nergens/catalog.toml"]', "the catalogue file does not exist"),
+    ('"pdok/catalog.toml"', "[project] catalogs moet een lijst van catalogusbestanden zijn"),
+    ('["nergens/catalog.toml"]', "het catalogusbestand bestaat niet"),
 ])
 def test_project_catalogs_errors_are_one_line(tmp_path, capsys, value, message):
     (tmp_path / "p.toml").write_text(f'[project]\nname = "x"\ncatalogs = {value}\n', encoding="utf-8")

@@ -169,7 +169,7 @@ def test_cli_config_and_errors(tmp_path, route):
     (tmp_path / "bad.toml").write_text('[layers.route]\nfile = "route.gpkg"\n[impact]\nfoo = 1\n', encoding="utf-8")
     r = CliRunner().invoke(cli, ["impact", str(tmp_path / "bad.toml"), "-o", str(out)])
     assert r.exit_code == 2
-    assert "unknown key" in r.output
+    assert "onbekende sleutel" in r.output
     r = CliRunner().invoke(cli, ["impact", "-o", str(out)])
     assert r.exit_code == 2 and "geen tracé gegeven" in r.output
 

@@ -86,7 +86,7 @@ def test_engines_give_identical_crossings(files, kind):
         note = next(n for n in got.notes if n.startswith("engine:"))
         assert note.startswith(f"engine: {engine}")
         if engine == "dask":
-            assert "LocalCluster, 1 workers" in note and "reading tasks" in note
+            assert "LocalCluster, 1 workers" in note and "leestaken" in note
 
 
 def _free_port():
@@ -97,10 +97,10 @@ def _free_port():
 
 def test_unreachable_scheduler_is_a_one_line_error(files, tmp_path):
     cfg = _config(files, "gpkg", "dask", scheduler=f"tcp://127.0.0.1:{_free_port()}")
-    with pytest.raises(WlrGeoInputError, match="cannot reach the Dask scheduler"):
+    with pytest.raises(WlrGeoInputError, match="kan de Dask-scheduler op"):
         run(load_config(cfg))
     proc = subprocess.run([sys.executable, "-m", "wlr_geo.cli.main", "impact", str(cfg), "-o", str(tmp_path / "o")],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2
-    assert "cannot reach the Dask scheduler" in proc.stderr and "Traceback" not in proc.stderr
+    assert "kan de Dask-scheduler op" in proc.stderr and "Traceback" not in proc.stderr
     assert not (tmp_path / "o" / "summary.json").exists()

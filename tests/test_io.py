@@ -86,7 +86,7 @@ def test_all_problems_reported_at_once(tmp_path):
         read_layer(p, "bad", id_column="id", geometry_types=["polygon"])
     assert len(err.value.problems) == 2
     text = str(err.value)
-    assert "LineString" in text and "occur more than once" in text
+    assert "LineString" in text and "komen meer dan eens voor" in text
 
 
 def test_geojson_reprojected_on_read(tmp_path):

@@ -639,7 +639,7 @@ def test_cli_config_errors_reported_together(tmp_path):
     (tmp_path / "p.toml").write_text("[routing]\nstart = [1]\ncell_m = -5\nspeed = 3\n", encoding="utf-8")
     res = CliRunner().invoke(cli, ["route", str(tmp_path / "p.toml"), "-o", str(tmp_path / "out")])
     assert res.exit_code == 2
-    assert "unknown key 'speed'" in res.output and "start" in res.output and "cell_m" in res.output
+    assert "onbekende sleutel 'speed'" in res.output and "start" in res.output and "cell_m" in res.output
 
 
 def test_cli_barrier_above_and_routing_columns(tmp_path):

@@ -102,7 +102,7 @@ opacity = 2
     assert any("colour_scheme" in m for m in msgs)
     assert any("'Leidingen'" in m for m in msgs)
     assert "Tracé en varianten" in text_all  # the hint lists the allowed groups
-    assert any("is not a colour" in m for m in msgs)
+    assert any("is geen kleur" in m for m in msgs)
     assert any("width" in m for m in msgs)
     assert any("opacity" in m for m in msgs)
     assert all(pr.source == str(p) for pr in exc.value.problems)
@@ -131,7 +131,7 @@ def test_layer_values_are_checked():
     with pytest.raises(ConfigError) as exc:
         map_definition_from_dict(bad)
     text = str(exc.value)
-    for needle in ("palette", "min_zoom", "chainage_interval_m", "is not a colour", "no category column"):
+    for needle in ("palette", "min_zoom", "chainage_interval_m", "is geen kleur", "geen categoriekolom"):
         assert needle in text
 
 
@@ -145,11 +145,11 @@ def test_duplicate_group_and_missing_title():
 
 
 def test_missing_file_and_bad_toml(tmp_path: Path):
-    with pytest.raises(ConfigError, match="does not exist"):
+    with pytest.raises(ConfigError, match="bestaat niet"):
         load_map_definition(tmp_path / "nope.toml")
     p = tmp_path / "bad.toml"
     p.write_text("title = ", encoding="utf-8")
-    with pytest.raises(ConfigError, match="not valid TOML"):
+    with pytest.raises(ConfigError, match="geen geldige TOML"):
         load_map_definition(p)
 
 
@@ -179,7 +179,7 @@ def test_new_layer_keys_are_checked():
     with pytest.raises(ConfigError) as exc:
         map_definition_from_dict(bad)
     text = str(exc.value)
-    for needle in ("symbol = 'regenboog'", "formats.year_from", "chainage must be true or false",
+    for needle in ("symbol = 'regenboog'", "formats.year_from", "chainage moet true of false zijn",
                    "highlight_key", "marker = 'ster'"):
         assert needle in text, needle
     assert "werkstrook" in text  # the hint lists the named symbols

@@ -106,24 +106,24 @@ def test_numbers_are_finite_and_in_range(section, key, tp, value):
 
 
 @pytest.mark.parametrize(("section", "table", "match"), [
-    ("impact", {"building_distanse_m": 3}, "did you mean 'building_distance_m'"),
-    ("impact", {"marker_every_m": 0}, "marker_every_m = 0 is out of range"),
-    ("impact", {"segment_m": float("nan")}, "segment_m = nan is not a finite number"),
-    ("route", {"reverse": "yes"}, "reverse = 'yes' is not"),
-    ("route", {"reverse": 1}, "reverse = 1 is not"),
-    ("strips", {"werkstrook_left_m": float("inf")}, "not a finite number"),
-    ("strips", {"werkstrook_left_m": 1e300}, "out of range"),
+    ("impact", {"building_distanse_m": 3}, "bedoeld: 'building_distance_m'"),
+    ("impact", {"marker_every_m": 0}, "marker_every_m = 0 valt buiten het toegestane bereik"),
+    ("impact", {"segment_m": float("nan")}, "segment_m = nan is geen eindig getal"),
+    ("route", {"reverse": "yes"}, "reverse = 'yes' is geen true/false"),
+    ("route", {"reverse": 1}, "reverse = 1 is geen true/false"),
+    ("strips", {"werkstrook_left_m": float("inf")}, "geen eindig getal"),
+    ("strips", {"werkstrook_left_m": 1e300}, "buiten het toegestane bereik"),
     ("strips", {"override": [{"from_m": 0, "to_m": 10, "werkstrook_left_m": float("inf")}]}, "override"),
     ("strips", {"footprints": {"station": [0, 10]}}, "footprints"),
-    ("scale", {"engine": "dask2"}, "did you mean 'dask'"),
+    ("scale", {"engine": "dask2"}, "bedoeld: 'dask'"),
     ("claims", {"tolerance_m2": -1}, "tolerance_m2"),
     ("claims", {"klic_protection_m": {"gasHogeDruk": float("nan")}}, "klic_protection_m"),
     ("landing", {"n_samples": 0}, "n_samples"),
-    ("landing", {"perturbation": True}, "perturbation = True is not a number"),
+    ("landing", {"perturbation": True}, "perturbation = True is geen getal"),
     ("routing", {"start": [0, 0], "cell_m": 0}, "cell_m"),
     ("routing", {"start": [1e300, 0]}, "start"),
-    ("routing", {"start": [83_600.0, 451_200.0], "k": 2.5}, "k = 2.5 is not an integer"),
-    ("routing", {}, "has no start"),
+    ("routing", {"start": [83_600.0, 451_200.0], "k": 2.5}, "k = 2.5 is geen geheel getal"),
+    ("routing", {}, "heeft geen start"),
     ("fetch", {"timeout_s": 0}, "timeout_s"),
 ])
 def test_bad_sections_give_one_line_each(section, table, match):
@@ -154,10 +154,10 @@ catalog = "wijkken"
     with pytest.raises(ConfigError) as info:
         load_config(cfg)
     text = str(info.value)
-    assert "'impakt'" in text and "did you mean 'impact'" in text
-    assert "[layers.municipalites]" in text and "did you mean 'municipalities'" in text
-    assert "'laayer'" in text and "did you mean 'layer'" in text
-    assert "'wijkken'" in text and "did you mean 'wijken'" in text
+    assert "'impakt'" in text and "bedoeld: 'impact'" in text
+    assert "[layers.municipalites]" in text and "bedoeld: 'municipalities'" in text
+    assert "'laayer'" in text and "bedoeld: 'layer'" in text
+    assert "'wijkken'" in text and "bedoeld: 'wijken'" in text
     assert len(info.value.problems) == 4
 
 
@@ -166,7 +166,7 @@ def test_empty_config_names_the_required_roles(tmp_path):
         with pytest.raises(ConfigError) as info:
             load_config(_write(tmp_path, text))
         msg = str(info.value)
-        assert "no layers" in msg
+        assert "noemt geen lagen" in msg
         for role in ("route", "claims", "landing_candidates"):
             assert f"[layers.{role}]" in msg
 
@@ -190,9 +190,9 @@ reverse = true
     with pytest.raises(ConfigError) as info:
         load_config(cfg)
     text = str(info.value)
-    assert "EPSG:999999" in text and "not a CRS" in text
+    assert "EPSG:999999" in text and "geen CRS dat PROJ kent" in text
     assert "klingon-8" in text and "encoding" in text
-    assert "category = 'highway' is not allowed" in text
+    assert "category = 'highway' is niet toegestaan" in text
     assert "buffer_m = -5" in text
 
 

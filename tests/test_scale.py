@@ -119,13 +119,13 @@ def test_scale_options_from_config():
     opts = parse_section("scale", {"engine": "dask", "scheduler": "", "n_workers": 4, "chunks": 16})
     assert opts.scheduler is None and opts.n_workers == 4 and opts.chunks == 16
     assert parse_section("scale", {"scheduler": "tcp://10.0.0.5:8786"}).scheduler == "tcp://10.0.0.5:8786"
-    with pytest.raises(ConfigError, match=r"unknown key 'engin'.*did you mean 'engine'"):
+    with pytest.raises(ConfigError, match=r"onbekende sleutel 'engin'.*bedoeld: 'engine'"):
         parse_section("scale", {"engin": "dask"})
-    with pytest.raises(ConfigError, match="engine = 'spark' is not allowed"):
+    with pytest.raises(ConfigError, match="engine = 'spark' is niet toegestaan"):
         parse_section("scale", {"engine": "spark"})
     with pytest.raises(ConfigError, match="n_workers"):
         parse_section("scale", {"n_workers": 0})
-    with pytest.raises(ConfigError, match="margin_m = nan is not a finite number"):
+    with pytest.raises(ConfigError, match="margin_m = nan is geen eindig getal"):
         parse_section("scale", {"margin_m": float("nan")})
 
 

@@ -222,8 +222,8 @@ def test_warning_above_threshold(caplog):
         {"name": "Kruisingen", "layer": [{"role": "crossings", "label": "Kruising"}]}]}
     with caplog.at_level(logging.WARNING, logger="wlr_geo"):
         wm = build_map({"crossings": frames["crossings"]}, map_definition_from_dict(data))
-    assert any("3 features" in r.getMessage() for r in caplog.records)
-    assert wm.warnings == ["crossings: 3 features"]
+    assert any("heeft 3 objecten" in r.getMessage() for r in caplog.records)
+    assert wm.warnings == ["crossings: 3 objecten"]
     assert "Let op: 3 objecten" in render_html(wm)
 
 

@@ -139,7 +139,7 @@ def atomic_path(target: str | os.PathLike[str], *, copy_existing: bool = False) 
     try:
         yield tmp
         if not tmp.exists():
-            raise FileNotFoundError(f"nothing was written to {tmp} for {target}")
+            raise FileNotFoundError(f"er is niets geschreven naar {tmp} voor {target}")
         tmp.replace(target)
     finally:
         for leftover in (tmp, Path(str(tmp) + "-journal"), Path(str(tmp) + "-wal"), Path(str(tmp) + "-shm")):
@@ -542,8 +542,8 @@ class OutputSet:
         if exc is None or cancel:
             return
         if isinstance(exc, OSError):
-            raise LayerReadError(f"cannot read the input to hash it: {exc.strerror or exc}",
-                                 source=str(exc.filename or "?"), hint="check that the file is readable") from exc
+            raise LayerReadError(f"kan de invoer niet lezen om de controlesom te bepalen: {exc.strerror or exc}",
+                                 source=str(exc.filename or "?"), hint="controleer of het bestand leesbaar is") from exc
         raise exc
 
     @property
@@ -1120,9 +1120,9 @@ def _apply(out_dir: Path, staging: Path, journal: dict[str, Any]) -> None:
         if m["kind"] == "dir":
             if os.path.lexists(final):
                 if os.path.lexists(old):
-                    raise FileExistsError(errno.EEXIST, "both the old and a new folder exist", str(final))
+                    raise FileExistsError(errno.EEXIST, "zowel de oude als een nieuwe map bestaat", str(final))
                 if not final.is_dir() or final.is_symlink() or not is_replaceable_folder(final):
-                    raise FileExistsError(errno.EEXIST, "not a folder wlr_geo made", str(final))
+                    raise FileExistsError(errno.EEXIST, "geen map die wlr_geo heeft gemaakt", str(final))
                 _move(final, old)
             _move(staged, final)
         else:

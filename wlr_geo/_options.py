@@ -28,6 +28,7 @@ from dataclasses import MISSING, dataclass
 from typing import Any, Literal, Union, get_args, get_origin
 
 from wlr_geo._errors import ConfigError, Problem
+from wlr_geo._nl import nl
 
 __all__ = [
     "MAX_DISTANCE_M",
@@ -71,6 +72,15 @@ class OptionMeta:
         if self.choices is not None:
             parts.append("one of " + ", ".join(repr(c) for c in self.choices))
         return " and ".join(parts).replace(">=", "≥").replace("<=", "≤")
+
+
+    def range_text_nl(self) -> str:
+        """The allowed range for Dutch messages, e.g. ``"> 0 en < 1.000"`` (empty when unbounded)."""
+        parts = [f"{op} {nl(v)}" for op, v in (("≥", self.ge), (">", self.gt), ("≤", self.le), ("<", self.lt))
+                 if v is not None]
+        if self.choices is not None:
+            parts.append("een van " + ", ".join(repr(c) for c in self.choices))
+        return " en ".join(parts)
 
 
 def _num(v: float) -> str:
@@ -157,6 +167,37 @@ def type_name(tp: Any) -> str:
     return getattr(tp, "__name__", str(tp))
 
 
+#: Dutch names of the simple types, and their plurals (for lists).
+_DUTCH_TYPES = {float: ("getal", "getallen"), int: ("geheel getal", "gehele getallen"),
+                bool: ("true/false", "true/false-waarden"), str: ("tekst", "teksten"), type(None): ("niets", "niets")}
+
+
+def _type_nl(tp: Any, *, plural: bool = False) -> str:
+    """The Dutch name of a type hint, for messages (:func:`type_name` is the English one of the docs)."""
+    origin = get_origin(tp)
+    args = get_args(tp)
+    if tp in _DUTCH_TYPES:
+        return _DUTCH_TYPES[tp][1 if plural else 0]
+    if tp is Any:
+        return "willekeurige waarden" if plural else "willekeurige waarde"
+    if origin in (Union, types.UnionType):
+        named = [_type_nl(a, plural=plural) for a in args if a is not type(None)]
+        return " of ".join(named) + (" (optioneel)" if type(None) in args else "")
+    if origin is Literal:
+        return " | ".join(repr(a) for a in args)
+    if origin is tuple:
+        if len(args) == 2 and args[1] is Ellipsis:
+            return ("lijsten" if plural else "lijst") + f" van {_type_nl(args[0], plural=True)}"
+        return "[" + ", ".join(_type_nl(a) for a in args) + "]"
+    if origin in (list, collections.abc.Sequence):
+        word = "lijsten" if plural else "lijst"
+        return f"{word} van {_type_nl(args[0], plural=True)}" if args else word
+    if origin in (dict, collections.abc.Mapping):
+        word = "tabellen" if plural else "tabel"
+        return f"{word} van {_type_nl(args[1], plural=True)}" if len(args) == 2 else word
+    return getattr(tp, "__name__", str(tp))
+
+
 def _type_ok(value: Any, tp: Any) -> bool:
     origin = get_origin(tp)
     args = get_args(tp)
@@ -232,11 +273,11 @@ def _numbers(value: Any) -> list[float]:
 
 def _range_message(n: float, meta: OptionMeta) -> str | None:
     if isinstance(n, float) and not math.isfinite(n):
-        return "is not a finite number"
+        return "is geen eindig getal"
     for bound, ok in ((meta.ge, lambda b: n >= b), (meta.gt, lambda b: n > b),
                       (meta.le, lambda b: n <= b), (meta.lt, lambda b: n < b)):
         if bound is not None and not ok(bound):
-            return "is out of range"
+            return "valt buiten het toegestane bereik"
     return None
 
 
@@ -246,12 +287,13 @@ def field_problems(value: Any, tp: Any, meta: OptionMeta, where: str, *, source:
     ``where`` names the option as written, e.g. ``"[impact] segment_m"``.
     """
     if not _type_ok(value, tp):
-        return [Problem(f"{where} = {value!r} is not {_article(type_name(tp))}", source=source,
-                        hint=_hint(meta, tp))]
+        name = _type_nl(tp)
+        what = f"is niet van de vorm {name}" if name.startswith(("[", "'")) else f"is geen {name}"
+        return [Problem(f"{where} = {value!r} {what}", source=source, hint=_hint(meta, tp))]
     if meta.choices is not None and value not in meta.choices:
         near = difflib.get_close_matches(str(value), [str(c) for c in meta.choices], n=1, cutoff=0.6)
-        hint = f"did you mean {near[0]!r}?" if near else f"use one of {', '.join(repr(c) for c in meta.choices)}"
-        return [Problem(f"{where} = {value!r} is not allowed", source=source, hint=hint)]
+        hint = f"bedoeld: {near[0]!r}?" if near else f"gebruik een van: {', '.join(repr(c) for c in meta.choices)}"
+        return [Problem(f"{where} = {value!r} is niet toegestaan", source=source, hint=hint)]
     for n in _numbers(value):
         msg = _range_message(n, meta)
         if msg:
@@ -260,17 +302,13 @@ def field_problems(value: Any, tp: Any, meta: OptionMeta, where: str, *, source:
     return []
 
 
-def _article(name: str) -> str:
-    if name.startswith(("[", "'", "true", "list", "table")):
-        return name
-    return ("an " if name[:1] in "aeiou" else "a ") + name
-
-
 def _hint(meta: OptionMeta, tp: Any) -> str:
-    rng = meta.range_text()
-    text = "give " + _article(type_name(tp)) + (f" {rng}" if rng else "") + (f" ({meta.unit})" if meta.unit else "")
+    name = _type_nl(tp)
+    rng = meta.range_text_nl()
+    text = "geef " + (name if name.startswith(("[", "'", "true")) else "een " + name)
+    text += (f" {rng}" if rng else "") + (f" ({meta.unit})" if meta.unit else "")
     if meta.example:
-        text += f", e.g. {meta.example}"
+        text += f", bijvoorbeeld {meta.example}"
     return text
 
 

@@ -32,6 +32,7 @@ from typing import IO, Any, cast
 from lxml import etree
 
 from wlr_geo._errors import LayerReadError, UnsafeInputError
+from wlr_geo._nl import nl
 
 __all__ = [
     "MAX_MEMBER_BYTES",
@@ -65,9 +66,9 @@ def check_no_doctype(head: bytes | str, *, source: str) -> None:
     text = head if isinstance(head, str) else head_text(head)
     if _DOCTYPE.search(text):
         raise UnsafeInputError(
-            "the XML declares a DOCTYPE (entities); wlr_geo refuses DTDs and entities for safety",
+            "het XML-bestand declareert een DOCTYPE (entiteiten); wlr_geo weigert DTD's en entiteiten om veiligheidsredenen",
             source=source,
-            hint="KLIC and BGT files never contain a DOCTYPE: use the original delivery",
+            hint="KLIC- en BGT-bestanden bevatten nooit een DOCTYPE: gebruik de oorspronkelijke levering",
         )
 
 
@@ -114,14 +115,14 @@ def detect_encoding(head: bytes, *, source: str = "<xml>") -> tuple[str, int]:
         codec = codecs.lookup(declared).name
     except LookupError:
         raise LayerReadError(
-            f"the XML declares encoding {declared!r}, which is not a known character encoding",
-            source=source, hint="save the file as UTF-8, or use the original download",
+            f"het XML-bestand declareert tekencodering {declared!r}, en die is onbekend",
+            source=source, hint="sla het bestand op als UTF-8, of gebruik de oorspronkelijke download",
         ) from None
     if _wide(codec):
         raise LayerReadError(
-            f"the XML declares encoding {declared!r} but its bytes are not {declared} "
-            "(no byte-order mark, one byte per character)",
-            source=source, hint="save the file again in the encoding it declares, or use the original download",
+            f"het XML-bestand declareert tekencodering {declared!r}, maar de bytes zijn geen {declared} "
+            "(geen byte-order mark, één byte per teken)",
+            source=source, hint="sla het bestand opnieuw op in de tekencodering die het declareert, of gebruik de oorspronkelijke download",
         )
     return codec, 0
 
@@ -166,8 +167,8 @@ def read_prolog(stream: IO[bytes], *, source: str) -> bytes:
             return buf  # the root element starts here
         if len(buf) > MAX_PROLOG_BYTES:
             raise UnsafeInputError(
-                f"the XML has more than {MAX_PROLOG_BYTES} bytes before its root element",
-                source=source, hint="KLIC and BGT files start with their root element; use the original file",
+                f"het XML-bestand heeft meer dan {nl(MAX_PROLOG_BYTES)} bytes vóór het hoofdelement",
+                source=source, hint="KLIC- en BGT-bestanden beginnen met hun hoofdelement; gebruik het oorspronkelijke bestand",
             )
         chunk = stream.read(64 * 1024)
         if not chunk:
@@ -228,8 +229,8 @@ class _Utf8Transcoder(io.RawIOBase):
                 text = self._decoder.decode(chunk, final=self._eof)
             except UnicodeDecodeError as exc:
                 raise LayerReadError(
-                    f"the XML is not valid {self._codec}: {exc.reason}", source=self._source,
-                    hint="the file is damaged or not in the encoding it declares; use the original download",
+                    f"het XML-bestand is geen geldige {self._codec}: {exc.reason}", source=self._source,
+                    hint="het bestand is beschadigd of niet in de tekencodering die het declareert; gebruik de oorspronkelijke download",
                 ) from None
             if self._first and text:
                 text = _DECLARATION_ENCODING.sub(r"\1\2UTF-8\2", text, count=1)
@@ -310,9 +311,9 @@ def _check_name(name: str, *, source: str) -> PurePosixPath:
     pure = PurePosixPath(norm)
     if norm.startswith("/") or re.match(r"^[A-Za-z]:", norm) or ".." in pure.parts:
         raise UnsafeInputError(
-            f"zip member {name!r} points outside the archive (path traversal)",
+            f"zip-onderdeel {name!r} wijst naar een plek buiten het archief (path traversal)",
             source=source,
-            hint="do not use this archive; ask the sender for a clean copy",
+            hint="gebruik dit archief niet; vraag de afzender om een schone kopie",
         )
     return pure
 
@@ -334,35 +335,35 @@ def safe_members(zf: zipfile.ZipFile, *, source: str, max_bytes: int = MAX_MEMBE
         key = info.filename.replace("\\", "/").casefold()
         if key in seen:
             raise UnsafeInputError(
-                f"zip member {info.filename!r} occurs twice in the archive; which copy is meant is ambiguous",
-                source=source, hint="use the original download, or a zip with each file once",
+                f"zip-onderdeel {info.filename!r} komt twee keer voor in het archief; welke kopie bedoeld is, is onduidelijk",
+                source=source, hint="gebruik de oorspronkelijke download, of een zip met elk bestand één keer",
             )
         seen.add(key)
         if info.is_dir():
             continue
         if info.flag_bits & 0x1:
             raise UnsafeInputError(
-                f"zip member {info.filename!r} is encrypted", source=source,
-                hint="KLIC and BGT archives are not encrypted: use the original download",
+                f"zip-onderdeel {info.filename!r} is versleuteld", source=source,
+                hint="KLIC- en BGT-archieven zijn niet versleuteld: gebruik de oorspronkelijke download",
             )
         if info.compress_type not in _SUPPORTED_COMPRESSION:
             raise UnsafeInputError(
-                f"zip member {info.filename!r} uses compression method {info.compress_type} "
-                "(99 = AES encryption), which wlr_geo does not read",
-                source=source, hint="use the original, unencrypted download (deflate compression)",
+                f"zip-onderdeel {info.filename!r} gebruikt compressiemethode {info.compress_type} "
+                "(99 = AES-versleuteling), die wlr_geo niet leest",
+                source=source, hint="gebruik de oorspronkelijke, onversleutelde download (deflate-compressie)",
             )
         if info.file_size > max_bytes:
             raise UnsafeInputError(
-                f"zip member {info.filename!r} unpacks to {info.file_size} bytes, over the limit of {max_bytes}",
+                f"zip-onderdeel {info.filename!r} pakt uit tot {nl(info.file_size)} bytes, boven de grens van {nl(max_bytes)}",
                 source=source,
-                hint="raise WLR_GEO_MAX_MEMBER_BYTES if the file is genuine",
+                hint="verhoog WLR_GEO_MAX_MEMBER_BYTES als het bestand echt is",
             )
         if info.file_size > 1_000_000 and info.compress_size and info.file_size / info.compress_size > MAX_RATIO:
             raise UnsafeInputError(
-                f"zip member {info.filename!r} has a compression ratio of "
-                f"{info.file_size / info.compress_size:.0f}:1 (a zip bomb?)",
+                f"zip-onderdeel {info.filename!r} heeft een compressieverhouding van "
+                f"{nl(info.file_size / info.compress_size, 0)}:1 (een zipbom?)",
                 source=source,
-                hint="do not use this archive",
+                hint="gebruik dit archief niet",
             )
         members.append(info)
     return members
@@ -386,15 +387,15 @@ class _LimitedReader(io.RawIOBase):
             data = self._raw.read(len(b))
         except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, OSError) as exc:
             raise LayerReadError(
-                f"zip member {self._name!r} is corrupt: {exc}", source=self._source,
-                hint="the archive is damaged or truncated; download it again",
+                f"zip-onderdeel {self._name!r} is beschadigd: {exc}", source=self._source,
+                hint="het archief is beschadigd of onvolledig; download het opnieuw",
             ) from None
         n = len(data)
         self._left -= n
         if self._left < 0:
             raise UnsafeInputError(
-                f"zip member {self._name!r} unpacks to more than {self._limit} bytes",
-                source=self._source, hint="do not use this archive",
+                f"zip-onderdeel {self._name!r} pakt uit tot meer dan {nl(self._limit)} bytes",
+                source=self._source, hint="gebruik dit archief niet",
             )
         b[:n] = data
         return n
@@ -410,8 +411,8 @@ def open_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, *, source: str) -> I
         raw = zf.open(info)
     except (zipfile.BadZipFile, NotImplementedError, RuntimeError, zlib.error, OSError) as exc:
         raise LayerReadError(
-            f"zip member {info.filename!r} cannot be opened: {exc}", source=source,
-            hint="the archive is damaged, encrypted or uses an unknown compression; download it again",
+            f"zip-onderdeel {info.filename!r} kan niet worden geopend: {exc}", source=source,
+            hint="het archief is beschadigd, versleuteld of gebruikt een onbekende compressie; download het opnieuw",
         ) from None
     limit = min(MAX_MEMBER_BYTES, max(info.file_size, 1))
     return io.BufferedReader(_LimitedReader(raw, limit, source=source, name=info.filename), buffer_size=1 << 20)
@@ -425,7 +426,7 @@ def safe_extract(zip_path: str | os.PathLike[str], dest: str | os.PathLike[str])
     try:
         zf = zipfile.ZipFile(zip_path)
     except zipfile.BadZipFile as exc:
-        raise UnsafeInputError(f"not a valid zip file: {exc}", source=src, hint="re-download the file") from None
+        raise UnsafeInputError(f"geen geldig zipbestand: {exc}", source=src, hint="download het bestand opnieuw") from None
     with zf:
         for info in safe_members(zf, source=src):
             target = dest / _check_name(info.filename, source=src)

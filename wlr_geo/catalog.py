@@ -122,7 +122,7 @@ class Catalog(Mapping[str, CatalogEntry]):
         try:
             return self._entries[key]
         except KeyError:
-            raise KeyError(f"no layer {key!r} in the catalogue; known: {', '.join(self._entries)}") from None
+            raise KeyError(f"geen laag {key!r} in de catalogus; bekend: {', '.join(self._entries)}") from None
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._entries)
@@ -160,25 +160,26 @@ def _entry_from_table(table: dict[str, Any], *, where: str, base_dir: Path | Non
     missing = [k for k in _REQUIRED if not table.get(k)]
     if missing:
         raise ConfigError(
-            f"catalogue entry {table.get('name', '?')!r} lacks {', '.join(missing)}",
-            source=where, hint="every layer needs name, theme, file, publisher, licence, date, accuracy, status, attribution",
+            f"catalogusregel {table.get('name', '?')!r} mist {', '.join(missing)}",
+            source=where, hint="geef elke laag name, theme, file, publisher, licence, date, accuracy, status en "
+                               "attribution",
         )
     if table["theme"] not in THEMES:
         raise ConfigError(
-            f"catalogue entry {table['name']!r} has theme {table['theme']!r}",
-            source=where, hint=f"use one of {', '.join(THEMES)}",
+            f"catalogusregel {table['name']!r} heeft onbekend theme {table['theme']!r}",
+            source=where, hint=f"gebruik een van: {', '.join(THEMES)}",
         )
     if table["status"] not in ("real", "indicative"):
         raise ConfigError(
-            f"catalogue entry {table['name']!r} has status {table['status']!r}",
-            source=where, hint="status is 'real' or 'indicative'",
+            f"catalogusregel {table['name']!r} heeft onbekende status {table['status']!r}",
+            source=where, hint="zet status op 'real' of 'indicative'",
         )
     known = set(CatalogEntry.__dataclass_fields__)
     extra = set(table) - known
     if extra:
         raise ConfigError(
-            f"catalogue entry {table['name']!r} has unknown keys {', '.join(sorted(extra))}",
-            source=where, hint=f"known keys: {', '.join(sorted(known))}",
+            f"catalogusregel {table['name']!r} heeft onbekende sleutels {', '.join(sorted(extra))}",
+            source=where, hint=f"gebruik alleen de bekende sleutels: {', '.join(sorted(known))}",
         )
     entry = CatalogEntry(**dict(table))
     if base_dir is not None and entry.base_dir is None:

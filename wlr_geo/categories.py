@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from wlr_geo._errors import LayerValidationError
+from wlr_geo._nl import nl
 
 __all__ = [
     "CATEGORIES",
@@ -144,8 +145,8 @@ def category_values(frame: pd.DataFrame, *, category: str | None = None, column:
         col = column or ("category" if "category" in frame.columns else None)
         if column is not None and column not in frame.columns:
             raise LayerValidationError(
-                f"category_column {column!r} is not a column of the layer", layer=where,
-                hint=f"columns: {', '.join(map(str, frame.columns))}",
+                f"category_column {column!r} is geen kolom van de laag", layer=where,
+                hint=f"kies een van de kolommen: {', '.join(map(str, frame.columns))}",
             )
         fill = default if default is not None else (category_from_name(name) if name is not None else None)
         if col is not None:
@@ -155,8 +156,9 @@ def category_values(frame: pd.DataFrame, *, category: str | None = None, column:
             values = np.full(n, fill, dtype=object)
         else:
             raise LayerValidationError(
-                "the layer has no category column and no default category", layer=where,
-                hint='add a "category" column with category codes, or category = "<code>" to its config table',
+                "de laag heeft geen categoriekolom en geen standaardcategorie", layer=where,
+                hint='voeg een kolom "category" met categoriecodes toe, of category = "<code>" in haar '
+                     'configuratietabel',
             )
     if strict:
         bad = [v for v in unknown_codes(values) if v is not None]
@@ -164,9 +166,9 @@ def category_values(frame: pd.DataFrame, *, category: str | None = None, column:
         if bad or missing:
             first = bad[0] if bad else None
             raise LayerValidationError(
-                f"the layer has category {first!r}, which wlr_geo does not know" if bad
-                else f"{missing} feature(s) have no category",
-                layer=where, hint=f"use one of: {', '.join(CATEGORIES)}",
+                f"de laag heeft categorie {first!r}, die wlr_geo niet kent" if bad
+                else f"{nl(missing)} object(en) zonder categorie",
+                layer=where, hint=f"gebruik een van: {', '.join(CATEGORIES)}",
             )
     return values
 

@@ -53,6 +53,7 @@ from typing import Any
 import geopandas as gpd
 
 from wlr_geo._errors import ConfigError, Problem, WlrGeoInputError
+from wlr_geo._nl import nl
 from wlr_geo._options import (
     MAX_DISTANCE_M,
     MAX_WIDTH_M,
@@ -242,6 +243,24 @@ ROLES: dict[str, RoleInfo] = {
     "crossings": RoleInfo("layers crossed by the link to a landing site (array)", ("landing",), multiple=True),
 }
 
+#: The roles in Dutch words, for messages (``ROLES`` help is the English of the documentation).
+_ROLES_NL: dict[str, str] = {
+    "route": "tracélijnen (varianten in variant_column)",
+    "route_end": "het landingseinde van het tracé (een punt; rol = 'eind' kiest er één)",
+    "municipalities": "gemeentevlakken met gm_naam",
+    "wijken": "CBS-wijkvlakken met wk_naam (+ gm_naam)",
+    "crossing_layers": "lagen die de hartlijn kruist (array)",
+    "cables": "KLIC-levering (format = \"klic\") of kabellijnen met thema",
+    "topography": "BGT-uitsnede (format = \"bgt\") of gecategoriseerde vlakken",
+    "buildings": "gebouwvlakken",
+    "sites": "landingslocaties en stations (punten met kind, of vlakken)",
+    "claims": "ruimteclaims (claim_id, facility_type, years, status)",
+    "constraints": "beperkingslagen voor claims en landing (array)",
+    "landing_candidates": "kandidaat-landingslocaties",
+    "substations": "hoogspanningsstations",
+    "crossings": "lagen die de verbinding naar een landingslocatie kruist (array)",
+}
+
 #: Map roles (and the names they go by) that a config may also name as layer roles.
 MAP_ROLES: dict[str, tuple[str, ...]] = {
     "route": ("route", "routes", "variants", "route_variants"),
@@ -356,7 +375,7 @@ class ProjectConfig:
         """The raw table ``[name]`` of the config (empty dict when absent)."""
         value = self.raw.get(name, {})
         if not isinstance(value, dict):
-            raise ConfigError(f"[{name}] must be a table", source=self.source)
+            raise ConfigError(f"[{name}] moet een tabel zijn", source=self.source)
         return value
 
     def layer(self, role: str) -> LayerRef:
@@ -364,13 +383,13 @@ class ProjectConfig:
         refs = self.layers.get(role)
         if not refs:
             raise ConfigError(
-                f"the config names no layer for role {role!r}",
-                source=self.source, hint=f"add a [layers.{role}] table",
+                f"de configuratie noemt geen laag voor rol {role!r}",
+                source=self.source, hint=f"voeg een tabel [layers.{role}] toe",
             )
         if len(refs) > 1:
             raise ConfigError(
-                f"role {role!r} holds {len(refs)} layers where one is expected",
-                source=self.source, hint=f"keep one [layers.{role}] table",
+                f"rol {role!r} heeft {len(refs)} lagen, waar één laag verwacht wordt",
+                source=self.source, hint=f"houd één tabel [layers.{role}] over",
             )
         return refs[0]
 
@@ -425,14 +444,14 @@ def _build(cls: type, table: Mapping[str, Any], where: str, problems: list[Probl
     except WlrGeoInputError as exc:
         problems.extend(replace(p, source=p.source or source) for p in exc.problems)
     except TypeError as exc:  # a required key is missing
-        problems.append(Problem(f"{where}: {exc}", source=source, hint="see the config reference"))
+        problems.append(Problem(f"{where}: {exc}", source=source, hint="zie de configuratiereferentie"))
     return None
 
 
 def _table(raw: Mapping[str, Any], name: str, problems: list[Problem], source: str | None) -> dict[str, Any]:
     value = raw.get(name, {})
     if not isinstance(value, dict):
-        problems.append(Problem(f"[{name}] must be a table", source=source, hint=f"write [{name}] on its own line"))
+        problems.append(Problem(f"[{name}] moet een tabel zijn", source=source, hint=f"zet [{name}] op een eigen regel"))
         return {}
     return value
 
@@ -442,15 +461,15 @@ def _parse_strips(table: Mapping[str, Any], problems: list[Problem], source: str
     before = len(problems)
     overrides = table.get("override", [])
     if not isinstance(overrides, list):
-        problems.append(Problem("[[strips.override]] must be an array of tables", source=source,
-                                hint="write each override as a [[strips.override]] table"))
+        problems.append(Problem("[[strips.override]] moet een array van tabellen zijn", source=source,
+                                hint="schrijf elke override als een tabel [[strips.override]]"))
         overrides = []
     parsed = []
     for i, ov in enumerate(overrides):
         where = f"[[strips.override]] #{i + 1}"
         if not isinstance(ov, Mapping) or "from_m" not in ov or "to_m" not in ov:
-            problems.append(Problem(f"{where} needs from_m and to_m", source=source,
-                                    hint="e.g. from_m = 1200.0, to_m = 1850.0, werkstrook_left_m = 6.0"))
+            problems.append(Problem(f"{where} mist from_m en to_m", source=source,
+                                    hint="geef bijvoorbeeld from_m = 1200.0, to_m = 1850.0, werkstrook_left_m = 6.0"))
             continue
         obj = _build(StripOverride, ov, where, problems, source=source)
         if obj is not None:
@@ -476,7 +495,7 @@ def _parse_claims(table: Mapping[str, Any], problems: list[Problem], source: str
     before = len(problems)
     templates = table.get("templates", {})
     if not isinstance(templates, Mapping):
-        problems.append(Problem("[claims.templates] must be a table of facility types", source=source))
+        problems.append(Problem("[claims.templates] moet een tabel van voorzieningstypen zijn", source=source))
     else:
         try:
             extra["templates"] = load_claim_templates(templates)
@@ -499,8 +518,8 @@ def _parse_landing(table: Mapping[str, Any], problems: list[Problem], source: st
     extra: dict[str, Any] = {}
     crit = table.get("criteria")
     if crit is not None and not (isinstance(crit, list) and all(isinstance(t, Mapping) for t in crit)):
-        problems.append(Problem("[[landing.criteria]] must be an array of tables", source=source,
-                                hint="write each criterion as a [[landing.criteria]] table"))
+        problems.append(Problem("[[landing.criteria]] moet een array van tabellen zijn", source=source,
+                                hint="schrijf elk criterium als een tabel [[landing.criteria]]"))
         return None
     try:
         extra["criteria"] = tuple(criteria_from_config(crit))
@@ -519,7 +538,7 @@ def _parse_routing(table: Mapping[str, Any], problems: list[Problem], source: st
     extra: dict[str, Any] = {}
     before = len(problems)
     if "start" not in table:
-        problems.append(Problem("[routing] has no start", source=source, hint="add start = [x, y] in RD metres"))
+        problems.append(Problem("[routing] heeft geen start", source=source, hint="voeg start = [x, y] in RD-meters toe"))
     rasters = []
     items = table.get("raster_costs", [])
     for i, item in enumerate(items if isinstance(items, list) else [items]):
@@ -539,17 +558,17 @@ def _parse_routing(table: Mapping[str, Any], problems: list[Problem], source: st
             if not found:
                 rasters.append((str(role), float(factor)))  # type: ignore[arg-type]
         else:
-            problems.append(Problem(f"[routing] raster_costs[{i}] = {item!r} is not {{role = \"<raster role>\", "
-                                    "factor = <number>}", source=source,
-                                    hint="name a [layers.<role>] raster and a factor"))
+            problems.append(Problem(f"[routing] raster_costs[{i}] = {item!r} heeft niet de vorm "
+                                    "{role = \"<rasterrol>\", factor = <getal>}", source=source,
+                                    hint="noem een raster [layers.<rol>] en een factor"))
     extra["raster_costs"] = tuple(rasters)
     table_file = table.get("cost_table_file")
     overrides = table.get("cost_table", {})
     cost: CostTable | None = None
     if table_file is not None and not isinstance(table_file, str):
-        problems.append(Problem(f"[routing] cost_table_file = {table_file!r} is not a path", source=source))
+        problems.append(Problem(f"[routing] cost_table_file = {table_file!r} is geen pad", source=source))
     elif not isinstance(overrides, Mapping):
-        problems.append(Problem("[routing.cost_table] must be a table", source=source))
+        problems.append(Problem("[routing.cost_table] moet een tabel zijn", source=source))
     else:
         try:
             cost = CostTable.from_toml(_resolve(table_file, base)) if table_file else None
@@ -619,8 +638,9 @@ def _parse_options(raw: Mapping[str, Any], problems: list[Problem], source: str 
         table = dict(_table(raw, "project", problems, source))
         cats = table.get("catalogs")
         if cats is not None and not (isinstance(cats, list) and all(isinstance(c, str) for c in cats)):
-            problems.append(Problem("[project] catalogs must be a list of catalogue files", source=source,
-                                    hint='write catalogs = ["pdok/catalog.toml"] (relative to this config)'))
+            problems.append(Problem("[project] catalogs moet een lijst van catalogusbestanden zijn", source=source,
+                                    hint='schrijf catalogs = ["pdok/catalog.toml"] (relatief ten opzichte van deze '
+                                         'configuratie)'))
             table.pop("catalogs")
         parsed["project"] = _build(ProjectOptions, table, "[project]", problems, source=source)
     if want("route"):
@@ -663,8 +683,8 @@ def _crs_problem(value: str, where: str, source: str | None) -> Problem | None:
     try:
         CRS.from_user_input(value)
     except PyprojCRSError:
-        return Problem(f"{where} assume_crs = {value!r} is not a CRS that PROJ knows", source=source,
-                       hint='give an EPSG code such as "EPSG:28992"')
+        return Problem(f"{where} assume_crs = {value!r} is geen CRS dat PROJ kent", source=source,
+                       hint='geef een EPSG-code zoals "EPSG:28992"')
     return None
 
 
@@ -672,8 +692,8 @@ def _encoding_problem(value: str, where: str, source: str | None) -> Problem | N
     try:
         codecs.lookup(value)
     except LookupError:
-        return Problem(f"{where} encoding = {value!r} is not a known text encoding", source=source,
-                       hint='use e.g. "utf-8", "cp1252" or "latin-1"')
+        return Problem(f"{where} encoding = {value!r} is geen bekende tekencodering", source=source,
+                       hint='gebruik bijvoorbeeld "utf-8", "cp1252" of "latin-1"')
     return None
 
 
@@ -681,15 +701,15 @@ def _parse_ref(role: str, table: Any, index: int, is_array: bool, base: Path, ca
                problems: list[Problem], source: str | None) -> LayerRef | None:
     where = f"[[layers.{role}]] #{index + 1}" if is_array else f"[layers.{role}]"
     if not isinstance(table, dict):
-        problems.append(Problem(f"{where} must be a table", source=source,
-                                hint=f'write [layers.{role}] with file = "..." or catalog = "..."'))
+        problems.append(Problem(f"{where} moet een tabel zijn", source=source,
+                                hint=f'schrijf [layers.{role}] met file = "..." of catalog = "..."'))
         return None
     opts: LayerOptions | None = _build(LayerOptions, table, where, problems, source=source)
     if opts is None:
         return None
     if role != "route" and any(k in table for k in _ROUTE_KEYS):
-        problems.append(Problem(f"{where} has route keys ({', '.join(k for k in _ROUTE_KEYS if k in table)})",
-                                source=source, hint="move them to [route] or [layers.route]"))
+        problems.append(Problem(f"{where} bevat route-sleutels ({', '.join(k for k in _ROUTE_KEYS if k in table)})",
+                                source=source, hint="verplaats ze naar [route] of [layers.route]"))
     if opts.assume_crs is not None and (p := _crs_problem(opts.assume_crs, where, source)):
         problems.append(p)
         return None
@@ -697,22 +717,22 @@ def _parse_ref(role: str, table: Any, index: int, is_array: bool, base: Path, ca
         problems.append(p)
         return None
     if opts.category is not None and opts.category_column is not None:
-        problems.append(Problem(f"{where} has both category and category_column", source=source,
-                                hint="keep one"))
+        problems.append(Problem(f"{where} heeft zowel category als category_column", source=source,
+                                hint="houd er één over"))
         return None
     fmt = opts.format
     layer = opts.layer
     catalog_name = None
     if opts.catalog is not None and opts.file is not None:
-        problems.append(Problem(f"{where} has both file and catalog", source=source, hint="keep one"))
+        problems.append(Problem(f"{where} heeft zowel file als catalog", source=source, hint="houd er één over"))
         return None
     if opts.catalog is not None:
         catalog_name = opts.catalog
         if catalog_name not in catalog:
             near = nearest(catalog_name, catalog)
             problems.append(Problem(
-                f"{where} names catalogue layer {catalog_name!r}, which does not exist", source=source,
-                hint=f"did you mean {near!r}?" if near else f"use one of: {', '.join(catalog)}",
+                f"{where} noemt cataloguslaag {catalog_name!r}, maar die bestaat niet", source=source,
+                hint=f"bedoeld: {near!r}?" if near else f"gebruik een van: {', '.join(catalog)}",
             ))
             return None
         entry = catalog[catalog_name]
@@ -725,8 +745,8 @@ def _parse_ref(role: str, table: Any, index: int, is_array: bool, base: Path, ca
         id_column = opts.id_column
     else:
         problems.append(Problem(
-            f"{where} has neither 'file' nor 'catalog'", source=source,
-            hint="add file = \"path/to/data.gpkg\" (and layer = \"...\") or catalog = \"name\"",
+            f"{where} heeft geen 'file' en geen 'catalog'", source=source,
+            hint="voeg file = \"pad/naar/data.gpkg\" (en layer = \"...\") of catalog = \"naam\" toe",
         ))
         return None
     if fmt is None:
@@ -766,27 +786,29 @@ def _check_roles(layers: dict[str, list[LayerRef]], options: Options, problems: 
     for role, refs in layers.items():
         if role in known or role in referenced:
             if len(refs) > 1 and role in ROLES and not ROLES[role].multiple:
-                problems.append(Problem(f"role {role!r} holds {len(refs)} layers where one is expected",
-                                        source=source, hint=f"keep one [layers.{role}] table"))
+                problems.append(Problem(f"rol {role!r} heeft {len(refs)} lagen, waar één laag verwacht wordt",
+                                        source=source, hint=f"houd één tabel [layers.{role}] over"))
             continue
         near = nearest(role, sorted(known))
-        hint = (f"did you mean {near!r}? (a layer only [routing] or a map uses must be named in [routing] "
-                "cost_layers/raster_costs or [maps.roles])" if near else
-                f"use a known role ({', '.join(sorted(ROLES))}), or name it in [routing] cost_layers/raster_costs "
-                "or [maps.roles]")
-        problems.append(Problem(f"[layers.{role}] is a role no command reads", source=source, hint=hint))
+        hint = (f"bedoeld: {near!r}? (een laag die alleen [routing] of een kaart gebruikt, moet genoemd worden in "
+                "[routing] cost_layers/raster_costs of [maps.roles])" if near else
+                f"gebruik een bekende rol ({', '.join(sorted(ROLES))}), of noem de rol in [routing] "
+                "cost_layers/raster_costs of [maps.roles]")
+        problems.append(Problem(f"[layers.{role}] is een rol die geen enkele opdracht leest", source=source,
+                                hint=hint))
     r = options.routing
     if r is not None:
         for role in [*(r.cost_layers or ()), *(role for role, _ in r.raster_costs),
                      *([r.landing_candidates] if r.landing_candidates else [])]:
             if role not in layers:
                 near = nearest(role, layers)
-                problems.append(Problem(f"[routing] names role {role!r}, which has no [layers.{role}]", source=source,
-                                        hint=f"did you mean {near!r}?" if near else f"add [layers.{role}]"))
+                problems.append(Problem(f"[routing] noemt rol {role!r}, maar er is geen [layers.{role}]",
+                                        source=source,
+                                        hint=f"bedoeld: {near!r}?" if near else f"voeg [layers.{role}] toe"))
         for role, _ in r.raster_costs:
             if role in layers and layers[role][0].format != "raster":
-                problems.append(Problem(f"[routing] raster_costs names role {role!r}, which is not a raster",
-                                        source=source, hint="give a GeoTIFF layer (format = \"raster\")"))
+                problems.append(Problem(f"[routing] raster_costs noemt rol {role!r}, maar die is geen raster",
+                                        source=source, hint="geef een GeoTIFF-laag (format = \"raster\")"))
 
 
 def config_from_dict(raw: dict[str, Any], *, path: Path | None = None, catalog: Catalog | None = None) -> ProjectConfig:
@@ -801,7 +823,7 @@ def config_from_dict(raw: dict[str, Any], *, path: Path | None = None, catalog: 
     catalog = catalog or load_catalog()
     source = str(path) if path else None
     base = path.parent if path else Path.cwd()
-    problems: list[Problem] = list(unknown_keys(raw, SECTIONS, "the config", source=source, what="section"))
+    problems: list[Problem] = list(unknown_keys(raw, SECTIONS, "de configuratie", source=source, what="section"))
     project = raw.get("project", {})
     extra = project.get("catalogs") if isinstance(project, dict) else None
     if isinstance(extra, list) and all(isinstance(x, str) for x in extra):
@@ -812,8 +834,8 @@ def config_from_dict(raw: dict[str, Any], *, path: Path | None = None, catalog: 
     layers: dict[str, list[LayerRef]] = {}
     layer_tables = raw.get("layers", {})
     if not isinstance(layer_tables, dict):
-        problems.append(Problem("[layers] must be a table of roles", source=source,
-                                hint="write one [layers.<role>] table per layer"))
+        problems.append(Problem("[layers] moet een tabel van rollen zijn", source=source,
+                                hint="schrijf één tabel [layers.<rol>] per laag"))
         layer_tables = {}
     for role, value in layer_tables.items():
         is_array = isinstance(value, list)
@@ -827,8 +849,8 @@ def config_from_dict(raw: dict[str, Any], *, path: Path | None = None, catalog: 
     _check_roles(layers, options, problems, source)
     if not layer_tables and not problems and not set(raw) & {"fetch"}:
         needed = ", ".join(f"[layers.{role}] ({cmd})" for cmd, role in REQUIRED_ROLES.items())
-        problems.append(Problem("the config names no layers", source=source,
-                                hint=f"add at least {needed}, or [routing] with cost layers (route)"))
+        problems.append(Problem("de configuratie noemt geen lagen", source=source,
+                                hint=f"voeg minstens {needed} toe, of [routing] met kostenlagen (route)"))
     raise_problems(problems)
     return ProjectConfig(path=path, raw=raw, layers=layers, catalog=catalog, options=options)
 
@@ -861,7 +883,7 @@ def load_config(path: str | os.PathLike[str] | ProjectConfig, *, catalog: Catalo
     >>> wlr_geo.load_config(bad)
     Traceback (most recent call last):
     ...
-    wlr_geo._errors.ConfigError: ...project.toml: [strips] werkstrook_left_m = -5 is out of range — fix: give a number ≥ 0 and < 1000 (m)
+    wlr_geo._errors.ConfigError: ...project.toml: [strips] werkstrook_left_m = -5 valt buiten het toegestane bereik ... geef een getal ≥ 0 en < 1.000 (m)
     >>> folder.cleanup()
     """
     if isinstance(path, ProjectConfig):
@@ -914,8 +936,8 @@ class Inputs:
         """The single layer of ``role``, or None with a problem saying ``why`` it is needed."""
         refs = self.cfg.layers_of(role)
         if not refs:
-            self.problems.append(Problem(f"{why} needs [layers.{role}] ({ROLES[role].help if role in ROLES else role})",
-                                         source=self.cfg.source, hint=f"add a [layers.{role}] table"))
+            self.problems.append(Problem(f"{why} heeft [layers.{role}] nodig ({_ROLES_NL.get(role, role)})",
+                                         source=self.cfg.source, hint=f"voeg een tabel [layers.{role}] toe"))
             return None
         return refs[0]
 
@@ -978,7 +1000,7 @@ class Inputs:
         def read() -> gpd.GeoDataFrame:
             width = width_m if width_m is not None else scale.buffer_m if scale.buffer_m is not None else 250.0
             gdf = load_near_route(ref.path, route, buffer_m=width, engine=engine)
-            log.info("%s: %d features near the route read from %s", ref.role, len(gdf), ref.path)
+            log.info("%s: %s objecten nabij het tracé gelezen uit %s", ref.role, nl(len(gdf)), ref.path)
             return gdf
 
         result: gpd.GeoDataFrame | None = self.guard(ref, read)
@@ -1005,7 +1027,7 @@ def read_role(cfg: ProjectConfig | str | os.PathLike[str], role: str, **kwargs: 
     """
     config = load_config(cfg)
     inputs = Inputs(config)
-    ref = inputs.require(role, f"reading role {role!r}")
+    ref = inputs.require(role, f"het lezen van rol {role!r}")
     gdf = inputs.frame(ref, **kwargs) if ref is not None else None
     inputs.check()
     assert gdf is not None
@@ -1023,8 +1045,8 @@ def validate_config(cfg: ProjectConfig) -> list[Problem]:
     for ref in cfg.iter_refs():
         if not ref.path.exists():
             inputs.problems.append(Problem(
-                f"{ref.where} names a file that does not exist", source=str(ref.path),
-                hint="fix the path (relative paths are taken from the config file's folder)",
+                f"{ref.where} noemt een bestand dat niet bestaat", source=str(ref.path),
+                hint="corrigeer het pad (relatieve paden gelden vanaf de map van het configuratiebestand)",
             ))
         elif ref.format == "raster":
             inputs.problems.extend(check_raster(ref.path))

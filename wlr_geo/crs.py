@@ -32,6 +32,7 @@ import shapely.errors
 from pyproj import CRS, Transformer
 
 from wlr_geo._errors import CRSError, CRSMismatchError, GeographicCRSError, OutOfBoundsError
+from wlr_geo._nl import nl
 
 __all__ = [
     "PROJECT_AREA_M",
@@ -76,8 +77,8 @@ _GDF = TypeVar("_GDF", gpd.GeoDataFrame, gpd.GeoSeries)
 
 def _label(source: str | None, layer: str | None) -> str:
     if source and layer:
-        return f"{source} (layer {layer!r})"
-    return source or (repr(layer) if layer else "input")
+        return f"{source} (laag {layer!r})"
+    return source or (repr(layer) if layer else "invoer")
 
 
 def ensure_rd(
@@ -113,13 +114,13 @@ def ensure_rd(
     if crs is None:
         if assume_crs is None:
             raise CRSError(
-                "the layer has no coordinate reference system",
+                "de laag heeft geen coördinatenstelsel (CRS)",
                 source=source,
                 layer=layer,
                 hint=(
-                    "declare it: pass assume_crs='EPSG:28992' (CLI: --assume-crs EPSG:28992, "
-                    "config: assume_crs = \"EPSG:28992\") if the coordinates are RD metres, "
-                    "or add a .prj / CRS to the file"
+                    "geef het op: assume_crs='EPSG:28992' (CLI: --assume-crs EPSG:28992, "
+                    "configuratie: assume_crs = \"EPSG:28992\") als de coördinaten RD-meters zijn, "
+                    "of voeg een .prj / CRS toe aan het bestand"
                 ),
             )
         data = data.set_crs(assume_crs)
@@ -127,31 +128,31 @@ def ensure_rd(
     elif assume_crs is not None and crs.is_geographic and _looks_projected(data):
         # GeoJSON without a crs member is WGS84 by definition (RFC 7946); numbers that cannot
         # be degrees plus an explicit assumption from the user win over that default.
-        log.info("%s declares %s but holds projected coordinates: assuming %s as asked",
+        log.info("%s declareert %s maar bevat geprojecteerde coördinaten: %s aangenomen, zoals gevraagd",
                  _label(source, layer), crs.to_string(), assume_crs)
         data = data.set_crs(assume_crs, allow_override=True)
         crs = data.crs
     if crs is not None and crs.is_projected and not RD_NEW.equals(crs):
         mixup = _crs_mixup(data, crs)
         if mixup is not None and assume_crs is not None and not _same_crs(crs, assume_crs):
-            log.info("%s declares %s but its coordinates do not fit it (%s): assuming %s as asked",
+            log.info("%s declareert %s maar de coördinaten passen daar niet bij (%s): %s aangenomen, zoals gevraagd",
                      _label(source, layer), crs.to_string(), mixup, assume_crs)
             data = data.set_crs(assume_crs, allow_override=True)
             crs = data.crs
         elif mixup is not None:
             raise CRSError(
-                f"the coordinates look like RD New (EPSG:28992), but the file says {_crs_name(crs)}; "
-                f"reprojected from that CRS the layer {mixup}",
+                f"de coördinaten lijken RD New (EPSG:28992), maar het bestand zegt {_crs_name(crs)}; "
+                f"omgerekend vanuit dat CRS {mixup}",
                 source=source,
                 layer=layer,
                 hint=(
-                    "if the coordinates are RD New, correct or remove the .prj / CRS declaration, or set "
-                    "assume_crs = \"EPSG:28992\" for this layer in the config (convert: --assume-crs EPSG:28992), "
-                    "which then wins over the declaration"
+                    "als de coördinaten RD New zijn: corrigeer of verwijder de .prj / CRS-declaratie, of zet "
+                    "assume_crs = \"EPSG:28992\" voor deze laag in de configuratie (convert: --assume-crs "
+                    "EPSG:28992); dat gaat dan voor de declaratie"
                 ),
             )
     if not RD_NEW.equals(crs):
-        log.info("reprojecting %s from %s to EPSG:28992", _label(source, layer), crs.to_string())
+        log.info("%s wordt omgerekend van %s naar EPSG:28992", _label(source, layer), crs.to_string())
         if crs is not None and crs.is_geographic:
             _check_geographic_bounds(data, source=source, layer=layer)
         data = _to_rd_tolerant(data, source=source, layer=layer)
@@ -173,8 +174,8 @@ def _to_rd_tolerant(data: _GDF, *, source: str | None, layer: str | None) -> _GD
         has_z = shapely.has_z(arr)
         fixed = arr.copy()
         fixed[has_z] = shapely.force_2d(arr[has_z])
-        log.info("%s: Z values dropped from %d geometries whose rings were not closed in 3D",
-                 _label(source, layer), int(has_z.sum()))
+        log.info("%s: Z-waarden verwijderd uit %s geometrieën waarvan de ringen in 3D niet gesloten waren",
+                 _label(source, layer), nl(int(has_z.sum())))
         series = gpd.GeoSeries(fixed, index=geoms.index, crs=data.crs)
         out = data.set_geometry(series) if isinstance(data, gpd.GeoDataFrame) else series
         return out.to_crs(RD_NEW)
@@ -232,20 +233,22 @@ def _crs_mixup(data: gpd.GeoDataFrame | gpd.GeoSeries, crs: CRS) -> str | None:
     except Exception:  # pyproj cannot transform: leave it to the reprojection's own error
         return None
     if not (np.isfinite(rx).all() and np.isfinite(ry).all()):
-        return f"has no valid position (the numbers are outside what {_crs_name(crs)} can express)"
+        return f"heeft de laag geen geldige positie (de getallen liggen buiten wat {_crs_name(crs)} kan uitdrukken)"
     new = (float(rx.min()), float(ry.min()), float(rx.max()), float(ry.max()))
-    at = f"lands at x {new[0]:.0f}…{new[2]:.0f}, y {new[1]:.0f}…{new[3]:.0f} m in RD New"
+    at = (f"komt de laag op x {nl(new[0], 0)}…{nl(new[2], 0)}, y {nl(new[1], 0)}…{nl(new[3], 0)} m "
+          "in RD New")
     if _overlaps(raw, PROJECT_AREA_M) and not _overlaps(new, PROJECT_AREA_M):
-        return f"{at}, outside the project area (the Leidse regio and 25 km around it), where it would lie as RD New"
+        return (f"{at}, buiten het projectgebied (de Leidse regio en 25 km daaromheen), waar de laag als RD New "
+                "wel zou liggen")
     if not _inside(new, RD_BOUNDS_M):
-        return f"{at}, outside the Netherlands (the RD New area of use)"
+        return f"{at}, buiten Nederland (het toepassingsgebied van RD New)"
     area = crs.area_of_use
     if area is not None:
         lon, lat = _transformer(True).transform(np.asarray(rx), np.asarray(ry))
         m = _AREA_OF_USE_MARGIN_DEG
         if (lon.min() < area.west - m or lon.max() > area.east + m or lat.min() < area.south - m
                 or lat.max() > area.north + m):
-            return f"{at}, outside the area where {_crs_name(crs)} is used ({area.name.rstrip('.')})"
+            return f"{at}, buiten het gebied waar {_crs_name(crs)} gebruikt wordt ({area.name.rstrip('.')})"
     return None
 
 
@@ -268,13 +271,13 @@ def _check_geographic_bounds(
         return
     if abs(xmin) > 180 or abs(xmax) > 180 or abs(ymin) > 90 or abs(ymax) > 90:
         raise OutOfBoundsError(
-            f"coordinates up to ({xmax:.0f}, {ymax:.0f}) cannot be degrees, yet the layer says "
-            f"its CRS is geographic ({data.crs.to_string() if data.crs else '?'})",
+            f"coördinaten tot ({nl(xmax, 0)}; {nl(ymax, 0)}) kunnen geen graden zijn, maar volgens de laag "
+            f"is het CRS geografisch ({data.crs.to_string() if data.crs else '?'})",
             source=source,
             layer=layer,
             hint=(
-                "the file is probably in RD metres without a CRS declaration (GeoJSON defaults "
-                "to WGS84); pass assume_crs='EPSG:28992' / --assume-crs EPSG:28992, or fix the file"
+                "het bestand is waarschijnlijk in RD-meters zonder CRS-declaratie (GeoJSON gaat dan uit "
+                "van WGS84); geef assume_crs='EPSG:28992' / --assume-crs EPSG:28992 op, of corrigeer het bestand"
             ),
         )
 
@@ -316,12 +319,12 @@ def check_bounds(
     x, y = coords[bad]
     n_bad = len(np.unique(idx[~inside]))
     if not finite[bad]:
-        msg = f"{n_bad} feature(s) have NaN or infinite coordinates"
-        hint = "remove or correct those features in the source"
+        msg = f"{nl(n_bad)} object(en) met NaN of oneindige coördinaten"
+        hint = "verwijder of corrigeer die objecten in de bron"
     else:
         msg = (
-            f"{n_bad} feature(s) lie outside the RD New area of use "
-            f"(x {xmin:.0f}…{xmax:.0f}, y {ymin:.0f}…{ymax:.0f} m); first vertex ({x:.6g}, {y:.6g})"
+            f"{nl(n_bad)} object(en) buiten het toepassingsgebied van RD New "
+            f"(x {nl(xmin, 0)}…{nl(xmax, 0)}, y {nl(ymin, 0)}…{nl(ymax, 0)} m); eerste punt ({nl(x)}; {nl(y)})"
         )
         hint = _bounds_hint(x, y)
     raise OutOfBoundsError(msg, source=source, layer=layer, feature=feature, hint=hint)
@@ -329,26 +332,29 @@ def check_bounds(
 
 def _bounds_hint(x: float, y: float) -> str:
     if 296_000 <= x <= 640_000 and -10_000 <= y <= 300_000:
-        return "x and y look swapped (axis order); write the file as x=east, y=north"
+        return "x en y lijken verwisseld (assenvolgorde); schrijf het bestand met x = oost, y = noord"
     if abs(x) <= 180 and abs(y) <= 90:
-        return "these look like degrees: declare the real CRS (e.g. EPSG:4326) instead of RD"
+        return "dit lijken graden: geef het echte CRS op (bijvoorbeeld EPSG:4326) in plaats van RD"
     if 1_000 * -10_000 <= x <= 1_000 * 300_000 and 1_000 * 296_000 <= y <= 1_000 * 640_000:
-        return "these look like millimetres: divide by 1000 or declare the right unit"
-    return "check the file's CRS declaration and units"
+        return "dit lijken millimeters: deel door 1.000 of geef de juiste eenheid op"
+    return "controleer de CRS-declaratie en de eenheden van het bestand"
 
 
-def require_projected(data: gpd.GeoDataFrame | gpd.GeoSeries, *, what: str = "this operation") -> None:
-    """Raise :class:`GeographicCRSError` if ``data`` is not in a projected (metric) CRS."""
+def require_projected(data: gpd.GeoDataFrame | gpd.GeoSeries, *, what: str = "deze bewerking") -> None:
+    """Raise :class:`GeographicCRSError` if ``data`` is not in a projected (metric) CRS.
+
+    ``what`` names the operation in the (Dutch) message, e.g. ``"de impactanalyse"``.
+    """
     crs = data.crs
     if crs is None:
         raise CRSError(
-            f"{what} needs metric coordinates but the data has no CRS",
-            hint="read layers with wlr_geo.read_layer, which puts them in EPSG:28992",
+            f"{what} heeft metrische coördinaten nodig, maar de gegevens hebben geen CRS",
+            hint="lees lagen met wlr_geo.read_layer, dat ze in EPSG:28992 zet",
         )
     if crs.is_geographic:
         raise GeographicCRSError(
-            f"{what} measures in metres but the data is in geographic {crs.to_string()}",
-            hint="reproject first: wlr_geo.crs.ensure_rd(gdf)",
+            f"{what} meet in meters, maar de gegevens zijn in het geografische {crs.to_string()}",
+            hint="reken eerst om: wlr_geo.crs.ensure_rd(gdf)",
         )
 
 
@@ -358,12 +364,12 @@ def check_same_crs(*frames: gpd.GeoDataFrame | gpd.GeoSeries, names: list[str] |
     first = crss[0]
     for i, crs in enumerate(crss[1:], start=1):
         if (first is None) != (crs is None) or (first is not None and not first.equals(crs)):
-            a = names[0] if names else "layer 0"
-            b = names[i] if names else f"layer {i}"
+            a = names[0] if names else "laag 0"
+            b = names[i] if names else f"laag {i}"
             raise CRSMismatchError(
-                f"{a} is in {first.to_string() if first else 'no CRS'} but {b} is in "
-                f"{crs.to_string() if crs else 'no CRS'}",
-                hint="reproject both to EPSG:28992 with wlr_geo.crs.ensure_rd",
+                f"{a} is in {first.to_string() if first else 'geen CRS'}, maar {b} is in "
+                f"{crs.to_string() if crs else 'geen CRS'}",
+                hint="reken beide om naar EPSG:28992 met wlr_geo.crs.ensure_rd",
             )
 
 
@@ -388,5 +394,5 @@ def wgs84_to_rd(lon: float | np.ndarray, lat: float | np.ndarray) -> tuple:
 def to_web(data: _GDF) -> _GDF:
     """Reproject to EPSG:4326 for web maps — the single place presentation code does this."""
     if data.crs is None:
-        raise CRSError("cannot reproject data without a CRS to WGS84 for the map")
+        raise CRSError("kan gegevens zonder CRS niet omrekenen naar WGS84 voor de kaart")
     return data.to_crs(WGS84)

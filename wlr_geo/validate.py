@@ -24,11 +24,15 @@ from wlr_geo._errors import (
     Problem,
     WlrGeoInputError,
 )
+from wlr_geo._nl import nl
 from wlr_geo.crs import check_bounds
 
 __all__ = ["GEOMETRY_FAMILIES", "ValidationReport", "validate_layer"]
 
 log = logging.getLogger("wlr_geo")
+
+#: The geometry families in Dutch, for messages.
+_FAMILY_NL = {"point": "punt", "line": "lijn", "polygon": "vlak"}
 
 #: Geometry families accepted by ``geometry_types=``.
 GEOMETRY_FAMILIES = {
@@ -55,18 +59,19 @@ class ValidationReport:
     messages: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
-        parts = [f"{self.n_output} of {self.n_input} features kept"]
+        parts = [f"{nl(self.n_output)} van {nl(self.n_input)} objecten behouden"]
         if self.repaired_invalid:
-            parts.append(f"{self.repaired_invalid} invalid geometries repaired with make_valid")
+            parts.append(f"{nl(self.repaired_invalid)} ongeldige geometrieën gerepareerd met make_valid")
         if self.dropped_null or self.dropped_empty:
-            parts.append(f"{self.dropped_null} null and {self.dropped_empty} empty geometries dropped")
+            parts.append(f"{nl(self.dropped_null)} ontbrekende en {nl(self.dropped_empty)} lege geometrieën "
+                         "verwijderd")
         if self.dropped_collapsed:
             parts.append(
-                f"{len(self.dropped_collapsed)} collapsed geometries dropped "
+                f"{nl(len(self.dropped_collapsed))} ingeklapte geometrieën verwijderd "
                 f"(ids {', '.join(self.dropped_collapsed[:10])})"
             )
         if self.dropped_m:
-            parts.append(f"M values removed from {self.dropped_m} geometries")
+            parts.append(f"M-waarden verwijderd uit {nl(self.dropped_m)} geometrieën")
         return "; ".join(parts)
 
     def to_dict(self) -> dict[str, object]:
@@ -139,16 +144,17 @@ def validate_layer(
     report.dropped_empty = int(empty.sum())
     if null.any() or empty.any():
         out = out.loc[~(null | empty)].copy()
-        log.info("%s: dropped %d null and %d empty geometries", layer or source, null.sum(), empty.sum())
+        log.info("%s: %s ontbrekende en %s lege geometrieën verwijderd", layer or source, nl(int(null.sum())),
+                 nl(int(empty.sum())))
 
     if len(out) == 0:
         if not allow_empty:
             problems.append(
                 Problem(
-                    "the layer has no features" + (" with a geometry" if report.n_input else ""),
+                    "de laag heeft geen objecten" + (" met een geometrie" if report.n_input else ""),
                     source=source,
                     layer=layer,
-                    hint="point the config at a layer that holds data",
+                    hint="verwijs in de configuratie naar een laag met gegevens",
                 )
             )
             raise LayerValidationError(problems=problems)
@@ -166,7 +172,7 @@ def validate_layer(
             fixed[has_m & ~has_z] = shapely.force_2d(arr[has_m & ~has_z])
             arr = fixed
             report.dropped_m = int(has_m.sum())
-            report.messages.append(f"M values removed from {report.dropped_m} geometries")
+            report.messages.append(f"M-waarden verwijderd uit {nl(report.dropped_m)} geometrieën")
 
     # Non-finite coordinates (NaN/Inf): not repairable.
     coords, cidx = shapely.get_coordinates(arr, include_z=False, return_index=True)
@@ -176,11 +182,11 @@ def validate_layer(
         ids = _ids(out, np.isin(np.arange(len(out)), bad_rows), id_column)
         problems.append(
             Problem(
-                f"{len(bad_rows)} feature(s) have NaN or infinite coordinates (ids {', '.join(ids[:10])})",
+                f"{nl(len(bad_rows))} object(en) met NaN of oneindige coördinaten (ids {', '.join(ids[:10])})",
                 source=source,
                 layer=layer,
                 feature=ids[0],
-                hint="correct or remove those features in the source",
+                hint="corrigeer of verwijder die objecten in de bron",
             )
         )
 
@@ -201,12 +207,13 @@ def validate_layer(
             got = sorted(set(types[wrong]))
             problems.append(
                 Problem(
-                    f"{int(wrong.sum())} feature(s) have geometry type {', '.join(got)}; "
-                    f"expected {' or '.join(sorted(allowed))} (ids {', '.join(ids[:10])})",
+                    f"{nl(int(wrong.sum()))} object(en) met geometrietype {', '.join(got)}; "
+                    f"verwacht: {' of '.join(_FAMILY_NL.get(a, a) for a in sorted(allowed))} "
+                    f"(ids {', '.join(ids[:10])})",
                     source=source,
                     layer=layer,
                     feature=ids[0],
-                    hint="use a layer of the expected geometry type, or split the layer per type",
+                    hint="gebruik een laag met het verwachte geometrietype, of splits de laag per type",
                 )
             )
     else:
@@ -214,10 +221,10 @@ def validate_layer(
         if len(present) > 1 or any(f is None for f in families):
             problems.append(
                 Problem(
-                    f"the layer mixes geometry types ({', '.join(sorted(set(types)))})",
+                    f"de laag mengt geometrietypen ({', '.join(sorted(set(types)))})",
                     source=source,
                     layer=layer,
-                    hint="split the layer into one layer per geometry type",
+                    hint="splits de laag in één laag per geometrietype",
                 )
             )
 
@@ -252,8 +259,8 @@ def validate_layer(
             report.dropped_collapsed = _ids(out, collapsed, id_column)
             arr = repaired
             log.info(
-                "%s: %d invalid geometries repaired with make_valid, %d collapsed dropped",
-                layer or source, report.repaired_invalid, len(report.dropped_collapsed),
+                "%s: %s ongeldige geometrieën gerepareerd met make_valid, %s ingeklapte verwijderd",
+                layer or source, nl(report.repaired_invalid), nl(len(report.dropped_collapsed)),
             )
             if collapsed.any():
                 out = out.loc[~collapsed].copy()
@@ -264,10 +271,10 @@ def validate_layer(
         if id_column not in out.columns:
             problems.append(
                 Problem(
-                    f"id column {id_column!r} is missing; columns are {', '.join(map(str, out.columns))}",
+                    f"id-kolom {id_column!r} ontbreekt; de kolommen zijn {', '.join(map(str, out.columns))}",
                     source=source,
                     layer=layer,
-                    hint="name an existing column as the id, or add one",
+                    hint="noem een bestaande kolom als id-kolom, of voeg er een toe",
                 )
             )
         else:
@@ -276,12 +283,12 @@ def validate_layer(
                 values = sorted({str(v) for v in out.loc[dup, id_column]})
                 problems.append(
                     Problem(
-                        f"{len(values)} id value(s) in {id_column!r} occur more than once "
+                        f"{nl(len(values))} id-waarde(n) in {id_column!r} komen meer dan eens voor "
                         f"({', '.join(values[:10])})",
                         source=source,
                         layer=layer,
                         feature=values[0],
-                        hint="make the ids unique or name another id column",
+                        hint="maak de ids uniek of noem een andere id-kolom",
                     )
                 )
 
@@ -290,8 +297,8 @@ def validate_layer(
         raise (OutOfBoundsError if out_of_bounds else LayerValidationError)(problems=problems)
     if len(out) == 0 and not allow_empty:
         raise LayerValidationError(
-            "no valid features are left after repair", source=source, layer=layer,
-            hint="check the geometries in the source",
+            "na reparatie zijn er geen geldige objecten over", source=source, layer=layer,
+            hint="controleer de geometrieën in de bron",
         )
     report.n_output = len(out)
     return out, report

@@ -33,14 +33,14 @@ def test_b1_inf_coordinate_from_file(tmp_path):
 
 def test_b2_out_of_area_rd_point():
     gdf = gpd.GeoDataFrame(geometry=[Point(-200_000, 463_800)], crs="EPSG:28992")
-    with pytest.raises(OutOfBoundsError, match="outside the RD New area of use"):
+    with pytest.raises(OutOfBoundsError, match="buiten het toepassingsgebied van RD New"):
         validate_layer(gdf, source="x.gpkg")
 
 
 def test_b3_millimetres_suggest_unit_mixup(tmp_path):
     p = tmp_path / "mm.gpkg"
     pyogrio.write_dataframe(gpd.GeoDataFrame(geometry=[Point(93_700_000, 463_800_000)], crs="EPSG:28992"), p)
-    with pytest.raises(OutOfBoundsError, match="millimetres"):
+    with pytest.raises(OutOfBoundsError, match="millimeters"):
         read_layer(p)
 
 

@@ -55,7 +55,7 @@ def test_d7_mixed_geometry_types_refused(tmp_path):
     p = tmp_path / "mixed.gpkg"
     gdf = gpd.GeoDataFrame(geometry=[Point(93_700, 463_800), box(93_700, 463_800, 93_710, 463_810)], crs="EPSG:28992")
     pyogrio.write_dataframe(gdf, p, geometry_type="Unknown")
-    with pytest.raises(LayerValidationError, match="mixes geometry types"):
+    with pytest.raises(LayerValidationError, match="mengt geometrietypen"):
         read_layer(p)
 
 

@@ -206,10 +206,10 @@ def test_e2_large_map_layer_warns_above_10000(n: int, warned: bool, caplog: pyte
     assert definition.warn_threshold == 10_000  # the documented default (ROBUSTNESS.md E2)
     with caplog.at_level(logging.WARNING, logger="wlr_geo"):
         wm = build_map({"crossings": _points(n)}, definition)
-    logged = [r.getMessage() for r in caplog.records if "features (more than 10000)" in r.getMessage()]
+    logged = [r.getMessage() for r in caplog.records if "objecten (meer dan 10.000)" in r.getMessage()]
     if warned:
-        assert wm.warnings == [f"crossings: {n} features"]
-        assert len(logged) == 1 and f"has {n} features" in logged[0]
+        assert wm.warnings == ["crossings: 10.001 objecten"]
+        assert len(logged) == 1 and "heeft 10.001 objecten" in logged[0]
         assert "Let op: 10.001 objecten" in render_html(wm)
     else:
         assert wm.warnings == [] and logged == []

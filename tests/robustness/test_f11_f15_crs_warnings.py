@@ -34,7 +34,7 @@ def test_f11_rd_numbers_with_another_metric_crs_are_refused(wrong: str) -> None:
     with pytest.raises(CRSError) as info:
         ensure_rd(_layer(wrong), source="kabels.shp", layer="kabels")
     text = str(info.value)
-    assert "look like RD New (EPSG:28992)" in text
+    assert "lijken RD New (EPSG:28992)" in text
     assert wrong.split(":")[1] in text
     assert "assume_crs" in text and "kabels.shp" in text
     assert "\n" not in text
@@ -44,7 +44,7 @@ def test_f11_belgian_prj_on_rd_shapefile_via_reader_and_cli(tmp_path: Path) -> N
     shp = tmp_path / "kabels.shp"
     _layer("EPSG:31370").to_file(shp)
     assert "Belge" in (tmp_path / "kabels.prj").read_text() or "Lambert" in (tmp_path / "kabels.prj").read_text()
-    with pytest.raises(CRSError, match="look like RD New"):
+    with pytest.raises(CRSError, match="lijken RD New"):
         read_layer(shp)
     r = run_cli(["convert", shp, "-o", tmp_path / "out"])
     assert_clean(r, codes=(2,))

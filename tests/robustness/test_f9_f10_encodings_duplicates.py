@@ -124,8 +124,8 @@ def test_doctype_in_a_wide_encoding_exits_2_with_one_line(tmp_path, kind, codec)
 
 @pytest.mark.parametrize("kind", ["klic", "bgt"])
 @pytest.mark.parametrize(("declared", "codec", "match"), [
-    ("x-nonsense-42", "utf-8", "not a known character encoding"),
-    ("UTF-16", "utf-8", "its bytes are not UTF-16"),  # a declaration the bytes contradict
+    ("x-nonsense-42", "utf-8", "en die is onbekend"),
+    ("UTF-16", "utf-8", "de bytes zijn geen UTF-16"),  # a declaration the bytes contradict
 ])
 def test_unknown_or_contradicted_encoding_is_one_clear_error(tmp_path, kind, declared, codec, match):
     xml = KLIC_XML if kind == "klic" else BGT_XML
@@ -142,7 +142,7 @@ def test_broken_utf16_in_the_middle_is_a_read_error(tmp_path):
     mid = len(data) // 2 & ~1
     data[mid:mid + 2] = b"\x00\xdc"  # a lone low surrogate: not UTF-16
     path = _file(tmp_path, "bgt", bytes(data))
-    with pytest.raises(LayerReadError, match="not valid utf-16"):
+    with pytest.raises(LayerReadError, match="geen geldige utf-16"):
         read_bgt(path)
 
 
@@ -182,12 +182,12 @@ def test_duplicate_member_names_in_a_zip_are_an_error(tmp_path, kind, second):
     other = {"same": name, "case": name.upper(), "backslash": name.replace("/", "\\")}[second]
     xml = (KLIC_XML if kind == "klic" else BGT_XML).encode()
     path = _zip(tmp_path / "in.zip", [(name, xml), (other, xml)])
-    with pytest.raises(UnsafeInputError, match="occurs twice"):
+    with pytest.raises(UnsafeInputError, match="komt twee keer voor"):
         _read(kind, path)
     res = CliRunner().invoke(cli, [kind, str(path), "-o", str(tmp_path / "out.gpkg")])
     assert res.exit_code == 2 and "Traceback" not in res.output
     lines = [ln for ln in res.output.splitlines() if ln.strip()]
-    assert len(lines) == 1 and "occurs twice" in lines[0]
+    assert len(lines) == 1 and "komt twee keer voor" in lines[0]
 
 
 def test_bytes_stream_policy_is_shared(tmp_path):

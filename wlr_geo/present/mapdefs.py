@@ -59,6 +59,7 @@ from pathlib import Path
 from typing import Any
 
 from wlr_geo._errors import ConfigError, Problem
+from wlr_geo._nl import nl
 from wlr_geo._toml import read_toml
 from wlr_geo.catalog import embedded_maps_dir
 from wlr_geo.present import styles as _styles
@@ -141,7 +142,7 @@ def palette_entries(palette: str) -> dict[str, tuple[str, str]]:
         The palette does not exist (or is the open ``variant`` palette, which has no values).
     """
     if palette not in PALETTES or palette == "variant":
-        raise ConfigError(f"unknown palette {palette!r}", hint=f"use one of {', '.join(PALETTES)}")
+        raise ConfigError(f"onbekend palet {palette!r}", hint=f"gebruik een van: {', '.join(PALETTES)}")
     pal = _styles.palette(palette)
     return {e.value: (e.color, e.label) for e in pal.entries if e.value is not None}
 
@@ -265,8 +266,8 @@ def _check_keys(table: Mapping[str, Any], allowed: set[str], where: str, src: st
     extra = sorted(set(table) - allowed)
     if extra:
         problems.append(Problem(
-            f"{where} has unknown key(s) {', '.join(extra)}", source=src,
-            hint=f"allowed keys: {', '.join(sorted(allowed))}",
+            f"{where} heeft onbekende sleutel(s) {', '.join(extra)}", source=src,
+            hint=f"gebruik alleen de toegestane sleutels: {', '.join(sorted(allowed))}",
         ))
 
 
@@ -275,7 +276,7 @@ def _style(table: Any, where: str, src: str | None, problems: list[Problem], bas
     if table is None:
         return base
     if not isinstance(table, dict):
-        problems.append(Problem(f"{where} must be a table such as {{ color = \"#ff0000\" }}", source=src))
+        problems.append(Problem(f"{where} moet een tabel zijn, zoals {{ color = \"#ff0000\" }}", source=src))
         return base
     _check_keys(table, _STYLE_KEYS if where.endswith("style") else _CATEGORY_KEYS, where, src, problems)
     clean: dict[str, Any] = {}
@@ -284,8 +285,8 @@ def _style(table: Any, where: str, src: str | None, problems: list[Problem], bas
             value = table[key]
             if not isinstance(value, str) or not _COLOUR.match(value):
                 problems.append(Problem(
-                    f"{where}.{key} = {value!r} is not a colour", source=src,
-                    hint="write a hex colour such as \"#1f78b4\" or a CSS name such as \"red\"",
+                    f"{where}.{key} = {value!r} is geen kleur", source=src,
+                    hint="schrijf een hexkleur zoals \"#1f78b4\" of een CSS-naam zoals \"red\"",
                 ))
             else:
                 clean[key] = value
@@ -293,22 +294,22 @@ def _style(table: Any, where: str, src: str | None, problems: list[Problem], bas
         if key in table:
             value = table[key]
             if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-                problems.append(Problem(f"{where}.{key} = {value!r} must be a number ≥ 0", source=src))
+                problems.append(Problem(f"{where}.{key} = {value!r} moet een getal ≥ 0 zijn", source=src))
             elif key.endswith("opacity") and value > 1:
-                problems.append(Problem(f"{where}.{key} = {value!r} must be between 0 and 1", source=src))
+                problems.append(Problem(f"{where}.{key} = {value!r} moet tussen 0 en 1 liggen", source=src))
             else:
                 clean[key] = float(value)
     if "dash_array" in table:
         value = table["dash_array"]
         if not isinstance(value, str) or not _DASH.match(value):
-            problems.append(Problem(f"{where}.dash_array = {value!r} must look like \"6 4\"", source=src))
+            problems.append(Problem(f"{where}.dash_array = {value!r} moet eruitzien als \"6 4\"", source=src))
         else:
             clean["dash_array"] = value or None
     if "marker" in table:
         value = table["marker"]
         if value not in MARKERS:
-            problems.append(Problem(f"{where}.marker = {value!r} is unknown", source=src,
-                                    hint=f"use one of {', '.join(MARKERS)}"))
+            problems.append(Problem(f"{where}.marker = {value!r} is onbekend", source=src,
+                                    hint=f"gebruik een van: {', '.join(MARKERS)}"))
         else:
             clean["marker"] = value
     return base.merged(clean)
@@ -316,33 +317,33 @@ def _style(table: Any, where: str, src: str | None, problems: list[Problem], bas
 
 def _parse_layer(table: Any, where: str, src: str | None, problems: list[Problem]) -> LayerDef | None:
     if not isinstance(table, dict):
-        problems.append(Problem(f"{where} must be a table", source=src))
+        problems.append(Problem(f"{where} moet een tabel zijn", source=src))
         return None
     _check_keys(table, _LAYER_KEYS, where, src, problems)
     role = table.get("role")
     if not isinstance(role, str) or not _IDENT.match(role):
-        problems.append(Problem(f"{where} needs role = \"name\" (the layer's key)", source=src,
-                                hint="e.g. role = \"route\""))
+        problems.append(Problem(f"{where} mist role = \"naam\" (de sleutel van de laag)", source=src,
+                                hint="geef bijvoorbeeld role = \"route\""))
         return None
     symbol = table.get("symbol")
     base = Style()
     if symbol is not None:
         if symbol not in _styles.SYMBOLS:
-            problems.append(Problem(f"{where}.symbol = {symbol!r} is unknown", source=src,
-                                    hint=f"use one of {', '.join(_styles.SYMBOLS)}"))
+            problems.append(Problem(f"{where}.symbol = {symbol!r} is onbekend", source=src,
+                                    hint=f"gebruik een van: {', '.join(_styles.SYMBOLS)}"))
             symbol = None
         else:
             base = _styles.symbol(symbol)
     style = _style(table.get("style"), f"{where}.style", src, problems, base=base)
     palette = table.get("palette")
     if palette is not None and palette not in PALETTES:
-        problems.append(Problem(f"{where}.palette = {palette!r} is unknown", source=src,
-                                hint=f"use one of {', '.join(PALETTES)}"))
+        problems.append(Problem(f"{where}.palette = {palette!r} is onbekend", source=src,
+                                hint=f"gebruik een van: {', '.join(PALETTES)}"))
         palette = None
     cats: list[CategoryStyle] = []
     raw_cats = table.get("categories", {})
     if not isinstance(raw_cats, dict):
-        problems.append(Problem(f"{where}.categories must be a table of value = {{ label, color }}", source=src))
+        problems.append(Problem(f"{where}.categories moet een tabel zijn van waarde = {{ label, color }}", source=src))
         raw_cats = {}
     for value, ctable in raw_cats.items():
         cstyle = _style(ctable, f"{where}.categories.{value}", src, problems, base=style)
@@ -350,45 +351,46 @@ def _parse_layer(table: Any, where: str, src: str | None, problems: list[Problem
         cats.append(CategoryStyle(value=str(value), label=str(label), style=cstyle))
     category = table.get("category")
     if (cats or palette) and not category:
-        problems.append(Problem(f"{where} has categories/palette but no category column", source=src,
-                                hint="add category = \"column_name\""))
+        problems.append(Problem(f"{where} heeft categories/palette maar geen categoriekolom", source=src,
+                                hint="voeg category = \"kolomnaam\" toe"))
     popup_raw = table.get("popup", {})
     if not isinstance(popup_raw, dict) or not all(isinstance(v, str) for v in popup_raw.values()):
-        problems.append(Problem(f"{where}.popup must map column = \"Dutch label\"", source=src))
+        problems.append(Problem(f"{where}.popup moet kolom = \"Nederlands label\" zijn", source=src))
         popup_raw = {}
     min_zoom = table.get("min_zoom", 0)
     if isinstance(min_zoom, bool) or not isinstance(min_zoom, int) or not 0 <= min_zoom <= 22:
-        problems.append(Problem(f"{where}.min_zoom = {min_zoom!r} must be a whole number 0–22", source=src))
+        problems.append(Problem(f"{where}.min_zoom = {min_zoom!r} moet een geheel getal van 0 tot en met 22 zijn",
+                                source=src))
         min_zoom = 0
     chain = table.get("chainage_interval_m")
     if chain is not None and (isinstance(chain, bool) or not isinstance(chain, int | float) or chain <= 0):
-        problems.append(Problem(f"{where}.chainage_interval_m must be a positive number of metres", source=src))
+        problems.append(Problem(f"{where}.chainage_interval_m moet een positief aantal meters zijn", source=src))
         chain = None
     simplify = table.get("simplify_m")
     if simplify is not None and (isinstance(simplify, bool) or not isinstance(simplify, int | float) or simplify < 0):
-        problems.append(Problem(f"{where}.simplify_m must be a number of metres ≥ 0", source=src))
+        problems.append(Problem(f"{where}.simplify_m moet een aantal meters ≥ 0 zijn", source=src))
         simplify = None
     for key in ("lazy", "indicative", "required", "chainage"):
         if key in table and not isinstance(table[key], bool):
-            problems.append(Problem(f"{where}.{key} must be true or false", source=src))
+            problems.append(Problem(f"{where}.{key} moet true of false zijn", source=src))
     formats_raw = table.get("formats", {})
     if not isinstance(formats_raw, dict):
-        problems.append(Problem(f"{where}.formats must map column = \"format\"", source=src))
+        problems.append(Problem(f"{where}.formats moet kolom = \"formaat\" zijn", source=src))
         formats_raw = {}
     for col, fmt in formats_raw.items():
         if fmt not in FORMATS:
-            problems.append(Problem(f"{where}.formats.{col} = {fmt!r} is unknown", source=src,
-                                    hint=f"use one of {', '.join(FORMATS)}"))
+            problems.append(Problem(f"{where}.formats.{col} = {fmt!r} is onbekend", source=src,
+                                    hint=f"gebruik een van: {', '.join(FORMATS)}"))
     hl_role = table.get("highlight_role")
     hl_key = table.get("highlight_key", [])
     if isinstance(hl_key, str):
         hl_key = [hl_key]
     if hl_role is not None and (not isinstance(hl_role, str) or not _IDENT.match(hl_role)):
-        problems.append(Problem(f"{where}.highlight_role must be a layer role", source=src))
+        problems.append(Problem(f"{where}.highlight_role moet een laagrol zijn", source=src))
         hl_role = None
     if not isinstance(hl_key, list) or not all(isinstance(k, str) for k in hl_key) or (hl_role and not hl_key):
-        problems.append(Problem(f"{where}.highlight_key must name the column(s) that match the two layers",
-                                source=src, hint='e.g. highlight_key = ["source_layer", "object_id"]'))
+        problems.append(Problem(f"{where}.highlight_key moet de kolom(men) noemen die de twee lagen verbinden",
+                                source=src, hint='geef bijvoorbeeld highlight_key = ["source_layer", "object_id"]'))
         hl_key = []
     return LayerDef(
         role=role,
@@ -423,64 +425,64 @@ def map_definition_from_dict(data: Mapping[str, Any], *, name: str = "kaart", so
         Listing every problem found (unknown keys, unknown group names or base maps, bad colours).
     """
     problems: list[Problem] = []
-    _check_keys(data, _TOP_KEYS, "the map definition", source, problems)
+    _check_keys(data, _TOP_KEYS, "de kaartdefinitie", source, problems)
     title = data.get("title")
     if not isinstance(title, str) or not title.strip():
-        problems.append(Problem("the map definition needs a title", source=source, hint="add title = \"...\""))
+        problems.append(Problem("de kaartdefinitie heeft geen titel", source=source, hint="voeg title = \"...\" toe"))
         title = name
     groups: list[GroupDef] = []
     raw_groups = data.get("group", [])
     if not isinstance(raw_groups, list) or not raw_groups:
-        problems.append(Problem("the map definition has no [[group]] tables", source=source,
-                                hint="add at least one [[group]] with name and [[group.layer]]"))
+        problems.append(Problem("de kaartdefinitie heeft geen [[group]]-tabellen", source=source,
+                                hint="voeg minstens één [[group]] met name en [[group.layer]] toe"))
         raw_groups = []
     seen: set[str] = set()
     for i, g in enumerate(raw_groups):
         where = f"[[group]] #{i + 1}"
         if not isinstance(g, dict):
-            problems.append(Problem(f"{where} must be a table", source=source))
+            problems.append(Problem(f"{where} moet een tabel zijn", source=source))
             continue
         _check_keys(g, _GROUP_KEYS, where, source, problems)
         gname = g.get("name")
         if gname not in GROUP_NAMES:
             problems.append(Problem(
-                f"{where} has unknown group name {gname!r}", source=source,
-                hint=f"use one of: {', '.join(GROUP_NAMES)}",
+                f"{where} heeft onbekende groepsnaam {gname!r}", source=source,
+                hint=f"gebruik een van: {', '.join(GROUP_NAMES)}",
             ))
             continue
         if gname in seen:
-            problems.append(Problem(f"group {gname!r} appears twice", source=source,
-                                    hint="put all its layers in one [[group]]"))
+            problems.append(Problem(f"groep {gname!r} komt twee keer voor", source=source,
+                                    hint="zet al haar lagen in één [[group]]"))
             continue
         seen.add(gname)
         show = g.get("show", True)
         if not isinstance(show, bool):
-            problems.append(Problem(f"{where}.show must be true or false", source=source))
+            problems.append(Problem(f"{where}.show moet true of false zijn", source=source))
             show = True
         raw_layers = g.get("layer", [])
         if not isinstance(raw_layers, list) or not raw_layers:
-            problems.append(Problem(f"group {gname!r} has no [[group.layer]]", source=source))
+            problems.append(Problem(f"groep {gname!r} heeft geen [[group.layer]]", source=source))
             continue
         layers = [
             lyr for j, t in enumerate(raw_layers)
-            if (lyr := _parse_layer(t, f"group {gname!r} layer #{j + 1}", source, problems)) is not None
+            if (lyr := _parse_layer(t, f"groep {gname!r} laag #{j + 1}", source, problems)) is not None
         ]
         groups.append(GroupDef(name=gname, show=show, layers=tuple(layers)))
     basemap = data.get("basemap", "brt_grijs")
     basemaps = data.get("basemaps", list(BASEMAPS))
     if not isinstance(basemaps, list) or any(b not in BASEMAPS for b in basemaps) or not basemaps:
-        problems.append(Problem(f"basemaps = {basemaps!r} names an unknown base map", source=source,
-                                hint=f"use some of: {', '.join(BASEMAPS)}"))
+        problems.append(Problem(f"basemaps = {basemaps!r} noemt een onbekende achtergrondkaart", source=source,
+                                hint=f"kies uit: {', '.join(BASEMAPS)}"))
         basemaps = list(BASEMAPS)
     if basemap not in basemaps:
-        problems.append(Problem(f"basemap = {basemap!r} is not one of the map's base maps", source=source,
-                                hint=f"use one of: {', '.join(basemaps)}"))
+        problems.append(Problem(f"basemap = {basemap!r} is niet een van de achtergrondkaarten van de kaart",
+                                source=source, hint=f"gebruik een van: {', '.join(basemaps)}"))
         basemap = basemaps[0]
     searches: list[SearchDef] = []
     for i, s in enumerate(data.get("search", []) if isinstance(data.get("search", []), list) else []):
         where = f"[[search]] #{i + 1}"
         if not isinstance(s, dict) or not isinstance(s.get("role"), str) or not isinstance(s.get("field"), str):
-            problems.append(Problem(f"{where} needs role and field", source=source))
+            problems.append(Problem(f"{where} mist role en field", source=source))
             continue
         _check_keys(s, _SEARCH_KEYS, where, source, problems)
         searches.append(SearchDef(role=s["role"], field=s["field"], label=str(s.get("label", ""))))
@@ -491,24 +493,25 @@ def map_definition_from_dict(data: Mapping[str, Any], *, name: str = "kaart", so
     ):
         value = data.get(key, default)
         if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-            problems.append(Problem(f"{key} = {value!r} must be a whole number {lo}–{hi}", source=source))
+            problems.append(Problem(f"{key} = {value!r} moet een geheel getal van {nl(lo)} tot en met {nl(hi)} zijn",
+                                    source=source))
             value = default
         ints[key] = value
     zoom_start = data.get("zoom_start")
     if zoom_start is not None and (isinstance(zoom_start, bool) or not isinstance(zoom_start, int)):
-        problems.append(Problem("zoom_start must be a whole number", source=source))
+        problems.append(Problem("zoom_start moet een geheel getal zijn", source=source))
         zoom_start = None
     fit = data.get("fit", [])
     if isinstance(fit, str):
         fit = [fit]
     if not isinstance(fit, list) or not all(isinstance(f, str) for f in fit):
-        problems.append(Problem("fit must be a list of layer roles", source=source))
+        problems.append(Problem("fit moet een lijst van laagrollen zijn", source=source))
         fit = []
     flags: dict[str, bool] = {}
     for key, default in (("per_municipality", False), ("minimap", True), ("measure", True), ("fullscreen", True)):
         value = data.get(key, default)
         if not isinstance(value, bool):
-            problems.append(Problem(f"{key} must be true or false", source=source))
+            problems.append(Problem(f"{key} moet true of false zijn", source=source))
             value = default
         flags[key] = value
     if problems:
@@ -552,8 +555,9 @@ def load_map_definition(path: str | os.PathLike[str]) -> MapDefinition:
     if not p.exists() and p.suffix == "" and str(path) in STANDARD_MAPS + EXAMPLE_MAPS:
         p = embedded_maps_dir() / f"{path}.toml"
     if not p.is_file():
-        raise ConfigError("the map definition file does not exist", source=str(p),
-                          hint=f"check the path, or use one of the standard maps: {', '.join(STANDARD_MAPS + EXAMPLE_MAPS)}")
+        raise ConfigError("het kaartdefinitiebestand bestaat niet", source=str(p),
+                          hint=f"controleer het pad, of gebruik een van de standaardkaarten: "
+                               f"{', '.join(STANDARD_MAPS + EXAMPLE_MAPS)}")
     data = read_toml(p, what="map definition")
     return map_definition_from_dict(data, name=p.stem, source=str(p))
 

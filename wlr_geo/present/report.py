@@ -41,6 +41,7 @@ import pandas as pd
 
 from wlr_geo._atomic import atomic_path, atomic_write_text
 from wlr_geo._errors import WlrGeoError
+from wlr_geo._nl import nl
 from wlr_geo.outputs import OUTPUTS, Column
 from wlr_geo.present import styles as st
 from wlr_geo.present.format import format_for_column, format_value, is_missing, nl_date
@@ -607,8 +608,8 @@ def html_to_pdf(html_path: str | os.PathLike[str], pdf_path: str | os.PathLike[s
     chromium = find_chromium()
     if chromium is None:
         raise WlrGeoError(
-            "no Chromium found to print the report to PDF — install it (Debian: apt-get install chromium) "
-            "or set WLR_GEO_CHROMIUM; the HTML report was written"
+            "geen Chromium gevonden om het rapport als PDF af te drukken — installeer het (Debian: apt-get install "
+            "chromium) of zet WLR_GEO_CHROMIUM; het HTML-rapport is wel geschreven"
         )
     src = Path(html_path).resolve()
     with atomic_path(pdf_path) as tmp, tempfile.TemporaryDirectory(prefix="wlr-chromium-") as profile:
@@ -621,7 +622,8 @@ def html_to_pdf(html_path: str | os.PathLike[str], pdf_path: str | os.PathLike[s
         try:
             proc = subprocess.run(cmd, capture_output=True, timeout=timeout_s, check=False)
         except subprocess.TimeoutExpired:
-            raise WlrGeoError(f"Chromium did not finish printing {src} within {timeout_s:.0f} s") from None
+            raise WlrGeoError(f"Chromium heeft {src} niet binnen {nl(timeout_s, 0)} s afgedrukt") from None
         if proc.returncode != 0 or not tmp.exists() or tmp.stat().st_size == 0:
-            raise WlrGeoError(f"Chromium could not print {src} to PDF: {proc.stderr.decode(errors='replace')[-300:]}")
+            raise WlrGeoError(f"Chromium kon {src} niet als PDF afdrukken: "
+                              f"{proc.stderr.decode(errors='replace')[-300:]}")
     return Path(pdf_path)

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from wlr_geo._atomic import OutputSet
+from wlr_geo._nl import nl
 from wlr_geo.catalog import Catalog
 from wlr_geo.outputs import output
 from wlr_geo.provenance import Manifest
@@ -86,11 +87,11 @@ class WarningLog:
     def notes(self) -> list[str]:
         """One Dutch note per distinct warning, most frequent first (at most :attr:`MAX_NOTES` + 1)."""
         ranked = self.counts.most_common()
-        notes = [f"waarschuwing ({n}×) {kind} uit {self.origins[(kind, msg)]}: {msg}"
+        notes = [f"waarschuwing ({nl(n)}×) {kind} uit {self.origins[(kind, msg)]}: {msg}"
                  for (kind, msg), n in ranked[:self.MAX_NOTES]]
         rest = ranked[self.MAX_NOTES:]
         if rest:
-            notes.append(f"en nog {sum(n for _, n in rest)} waarschuwing(en) van {len(rest)} andere soorten")
+            notes.append(f"en nog {nl(sum(n for _, n in rest))} waarschuwing(en) van {nl(len(rest))} andere soorten")
         return notes
 
 

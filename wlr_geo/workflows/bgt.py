@@ -43,17 +43,17 @@ def run(path: str | os.PathLike[str], out: str | os.PathLike[str] | RunOutputs, 
     else:
         target = Path(out)
         if target.suffix.lower() != ".gpkg":
-            raise WlrGeoInputError(f"cannot write {target.suffix or 'a file without suffix'}", source=str(target),
-                                   hint="give an output file ending in .gpkg")
+            raise WlrGeoInputError(f"kan geen {target.suffix or 'bestand zonder extensie'} schrijven",
+                                   source=str(target), hint="geef een uitvoerbestand dat eindigt op .gpkg")
         folder, names = target.absolute().parent, [target.name]
     if report is not None:
         rp = Path(report)
         if isinstance(folder, Path) and rp.absolute().parent != folder:
-            raise WlrGeoInputError("the report must go into the same folder as the GeoPackage", source=str(rp),
-                                   hint=f"use --report {folder / rp.name}")
+            raise WlrGeoInputError("het verslag moet in dezelfde map als de GeoPackage komen", source=str(rp),
+                                   hint=f"gebruik --report {folder / rp.name}")
         if rp.name == names[0]:
-            raise WlrGeoInputError("the report would replace the GeoPackage", source=str(rp),
-                                   hint="give the report its own name, e.g. --report bgt_report.json")
+            raise WlrGeoInputError("het verslag zou de GeoPackage vervangen", source=str(rp),
+                                   hint="geef het verslag een eigen naam, bijvoorbeeld --report bgt_report.json")
         names.append(rp.name)
     inputs = [(str(path), "bgt", None)] + ([(str(categories), "bgt_categories", None)] if categories else [])
     with open_outputs(folder, command="wlr-geo bgt", names=names, inputs=inputs, wait_s=wait_s) as w:
@@ -61,8 +61,8 @@ def run(path: str | os.PathLike[str], out: str | os.PathLike[str] | RunOutputs, 
         layers = bgt_io.read_bgt(path, classes=classes, current_only=current_only, category_table=categories)
         to_write = {k: v for k, v in layers.items() if len(v) or not skip_empty}
         if not to_write:
-            raise WlrGeoInputError("no objects to write", source=str(path),
-                                   hint="leave out --skip-empty or choose classes that hold objects")
+            raise WlrGeoInputError("geen objecten om te schrijven", source=str(path),
+                                   hint="laat --skip-empty weg of kies klassen die objecten bevatten")
         write_gpkg(w, names[0], to_write, entry="bgt.gpkg", command="wlr-geo bgt", inputs=inputs)
         if report is not None:
             atomic_write_text(w.path(names[1], entry="bgt_report.json"),

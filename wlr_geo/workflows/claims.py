@@ -70,9 +70,9 @@ def _buffered(inputs: Inputs, ref: LayerRef, gdf: gpd.GeoDataFrame | None) -> gp
     buffer_m = ref.options.get("buffer_m")
     if buffer_m is None:
         inputs.problems.append(Problem(
-            f"{ref.where} ({ref.display_name}) holds lines or points, which cover no area",
+            f"{ref.where} ({ref.display_name}) bevat lijnen of punten, die geen oppervlak beslaan",
             source=str(ref.path), layer=ref.layer,
-            hint=f"add buffer_m = <half width in metres> to {ref.where}",
+            hint=f"voeg buffer_m = <halve breedte in meters> toe aan {ref.where}",
         ))
         return None
     out = gdf.copy()
@@ -99,8 +99,8 @@ def read_constraints(cfg: ProjectConfig, inputs: Inputs | None = None, *,
     for ref in cfg.layers_of("constraints"):
         name = ref.display_name
         if name in out:
-            inputs.note(f"two constraint layers are named {name!r}",
-                        hint="give each [[layers.constraints]] a distinct name")
+            inputs.note(f"twee beperkingslagen heten {name!r}",
+                        hint="geef elke [[layers.constraints]] een eigen name")
             continue
         if (g := _buffered(inputs, ref, _vector(inputs, ref))) is not None:
             out[name] = g
@@ -132,7 +132,7 @@ def prepare(cfg: ProjectConfig, inputs: Inputs | None = None) -> ClaimsInputs:
     """Read what the claims job needs (every problem reported together)."""
     inputs = inputs or Inputs(cfg)
     notes: list[str] = []
-    ref = inputs.require("claims", "the space-claims analysis")
+    ref = inputs.require("claims", "de ruimteclaimanalyse")
     claims = _vector(inputs, ref) if ref is not None else None
     constraints = read_constraints(cfg, inputs)
     municipalities = None
@@ -144,7 +144,7 @@ def prepare(cfg: ProjectConfig, inputs: Inputs | None = None) -> ClaimsInputs:
                                                format=entry.format or "vector", catalog_name=entry.name))
         notes.append("geen [layers.municipalities]: de gemeentegrenzen uit de catalogus worden gebruikt")
     else:
-        inputs.note("the programme needs municipalities", hint="add [layers.municipalities]")
+        inputs.note("het programma heeft gemeenten nodig", hint="voeg [layers.municipalities] toe")
     inputs.check()
     assert claims is not None and municipalities is not None
     return ClaimsInputs(claims, constraints, municipalities, notes)

@@ -50,15 +50,15 @@ def _kind(path: Path, fmt: str, layer: str | None) -> str:
             with zipfile.ZipFile(path) as zf:
                 zf.namelist()
         except (zipfile.BadZipFile, OSError) as exc:
-            raise WlrGeoInputError(f"not a readable zip file ({exc})", source=str(path),
-                                   hint="download or copy the zip again") from None
+            raise WlrGeoInputError(f"geen leesbaar zipbestand ({exc})", source=str(path),
+                                   hint="download of kopieer de zip opnieuw") from None
     kind = sniff_format(path)
     if kind == "vector" and path.suffix.lower() == ".zip":
-        raise WlrGeoInputError("the zip is neither a KLIC delivery nor a BGT extract", source=str(path),
-                               hint="unpack it and convert the GIS file inside")
+        raise WlrGeoInputError("de zip is geen KLIC-levering en geen BGT-uitsnede", source=str(path),
+                               hint="pak hem uit en converteer het GIS-bestand erin")
     if kind == "raster":
-        raise WlrGeoInputError("a raster cannot be converted to GeoParquet", source=str(path),
-                               hint="give a vector file, a KLIC delivery or a BGT extract")
+        raise WlrGeoInputError("een raster kan niet naar GeoParquet worden geconverteerd", source=str(path),
+                               hint="geef een vectorbestand, een KLIC-levering of een BGT-uitsnede")
     return "vector" if kind == "parquet" else kind
 
 
@@ -70,7 +70,7 @@ def run(inputs: Sequence[str], out_dir: str | os.PathLike[str], *, fmt: str = "a
     specs = [parse_layer_spec(text) for text in inputs]
     for spec in specs:
         if not spec.path.exists():
-            raise LayerReadError("the file does not exist", source=str(spec.path), hint="check the path")
+            raise LayerReadError("het bestand bestaat niet", source=str(spec.path), hint="controleer het pad")
     kinds = [_kind(spec.path, fmt, spec.layer) for spec in specs]
     # names of vector datasets are known before reading: checked against the inputs up front
     upfront = [spec.layer or spec.path.stem for spec, kind in zip(specs, kinds, strict=True) if kind == "vector"]
@@ -80,8 +80,8 @@ def run(inputs: Sequence[str], out_dir: str | os.PathLike[str], *, fmt: str = "a
     def target(w: RunOutputs, name: str, source: Path) -> Path:
         if name in seen:
             raise WlrGeoInputError(
-                f"two layers would both be written as dataset {name!r} (also from {seen[name]})",
-                source=str(source), hint="convert them into separate output folders, or pick one with PATH:LAYER")
+                f"twee lagen zouden allebei als dataset {name!r} geschreven worden (ook uit {seen[name]})",
+                source=str(source), hint="converteer ze naar aparte uitvoermappen, of kies er één met PATH:LAYER")
         seen[name] = str(source)
         return w.dir(name, entry="{dataset}")
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from wlr_geo._atomic import atomic_write_text
+from wlr_geo._nl import nl
 from wlr_geo.catalog import embedded_path
 from wlr_geo.config import Inputs, ProjectConfig, load_config
 from wlr_geo.outputs import OUTPUTS
@@ -107,7 +108,7 @@ def step_layers(ctx: DemoContext) -> str:
     write_gpkg(ctx.out, "layers.gpkg", frames, command="wlr-geo demo", inputs=inputs.records,
                layer_inputs={role: [r for r in inputs.records if r[1] == role] for role in frames})
     n = sum(len(f) for f in frames.values())
-    return f"{len(frames)} lagen, {n} objecten gecontroleerd → layers.gpkg"
+    return f"{nl(len(frames))} lagen, {nl(n)} objecten gecontroleerd → layers.gpkg"
 
 
 def step_klic(ctx: DemoContext) -> str:
@@ -116,7 +117,7 @@ def step_klic(ctx: DemoContext) -> str:
 
     zips = sorted(embedded_path("klic").glob("*.zip"))
     done = klic.run(zips, ctx.out.sub("ondergrond"), name="klic.gpkg")
-    return f"{len(zips)} KLIC-leveringen, {len(done.data.lines)} kabels en leidingen → ondergrond/klic.gpkg"
+    return f"{nl(len(zips))} KLIC-leveringen, {nl(len(done.data.lines))} kabels en leidingen → ondergrond/klic.gpkg"
 
 
 def step_bgt(ctx: DemoContext) -> str:
@@ -126,7 +127,7 @@ def step_bgt(ctx: DemoContext) -> str:
     done = bgt.run(embedded_path("bgt/bgt_otterlo_2020.zip"), ctx.out.sub("bovengrond"), skip_empty=True,
                    name="bgt_otterlo.gpkg")
     n = sum(len(g) for g in done.written.values())
-    return f"{n} BGT-objecten in {len(done.written)} lagen → bovengrond/bgt_otterlo.gpkg"
+    return f"{nl(n)} BGT-objecten in {nl(len(done.written))} lagen → bovengrond/bgt_otterlo.gpkg"
 
 
 def step_impact(ctx: DemoContext) -> str:
@@ -136,8 +137,8 @@ def step_impact(ctx: DemoContext) -> str:
     done = impact.run(ctx.cfg, ctx.out)
     ctx.highlights.append("kruisingenregister: crossings.csv; per gemeente: per_gemeente.csv")
     r = done.result
-    return (f"{len(r.routes)} varianten, {len(r.crossings)} kruisingen, "
-            f"{r.per_gemeente['gemeente'].nunique()} gemeenten → impact.gpkg, crossings.csv, per_gemeente.csv")
+    return (f"{nl(len(r.routes))} varianten, {nl(len(r.crossings))} kruisingen, "
+            f"{nl(int(r.per_gemeente['gemeente'].nunique()))} gemeenten → impact.gpkg, crossings.csv, per_gemeente.csv")
 
 
 #: The example configs beside the demo config: (config, sub folder, example map).
@@ -178,7 +179,7 @@ def step_routes(ctx: DemoContext) -> str:
     from wlr_geo.workflows import routing
 
     done = routing.run(ctx.cfg, ctx.out)
-    return f"{len(done.routes)} routealternatieven → routes.gpkg, routes.csv, cost.tif"
+    return f"{nl(len(done.routes))} routealternatieven → routes.gpkg, routes.csv, cost.tif"
 
 
 def step_claims(ctx: DemoContext) -> str:
@@ -186,7 +187,7 @@ def step_claims(ctx: DemoContext) -> str:
     from wlr_geo.workflows import claims
 
     done = claims.run(ctx.cfg, ctx.out)
-    return (f"{len(done.footprints)} claims, {int(done.is_conflict.sum())} conflicten "
+    return (f"{nl(len(done.footprints))} claims, {nl(int(done.is_conflict.sum()))} conflicten "
             "→ claims.gpkg, claims_programme.csv")
 
 
@@ -195,7 +196,7 @@ def step_landing(ctx: DemoContext) -> str:
     from wlr_geo.workflows import landing
 
     done = landing.run(ctx.cfg, ctx.out)
-    return (f"{len(done.scores)} locaties, nr. 1: {done.sensitivity.baseline_top} "
+    return (f"{nl(len(done.scores))} locaties, nr. 1: {done.sensitivity.baseline_top} "
             f"(kans op wissel {done.sensitivity.p_top_changes:.0%}) → landing_scores.csv")
 
 
@@ -210,8 +211,8 @@ def step_maps(ctx: DemoContext) -> str:
                       inputs=sample.inputs)
         examples.extend(f"{sub}/{p.name}" for p in ex.paths)
     if done.maps:
-        ctx.highlights.append(f"kaarten: kaart_*.html ({len(done.maps)} HTML-bestanden, werken offline)")
-    text = f"{len(done.maps)} kaarten → kaart_*.html"
+        ctx.highlights.append(f"kaarten: kaart_*.html ({nl(len(done.maps))} HTML-bestanden, werken offline)")
+    text = f"{nl(len(done.maps))} kaarten → kaart_*.html"
     return text + (f"; voorbeelden: {', '.join(examples)}" if examples else "")
 
 

@@ -129,8 +129,9 @@ def _read_near(ref_path: str | os.PathLike[str], layer: str | None, route: gpd.G
     gdf = read_near(ref_path, layer, Corridor.around(route, width_m, chunk_m=chunk_m, engine=engine), **kwargs)
     if gdf is not None:
         info = gdf.attrs["wlr_geo"]["corridor"]
-        log.info("%s: %d of %s features near the route (within %.0f m, %s)", layer or ref_path, info["n_near"],
-                 info["n_total"], width_m, info["index"])
+        total = info["n_total"]
+        log.info("%s: %s van %s objecten nabij het tracé (binnen %s m, %s)", layer or ref_path, nl(info["n_near"]),
+                 nl(total) if isinstance(total, int | float) else total, nl(width_m, 0), info["index"])
     return gdf
 
 
@@ -157,15 +158,18 @@ class EngineMapper:
         try:
             from dask.distributed import Client, LocalCluster
         except ImportError:
-            raise WlrGeoInputError("[scale] engine = \"dask\" needs Dask",
-                                   hint="pip install 'wlr_geo[scale]', or choose engine = \"embedded\"") from None
+            raise WlrGeoInputError("[scale] engine = \"dask\" heeft Dask nodig",
+                                   hint="installeer het met pip install 'wlr_geo[scale]', of kies "
+                                        "engine = \"embedded\"") from None
         if self.scale.scheduler:
             try:
                 self._client = Client(self.scale.scheduler, timeout="5s")
             except (OSError, TimeoutError, ValueError) as exc:
                 raise WlrGeoInputError(
-                    f"cannot reach the Dask scheduler at {self.scale.scheduler}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}",
-                    hint="start it ('dask scheduler'), correct [scale] scheduler, or leave it empty for a local cluster",
+                    f"kan de Dask-scheduler op {self.scale.scheduler} niet bereiken: "
+                    f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}",
+                    hint="start de scheduler ('dask scheduler'), corrigeer [scale] scheduler, of laat die leeg voor "
+                         "een lokaal cluster",
                 ) from None
         else:
             self._cluster = LocalCluster(n_workers=self.scale.n_workers, threads_per_worker=1, processes=True,
@@ -240,12 +244,13 @@ def check_route_options(route: gpd.GeoDataFrame, opts: RouteOptions, inputs: Inp
     for key in ("variant_column", "order_column"):
         col = getattr(opts, key)
         if col is not None and col not in route.columns:
-            inputs.note(f"[route] {key} = {col!r} is not a column of the route layer {ref.label}",
-                        hint=f"columns: {', '.join(map(str, route.columns.drop(route.geometry.name)))}")
+            inputs.note(f"[route] {key} = {col!r} is geen kolom van de tracélaag {ref.label}",
+                        hint=f"kies een van de kolommen: "
+                             f"{', '.join(map(str, route.columns.drop(route.geometry.name)))}")
     if isinstance(opts.reverse, tuple):
         if opts.variant_column is None or opts.variant_column not in route.columns:
-            inputs.note("[route] reverse names variants but the route has no variant_column",
-                        hint="set [route] variant_column, or write reverse = true")
+            inputs.note("[route] reverse noemt varianten, maar het tracé heeft geen variant_column",
+                        hint="zet [route] variant_column, of schrijf reverse = true")
             return
         present = {str(v) for v in route[opts.variant_column].dropna()}
         for name in opts.reverse:
@@ -253,8 +258,9 @@ def check_route_options(route: gpd.GeoDataFrame, opts: RouteOptions, inputs: Inp
                 from wlr_geo._toml import nearest
 
                 near = nearest(name, present)
-                inputs.note(f"[route] reverse names variant {name!r}, which the route layer does not have",
-                            hint=f"did you mean {near!r}?" if near else f"variants: {', '.join(sorted(present))}")
+                inputs.note(f"[route] reverse noemt variant {name!r}, maar de tracélaag heeft die niet",
+                            hint=f"bedoeld: {near!r}?" if near else
+                            f"kies een van de varianten: {', '.join(sorted(present))}")
 
 
 def prepare(cfg: ProjectConfig, inputs: Inputs | None = None, engine: EngineMapper | None = None) -> dict[str, Any]:
@@ -271,7 +277,7 @@ def prepare(cfg: ProjectConfig, inputs: Inputs | None = None, engine: EngineMapp
     inputs = inputs or Inputs(cfg)
     opts = cfg.options
     kwargs: dict[str, Any] = {}
-    route_ref = inputs.require("route", "the impact analysis")
+    route_ref = inputs.require("route", "de impactanalyse")
     route = inputs.frame(route_ref, geometry_types=["line"]) if route_ref else None
     if route is not None and route_ref is not None:
         check_route_options(route, opts.route, inputs, route_ref)
@@ -431,7 +437,7 @@ def write_impact(result: ImpactResult, out: str | os.PathLike[str] | RunOutputs,
         if gdf is None:
             continue
         if not isinstance(gdf, gpd.GeoDataFrame):
-            raise LayerValidationError(f"output layer {lay.name} has no geometry", hint="report this as a bug")
+            raise LayerValidationError(f"uitvoerlaag {lay.name} heeft geen geometrie", hint="meld dit als fout in wlr_geo")
         layers[lay.name] = gdf
     write_gpkg(w, "impact.gpkg", layers, command="wlr-geo impact", inputs=inputs or None,
                variants=result.routes["variant"].tolist())
@@ -489,8 +495,8 @@ def run(config: str | os.PathLike[str] | ProjectConfig, out: str | os.PathLike[s
         engine.close()
     result = run_impact(**kwargs)
     if info["engine"] == "dask":  # the embedded engine (the default) adds no note
-        result.notes.append(f"engine: dask ({info['scheduler']}, {info['workers']} workers, "
-                            f"{info['tasks']} reading tasks)")
+        result.notes.append(f"engine: dask ({info['scheduler']}, {nl(info['workers'])} workers, "
+                            f"{nl(info['tasks'])} leestaken)")
     elif info["engine"] != "embedded":
         result.notes.append(f"engine: {info['engine']}")
     if out is None:
@@ -561,7 +567,7 @@ def impact_from_datasets(route: gpd.GeoDataFrame, datasets: Mapping[str, str | o
 
     def load(src: str | os.PathLike[str]) -> gpd.GeoDataFrame:
         gdf = load_near_route(src, route, buffer_m=width, engine=engine)
-        log.info("%s: %d features within %.0f m of the route", src, len(gdf), width)
+        log.info("%s: %s objecten binnen %s m van het tracé", src, nl(len(gdf)), nl(width, 0))
         return gdf
 
     layers = {name: load(src) for name, src in (datasets or {}).items()}

@@ -25,6 +25,7 @@ import pandas as pd
 import shapely
 
 from wlr_geo._atomic import atomic_write_text
+from wlr_geo._nl import nl
 from wlr_geo.analysis.claims.footprints import claim_footprints
 from wlr_geo.analysis.landing.criteria import (
     DEFAULT_CRITERIA,
@@ -94,7 +95,7 @@ def prepare(cfg: ProjectConfig, inputs: Inputs | None = None) -> LandingInputs:
     inputs = inputs or Inputs(cfg)
     settings = cfg.options.landing
     notes: list[str] = []
-    cref = inputs.require("landing_candidates", "the landing ranking")
+    cref = inputs.require("landing_candidates", "de rangschikking van landingslocaties")
     candidates = inputs.frame(cref, geometry_types=ANY_GEOMETRY) if cref else None
     end = None
     if cfg.has("route_end"):
@@ -103,8 +104,8 @@ def prepare(cfg: ProjectConfig, inputs: Inputs | None = None) -> LandingInputs:
             if "rol" in pts.columns and len(pts) > 1:
                 pts = pts[pts["rol"].astype(str) == "eind"]
             if len(pts) != 1:
-                inputs.note(f"[layers.route_end] must hold one point (or one with rol = 'eind'), it holds {len(pts)}",
-                            hint="point the role at a layer with the landing end only")
+                inputs.note(f"[layers.route_end] moet één punt bevatten (of één met rol = 'eind'), maar bevat er "
+                            f"{nl(len(pts))}", hint="verwijs de rol naar een laag met alleen het landingseinde")
             else:
                 end = inputs.guard(cfg.layer("route_end"),
                                    lambda: route_end_point(pts, reverse=settings.reverse_route))
@@ -113,15 +114,16 @@ def prepare(cfg: ProjectConfig, inputs: Inputs | None = None) -> LandingInputs:
         if route is not None:
             end = inputs.guard(cfg.layer("route"), lambda: route_end_point(route, reverse=settings.reverse_route))
     else:
-        inputs.note("the landing ranking needs the route end",
-                    hint="add [layers.route] (its last vertex is used) or [layers.route_end] (a point)")
+        inputs.note("de rangschikking van landingslocaties heeft het einde van het tracé nodig",
+                    hint="voeg [layers.route] toe (het laatste punt wordt gebruikt) of [layers.route_end] (een punt)")
     wijken = None
     weight_column = settings.weight_column
     if cfg.has("wijken"):
         wijken = inputs.role("wijken", geometry_types=ANY_GEOMETRY)
         if weight_column is None:
             if not cfg.has("municipalities"):
-                inputs.note("wijken need a weight: set [landing] weight_column or add [layers.municipalities]")
+                inputs.note("wijken hebben een gewicht nodig: zet [landing] weight_column of voeg "
+                            "[layers.municipalities] toe")
             else:
                 gm = inputs.role("municipalities")
                 if wijken is not None and gm is not None:

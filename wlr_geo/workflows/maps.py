@@ -127,7 +127,7 @@ def _outputs_in(locate: Locate) -> tuple[dict[str, tuple[Path, str]], dict[str, 
         try:
             names = set(list_layers(gpkg))
         except WlrGeoInputError as exc:
-            log.warning("skipping %s: %s", gpkg, exc)
+            log.warning("%s overgeslagen: %s", gpkg, exc)
             continue
         for lay in OUTPUTS[fname].layers:
             if lay.name in names:
@@ -146,7 +146,7 @@ def _from_config(cfg: ProjectConfig, inputs: Inputs, name: str) -> gpd.GeoDataFr
             if frame is not None:
                 frames.append(frame)
         else:
-            log.info("role %r has format %s, which maps do not show", name, ref.format)
+            log.info("rol %r heeft formaat %s, dat de kaarten niet tonen", name, ref.format)
     if not frames:
         return None
     if len(frames) == 1:
@@ -177,7 +177,7 @@ def collect_layers(cfg: ProjectConfig, out_dir: Path | Locate, roles: Sequence[s
             path, layer = found
             inputs.records.append((str(path), role, layer))
             frame = read_layer(path, layer, allow_empty=True)
-            log.info("map role %r from %s:%s", role, path.name, layer)
+            log.info("kaartrol %r uit %s:%s", role, path.name, layer)
         else:
             for name in names:
                 frame = _from_config(cfg, inputs, name)
@@ -295,7 +295,8 @@ def _analysed_classes(locate: Locate) -> dict[str, bool] | None:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        log.warning("cannot read %s (%s): the maps do not say which crossing classes were analysed", path, exc)
+        log.warning("kan %s niet lezen (%s): de kaarten zeggen niet welke kruisingsklassen zijn geanalyseerd",
+                    path, exc)
         return None
     found = data.get("analysed_classes") if isinstance(data, dict) else None
     if not isinstance(found, dict):
@@ -387,8 +388,9 @@ def run(config: str | os.PathLike[str] | ProjectConfig, out: str | os.PathLike[s
     inputs.check()
     if not layers:
         raise ConfigError(
-            "none of the layers the maps show were found", source=cfg.source,
-            hint=f"add [layers.<role>] for some of: {', '.join(roles)} (or run the analyses into {root} first)",
+            "geen van de lagen die de kaarten tonen is gevonden", source=cfg.source,
+            hint=f"voeg [layers.<rol>] toe voor enkele van: {', '.join(roles)} (of voer eerst de analyses uit "
+                 f"naar {root})",
         )
     result = MapsRun()
     for d in definitions:

@@ -83,7 +83,8 @@ def _read_csv(path: Path) -> pd.DataFrame:
     try:
         return pd.read_csv(path, dtype={"gemeente": str, "variant": str, "wijk": str, "candidate_id": str})
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise WlrGeoInputError(f"cannot read table: {exc}", source=str(path), hint="rerun the command that wrote it") from None
+        raise WlrGeoInputError(f"kan de tabel niet lezen: {exc}", source=str(path),
+                               hint="voer de opdracht die de tabel schreef opnieuw uit") from None
 
 
 def _layer(path: Path | None, layer: str, records: list[tuple[str, str | None, str | None]]
@@ -387,16 +388,16 @@ def run(config: str | os.PathLike[str] | ProjectConfig, out: str | os.PathLike[s
         return p if p.exists() else None
 
     if not root.is_dir():
-        raise WlrGeoInputError("the output folder does not exist", source=str(root),
-                               hint="run 'wlr-geo impact CONFIG -o DIR' (and claims/landing/route) first")
+        raise WlrGeoInputError("de uitvoermap bestaat niet", source=str(root),
+                               hint="voer eerst 'wlr-geo impact CONFIG -o DIR' uit (en claims/landing/route)")
     found = [(name, located, t, c, x) for name, t, c, x in report_tables() if (located := locate(name)) is not None]
     if not found:
         raise WlrGeoInputError(
-            "the folder holds no results to report on", source=str(root),
-            hint="run 'wlr-geo impact CONFIG -o DIR' (and claims, landing, route) with the same -o first",
+            "de map bevat geen resultaten om over te rapporteren", source=str(root),
+            hint="voer eerst 'wlr-geo impact CONFIG -o DIR' uit (en claims, landing, route) met dezelfde -o",
         )
     inputs = Inputs(cfg)
-    gm_ref = inputs.require("municipalities", "the report's municipality figures")
+    gm_ref = inputs.require("municipalities", "de gemeentecijfers van het rapport")
     gm = inputs.frame(gm_ref) if gm_ref is not None else None
     inputs.check()
     assert gm is not None and gm_ref is not None
@@ -434,8 +435,8 @@ def run(config: str | os.PathLike[str] | ProjectConfig, out: str | os.PathLike[s
     wanted = municipalities if municipalities is not None else [n for n in sorted(names_gm) if n in touched]
     for name in wanted:
         if name not in names_gm:
-            raise WlrGeoInputError(f"no municipality named {name!r}", source=str(gm_ref.path),
-                                   hint=f"use one of {', '.join(names_gm)}")
+            raise WlrGeoInputError(f"geen gemeente met de naam {name!r}", source=str(gm_ref.path),
+                                   hint=f"gebruik een van: {', '.join(names_gm)}")
     region = sorted(set(gm.loc[gm["leidse_regio"].astype(bool), name_col].astype(str))) \
         if "leidse_regio" in gm.columns else []
     quiet = [n for n in region if n not in touched]

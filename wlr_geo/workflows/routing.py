@@ -109,9 +109,10 @@ def parse_xy(text: str, what: str) -> tuple[float, float]:
     try:
         x, y = (float(p) for p in parts)
     except ValueError:
-        raise WlrGeoInputError(f"{what} {text!r} is not X,Y", hint="give RD metres, e.g. --start 81000,452000") from None
+        raise WlrGeoInputError(f"{what} {text!r} heeft niet de vorm X,Y",
+                               hint="geef RD-meters, bijvoorbeeld --start 81000,452000") from None
     if not (math.isfinite(x) and math.isfinite(y)):
-        raise WlrGeoInputError(f"{what} {text!r} is not finite", hint="give RD metres, e.g. --start 81000,452000")
+        raise WlrGeoInputError(f"{what} {text!r} is niet eindig", hint="geef RD-meters, bijvoorbeeld --start 81000,452000")
     return x, y
 
 
@@ -122,8 +123,8 @@ def _label(xy: tuple[float, float]) -> str:
 def _targets_from_layer(gdf: gpd.GeoDataFrame, column: str | None, inputs: Inputs) -> list[Target]:
     pts = gdf.geometry.representative_point()
     if column and column not in gdf.columns:
-        inputs.note(f"[routing] target_column {column!r} is not a column of the landing candidates",
-                    hint=f"use one of: {', '.join(map(str, gdf.columns.drop(gdf.geometry.name)))}")
+        inputs.note(f"[routing] target_column {column!r} is geen kolom van de kandidaat-landingslocaties",
+                    hint=f"gebruik een van: {', '.join(map(str, gdf.columns.drop(gdf.geometry.name)))}")
         return []
     col = column or next((c for c in ("name", "naam", "id", "candidate") if c in gdf.columns), None)
     labels = [str(v) for v in gdf[col]] if col else [f"doel {i + 1}" for i in range(len(gdf))]
@@ -150,8 +151,8 @@ def prepare(cfg: ProjectConfig, inputs: Inputs | None = None, *, extra_ends: Seq
     inputs = inputs or Inputs(cfg)
     opts = cfg.options.routing
     if opts is None:
-        inputs.note("the config has no [routing] section",
-                    hint="add [routing] with start = [x, y] and ends or landing_candidates")
+        inputs.note("de configuratie heeft geen sectie [routing]",
+                    hint="voeg [routing] toe met start = [x, y] en ends of landing_candidates")
         inputs.check()
     assert opts is not None
     table = opts.cost_table or CostTable.default()
@@ -176,7 +177,7 @@ def prepare(cfg: ProjectConfig, inputs: Inputs | None = None, *, extra_ends: Seq
             targets += _targets_from_layer(cands, opts.target_column, inputs)
     targets += [(_label(xy), xy) for xy in extra_ends]
     if not targets:
-        inputs.note("[routing] names no end points", hint='add ends = [[x, y]] or landing_candidates = "<layer role>"')
+        inputs.note("[routing] noemt geen eindpunten", hint='voeg ends = [[x, y]] of landing_candidates = "<laagrol>" toe')
     rasters = []
     for role, factor in opts.raster_costs:
         ref = cfg.layer(role)
@@ -274,8 +275,8 @@ def run_on_raster(cost: str | os.PathLike[str], start: tuple[float, float], ends
                   **overrides: Any) -> RoutingRun:
     """``wlr-geo route --cost R.tif --start X,Y --end X,Y -o DIR``: alternatives on an existing raster."""
     if not ends:
-        raise WlrGeoInputError("--cost needs --start X,Y and at least one --end X,Y",
-                               hint="e.g. --start 81000,452000 --end 88000,468000")
+        raise WlrGeoInputError("--cost heeft --start X,Y en minstens één --end X,Y nodig",
+                               hint="geef bijvoorbeeld --start 81000,452000 --end 88000,468000")
     opts = replace(RoutingOptions(start=start), **_checked(overrides))
     raster = read_cost_raster(cost)
     targets = [(_label(xy), xy) for xy in ends]

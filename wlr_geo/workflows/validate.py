@@ -53,7 +53,7 @@ def _map(cfg: ProjectConfig, inputs: Inputs) -> None:
 
 
 def _report(cfg: ProjectConfig, inputs: Inputs) -> None:
-    ref = inputs.require("municipalities", "the report's municipality figures")
+    ref = inputs.require("municipalities", "de gemeentecijfers van het rapport")
     if ref is not None:
         inputs.frame(ref)
     inputs.check()
@@ -97,7 +97,7 @@ def validate(config: str | os.PathLike[str] | ProjectConfig, commands: Sequence[
     wanted = list(commands) if commands else applicable_commands(cfg)
     unknown = [c for c in wanted if c not in COMMANDS]
     if unknown:
-        return cfg, [], [Problem(f"validate knows no command {c!r}", hint=f"use one of {', '.join(COMMANDS)}")
+        return cfg, [], [Problem(f"validate kent geen opdracht {c!r}", hint=f"gebruik een van: {', '.join(COMMANDS)}")
                          for c in unknown]
     if not wanted:  # a config no command applies to yet (e.g. boundaries only): open every layer
         return cfg, [], validate_config(cfg)

@@ -86,7 +86,7 @@ def _css_inlined(name: str) -> str:
             return m.group(0)
         target = (path.parent / ref).resolve()
         if not target.is_file() or _HERE not in target.parents:
-            raise SelfContainedError(f"CSS asset {name} refers to {ref!r}, which is not vendored")
+            raise SelfContainedError(f"CSS-bestand {name} verwijst naar {ref!r}, dat niet is meegeleverd")
         return f'url("{_data_uri(target)}")'
 
     return _CSS_URL.sub(repl, css)
@@ -115,13 +115,13 @@ def inline_assets(html: str) -> str:
     def script(m: re.Match[str]) -> str:
         url = m.group(2)
         if not url.startswith(ASSET_SCHEME):
-            raise SelfContainedError(f"the page would load the script {url!r} from the network")
+            raise SelfContainedError(f"de pagina zou het script {url!r} van het netwerk laden")
         return f"<script>{_js(url.removeprefix(ASSET_SCHEME))}</script>"
 
     def link(m: re.Match[str]) -> str:
         url = m.group(2)
         if not url.startswith(ASSET_SCHEME):
-            raise SelfContainedError(f"the page would load {url!r} from the network")
+            raise SelfContainedError(f"de pagina zou {url!r} van het netwerk laden")
         return f"<style>{_css_inlined(url.removeprefix(ASSET_SCHEME))}</style>"
 
     return _LINK_TAG.sub(link, _SCRIPT_TAG.sub(script, html))

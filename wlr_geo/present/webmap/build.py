@@ -54,6 +54,7 @@ from folium.plugins import Fullscreen, MiniMap
 
 from wlr_geo._atomic import atomic_write_text
 from wlr_geo._errors import ConfigError, WlrGeoError
+from wlr_geo._nl import nl
 from wlr_geo.catalog import Catalog, CatalogEntry, load_catalog
 from wlr_geo.crs import ensure_rd, to_web
 from wlr_geo.present import styles as st
@@ -159,8 +160,8 @@ def _catalog_entry(frame: gpd.GeoDataFrame, layer: LayerDef, catalog: Catalog) -
     if layer.catalog:
         if layer.catalog not in catalog:
             raise ConfigError(
-                f"map layer {layer.role!r} names catalogue entry {layer.catalog!r}, which does not exist",
-                hint=f"use one of: {', '.join(catalog)}",
+                f"kaartlaag {layer.role!r} noemt catalogusregel {layer.catalog!r}, maar die bestaat niet",
+                hint=f"gebruik een van: {', '.join(catalog)}",
             )
         return catalog[layer.catalog]
     meta = frame.attrs.get("wlr_geo") or {}
@@ -199,7 +200,7 @@ def _renderer(frame: gpd.GeoDataFrame, layer: LayerDef, kind: str, variants: Seq
     if not layer.category:
         return st.make_renderer(layer.label, geometry, layer.style)  # type: ignore[arg-type]
     if layer.category not in frame.columns:
-        log.info("map layer %r: category column %r missing; drawn in one style", layer.role, layer.category)
+        log.info("kaartlaag %r: categoriekolom %r ontbreekt; getekend in één stijl", layer.role, layer.category)
         return st.make_renderer(layer.label, geometry, layer.style)  # type: ignore[arg-type]
     return st.make_renderer(
         layer.label, geometry, layer.style, field=layer.category, palette_name=layer.palette,  # type: ignore[arg-type]
@@ -298,7 +299,7 @@ def _fallback_markers(route: gpd.GeoDataFrame, variant_column: str | None) -> gp
     try:
         prepared = prepare_route(lines, variant_column=column)
     except WlrGeoError as exc:
-        log.info("chainage labels left out: %s", exc)
+        log.info("kilometreringslabels weggelaten: %s", exc)
         return gpd.GeoDataFrame({"variant": [], "chainage_m": [], "label": [], "major": []},
                                 geometry=gpd.GeoSeries([], crs=route.crs))
     frames = []
@@ -364,7 +365,8 @@ def _highlight_payload(
     if target is None or len(target) == 0:
         return None
     if not set(lyr.highlight_key) <= set(part.columns) or not set(lyr.highlight_key) <= set(target.columns):
-        log.info("map layer %r: highlight key %s missing; clicked objects are not drawn", lyr.role, lyr.highlight_key)
+        log.info("kaartlaag %r: markeersleutel %s ontbreekt; aangeklikte objecten worden niet getekend", lyr.role,
+                 lyr.highlight_key)
         return None
     keys = _key_strings(part, lyr.highlight_key)
     target = ensure_rd(target, layer=lyr.highlight_role)
@@ -479,8 +481,8 @@ def build_map(
     ]
     if missing:
         raise ConfigError(
-            f"map {definition.name!r} needs layer(s) {', '.join(missing)}, which were not given",
-            source=definition.source, hint="add them to the project config or mark them required = false",
+            f"kaart {definition.name!r} heeft laag/lagen {', '.join(missing)} nodig, maar die zijn niet gegeven",
+            source=definition.source, hint="voeg ze toe aan de projectconfiguratie of zet required = false",
         )
     variant_list = list(variants) if variants is not None else _variant_order(layers, definition)
     _fit(m, definition, _frame_bounds(layers, definition))
@@ -497,7 +499,7 @@ def build_map(
                 reason = f"niets hiervan ligt in {area_name}" if area_name else "geen objecten"
             else:
                 reason = "geen gegevens gegeven"
-            log.info("map %r: layer %r %s; left out of group %r", definition.name, lyr.role, reason, group.name)
+            log.info("kaart %r: laag %r %s; weggelaten uit groep %r", definition.name, lyr.role, reason, group.name)
             web.absent.append((lyr.label, reason))
             lgroup.layers.append(lg.LegendLayer(label=lyr.label, kind="none", entries=[], n_features=0, note=reason))
         if not present:
@@ -529,9 +531,9 @@ def build_map(
                 if n > definition.warn_threshold:
                     warning = (f"Let op: {nl_int(n)} objecten in deze laag; zoom in of zet andere lagen uit "
                                "als de kaart traag wordt.")
-                    log.warning("map %r layer %r has %d features (more than %d): the page may be slow",
-                                definition.name, lyr.role, n, definition.warn_threshold)
-                    web.warnings.append(f"{lyr.role}: {n} features")
+                    log.warning("kaart %r, laag %r heeft %s objecten (meer dan %s): de pagina kan traag worden",
+                                definition.name, lyr.role, nl_int(n), nl_int(definition.warn_threshold))
+                    web.warnings.append(f"{lyr.role}: {nl_int(n)} objecten")
                 simplify = lyr.simplify_m if lyr.simplify_m is not None else tolerance_for_zoom(definition.detail_zoom)
                 enc_frame, geoms, scale, _ = encode_geometries(part, kind, simplify_m=simplify)
                 renderer = _renderer(enc_frame, lyr, kind, variant_list)
@@ -545,7 +547,7 @@ def build_map(
                     columns.append(lyr.tooltip)
                 absent = [c for c in columns if c not in enc_frame.columns]
                 if absent:
-                    log.debug("map layer %r lacks popup column(s) %s", lyr.role, ", ".join(absent))
+                    log.debug("kaartlaag %r mist pop-upkolom(men) %s", lyr.role, ", ".join(absent))
                 payload: dict[str, Any] = {"scale": scale, "geoms": geoms,
                                            "cols": encode_columns(enc_frame, columns, formatter=_formatter(lyr))}
                 if renderer.field:
@@ -748,7 +750,7 @@ def render_html(webmap: WebMap | folium.Map) -> str:
     lowered = page.lower()
     for needle in ("<script src=", "<link rel=\"stylesheet\" href=\"http", "@import"):
         if needle in lowered:
-            raise SelfContainedError(f"the rendered page still contains {needle!r}")
+            raise SelfContainedError(f"de gemaakte pagina bevat nog {needle!r}")
     return page
 
 
@@ -757,5 +759,5 @@ def write_map(webmap: WebMap | folium.Map, path: str | os.PathLike[str]) -> Path
     target = Path(path)
     page = render_html(webmap)
     atomic_write_text(target, page)
-    log.info("wrote map %s (%.1f MB)", target, len(page.encode("utf-8")) / 1e6)
+    log.info("kaart %s geschreven (%s MB)", target, nl(len(page.encode("utf-8")) / 1e6, 1))
     return target

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from wlr_geo._nl import nl
 from wlr_geo.crs import to_web
 from wlr_geo.present.format import format_for_column
 from wlr_geo.present.format import format_value as _format
@@ -98,7 +99,7 @@ def split_by_kind(gdf: gpd.GeoDataFrame) -> dict[str, gpd.GeoDataFrame]:
     keep = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     dropped = int((~keep).sum())
     if dropped:
-        log.info("map layer: %d feature(s) without geometry left out", dropped)
+        log.info("kaartlaag: %s object(en) zonder geometrie weggelaten", nl(dropped))
     sub = gdf[keep]
     if len(sub) == 0:
         return {}
@@ -110,7 +111,7 @@ def split_by_kind(gdf: gpd.GeoDataFrame) -> dict[str, gpd.GeoDataFrame]:
             out[kind] = part
     other = int((kinds == "other").sum())
     if other:
-        log.warning("map layer: %d geometry collection(s) left out; explode them first", other)
+        log.warning("kaartlaag: %s geometrieverzameling(en) weggelaten; splits ze eerst op in losse delen", nl(other))
     return out
 
 

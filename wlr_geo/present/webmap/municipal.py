@@ -49,14 +49,16 @@ def municipality_layers(
         The municipality layer is missing or has no feature named ``municipality``.
     """
     if role not in layers:
-        raise ConfigError(f"per-municipality maps need the layer {role!r}", hint=f"add [layers.{role}] to the config")
+        raise ConfigError(f"kaarten per gemeente hebben de laag {role!r} nodig",
+                          hint=f"voeg [layers.{role}] toe aan de configuratie")
     gm = ensure_rd(layers[role], layer=role)
     if field not in gm.columns:
-        raise ConfigError(f"the layer {role!r} has no column {field!r}", hint="set municipality_field in the map definition")
+        raise ConfigError(f"de laag {role!r} heeft geen kolom {field!r}",
+                          hint="zet municipality_field in de kaartdefinitie")
     sel = gm[gm[field].astype("string") == municipality]
     if len(sel) == 0:
-        raise ConfigError(f"no municipality named {municipality!r} in layer {role!r}",
-                          hint=f"use one of: {', '.join(map(str, gm[field].tolist()))}")
+        raise ConfigError(f"geen gemeente met de naam {municipality!r} in laag {role!r}",
+                          hint=f"gebruik een van: {', '.join(map(str, gm[field].tolist()))}")
     area = sel.geometry.union_all()
     out: dict[str, gpd.GeoDataFrame] = {role: sel}
     for name, frame in layers.items():
@@ -94,7 +96,8 @@ def municipality_maps(
     """
     role, field = definition.municipality_role, definition.municipality_field
     if role not in layers:
-        raise ConfigError(f"per-municipality maps need the layer {role!r}", hint=f"add [layers.{role}] to the config")
+        raise ConfigError(f"kaarten per gemeente hebben de laag {role!r} nodig",
+                          hint=f"voeg [layers.{role}] toe aan de configuratie")
     names = municipalities or [str(v) for v in layers[role][field].tolist()]
     order = list(variants) if variants is not None else _variant_order(layers, definition)
     maps: dict[str, WebMap] = {}
@@ -102,7 +105,7 @@ def municipality_maps(
         sub = municipality_layers(layers, name, role=role, field=field)
         maps[name] = build_map(sub, instantiate_for_municipality(definition, name), catalog=catalog,
                                variants=order, analysed_classes=analysed_classes, area_name=name)
-        log.info("built map for %s", name)
+        log.info("kaart gemaakt voor %s", name)
     return maps
 
 
@@ -155,7 +158,7 @@ def write_maps(
     written: list[tuple[Path, WebMap]] = []
     for d in defs:
         if not any(r in layers for r in d.layer_roles):
-            log.info("map %r: none of its layers (%s) given; skipped", d.name, ", ".join(d.layer_roles))
+            log.info("kaart %r: geen van de lagen (%s) gegeven; overgeslagen", d.name, ", ".join(d.layer_roles))
             continue
         if d.per_municipality:
             built = list(municipality_maps(layers, d, catalog=catalog, municipalities=municipalities,
