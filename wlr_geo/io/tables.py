@@ -234,9 +234,11 @@ def _default_format(s: pd.Series) -> str | None:
 def _width(values: list[Any], header: str, fmt: str | None) -> float:
     """A column width (characters) that shows the header and nearly every value."""
     longest = max((len(line) for line in header.split("\n")), default=0) + 2  # room for the filter button
+    decimals = fmt.split(".")[1].count("0") + fmt.split(".")[1].count("#") if fmt and "." in fmt else 0
+    grouped = bool(fmt and "," in fmt)
     lengths = []
     for v in values[:5000]:
-        if v is None or (isinstance(v, float) and math.isnan(v)):
+        if v is None:
             continue
         if isinstance(v, str):
             lengths.append(len(v))
@@ -244,13 +246,23 @@ def _width(values: list[Any], header: str, fmt: str | None) -> float:
             lengths.append(6)
         elif isinstance(v, int | float | np.integer | np.floating):
             x = abs(float(v))
+            if math.isnan(x):
+                continue
             digits = len(f"{x:.0f}") if math.isfinite(x) else 3
-            decimals = fmt.split(".")[1].count("0") + fmt.split(".")[1].count("#") if fmt and "." in fmt else 0
-            seps = (digits - 1) // 3 if fmt and "," in fmt else 0
+            seps = (digits - 1) // 3 if grouped else 0
             lengths.append(digits + seps + (decimals + 1 if decimals else 0) + (1 if float(v) < 0 else 0))
     if lengths:
-        longest = max(longest, int(np.percentile(lengths, 98)) + 1)
+        longest = max(longest, int(_percentile(lengths, 98.0)) + 1)
     return float(min(max(longest, 6), 60))
+
+
+def _percentile(values: list[int], q: float) -> float:
+    """``np.percentile(values, q)`` (linear interpolation) for a short list, without numpy's overhead."""
+    ordered = sorted(values)
+    k = (len(ordered) - 1) * q / 100.0
+    f = math.floor(k)
+    c = min(f + 1, len(ordered) - 1)
+    return ordered[f] + (ordered[c] - ordered[f]) * (k - f)
 
 
 def write_xlsx(sheets: Mapping[str, pd.DataFrame | Sheet], path: str | os.PathLike[str], *, index: bool = False,
@@ -289,7 +301,11 @@ def write_xlsx(sheets: Mapping[str, pd.DataFrame | Sheet], path: str | os.PathLi
             ws.write_string(0, c, header, header_fmt)
             fmt_code = sheet.formats.get(col, _default_format(s))
             as_text = fmt_code == "@" or not (pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s))
-            values = s.astype(object).where(s.notna(), None).tolist()
+            values = s.tolist()
+            missing = s.isna().to_numpy(dtype=bool)
+            if missing.any():
+                for i in np.flatnonzero(missing):
+                    values[i] = None
             if as_text:
                 values = [None if v is None else v if isinstance(v, str) else _cell_text(v) for v in values]
                 values = _clean_text(values, counts)
