@@ -48,6 +48,7 @@ import re
 import secrets
 import shutil
 import socket
+import stat as _stat
 import sys
 import tempfile
 import threading
@@ -157,6 +158,61 @@ def atomic_write_bytes(target: str | os.PathLike[str], data: bytes) -> Path:
 def atomic_write_text(target: str | os.PathLike[str], text: str, encoding: str = "utf-8") -> Path:
     """Write ``text`` to ``target`` atomically and return the path."""
     return atomic_write_bytes(target, text.encode(encoding))
+
+
+#: Hashes started early (:func:`hash_in_background`), by (real path, size, mtime_ns).
+_EARLY_HASHES: dict[tuple[str, int, int], Any] = {}
+_EARLY_LOCK = threading.Lock()
+
+
+def _hash_key(path: str | os.PathLike[str]) -> tuple[str, int, int] | None:
+    try:
+        st = Path(path).stat()
+    except OSError:
+        return None
+    if not _stat.S_ISREG(st.st_mode):
+        return None
+    return os.path.realpath(path), st.st_size, st.st_mtime_ns
+
+
+def hash_in_background(paths: Iterable[str | os.PathLike[str]]) -> None:
+    """Start hashing input files now, on a background thread, for an :class:`OutputSet` opened later.
+
+    A run that reads first and opens its outputs afterwards calls this at its start, so a big
+    input is hashed (hashlib releases the GIL) while it is read and analysed. The OutputSet uses
+    an early hash only if the file's size and modification time are unchanged.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    global _EARLY_POOL
+    with _EARLY_LOCK:
+        for path in paths:
+            key = _hash_key(path)
+            if key is None or key in _EARLY_HASHES:
+                continue
+            if _EARLY_POOL is None:
+                _EARLY_POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wlr-geo-early-hash")
+            _EARLY_HASHES[key] = _EARLY_POOL.submit(file_sha256, key[0])
+
+
+_EARLY_POOL: Any = None
+
+
+def _sha256_of_input(path: str | os.PathLike[str], stop: threading.Event | None) -> str:
+    """SHA-256 of an input: the early hash when one was started for this very file, else now."""
+    key = _hash_key(path)
+    real = os.path.realpath(path)
+    with _EARLY_LOCK:  # every early hash of this path is taken (a stale one is dropped)
+        taken = {k: _EARLY_HASHES.pop(k) for k in [k for k in _EARLY_HASHES if k[0] == real]}
+    early = taken.get(key) if key is not None else None
+    if early is not None:
+        try:
+            digest: str = early.result()
+        except OSError:
+            digest = ""
+        if digest and _hash_key(path) == key:
+            return digest
+    return file_sha256(path, stop=stop)
 
 
 class HashCancelled(Exception):  # noqa: N818 — a signal, not an error
@@ -521,7 +577,7 @@ class OutputSet:
                 for given in todo:
                     key = Path(os.path.realpath(given))
                     if key not in self._input_hashes:
-                        self._input_hashes[key] = file_sha256(given, stop=self._hash_stop)
+                        self._input_hashes[key] = _sha256_of_input(given, self._hash_stop)
             except HashCancelled:
                 pass
             except BaseException as exc:  # handed to the waiting thread

@@ -1034,3 +1034,20 @@ def test_an_unreadable_input_is_one_line_before_anything_is_written(tmp_path: Pa
         pass
     monkeypatch.undo()
     assert not (tmp_path / "out").exists()
+
+
+def test_early_input_hash_is_used_only_for_the_unchanged_file(tmp_path):
+    """hash_in_background starts hashing inputs before the OutputSet is opened; the OutputSet takes
+    that hash only while the file is unchanged (size and mtime), and hashes a changed file again."""
+    same, changed = tmp_path / "a.bin", tmp_path / "b.bin"
+    same.write_bytes(os.urandom(3 << 20))
+    changed.write_bytes(b"x" * 1000)
+    atomic.hash_in_background([same, changed, tmp_path / "missing.bin", tmp_path])
+    time.sleep(0.05)
+    changed.write_bytes(b"y" * 2000)  # changed after the early hash started
+    with atomic.OutputSet(tmp_path / "out", command="test", inputs=[same, changed]) as outs:
+        outs.path("x.txt").write_text("x")
+    hashes = outs.input_hashes
+    assert hashes[same.resolve()] == hashlib.sha256(same.read_bytes()).hexdigest()
+    assert hashes[changed.resolve()] == hashlib.sha256(b"y" * 2000).hexdigest()
+    assert not atomic._EARLY_HASHES  # each early hash is taken once

@@ -15,6 +15,7 @@ table, ``impact.xlsx`` and ``summary.json``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -27,7 +28,7 @@ import geopandas as gpd
 import pandas as pd
 
 from wlr_geo._atomic import atomic_write_text
-from wlr_geo._errors import LayerValidationError, Problem, WlrGeoInputError
+from wlr_geo._errors import LayerValidationError, Problem, WlrGeoError, WlrGeoInputError
 from wlr_geo._nl import nl
 from wlr_geo.analysis.impact.run import ImpactOptions, ImpactResult, run_impact
 from wlr_geo.analysis.route.options import RouteOptions
@@ -486,6 +487,10 @@ def run(config: str | os.PathLike[str] | ProjectConfig, out: str | os.PathLike[s
     if route_opts is not opts.route or width_m is not None:
         strips = opts.strips.with_width(width_m) if width_m is not None else opts.strips
         cfg = replace(cfg, options=replace(opts, route=route_opts, strips=strips))
+    if out is not None and not isinstance(out, RunOutputs):  # hashed for the manifest while they are read
+        from wlr_geo._atomic import hash_in_background
+
+        hash_in_background(ref.path for ref in cfg.iter_refs())
     inputs = Inputs(cfg)
     engine = EngineMapper(cfg.options.scale)
     try:
@@ -513,6 +518,14 @@ def run_quick(route: str, layers: Sequence[str] = (), out: str | os.PathLike[str
               wait_s: float = 0.0) -> ImpactRun:
     """The quick form ``wlr-geo impact --route PATH[:LAYER] --layer PATH[:LAYER] ... -o DIR``."""
     check_cli("--width-m", width_m)
+    if out is not None:  # the inputs are hashed for the manifest while they are read
+        from wlr_geo._atomic import hash_in_background
+
+        early = []
+        for spec in (s for s in (route, *layers, municipalities, wijken) if s):
+            with contextlib.suppress(WlrGeoError, OSError, ValueError):  # reading reports bad specs
+                early.append(parse_layer_spec(spec).path)
+        hash_in_background(early)
     records: list[tuple[str, str | None, str | None]] = []
     route_frame = _quick_frame(route, "route", records)
     strips = StripSpec().with_width(width_m) if width_m is not None else StripSpec()
