@@ -23,22 +23,22 @@ Usage::
 
     python benchmarks/bench_process.py --sizes 100000,300000 [--repeat 3] [--work DIR]
 
-Measured on the shared 2-core development machine (2026-12-02, load ≈ 11 from other jobs, so
-wall times were 2–6× the CPU times and CPU time is the fair basis; ratio = naive / wlr, > 1 means
-wlr-geo is faster; memory = wlr / naive peak RSS):
+Measured on the quiet 2-core development machine (2026-12-02, load ≈ 1; the commands take turns,
+best of 3 each; ratio = naive / wlr wall time, > 1 means wlr-geo is faster; memory = wlr / naive
+peak RSS; ``benchmarks/results/process.txt``):
 
-=========  ==========  ==========  =========  =========  ==============  ==============  ======
-cables     naive CPU   wlr CPU     CPU ratio  no xlsx    wall ratio      wall no xlsx    memory
-=========  ==========  ==========  =========  =========  ==============  ==============  ======
-1e5 (×3)   3.66 s      3.51 s      1.04×      1.10×      0.80×           0.81×           0.91
-3e5 (×3)   7.29 s      4.16 s      1.75×      1.93×      2.44×           3.73×           0.65
-1e6 (×1)   18.44 s     7.38 s      2.50×      3.12×      2.29×           3.76×           0.34
-=========  ==========  ==========  =========  =========  ==============  ==============  ======
+=========  ========  ========  ==========  ==========  ======
+cables     naive     wlr       ratio       no xlsx     memory
+=========  ========  ========  ==========  ==========  ======
+1e5        1.88 s    1.45 s    1.30×       1.22×       0.88
+3e5        4.38 s    1.90 s    2.30×       3.13×       0.64
+1e6        12.42 s   2.37 s    5.24×       5.38×       0.34
+=========  ========  ========  ==========  ==========  ======
 
-The wlr-geo side grows with the features near the route, not the layer (it reads only the
-``buffer_m`` = 250 m corridor through the R-tree); ≈ 3 s of its CPU are fixed: imports and
-writing impact.gpkg, the CSVs and impact.xlsx. The issue's targets (3× at 3e5, 5× at 1e6) are
-not met yet.
+The wlr-geo side grows with the features near the route, not the layer (it reads only the corridor
+the analysis needs, ≈ 95 m with the default strips, through the R-tree); most of its time is fixed:
+geopandas' import (paid by both sides), wlr_geo's modules and writing impact.gpkg with its styles,
+the CSVs and impact.xlsx. ``--other-wlr`` runs an earlier wlr-geo in turn with the others.
 """
 
 from __future__ import annotations
@@ -128,14 +128,21 @@ def measure(cmd: list[str]) -> dict[str, float]:
     return {"wall_s": float(res["wall_s"]), "cpu_s": float(res["cpu_s"]), "rss_mb": float(res["rss_kb"]) / 1024.0}
 
 
-def best(cmd: list[str], repeat: int, before: object = None) -> dict[str, float]:
-    runs = []
+def best_interleaved(cmds: dict[str, list[str]], repeat: int, before: object = None) -> dict[str, dict[str, float]]:
+    """Best of ``repeat`` runs of each command, the commands taking turns (a, b, c, a, b, c, ...).
+
+    Taking turns matters on a shared machine whose speed drifts over minutes: three runs of one
+    side followed by three of the other would compare different moments.
+    """
+    runs: dict[str, list[dict[str, float]]] = {name: [] for name in cmds}
     for _ in range(repeat):
-        if callable(before):
-            before()
-        runs.append(measure(cmd))
-    return {"wall_s": min(r["wall_s"] for r in runs), "cpu_s": min(r["cpu_s"] for r in runs),
-            "rss_mb": min(r["rss_mb"] for r in runs), "runs": [round(r["wall_s"], 3) for r in runs]}
+        for name, cmd in cmds.items():
+            if callable(before):
+                before()
+            runs[name].append(measure(cmd))
+    return {name: {"wall_s": min(r["wall_s"] for r in rs), "cpu_s": min(r["cpu_s"] for r in rs),
+                   "rss_mb": min(r["rss_mb"] for r in rs), "runs": [round(r["wall_s"], 3) for r in rs]}
+            for name, rs in runs.items()}
 
 
 def _compile_bytecode() -> None:
@@ -162,6 +169,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--work", default=None, help="folder for the generated inputs (kept; default: a temp dir)")
     ap.add_argument("--json", default=None, help="also write the results to this JSON file")
+    ap.add_argument("--other-wlr", default=None,
+                    help="another wlr-geo executable (e.g. an earlier version in its own venv), run in turn with "
+                         "the others and reported as 'other'")
     args = ap.parse_args(argv)
     _compile_bytecode()
     work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="wlr_bench_process_"))
@@ -179,16 +189,23 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(out, ignore_errors=True)  # noqa: B023 — called inside this iteration
             naive_out.unlink(missing_ok=True)  # noqa: B023
 
-        naive = best([sys.executable, str(naive_py), str(paths["cables"]), str(paths["route"]), str(paths["gm"]),
-                      str(naive_out)], args.repeat, clean)
         base = [wlr_geo, "impact", "--route", f"{paths['route']}:route", "--layer", f"{paths['cables']}:cables",
                 "--municipalities", f"{paths['gm']}:municipalities", "-o", str(out)]
-        wlr = best(base, args.repeat, clean)
-        wlr_nx = best([*base, "--no-xlsx"], args.repeat, clean)
+        got = best_interleaved({
+            "naive": [sys.executable, str(naive_py), str(paths["cables"]), str(paths["route"]), str(paths["gm"]),
+                      str(naive_out)],
+            "wlr": base,
+            "wlr_nx": [*base, "--no-xlsx"],
+            **({"other": [args.other_wlr, *base[1:]]} if args.other_wlr else {}),
+        }, args.repeat, clean)
+        naive, wlr, wlr_nx = got["naive"], got["wlr"], got["wlr_nx"]
         row = {"cables": n, "naive": naive, "wlr": wlr, "wlr_no_xlsx": wlr_nx,
                "time_ratio": naive["wall_s"] / wlr["wall_s"], "time_ratio_no_xlsx": naive["wall_s"] / wlr_nx["wall_s"],
                "cpu_ratio": naive["cpu_s"] / wlr["cpu_s"], "cpu_ratio_no_xlsx": naive["cpu_s"] / wlr_nx["cpu_s"],
                "memory_ratio": wlr["rss_mb"] / naive["rss_mb"]}
+        if "other" in got:
+            row["other"] = got["other"]
+            row["time_ratio_other"] = got["other"]["wall_s"] / wlr["wall_s"]
         rows.append(row)
         print(f"{n:>9,}  naive {naive['wall_s']:6.2f} s wall {naive['cpu_s']:6.2f} s CPU {naive['rss_mb']:5.0f} MB"
               f" | wlr {wlr['wall_s']:6.2f} s wall {wlr['cpu_s']:6.2f} s CPU {wlr['rss_mb']:5.0f} MB"
@@ -196,6 +213,9 @@ def main(argv: list[str] | None = None) -> int:
               f" | naive/wlr wall {row['time_ratio']:.2f}× ({row['time_ratio_no_xlsx']:.2f}× no xlsx)"
               f" CPU {row['cpu_ratio']:.2f}× ({row['cpu_ratio_no_xlsx']:.2f}×) | memory wlr/naive "
               f"{row['memory_ratio']:.2f}", flush=True)
+        if "other" in got:
+            print(f"{'':>9}  other {got['other']['wall_s']:6.2f} s wall {got['other']['cpu_s']:6.2f} s CPU "
+                  f"{got['other']['rss_mb']:5.0f} MB | other/wlr wall {row['time_ratio_other']:.2f}×", flush=True)
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=1))
     return 0
