@@ -88,7 +88,7 @@ class WlrGeoInputError(WlrGeoError, ValueError):
                 0, Problem(message, source=source, layer=layer, feature=feature, hint=hint)
             )
         if not self.problems:
-            self.problems.append(Problem("invalid input", source=source, layer=layer))
+            self.problems.append(Problem("ongeldige invoer", source=source, layer=layer))
         first = self.problems[0]
         self.source = first.source
         self.layer = first.layer
