@@ -187,7 +187,8 @@ def step_claims(ctx: DemoContext) -> str:
     from wlr_geo.workflows import claims
 
     done = claims.run(ctx.cfg, ctx.out)
-    return (f"{nl(len(done.footprints))} claims, {nl(int(done.is_conflict.sum()))} conflicten "
+    n_conflicts = int(done.is_conflict.sum())
+    return (f"{nl(len(done.footprints))} claims, {nl(n_conflicts)} {'conflict' if n_conflicts == 1 else 'conflicten'} "
             "→ claims.gpkg, claims_programme.csv")
 
 
@@ -197,7 +198,7 @@ def step_landing(ctx: DemoContext) -> str:
 
     done = landing.run(ctx.cfg, ctx.out)
     return (f"{nl(len(done.scores))} locaties, nr. 1: {done.sensitivity.baseline_top} "
-            f"(kans op wissel {done.sensitivity.p_top_changes:.0%}) → landing_scores.csv")
+            f"(kans op wissel {nl(done.sensitivity.p_top_changes * 100, 0)} %) → landing_scores.csv")
 
 
 def step_maps(ctx: DemoContext) -> str:
