@@ -114,13 +114,14 @@ def test_side_by_side_says_not_analysed():
     from wlr_geo.present.report import NOT_ANALYSED, side_by_side
 
     variants = pd.DataFrame({"variant": ["A", "B"], "length_m": [1500.4, 2500.6], "n_rail": [0, 0],
-                             "n_road": [2, 0]})
+                             "n_road": [2, 0], "not_analysed": ["rail;building", "rail;building"]})
     frame, cols = side_by_side(variants, key="variant", not_analysed=["n_rail"])
     assert [c.header for c in cols] == ["Kenmerk", "A", "B"]
     rows = {r["__label"]: (r["A"], r["B"]) for r in frame.to_dict("records")}
     assert rows["Lengte (m)"] == ("1.500", "2.501")
     assert rows["Kruisingen spoor"] == (NOT_ANALYSED, NOT_ANALYSED)
     assert rows["Kruisingen weg"] == ("2", "0")  # a zero that was looked at stays a zero
+    assert set(rows[next(k for k in rows if k.lower().startswith("niet geanalyseerd"))]) == {"Spoor, Gebouw"}
     page = build_report_html([ReportSection("Gemeente X", new_page=True, subsections=[ReportSection("Sub")])],
                              title="t", manifest={}, indicative=False, attribution="a")
     assert "class='new-page'" in page and "href='#h1-1'" in page and "id='h1-1'" in page  # linked contents

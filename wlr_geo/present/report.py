@@ -85,7 +85,8 @@ a{color:#0b5cad}
 .banner{background:#fff3cd;border:2px solid #d39e00;padding:.5em .8em;font-weight:bold;margin:.8em 0;break-inside:avoid}
 .note{background:#eef4fb;border-left:4px solid #4a7ab5;padding:.4em .7em;margin:.6em 0;break-inside:avoid}
 .note.warning{background:#fdf0e6;border-left-color:#d9822b}
-nav.toc ol{padding-left:1.4em;margin:.3em 0}
+nav.toc ol{list-style:none;padding-left:0;margin:.3em 0}
+nav.toc ol ol{padding-left:1.4em}
 nav.toc li{margin:.12em 0}
 nav.toc ol ol{columns:2;column-gap:8mm;font-size:9.5pt}
 nav.toc ol ol li{break-inside:avoid}
@@ -567,6 +568,8 @@ def side_by_side(frame: pd.DataFrame, *, key: str, columns: Sequence[str] | None
         for k, v in zip(keys, frame[name].tolist(), strict=True):
             if name in not_analysed:
                 row[k] = NOT_ANALYSED
+            elif name == "not_analysed" and isinstance(v, str):  # "rail;water" → "Spoor, Water"
+                row[k] = ", ".join(str(st.value_label("object_class", c)) for c in v.split(";") if c)
             elif name in st.VALUE_PALETTES and not is_missing(v):
                 row[k] = str(st.value_label(name, v))
             else:
