@@ -227,7 +227,7 @@ def test_corridor_near_is_exactly_dwithin_at_the_boundary(width):
     geometries a hair inside or outside the width next to bends (where buffer chords cut corners)."""
     rng = np.random.default_rng(11)
     ang = np.cumsum(rng.normal(0, 0.6, 120))
-    xy = np.column_stack([np.cumsum(60 * np.cos(ang)), np.cumsum(60 * np.sin(ang))]) + [85_000.0, 450_000.0]
+    xy = np.column_stack([np.cumsum(60 * np.cos(ang)), np.cumsum(60 * np.sin(ang))]) + np.array([85_000.0, 450_000.0])
     route_line = LineString(xy)
     route = gpd.GeoDataFrame(geometry=[route_line], crs="EPSG:28992")
     corridor = Corridor.around(route, width)
