@@ -113,6 +113,7 @@ p.more{font-size:8pt;color:var(--grey);margin-top:-.7em}
 figure{margin:.6em 0 1em 0;break-inside:avoid;text-align:center}
 figure img{max-width:100%;max-height:160mm;width:auto;height:auto;border:1px solid #ddd}
 figure.medium img{max-height:120mm}
+figure.small img{max-height:100mm}
 figcaption{font-size:8.5pt;color:#444;text-align:left;margin-top:.2em}
 .meta{font-size:8pt;color:#444}
 code{font-size:8pt;overflow-wrap:anywhere}
@@ -266,7 +267,8 @@ class Table:
 
 @dataclass
 class Figure:
-    """A PNG figure with its caption; ``size`` ``"large"`` (up to 160 mm high) or ``"medium"``."""
+    """A PNG figure with its caption; ``size`` ``"large"`` (up to 160 mm high), ``"medium"`` (120 mm)
+    or ``"small"`` (100 mm)."""
 
     caption: str
     png: bytes
@@ -396,7 +398,7 @@ def _table_html(table: Table) -> str:
 def _figure_html(fig: Figure) -> str:
     data = base64.b64encode(fig.png).decode("ascii")
     anchor = f" id='{_esc(fig.id)}'" if fig.id else ""
-    cls = " class='medium'" if fig.size == "medium" else ""
+    cls = f" class='{fig.size}'" if fig.size in ("medium", "small") else ""
     return (f"<figure{cls}{anchor}><img alt='{_esc(fig.alt or fig.caption)}' src='data:image/png;base64,{data}'>"
             f"<figcaption>{_esc(fig.caption)}</figcaption></figure>")
 

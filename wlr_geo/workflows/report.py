@@ -228,13 +228,14 @@ def _summary_section(variants: pd.DataFrame | None, analysed: dict[str, bool], g
             "Niet geanalyseerd: " + ", ".join(missing) + ". Voor deze klassen is geen laag opgegeven; "
             f"in de tabellen staat daarom '{NOT_ANALYSED}' in plaats van een aantal. Een nul betekent "
             "dat er gekeken is en niets is gevonden.", kind="warning"))
+    if overview is not None:  # right under the key figures, so the summary fills its page
+        sec.blocks.append(Figure("Overzicht: de tracévarianten, werkstroken, kruisingen, ruimteclaims en "
+                                 "aanlandingsopties binnen de gemeentegrenzen.", overview, id="fig-overzicht",
+                                 size="small"))
     if quiet:
         sec.blocks.append("Geen tracé, kruisingen of claims in de regiogemeenten " + ", ".join(quiet) + ".")
     if maps:
         sec.blocks.append(Links(maps, title="Interactieve kaarten (in dezelfde map als dit rapport)"))
-    if overview is not None:
-        sec.blocks.append(Figure("Overzicht: de tracévarianten, werkstroken, kruisingen, ruimteclaims en "
-                                 "aanlandingsopties binnen de gemeentegrenzen.", overview, id="fig-overzicht"))
     return sec
 
 
