@@ -161,7 +161,7 @@ def atomic_write_text(target: str | os.PathLike[str], text: str, encoding: str =
 
 
 #: Hashes started early (:func:`hash_in_background`), by (real path, size, mtime_ns).
-_EARLY_HASHES: dict[tuple[str, int, int], Any] = {}
+_EARLY_HASHES: dict[tuple[str, int, int], _EarlyHash] = {}
 _EARLY_LOCK = threading.Lock()
 
 
@@ -175,27 +175,41 @@ def _hash_key(path: str | os.PathLike[str]) -> tuple[str, int, int] | None:
     return os.path.realpath(path), st.st_size, st.st_mtime_ns
 
 
+class _EarlyHash:
+    """One file hashed on a daemon thread (a run that ends early never waits for it)."""
+
+    def __init__(self, path: str) -> None:
+        self._done = threading.Event()
+        self._digest = ""
+        threading.Thread(target=self._run, args=(path,), name="wlr-geo-early-hash", daemon=True).start()
+
+    def _run(self, path: str) -> None:
+        try:
+            self._digest = file_sha256(path)
+        except OSError:
+            self._digest = ""  # the OutputSet hashes it again and reports the error
+        finally:
+            self._done.set()
+
+    def result(self) -> str:
+        self._done.wait()
+        return self._digest
+
+
 def hash_in_background(paths: Iterable[str | os.PathLike[str]]) -> None:
-    """Start hashing input files now, on a background thread, for an :class:`OutputSet` opened later.
+    """Start hashing input files now, on background threads, for an :class:`OutputSet` opened later.
 
     A run that reads first and opens its outputs afterwards calls this at its start, so a big
     input is hashed (hashlib releases the GIL) while it is read and analysed. The OutputSet uses
-    an early hash only if the file's size and modification time are unchanged.
+    an early hash only if the file's size and modification time are unchanged. The threads are
+    daemons: a run that stops early does not wait for them.
     """
-    from concurrent.futures import ThreadPoolExecutor
-
-    global _EARLY_POOL
     with _EARLY_LOCK:
         for path in paths:
             key = _hash_key(path)
             if key is None or key in _EARLY_HASHES:
                 continue
-            if _EARLY_POOL is None:
-                _EARLY_POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wlr-geo-early-hash")
-            _EARLY_HASHES[key] = _EARLY_POOL.submit(file_sha256, key[0])
-
-
-_EARLY_POOL: Any = None
+            _EARLY_HASHES[key] = _EarlyHash(key[0])
 
 
 def _sha256_of_input(path: str | os.PathLike[str], stop: threading.Event | None) -> str:
@@ -206,10 +220,7 @@ def _sha256_of_input(path: str | os.PathLike[str], stop: threading.Event | None)
         taken = {k: _EARLY_HASHES.pop(k) for k in [k for k in _EARLY_HASHES if k[0] == real]}
     early = taken.get(key) if key is not None else None
     if early is not None:
-        try:
-            digest: str = early.result()
-        except OSError:
-            digest = ""
+        digest = early.result()
         if digest and _hash_key(path) == key:
             return digest
     return file_sha256(path, stop=stop)
