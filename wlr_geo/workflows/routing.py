@@ -22,7 +22,7 @@ import geopandas as gpd
 import pandas as pd
 
 from wlr_geo._errors import WlrGeoInputError
-from wlr_geo._options import describe, field_problems, option_fields, raise_problems
+from wlr_geo._options import field_problems, option_fields, raise_problems
 from wlr_geo.analysis.impact.run import analysed_classes
 from wlr_geo.analysis.route.strips import StripSpec
 from wlr_geo.analysis.routing.cost import (
@@ -42,7 +42,7 @@ from wlr_geo.workflows._gpkg import write_gpkg
 from wlr_geo.workflows._output import RunOutputs, open_outputs
 from wlr_geo.workflows._tables import mark_not_analysed
 
-__all__ = ["CLI_FLAGS", "METHODS", "OVERRIDABLE", "RoutingRun", "Shortfall", "option_help", "parse_xy", "prepare",
+__all__ = ["CLI_FLAGS", "METHODS", "OVERRIDABLE", "RoutingRun", "Shortfall", "parse_xy", "prepare",
            "run", "run_on_raster"]
 
 Target = tuple[str, tuple[float, float]]
@@ -62,18 +62,6 @@ CLI_FLAGS: dict[str, str] = {
 #: The :class:`RoutingOptions` fields that :func:`run` accepts as overrides (the command-line
 #: flags, and from Python also the raster and strip sizes).
 OVERRIDABLE: tuple[str, ...] = (*CLI_FLAGS, "cell_m", "penalty", "width_m")
-
-
-def option_help(name: str) -> str:
-    """``--help`` text of the command-line option that sets :class:`RoutingOptions` field ``name``:
-    the field's help, its ``[routing]`` key, default and allowed range (one source for both)."""
-    info = next(i for i in describe(RoutingOptions) if i.key == name)
-    parts = [f"[routing] {info.key}"]
-    if info.default is not None:
-        parts.append(f"default {info.default:g}" if isinstance(info.default, float) else f"default {info.default}")
-    if info.range and "one of" not in info.range:
-        parts.append(info.range)
-    return f"{info.help} ({'; '.join(parts)})"
 
 
 @dataclass(frozen=True)
