@@ -520,3 +520,21 @@ def test_otterlo_report_figures(otterlo):
     assert classes["begroeidterreindeel"].kruinlijn_not_read > 0
     frame = otterlo.report.summary_frame()
     assert frame["kept"].sum() == 9259 and len(frame) == 35
+
+
+@pytest.mark.parametrize("level", ["9" * 400, "²", "+-1", "1.5", "٣"])
+def test_unreadable_relatieve_hoogteligging_is_missing_not_a_crash(tmp_path, level, caplog):
+    """Found by the long BGT fuzzing run: a 400-digit relatieveHoogteligging overflowed the Int64
+    column (a bare OverflowError); '²' passed str.isdigit but not int(). Such values are kept as
+    missing, with one warning line; ordinary values still read."""
+    import logging
+
+    good = feature("b1", square())
+    bad = feature("b2", square(x0=93_720)).replace(
+        "<imgeo:relatieveHoogteligging>1<", f"<imgeo:relatieveHoogteligging>{level}<")
+    path = write_gml(tmp_path / "bgt_wegdeel.gml", good, bad)
+    with caplog.at_level(logging.WARNING, logger="wlr_geo"):
+        gdf = read_bgt(path)["wegdeel"].set_index("gml_id")
+    assert gdf.loc["b1", "relatieve_hoogteligging"] == 1
+    assert pd.isna(gdf.loc["b2", "relatieve_hoogteligging"])
+    assert any("onleesbare relatieveHoogteligging" in r.getMessage() for r in caplog.records)

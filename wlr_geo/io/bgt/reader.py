@@ -541,7 +541,7 @@ class _ClassReader:
         rep.segment_gaps = self.stats.segment_gaps
         rep.parts_dropped = self.stats.parts_dropped
         data = {col: [r[i] for r in self.records] for i, col in enumerate(_RECORD)}
-        gdf = _build_frame(self.bgt_class, data, geoms)
+        gdf = _build_frame(self.bgt_class, data, geoms, str(self.source))
         gdf = _repair(gdf, rep, source=self.source)
         rep.n_without_geometry = int(shapely.is_missing(np.asarray(gdf.geometry.values)).sum())
         rep.n_kept = len(gdf)
@@ -556,7 +556,20 @@ def _dates(values: list[Any]) -> pd.Series:
     return pd.to_datetime(s, format="ISO8601", errors="coerce").astype("datetime64[ms]")
 
 
-def _build_frame(bgt_class: str, data: dict[str, list[Any]], geoms: np.ndarray) -> gpd.GeoDataFrame:
+#: A relatieveHoogteligging as IMGeo writes it: a small integer (-9 … 9 in practice), ASCII digits.
+_LEVEL = re.compile(r"[+-]?[0-9]{1,2}", re.ASCII)
+
+
+def _level(value: str | None) -> int | None:
+    """The integer of a relatieveHoogteligging text; None when missing or not a small integer."""
+    if value is None:
+        return None
+    text = value.strip()
+    return int(text) if _LEVEL.fullmatch(text) else None
+
+
+def _build_frame(bgt_class: str, data: dict[str, list[Any]], geoms: np.ndarray, source: str | None = None
+                 ) -> gpd.GeoDataFrame:
     n = len(geoms)
     cols: dict[str, Any] = {"bgt_class": pd.Series([bgt_class] * n, dtype="string")}
     for col in ("gml_id", "lokaal_id", "bronhouder"):
@@ -565,7 +578,11 @@ def _build_frame(bgt_class: str, data: dict[str, list[Any]], geoms: np.ndarray) 
         cols[col] = _dates(data[col])
     for col in _CODES:
         cols[col] = pd.Series(data[col], dtype="string")
-    rh = [int(v) if v is not None and v.lstrip("-+").isdigit() else None for v in data["relatieve_hoogteligging"]]
+    rh = [_level(v) for v in data["relatieve_hoogteligging"]]
+    unreadable = sum(1 for v, r in zip(data["relatieve_hoogteligging"], rh, strict=True) if r is None and v)
+    if unreadable:
+        log.warning("%s: %s object(en) van klasse %s met een onleesbare relatieveHoogteligging (geen geheel getal "
+                    "van -99 tot 99) zonder waarde behouden", source or bgt_class, nl(unreadable), bgt_class)
     cols["relatieve_hoogteligging"] = pd.Series(pd.array(rh, dtype="Int64"))
     talud = [None if v is None else v.casefold() in ("true", "1") for v in data["op_talud"]]
     cols["op_talud"] = pd.Series(pd.array(talud, dtype="boolean"))
