@@ -212,30 +212,40 @@ def hash_in_background(paths: Iterable[str | os.PathLike[str]]) -> None:
             _EARLY_HASHES[key] = _EarlyHash(key[0])
 
 
-def _sha256_of_input(path: str | os.PathLike[str], stop: threading.Event | None) -> str:
+@contextlib.contextmanager
+def early_hashes(paths: Iterable[str | os.PathLike[str]]) -> Iterator[None]:
+    """:func:`hash_in_background` for the block inside; if the block fails (before an OutputSet
+    took the hashes), they are dropped."""
+    paths = list(paths)
+    hash_in_background(paths)
+    try:
+        yield
+    except BaseException:
+        for path in paths:
+            _take_early_hashes(path)
+        raise
+
+
+def _take_early_hashes(path: str | os.PathLike[str]) -> dict[tuple[str, int, int], _EarlyHash]:
+    """Remove and return every early hash of ``path`` (a stale one, of an older version, too)."""
+    real = os.path.realpath(path)
+    with _EARLY_LOCK:
+        return {k: _EARLY_HASHES.pop(k) for k in [k for k in _EARLY_HASHES if k[0] == real]}
+
+
+def _sha256_of_input(path: str | os.PathLike[str]) -> str:
     """SHA-256 of an input: the early hash when one was started for this very file, else now."""
     key = _hash_key(path)
-    real = os.path.realpath(path)
-    with _EARLY_LOCK:  # every early hash of this path is taken (a stale one is dropped)
-        taken = {k: _EARLY_HASHES.pop(k) for k in [k for k in _EARLY_HASHES if k[0] == real]}
-    early = taken.get(key) if key is not None else None
+    early = _take_early_hashes(path).get(key) if key is not None else None
     if early is not None:
         digest = early.result()
         if digest and _hash_key(path) == key:
             return digest
-    return file_sha256(path, stop=stop)
+    return file_sha256(path)
 
 
-class HashCancelled(Exception):  # noqa: N818 — a signal, not an error
-    """:func:`file_sha256` was stopped before the end of the file."""
-
-
-def file_sha256(path: str | os.PathLike[str], chunk: int = 1 << 20, *, stop: threading.Event | None = None) -> str:
-    """SHA-256 of a file (or, for a folder such as a Shapefile set, of its files in order).
-
-    ``stop``: an event that ends the hashing early with :class:`HashCancelled` (used when a run
-    is abandoned while its inputs are hashed in the background).
-    """
+def file_sha256(path: str | os.PathLike[str], chunk: int = 1 << 20) -> str:
+    """SHA-256 of a file (or, for a folder such as a Shapefile set, of its files in order)."""
     p = Path(path)
     h = hashlib.sha256()
     files = sorted(q for q in p.rglob("*") if q.is_file()) if p.is_dir() else [p]
@@ -245,8 +255,6 @@ def file_sha256(path: str | os.PathLike[str], chunk: int = 1 << 20, *, stop: thr
         with open(f, "rb") as fh:
             while block := fh.read(chunk):
                 h.update(block)
-                if stop is not None and stop.is_set():
-                    raise HashCancelled(str(f))
     return h.hexdigest()
 
 
@@ -547,9 +555,7 @@ class OutputSet:
         self._declared = list(outputs)
         self._entries: dict[str, str] = {}  # name -> "file" | "dir", in registration order
         self._input_hashes: dict[Path, str] = {}
-        self._hash_thread: threading.Thread | None = None
-        self._hash_error: BaseException | None = None
-        self._hash_stop = threading.Event()
+        self._hashed = False
         self._written: list[Path] = []
         self._token = secrets.token_hex(8)
         self._staging: Path | None = None
@@ -564,9 +570,9 @@ class OutputSet:
     def input_hashes(self) -> dict[Path, str]:
         """SHA-256 of every input (resolved path → hex digest), computed from entry on.
 
-        The hashes are taken by a background thread started on entry (hashlib releases the GIL,
-        so a big input is hashed on the second core while the run reads and analyses); asking for
-        them waits until they are done.
+        The hashes are taken on background threads started on entry, or earlier by
+        :func:`hash_in_background` (hashlib releases the GIL, so a big input is hashed on the
+        second core while the run reads and analyses); asking for them waits until they are done.
         """
         self._wait_hashes()
         return dict(self._input_hashes)
@@ -576,42 +582,22 @@ class OutputSet:
         self._wait_hashes()
         return self._input_hashes.get(Path(os.path.realpath(path)))
 
-    def _start_hashing(self) -> None:
-        """Hash every input in a background thread (:meth:`_wait_hashes` collects the result)."""
-        todo = list(dict.fromkeys(self._inputs))
-        if not todo:
+    def _wait_hashes(self) -> None:
+        """Collect the input hashes started on entry; an unreadable input becomes a one-line
+        :class:`LayerReadError`."""
+        if self._hashed:
             return
-        self._hash_stop.clear()
-
-        def run() -> None:
+        for given in dict.fromkeys(self._inputs):
+            key = Path(os.path.realpath(given))
+            if key in self._input_hashes:
+                continue
             try:
-                for given in todo:
-                    key = Path(os.path.realpath(given))
-                    if key not in self._input_hashes:
-                        self._input_hashes[key] = _sha256_of_input(given, self._hash_stop)
-            except HashCancelled:
-                pass
-            except BaseException as exc:  # handed to the waiting thread
-                self._hash_error = exc
-
-        self._hash_thread = threading.Thread(target=run, name="wlr-geo-input-hashes", daemon=True)
-        self._hash_thread.start()
-
-    def _wait_hashes(self, *, cancel: bool = False) -> None:
-        """Wait for the input hashes; an unreadable input becomes a one-line :class:`LayerReadError`."""
-        thread, self._hash_thread = self._hash_thread, None
-        if thread is None:
-            return
-        if cancel:
-            self._hash_stop.set()
-        thread.join()
-        exc, self._hash_error = self._hash_error, None
-        if exc is None or cancel:
-            return
-        if isinstance(exc, OSError):
-            raise LayerReadError(f"kan de invoer niet lezen om de controlesom te bepalen: {exc.strerror or exc}",
-                                 source=str(exc.filename or "?"), hint="controleer of het bestand leesbaar is") from exc
-        raise exc
+                self._input_hashes[key] = _sha256_of_input(given)
+            except OSError as exc:
+                raise LayerReadError(f"kan de invoer niet lezen om de controlesom te bepalen: {exc.strerror or exc}",
+                                     source=str(exc.filename or given),
+                                     hint="controleer of het bestand leesbaar is") from exc
+        self._hashed = True
 
     @property
     def written(self) -> list[Path]:
@@ -686,7 +672,7 @@ class OutputSet:
             raise
         try:
             self._recover_leftovers()
-            self._start_hashing()
+            hash_in_background(self._inputs)  # collected by _wait_hashes
             try:
                 staging = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{os.getpid()}-", dir=self.out_dir))
                 (staging / _FILES).mkdir()
@@ -722,10 +708,11 @@ class OutputSet:
                 raise translated from exc
             return False
         finally:
-            self._wait_hashes(cancel=True)
             if self._state != "committed":
                 self._discard_staging()
                 self._state = "rolled back"
+                for given in self._inputs:  # hashes nobody will ask for
+                    _take_early_hashes(given)
             self._release_lock()
             if self._state != "committed":
                 self._remove_created()

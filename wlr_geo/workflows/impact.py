@@ -19,7 +19,7 @@ import contextlib
 import json
 import logging
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -460,6 +460,16 @@ def write_impact(result: ImpactResult, out: str | os.PathLike[str] | RunOutputs,
 
 
 # ----------------------------------------------------------------------------------- running
+def _early_hashes(out: str | os.PathLike[str] | RunOutputs | None,
+                  paths: Iterable[str | os.PathLike[str]]) -> contextlib.AbstractContextManager[None]:
+    """Inputs hashed in the background from now on, for the outputs this run opens itself."""
+    if out is None or isinstance(out, RunOutputs):
+        return contextlib.nullcontext()
+    from wlr_geo._atomic import early_hashes
+
+    return early_hashes(paths)
+
+
 def run(config: str | os.PathLike[str] | ProjectConfig, out: str | os.PathLike[str] | RunOutputs | None = None, *,
         width_m: float | None = None, reverse: bool | None = None, variant_column: str | None = None,
         xlsx: bool = True, wait_s: float = 0.0) -> ImpactRun:
@@ -487,29 +497,26 @@ def run(config: str | os.PathLike[str] | ProjectConfig, out: str | os.PathLike[s
     if route_opts is not opts.route or width_m is not None:
         strips = opts.strips.with_width(width_m) if width_m is not None else opts.strips
         cfg = replace(cfg, options=replace(opts, route=route_opts, strips=strips))
-    if out is not None and not isinstance(out, RunOutputs):  # hashed for the manifest while they are read
-        from wlr_geo._atomic import hash_in_background
-
-        hash_in_background(ref.path for ref in cfg.iter_refs())
-    inputs = Inputs(cfg)
-    engine = EngineMapper(cfg.options.scale)
-    try:
-        kwargs = prepare(cfg, inputs, engine)
-        info = engine.info
-    finally:
-        engine.close()
-    result = run_impact(**kwargs)
-    if info["engine"] == "dask":  # the embedded engine (the default) adds no note
-        result.notes.append(f"engine: dask ({info['scheduler']}, {nl(info['workers'])} workers, "
-                            f"{nl(info['tasks'])} leestaken)")
-    elif info["engine"] != "embedded":
-        result.notes.append(f"engine: {info['engine']}")
-    if out is None:
-        return ImpactRun(result)
-    with open_outputs(out, command="wlr-geo impact", names=file_names("impact"), inputs=inputs.records,
-                      config_path=cfg.path, catalog=cfg.catalog, wait_s=wait_s) as w:
-        paths = write_impact(result, w, xlsx=xlsx, inputs=inputs.records)
-    return ImpactRun(result, paths, w.last_manifest)
+    with _early_hashes(out, (ref.path for ref in cfg.iter_refs())):  # hashed for the manifest while read
+        inputs = Inputs(cfg)
+        engine = EngineMapper(cfg.options.scale)
+        try:
+            kwargs = prepare(cfg, inputs, engine)
+            info = engine.info
+        finally:
+            engine.close()
+        result = run_impact(**kwargs)
+        if info["engine"] == "dask":  # the embedded engine (the default) adds no note
+            result.notes.append(f"engine: dask ({info['scheduler']}, {nl(info['workers'])} workers, "
+                                f"{nl(info['tasks'])} leestaken)")
+        elif info["engine"] != "embedded":
+            result.notes.append(f"engine: {info['engine']}")
+        if out is None:
+            return ImpactRun(result)
+        with open_outputs(out, command="wlr-geo impact", names=file_names("impact"), inputs=inputs.records,
+                          config_path=cfg.path, catalog=cfg.catalog, wait_s=wait_s) as w:
+            paths = write_impact(result, w, xlsx=xlsx, inputs=inputs.records)
+        return ImpactRun(result, paths, w.last_manifest)
 
 
 def run_quick(route: str, layers: Sequence[str] = (), out: str | os.PathLike[str] | None = None, *,
@@ -518,32 +525,29 @@ def run_quick(route: str, layers: Sequence[str] = (), out: str | os.PathLike[str
               wait_s: float = 0.0) -> ImpactRun:
     """The quick form ``wlr-geo impact --route PATH[:LAYER] --layer PATH[:LAYER] ... -o DIR``."""
     check_cli("--width-m", width_m)
-    if out is not None:  # the inputs are hashed for the manifest while they are read
-        from wlr_geo._atomic import hash_in_background
-
-        early = []
-        for spec in (s for s in (route, *layers, municipalities, wijken) if s):
-            with contextlib.suppress(WlrGeoError, OSError, ValueError):  # reading reports bad specs
-                early.append(parse_layer_spec(spec).path)
-        hash_in_background(early)
-    records: list[tuple[str, str | None, str | None]] = []
-    route_frame = _quick_frame(route, "route", records)
-    strips = StripSpec().with_width(width_m) if width_m is not None else StripSpec()
-    kwargs: dict[str, Any] = {
-        "route": route_frame,
-        "layers": quick_layers(list(layers), records, route=route_frame, width_m=corridor_width(strips)),
-        "municipalities": _quick_frame(municipalities, "municipalities", records) if municipalities else None,
-        "wijken": _quick_frame(wijken, "wijken", records) if wijken else None,
-        "strips": strips,
-        "reverse": reverse, "variant_column": variant_column,
-    }
-    result = run_impact(**kwargs)
-    if out is None:
-        return ImpactRun(result)
-    with open_outputs(out, command="wlr-geo impact", names=file_names("impact"), inputs=records,
-                      wait_s=wait_s) as w:
-        paths = write_impact(result, w, xlsx=xlsx, inputs=records)
-    return ImpactRun(result, paths, w.last_manifest)
+    early = []
+    for spec in (s for s in (route, *layers, municipalities, wijken) if s):
+        with contextlib.suppress(WlrGeoError, OSError, ValueError):  # reading reports bad specs
+            early.append(parse_layer_spec(spec).path)
+    with _early_hashes(out, early):  # hashed for the manifest while they are read
+        records: list[tuple[str, str | None, str | None]] = []
+        route_frame = _quick_frame(route, "route", records)
+        strips = StripSpec().with_width(width_m) if width_m is not None else StripSpec()
+        kwargs: dict[str, Any] = {
+            "route": route_frame,
+            "layers": quick_layers(list(layers), records, route=route_frame, width_m=corridor_width(strips)),
+            "municipalities": _quick_frame(municipalities, "municipalities", records) if municipalities else None,
+            "wijken": _quick_frame(wijken, "wijken", records) if wijken else None,
+            "strips": strips,
+            "reverse": reverse, "variant_column": variant_column,
+        }
+        result = run_impact(**kwargs)
+        if out is None:
+            return ImpactRun(result)
+        with open_outputs(out, command="wlr-geo impact", names=file_names("impact"), inputs=records,
+                          wait_s=wait_s) as w:
+            paths = write_impact(result, w, xlsx=xlsx, inputs=records)
+        return ImpactRun(result, paths, w.last_manifest)
 
 
 def run_impact_config(cfg: ProjectConfig) -> ImpactResult:
