@@ -290,18 +290,12 @@ class Command(click.Command):
             return super().main(*args, **kwargs)
 
 
-class Group(click.Group):
-    """A click group with Dutch metavars that runs in Dutch (:func:`dutch_click`)."""
+class Group(Command, click.Group):
+    """A click group with Dutch metavars that runs in Dutch (:class:`Command`'s set-up and run)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("options_metavar", "[OPTIES]")
         kwargs.setdefault("subcommand_metavar", "COMMANDO [ARGUMENTEN]...")
         super().__init__(*args, **kwargs)
-        _dutch_params(self.params)
-
-    def main(self, *args: Any, **kwargs: Any) -> Any:
-        with dutch_click():
-            return super().main(*args, **kwargs)
 
 
 def command(name: str, **kwargs: Any) -> Callable[[Callable[..., Any]], Command]:
