@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from _rd import random_segments
 from shapely.geometry import LineString
 
 from wlr_geo._nl import nl
@@ -75,13 +76,7 @@ def generated(tmp_path_factory):
     """3000 random lines (with attributes) around ROUTE in five indexed formats."""
     rng = np.random.default_rng(19)
     n = 3000
-    x0 = rng.uniform(78_000, 90_000, n)
-    y0 = rng.uniform(448_000, 455_000, n)
-    ang = rng.uniform(0, np.pi, n)
-    length = rng.uniform(5, 400, n)
-    geoms = shapely.linestrings(np.stack([np.column_stack([x0, y0]),
-                                          np.column_stack([x0 + length * np.cos(ang), y0 + length * np.sin(ang)])],
-                                         axis=1))
+    geoms = random_segments(rng, n, max_length=400.0)
     gdf = gpd.GeoDataFrame({"cable_id": [f"c{i}" for i in range(n)], "diameter": rng.integers(50, 900, n),
                             "thema": rng.choice(["gas", "water", "laagspanning"], n)},
                            geometry=geoms, crs="EPSG:28992")
@@ -193,13 +188,7 @@ def test_impact_on_corridor_read_equals_impact_on_whole_layer(tmp_path, caplog):
 
     rng = np.random.default_rng(7)
     n = 21_000  # above Corridor.min_features: read through the R-tree
-    x0 = rng.uniform(78_000, 90_000, n)
-    y0 = rng.uniform(448_000, 455_000, n)
-    ang = rng.uniform(0, np.pi, n)
-    length = rng.uniform(5, 300, n)
-    geoms = shapely.linestrings(np.stack([np.column_stack([x0, y0]),
-                                          np.column_stack([x0 + length * np.cos(ang), y0 + length * np.sin(ang)])],
-                                         axis=1))
+    geoms = random_segments(rng, n)
     cables = gpd.GeoDataFrame({"thema": rng.choice(["gas", "water", "laagspanning"], n)}, geometry=geoms,
                               crs="EPSG:28992")
     cables.to_file(tmp_path / "cables.gpkg", layer="cables", engine="pyogrio")

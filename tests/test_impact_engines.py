@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from _rd import random_segments
 from shapely.geometry import LineString
 
 from wlr_geo._errors import WlrGeoInputError
@@ -43,13 +44,7 @@ chunk_m = 4000.0
 def files(tmp_path_factory):
     rng = np.random.default_rng(11)
     n = 21_000
-    x0 = rng.uniform(78_000, 90_000, n)
-    y0 = rng.uniform(448_000, 455_000, n)
-    ang = rng.uniform(0, np.pi, n)
-    length = rng.uniform(5, 300, n)
-    geoms = shapely.linestrings(np.stack([np.column_stack([x0, y0]),
-                                          np.column_stack([x0 + length * np.cos(ang), y0 + length * np.sin(ang)])],
-                                         axis=1))
+    geoms = random_segments(rng, n)
     cables = gpd.GeoDataFrame({"thema": rng.choice(["gas", "water", "laagspanning"], n)}, geometry=geoms,
                               crs="EPSG:28992")
     d = tmp_path_factory.mktemp("engines")

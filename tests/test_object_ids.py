@@ -17,6 +17,7 @@ import pandas as pd
 import pyogrio
 import pytest
 import shapely
+from _rd import random_segments
 from shapely.geometry import LineString
 
 from wlr_geo._errors import WlrGeoInputError
@@ -52,13 +53,7 @@ chunk_m = 4000.0
 @pytest.fixture(scope="module")
 def files(tmp_path_factory):
     rng = np.random.default_rng(23)
-    x0 = rng.uniform(78_000, 90_000, N)
-    y0 = rng.uniform(448_000, 455_000, N)
-    ang = rng.uniform(0, np.pi, N)
-    length = rng.uniform(5, 300, N)
-    geoms = shapely.linestrings(np.stack([np.column_stack([x0, y0]),
-                                          np.column_stack([x0 + length * np.cos(ang), y0 + length * np.sin(ang)])],
-                                         axis=1))
+    geoms = random_segments(rng, N)
     cables = gpd.GeoDataFrame({"thema": rng.choice(["gas", "water", "laagspanning"], N),
                                "kabel_nr": [f"K-{i:05d}" for i in range(N)],
                                "dubbel_nr": [f"D-{i // 2}" for i in range(N)]},
