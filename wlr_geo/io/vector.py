@@ -514,20 +514,28 @@ def _write_gpkg_layer(data: pd.DataFrame, path: Path, name: str, existing: set[s
 
 
 @contextlib.contextmanager
-def fixed_gpkg_date() -> Iterator[None]:
+def _gdal_config(options: Mapping[str, str]) -> Iterator[None]:
+    """GDAL config ``options`` set for the block inside, then put back.
+
+    GDAL's settings are process-wide, so the value each had before — the user's own, or none —
+    is restored afterwards.
+    """
+    before = {key: pyogrio.get_gdal_config_option(key) for key in options}
+    pyogrio.set_gdal_config_options(dict(options))
+    try:
+        yield
+    finally:
+        pyogrio.set_gdal_config_options(before)
+
+
+def fixed_gpkg_date() -> contextlib.AbstractContextManager[None]:
     """GDAL's ``OGR_CURRENT_DATE`` fixed for the writes inside, then restored.
 
     GeoPackages store a last-change time: fixing it (to ``SOURCE_DATE_EPOCH`` or 1980-01-01,
     :func:`wlr_geo.io.tables.fixed_timestamp`) makes identical results identical files (the run
-    time is in ``manifest.json``). The setting is process-wide in GDAL, so the value it had
-    before — the user's own, or none — is put back afterwards.
+    time is in ``manifest.json``).
     """
-    before = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
-    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": _fixed_date()})
-    try:
-        yield
-    finally:
-        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": before})
+    return _gdal_config({"OGR_CURRENT_DATE": _fixed_date()})
 
 
 def _fixed_date() -> str:
@@ -601,21 +609,15 @@ def write_layers(
     return p
 
 
-@contextlib.contextmanager
-def _unsynced_sqlite() -> Iterator[None]:
+def _unsynced_sqlite() -> contextlib.AbstractContextManager[None]:
     """SQLite's per-commit ``fsync`` off (``OGR_SQLITE_SYNCHRONOUS=OFF``) for the writes inside.
 
     A GeoPackage is written layer by layer into a temporary file that takes its name only when
     complete (:func:`write_layers`); syncing every SQLite transaction of that file (several per
     layer) cost about a second of waiting for six small layers, while one ``fsync`` of the
-    finished file gives the same guarantee. The process-wide GDAL setting is put back afterwards.
+    finished file gives the same guarantee.
     """
-    before = pyogrio.get_gdal_config_option("OGR_SQLITE_SYNCHRONOUS")
-    pyogrio.set_gdal_config_options({"OGR_SQLITE_SYNCHRONOUS": "OFF"})
-    try:
-        yield
-    finally:
-        pyogrio.set_gdal_config_options({"OGR_SQLITE_SYNCHRONOUS": before})
+    return _gdal_config({"OGR_SQLITE_SYNCHRONOUS": "OFF"})
 
 
 def _unique(title: str, taken: set[str]) -> str:
