@@ -580,14 +580,29 @@ VALUE_PALETTES: dict[str, tuple[str, ...]] = {
 }
 
 
+#: Code columns without colours, with the Dutch label of each code.
+PLAIN_LABELS: dict[str, dict[str, str]] = {
+    "geometry_kind": {"line": "Lijn", "polygon": "Vlak", "point": "Punt"},
+}
+
+
+def has_labels(column: str) -> bool:
+    """Whether :func:`value_label` knows Dutch labels for the codes of ``column``."""
+    return column in VALUE_PALETTES or column in PLAIN_LABELS
+
+
 def value_label(column: str, value: Any) -> Any:
     """The Dutch label of a code in ``column`` (``buffer_opslag`` → ``Buffer / warmteopslag``).
 
-    Values of columns without a vocabulary (:data:`VALUE_PALETTES`), and unknown codes, are
-    returned unchanged.
+    Values of columns without a vocabulary (:data:`VALUE_PALETTES`, :data:`PLAIN_LABELS`), and
+    unknown codes, are returned unchanged.
     """
+    if _missing(value):
+        return value
+    if column in PLAIN_LABELS:
+        return PLAIN_LABELS[column].get(str(value), value)
     names = VALUE_PALETTES.get(column)
-    if names is None or _missing(value):
+    if names is None:
         return value
     for name in names:
         label = palette(name).labels.get(str(value))

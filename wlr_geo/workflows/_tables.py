@@ -20,7 +20,7 @@ from wlr_geo.io.tables import Sheet
 from wlr_geo.outputs import NOT_ANALYSED_NL, OUTPUTS, Column, Layer, output, sheet_name
 from wlr_geo.present.format import format_for_column
 from wlr_geo.present.labels import column_header
-from wlr_geo.present.styles import VALUE_PALETTES, value_label
+from wlr_geo.present.styles import has_labels, value_label
 
 __all__ = ["dutch_values", "excel_format", "mark_not_analysed", "not_analysed_summary", "registry_sheets", "xlsx_not_analysed"]
 
@@ -84,27 +84,15 @@ def registry_sheets(entry_name: str, tables: Mapping[str, pd.DataFrame]) -> dict
     return out
 
 
-#: Code columns without a colour palette, with their Dutch labels.
-_PLAIN_VOCABULARIES: dict[str, dict[str, str]] = {
-    "geometry_kind": {"line": "Lijn", "polygon": "Vlak", "point": "Punt"},
-}
-
-
 def dutch_values(frame: pd.DataFrame) -> pd.DataFrame:
     """Codes shown as their Dutch labels for people (``open_trench`` → ``Open ontgraving``) in the
-    columns with a vocabulary (:data:`wlr_geo.present.styles.VALUE_PALETTES` and a few plain ones,
-    such as ``geometry_kind``); CSV keeps the codes."""
-    cols = [c for c in frame.columns if (c in VALUE_PALETTES or c in _PLAIN_VOCABULARIES)
-            and not pd.api.types.is_numeric_dtype(frame[c])]
+    columns with a vocabulary (:func:`wlr_geo.present.styles.has_labels`); CSV keeps the codes."""
+    cols = [c for c in frame.columns if has_labels(c) and not pd.api.types.is_numeric_dtype(frame[c])]
     if not cols:
         return frame
     out = frame.copy()
     for c in cols:
-        if c in _PLAIN_VOCABULARIES:
-            labels = _PLAIN_VOCABULARIES[c]
-            out[c] = [labels.get(v, v) if isinstance(v, str) else v for v in out[c]]
-        else:
-            out[c] = [value_label(c, v) for v in out[c]]
+        out[c] = [value_label(c, v) for v in out[c]]
     return out
 
 
