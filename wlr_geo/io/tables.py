@@ -111,24 +111,20 @@ def _neutralised(df: pd.DataFrame) -> tuple[pd.DataFrame, int, bool]:
         if not _is_text_column(s):
             continue
         old = s.to_numpy(dtype=object)
-        texts = [v for v in old if type(v) is str]
-        if not has_cr and any("\r" in v for v in texts):
-            has_cr = True
-        if not any(v[:1] in _RISKY_FIRST for v in texts):
-            continue
-        new = old.copy()
-        n = 0
+        new = None
         for i, v in enumerate(old):
-            if type(v) is str and v[:1] in _RISKY_FIRST:
-                nv = neutralise_csv_text(v)
-                if nv != v:
-                    new[i] = nv
-                    n += 1
-        if n:
+            if type(v) is not str:
+                continue
+            has_cr = has_cr or "\r" in v
+            if v[:1] in _RISKY_FIRST and (nv := neutralise_csv_text(v)) != v:
+                if new is None:
+                    new = old.copy()
+                new[i] = nv
+                changed += 1
+        if new is not None:
             if out is df:
                 out = df.copy()
             out[col] = pd.Series(new, index=df.index, dtype=object)
-            changed += n
     return out, changed, has_cr
 
 
