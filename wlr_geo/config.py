@@ -989,17 +989,16 @@ class Inputs:
         return self.frame(ref, **kwargs)
 
     def near_route(self, ref: LayerRef, route: gpd.GeoDataFrame, scale: ScaleOptions, *,
-                   width_m: float | None = None) -> gpd.GeoDataFrame | None:
+                   width_m: float) -> gpd.GeoDataFrame | None:
         """The features of a big layer (partitioned GeoParquet) within ``width_m`` of ``route``
-        (default ``scale.buffer_m``, else 250 m)."""
+        (the run's corridor width, :func:`wlr_geo.workflows.impact.corridor_width`)."""
         from wlr_geo.io.area import load_near_route
 
         engine = scale.engine if scale.engine in ("embedded", "duckdb") else "embedded"
         self._record(ref)
 
         def read() -> gpd.GeoDataFrame:
-            width = width_m if width_m is not None else scale.buffer_m if scale.buffer_m is not None else 250.0
-            gdf = load_near_route(ref.path, route, buffer_m=width, engine=engine)
+            gdf = load_near_route(ref.path, route, buffer_m=width_m, engine=engine)
             log.info("%s: %s objecten nabij het tracé gelezen uit %s", ref.role, nl(len(gdf)), ref.path)
             return gdf
 
