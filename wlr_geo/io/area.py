@@ -444,20 +444,24 @@ def _sql_number(v: float) -> str:
 
 
 def _gpkg_boxes(src: IndexedSource, boxes: np.ndarray, columns: list[str] | None, on_invalid: str) -> gpd.GeoDataFrame:
-    """Features whose R-tree entry meets one of ``boxes``: one SQL query, run by SQLite."""
+    """Features whose R-tree entry meets one of ``boxes``: one read, filtered by SQLite.
+
+    The R-tree query is the layer's attribute filter (``fid IN (SELECT id FROM rtree … UNION
+    ALL …)``), which GDAL hands to SQLite as it is: the layer keeps its own field types, and the
+    rows come without the second run of the query that a SQL result layer costs (GDAL counts
+    its rows before reading them).
+    """
     assert src.table is not None and src.geometry is not None and src.fid is not None
     sub = " UNION ALL ".join(
         f"SELECT id FROM {_sqlite_ident(src.table)} WHERE minx <= {_sql_number(x1)} AND maxx >= {_sql_number(x0)} "  # noqa: S608
         f"AND miny <= {_sql_number(y1)} AND maxy >= {_sql_number(y0)}"
         for x0, y0, x1, y1 in boxes)
-    cols = "*" if columns is None else ", ".join(
-        _sqlite_ident(c) for c in dict.fromkeys([src.fid, *columns, src.geometry]))
-    sql = (f"SELECT {cols} FROM {_sqlite_ident(str(src.layer))} "  # noqa: S608 — identifiers quoted, numbers formatted
-           f"WHERE {_sqlite_ident(src.fid)} IN ({sub}) ORDER BY {_sqlite_ident(src.fid)}")
-    gdf = pyogrio.read_dataframe(src.path, sql=sql, fid_as_index=True, on_invalid=on_invalid)
-    if src.fid in gdf.columns:  # older GDAL (pyogrio 0.11 wheels) returns the selected fid as a column
-        gdf = gdf.set_index(src.fid)
-        gdf.index = pd.Index(np.asarray(gdf.index, dtype=np.int64), name="fid")
+    where = f"{_sqlite_ident(src.fid)} IN ({sub})"  # identifiers quoted, numbers formatted
+    gdf = pyogrio.read_dataframe(src.path, layer=src.layer, where=where, columns=columns, fid_as_index=True,
+                                 on_invalid=on_invalid)
+    gdf.index = pd.Index(np.asarray(gdf.index, dtype=np.int64), name="fid")
+    if not gdf.index.is_monotonic_increasing:
+        gdf = gdf.sort_index(kind="stable")
     if gdf.crs is None and src.crs is not None:
         gdf = gdf.set_crs(src.crs)
     return gdf

@@ -283,7 +283,8 @@ def write_xlsx(sheets: Mapping[str, pd.DataFrame | Sheet], path: str | os.PathLi
     for sheet_name, spec in sheets.items():
         sheet = spec if isinstance(spec, Sheet) else Sheet(spec)
         data = sheet.frame.reset_index() if index else sheet.frame
-        data = pd.DataFrame(data.drop(columns=[c for c in data.columns if c == "geometry"]))
+        if "geometry" in data.columns:
+            data = pd.DataFrame(data.drop(columns="geometry"))
         before = dict(counts)
         if len(data) > EXCEL_MAX_ROWS - 1:
             counts["rows"] += len(data) - (EXCEL_MAX_ROWS - 1)

@@ -22,7 +22,7 @@ import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import pandas as pd
@@ -35,7 +35,6 @@ from wlr_geo.analysis.route.options import RouteOptions
 from wlr_geo.analysis.route.strips import StripSpec
 from wlr_geo.analysis.scale.chunks import ScaleOptions
 from wlr_geo.categories import assign_category
-from wlr_geo.config import Inputs, LayerRef, ProjectConfig, check_cli, load_config
 from wlr_geo.io.dispatch import read_source, sniff_format
 from wlr_geo.io.tables import write_csv, write_xlsx
 from wlr_geo.io.vector import parse_layer_spec
@@ -48,6 +47,9 @@ from wlr_geo.workflows._tables import (
     registry_sheets,
     xlsx_not_analysed,
 )
+
+if TYPE_CHECKING:  # the config module (every option type) is loaded only by config runs
+    from wlr_geo.config import Inputs, LayerRef, ProjectConfig
 
 __all__ = [
     "BGT_CROSSING_CLASSES",
@@ -275,6 +277,8 @@ def prepare(cfg: ProjectConfig, inputs: Inputs | None = None, engine: EngineMapp
     WlrGeoInputError
         Every problem of every layer (all together).
     """
+    from wlr_geo.config import Inputs
+
     inputs = inputs or Inputs(cfg)
     opts = cfg.options
     kwargs: dict[str, Any] = {}
@@ -486,6 +490,8 @@ def run(config: str | os.PathLike[str] | ProjectConfig, out: str | os.PathLike[s
     xlsx
         Also write ``impact.xlsx``.
     """
+    from wlr_geo.config import Inputs, check_cli, load_config
+
     cfg = load_config(config)
     check_cli("--width-m", width_m)
     opts = cfg.options
@@ -524,7 +530,10 @@ def run_quick(route: str, layers: Sequence[str] = (), out: str | os.PathLike[str
               reverse: bool = False, variant_column: str | None = None, xlsx: bool = True,
               wait_s: float = 0.0) -> ImpactRun:
     """The quick form ``wlr-geo impact --route PATH[:LAYER] --layer PATH[:LAYER] ... -o DIR``."""
-    check_cli("--width-m", width_m)
+    if width_m is not None:
+        from wlr_geo.config import check_cli
+
+        check_cli("--width-m", width_m)
     early = []
     for spec in (s for s in (route, *layers, municipalities, wijken) if s):
         with contextlib.suppress(WlrGeoError, OSError, ValueError):  # reading reports bad specs
