@@ -129,17 +129,21 @@ def measure(cmd: list[str]) -> dict[str, float]:
 
 
 def best_interleaved(cmds: dict[str, list[str]], repeat: int, before: object = None) -> dict[str, dict[str, float]]:
-    """Best of ``repeat`` runs of each command, the commands taking turns (a, b, c, a, b, c, ...).
+    """Best of ``repeat`` runs of each command, the commands taking turns (a b c, b c a, c a b, ...).
 
     Taking turns matters on a shared machine whose speed drifts over minutes: three runs of one
-    side followed by three of the other would compare different moments.
+    side followed by three of the other would compare different moments. The order rotates each
+    round, so no command always runs right after the same one (after the naive script's 700 MB,
+    say, the next process finds the caches cold).
     """
     runs: dict[str, list[dict[str, float]]] = {name: [] for name in cmds}
-    for _ in range(repeat):
-        for name, cmd in cmds.items():
+    names = list(cmds)
+    for i in range(repeat):
+        k = i % len(names)
+        for name in names[k:] + names[:k]:
             if callable(before):
                 before()
-            runs[name].append(measure(cmd))
+            runs[name].append(measure(cmds[name]))
     return {name: {"wall_s": min(r["wall_s"] for r in rs), "cpu_s": min(r["cpu_s"] for r in rs),
                    "rss_mb": min(r["rss_mb"] for r in rs), "runs": [round(r["wall_s"], 3) for r in rs]}
             for name, rs in runs.items()}

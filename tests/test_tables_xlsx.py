@@ -126,3 +126,65 @@ def test_registry_sheets_show_codes_as_dutch_labels_and_csv_keeps_them():
                                                  palette("crossing_class").labels["cable_pipe"]]
     assert "open_trench" not in set(sheet.frame["technique"]) and list(reg["technique"]) == ["open_trench", "hdd"]
     assert list(sheet.frame["geometry_kind"]) == ["Vlak", "Lijn"] and list(reg["geometry_kind"]) == ["polygon", "line"]
+
+
+# ------------------------------------------------------------------ the workbook helper process
+def _mixed_sheets():
+    df = pd.DataFrame({"netbeheerder": HOSTILE, "n": range(len(HOSTILE)),
+                       "lengte": [1.25, float("nan"), float("inf"), -2.0, 0.0, 1e9, 3.5, 4.0, 5.0, 6.0],
+                       "ok": [True, False] * 5, "code": ["a\x01b", None, "", "x" * 40_000, "c", "d", "e", "f", "g", "h"]})
+    return {"Kruisingen": Sheet(df, headers={"n": "Aantal"}, formats={"n": "0"}), "leeg": pd.DataFrame({"a": []})}
+
+
+def test_workbook_helper_gives_the_bytes_and_notes_of_write_xlsx(tmp_path):
+    from wlr_geo.io import tables
+
+    notes_here: list[str] = []
+    notes_helper: list[str] = []
+    write_xlsx(_mixed_sheets(), tmp_path / "hier.xlsx", notes=notes_here)
+    with tables.WorkbookHelper() as helper:
+        assert helper._proc is not None  # a real helper process
+        helper.submit(_mixed_sheets())
+        helper.finish(tmp_path / "hulp.xlsx", notes=notes_helper)
+        assert helper._proc is None  # done and waited for
+    assert (tmp_path / "hulp.xlsx").read_bytes() == (tmp_path / "hier.xlsx").read_bytes()
+    assert [n.replace("hulp", "hier") for n in notes_helper] == notes_here and len(notes_here) == 2
+
+
+@pytest.mark.parametrize("how", ["cannot_start", "died"])
+def test_workbook_helper_falls_back_to_this_process(tmp_path, monkeypatch, how):
+    from wlr_geo.io import tables
+
+    write_xlsx(_mixed_sheets(), tmp_path / "hier.xlsx")
+    if how == "cannot_start":
+        monkeypatch.setattr("sys.executable", str(tmp_path / "geen-python"))
+    with tables.WorkbookHelper() as helper:
+        if how == "died":
+            assert helper._proc is not None
+            helper._proc.kill()
+            helper._proc.wait()
+        helper.submit(_mixed_sheets())
+        helper.finish(tmp_path / "hulp.xlsx")
+    assert (tmp_path / "hulp.xlsx").read_bytes() == (tmp_path / "hier.xlsx").read_bytes()
+
+
+def test_workbook_helper_not_needed_is_stopped(tmp_path):
+    from wlr_geo.io import tables
+
+    with tables.WorkbookHelper() as helper:  # a run that fails before its tables exist
+        proc = helper._proc
+        assert proc is not None
+    assert proc.returncode is not None  # stopped and waited for: no process left behind
+    with pytest.raises(RuntimeError):
+        helper.finish(tmp_path / "x.xlsx")  # nothing was submitted
+
+
+def test_workbook_helper_script_ends_quietly_without_tables():
+    import subprocess
+    import sys
+
+    from wlr_geo.io import _workbook
+
+    done = subprocess.run([sys.executable, "-I", _workbook.__file__], input=b"", capture_output=True, timeout=60,
+                          check=False)
+    assert done.returncode == 0 and done.stdout == b"" and done.stderr == b""

@@ -24,12 +24,13 @@ stamps its zip entries with a fixed date; the run time itself is in ``manifest.j
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-import io
 import logging
 import math
 import os
 import re
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,6 +46,7 @@ __all__ = [
     "CSV_TRIGGERS",
     "EXCEL_MAX_ROWS",
     "Sheet",
+    "WorkbookHelper",
     "fixed_timestamp",
     "neutralise_csv_text",
     "read_csv",
@@ -268,18 +270,120 @@ def write_xlsx(sheets: Mapping[str, pd.DataFrame | Sheet], path: str | os.PathLi
     Sheet names longer than Excel's 31 characters are cut. ``notes`` gets a line per kind of
     change made to the data (characters replaced, texts cut, rows left out).
     """
-    import xlsxwriter
+    from wlr_geo.io._workbook import build_workbook
 
-    buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False,
-                                   "strings_to_urls": False, "nan_inf_to_errors": False})
-    stamp = fixed_timestamp().replace(tzinfo=None)
-    wb.set_properties({"created": stamp})
-    header_fmt = wb.add_format({"bold": True, "bottom": 1, "text_wrap": True, "valign": "top"})
-    text_fmt = wb.add_format({"num_format": "@"})
-    fmts: dict[str, Any] = {}
+    plan, changes = _workbook_plan(sheets, index)
+    data = build_workbook(plan, _created())
+    _report_changes(changes, path, notes)
+    return atomic_write_bytes(path, data)
+
+
+class WorkbookHelper:
+    """A helper process that builds one workbook (:mod:`wlr_geo.io._workbook`) on another core.
+
+    Start it early — a new Python with XlsxWriter loaded takes 0.1–0.2 s to be ready — then
+    :meth:`submit` the tables and :meth:`finish` the file. Where the helper cannot start or
+    fails, :meth:`finish` builds the workbook in this process: the bytes are the same either
+    way. A helper that gets nothing (its run failed) ends when this process does.
+    """
+
+    def __init__(self) -> None:
+        import subprocess
+        import sys
+
+        from wlr_geo.io import _workbook
+
+        self._plan: list[Any] | None = None
+        self._created = _created()
+        self._changes: tuple[dict[str, int], list[str]] = ({}, [])
+        self._feeder: threading.Thread | None = None
+        self._proc: subprocess.Popen[bytes] | None = None
+        try:
+            # -I: none of the user's PYTHON* settings or site folders, and no script folder on sys.path
+            self._proc = subprocess.Popen([sys.executable, "-I", _workbook.__file__], stdin=subprocess.PIPE,
+                                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        except OSError as exc:  # no helper: finish() builds the workbook here
+            log.debug("werkmap in dit proces: %s", exc)
+
+    def submit(self, sheets: Mapping[str, pd.DataFrame | Sheet], *, index: bool = False) -> None:
+        """Hand the workbook of ``sheets`` to the helper (see :func:`write_xlsx` for ``index``)."""
+        import json
+
+        if self._plan is not None:
+            raise RuntimeError("a WorkbookHelper builds one workbook")
+        self._plan, self._changes = _workbook_plan(sheets, index)
+        if self._proc is None or self._proc.stdin is None:
+            return
+        try:
+            payload = json.dumps([self._plan, self._created], allow_nan=False).encode()
+        except ValueError as exc:  # a value JSON cannot carry: finish() builds the workbook here
+            log.debug("werkmap in dit proces: %s", exc)
+            self.cancel()
+            return
+        stdin = self._proc.stdin
+
+        def feed() -> None:
+            with contextlib.suppress(OSError), stdin:  # a helper that died: finish() notices
+                stdin.write(payload)
+
+        self._feeder = threading.Thread(target=feed, name="wlr-werkmap", daemon=True)
+        self._feeder.start()
+
+    def finish(self, path: str | os.PathLike[str], notes: list[str] | None = None) -> Path:
+        """Write the workbook to ``path`` (atomically); ``notes`` gets the changes made to the data."""
+        if self._plan is None:
+            raise RuntimeError("submit the tables before finish")
+        data = None
+        if self._proc is not None and self._feeder is not None:
+            assert self._proc.stdout is not None
+            with self._proc.stdout:
+                out = self._proc.stdout.read()
+            self._feeder.join()
+            if self._proc.wait() == 0 and out[:2] == b"PK":
+                data = out
+            else:
+                log.debug("werkmap in dit proces: de hulp stopte met code %s", self._proc.returncode)
+        self.cancel()  # the helper is done either way
+        if data is None:
+            from wlr_geo.io._workbook import build_workbook
+
+            data = build_workbook(self._plan, self._created)
+        _report_changes(self._changes, path, notes)
+        return atomic_write_bytes(path, data)
+
+    def cancel(self) -> None:
+        """Stop the helper (the workbook is not needed, or is built here); nothing after finish."""
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        if proc.poll() is None:
+            proc.kill()
+        if self._feeder is not None:
+            self._feeder.join()  # its write fails now, and it closes stdin
+        elif proc.stdin is not None:
+            proc.stdin.close()
+        if proc.stdout is not None:
+            proc.stdout.close()
+        proc.wait()
+
+    def __enter__(self) -> WorkbookHelper:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.cancel()
+
+
+def _created() -> str:
+    return fixed_timestamp().replace(tzinfo=None).isoformat()
+
+
+def _workbook_plan(sheets: Mapping[str, pd.DataFrame | Sheet], index: bool
+                   ) -> tuple[list[Any], tuple[dict[str, int], list[str]]]:
+    """The plan of :func:`wlr_geo.io._workbook.build_workbook` for ``sheets``, and the changes made
+    to the data (counts of characters replaced, texts cut and rows left out; sheets changed)."""
     counts = {"replaced": 0, "cut": 0, "rows": 0}
     where: list[str] = []
+    plan: list[Any] = []
     for sheet_name, spec in sheets.items():
         sheet = spec if isinstance(spec, Sheet) else Sheet(spec)
         data = sheet.frame.reset_index() if index else sheet.frame
@@ -289,13 +393,10 @@ def write_xlsx(sheets: Mapping[str, pd.DataFrame | Sheet], path: str | os.PathLi
         if len(data) > EXCEL_MAX_ROWS - 1:
             counts["rows"] += len(data) - (EXCEL_MAX_ROWS - 1)
             data = data.iloc[: EXCEL_MAX_ROWS - 1]
-        ws = wb.add_worksheet(str(sheet_name)[:31])
-        ws.freeze_panes(1, 0)
-        n = len(data)
-        for c, col in enumerate(data.columns):
+        columns = []
+        for col in data.columns:
             s = data[col]
             header = _clean_text([str(sheet.headers.get(col, col))], counts)[0]
-            ws.write_string(0, c, header, header_fmt)
             fmt_code = sheet.formats.get(col, _default_format(s))
             as_text = fmt_code == "@" or not (pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s))
             values = s.tolist()
@@ -306,30 +407,25 @@ def write_xlsx(sheets: Mapping[str, pd.DataFrame | Sheet], path: str | os.PathLi
             if as_text:
                 values = [None if v is None else v if isinstance(v, str) else _cell_text(v) for v in values]
                 values = _clean_text(values, counts)
-                cell_fmt = text_fmt if fmt_code == "@" else None
-                for r, v in enumerate(values, start=1):
-                    if v is not None and v != "":
-                        ws.write_string(r, c, v, cell_fmt)
+                kind = "text"
+            elif pd.api.types.is_bool_dtype(s):
+                values = [None if v is None else bool(v) for v in values]
+                kind = "bool"
             else:
-                if fmt_code is not None and fmt_code not in fmts:
-                    fmts[fmt_code] = wb.add_format({"num_format": fmt_code})
-                cell_fmt = fmts.get(fmt_code) if fmt_code is not None else None
-                is_bool = pd.api.types.is_bool_dtype(s)
-                for r, v in enumerate(values, start=1):
-                    if v is None:
-                        continue
-                    if is_bool:
-                        ws.write_boolean(r, c, bool(v))
-                    elif isinstance(v, float) and not math.isfinite(v):
-                        continue
-                    else:
-                        ws.write_number(r, c, v, cell_fmt)
-            ws.set_column(c, c, _width(values, header, fmt_code))
-        if len(data.columns):
-            ws.autofilter(0, 0, max(n, 1), len(data.columns) - 1)
+                kind = "number"
+            width = _width(values, header, fmt_code)
+            if kind == "number":  # cells Excel cannot hold stay empty: NaN, ±inf
+                values = [v if v is None or math.isfinite(v) else None for v in values]
+            columns.append((header, fmt_code, kind, values, width))
+        plan.append((str(sheet_name)[:31], columns, len(data)))
         if counts != before:
             where.append(str(sheet_name))
-    wb.close()
+    return plan, (counts, where)
+
+
+def _report_changes(changes: tuple[dict[str, int], list[str]], path: str | os.PathLike[str],
+                    notes: list[str] | None) -> None:
+    counts, where = changes
     for key, text in (("replaced", "teken(s) die Excel niet kan bevatten (stuurtekens) vervangen door �"),
                       ("cut", "tekst(en) ingekort tot 32.767 tekens (de grens van een Excel-cel)"),
                       ("rows", "rij(en) weggelaten boven de 1.048.576 rijen van een werkblad (volledig in de CSV)")):
@@ -338,7 +434,6 @@ def write_xlsx(sheets: Mapping[str, pd.DataFrame | Sheet], path: str | os.PathLi
             log.info(msg)
             if notes is not None:
                 notes.append(msg)
-    return atomic_write_bytes(path, buf.getvalue())
 
 
 def write_table(df: pd.DataFrame, path: str | os.PathLike[str], *,

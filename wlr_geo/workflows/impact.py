@@ -36,7 +36,7 @@ from wlr_geo.analysis.route.strips import StripSpec
 from wlr_geo.analysis.scale.chunks import ScaleOptions
 from wlr_geo.categories import assign_category
 from wlr_geo.io.dispatch import read_source, sniff_format
-from wlr_geo.io.tables import write_csv, write_xlsx
+from wlr_geo.io.tables import WorkbookHelper, write_csv, write_xlsx
 from wlr_geo.io.vector import parse_layer_spec
 from wlr_geo.outputs import OUTPUTS, file_names
 from wlr_geo.workflows._gpkg import write_gpkg
@@ -417,7 +417,8 @@ def _quick_frame(spec: str, role: str, records: list[tuple[str, str | None, str 
 
 # ----------------------------------------------------------------------------------- writing
 def write_impact(result: ImpactResult, out: str | os.PathLike[str] | RunOutputs, *, xlsx: bool = True,
-                 inputs: Sequence[tuple[str, str | None, str | None]] = (), wait_s: float = 0.0) -> list[Path]:
+                 inputs: Sequence[tuple[str, str | None, str | None]] = (), wait_s: float = 0.0,
+                 workbook: WorkbookHelper | None = None) -> list[Path]:
     """Write the outputs of an impact run (names and layers from :mod:`wlr_geo.outputs`).
 
     Files: ``impact.gpkg`` (layers ``routes``, ``segments``, ``markers``, ``strips``,
@@ -426,12 +427,13 @@ def write_impact(result: ImpactResult, out: str | os.PathLike[str] | RunOutputs,
     ``precautions_touched``), one CSV per table (``crossings.csv``, ``per_gemeente.csv``, ...),
     ``impact.xlsx`` (the same tables as sheets) and ``summary.json``. ``out`` is a folder or
     the outputs of an enclosing run; ``inputs`` are (path, role, layer) of the layers the result
-    came from (hashed and protected, listed in the manifest).
+    came from (hashed and protected, listed in the manifest). ``workbook``: a helper process
+    started earlier, which then builds ``impact.xlsx`` while the rest is written here.
     """
     if not isinstance(out, RunOutputs):
         with open_outputs(out, command="wlr-geo impact", names=file_names("impact"), inputs=inputs,
                           wait_s=wait_s) as w:
-            return write_impact(result, w, xlsx=xlsx, inputs=inputs)
+            return write_impact(result, w, xlsx=xlsx, inputs=inputs, workbook=workbook)
     w = out
     start = len(w.written)
     layers: dict[str, gpd.GeoDataFrame] = {}
@@ -444,18 +446,24 @@ def write_impact(result: ImpactResult, out: str | os.PathLike[str] | RunOutputs,
         if not isinstance(gdf, gpd.GeoDataFrame):
             raise LayerValidationError(f"uitvoerlaag {lay.name} heeft geen geometrie", hint="meld dit als fout in wlr_geo")
         layers[lay.name] = gdf
-    write_gpkg(w, "impact.gpkg", layers, command="wlr-geo impact", inputs=inputs or None,
-               variants=result.routes["variant"].tolist())
     tables: dict[str, pd.DataFrame] = {}
     for sheet in OUTPUTS["impact.xlsx"].layers:
         df = getattr(result, _TABLE_ATTR[sheet.name])
         if df is not None:
             tables[sheet.name] = df
     analysed = result.analysed_classes
+    sheets = registry_sheets("impact.xlsx", {k: xlsx_not_analysed(v, analysed) for k, v in tables.items()}) \
+        if xlsx else None
+    helper = workbook if sheets is not None else None
+    if helper is not None and sheets is not None:  # it builds the workbook while the rest is written here
+        helper.submit(sheets)
+    write_gpkg(w, "impact.gpkg", layers, command="wlr-geo impact", inputs=inputs or None,
+               variants=result.routes["variant"].tolist())
     for name, df in tables.items():
         write_csv(mark_not_analysed(df, analysed), w.path(f"{name}.csv"), float_format="%.3f", notes=w.notes)
-    if xlsx:
-        sheets = registry_sheets("impact.xlsx", {k: xlsx_not_analysed(v, analysed) for k, v in tables.items()})
+    if helper is not None:
+        helper.finish(w.path("impact.xlsx"), notes=w.notes)
+    elif sheets is not None:
         write_xlsx(sheets, w.path("impact.xlsx"), notes=w.notes)
     summary = not_analysed_summary(result.summary(), analysed)
     atomic_write_text(w.path("summary.json"), json.dumps(summary, indent=2, ensure_ascii=False, default=str))
@@ -464,6 +472,17 @@ def write_impact(result: ImpactResult, out: str | os.PathLike[str] | RunOutputs,
 
 
 # ----------------------------------------------------------------------------------- running
+def _workbook_helper(out: str | os.PathLike[str] | RunOutputs | None,
+                     xlsx: bool) -> contextlib.AbstractContextManager[WorkbookHelper | None]:
+    """A helper process for ``impact.xlsx``, started now so that it is ready when the tables are.
+
+    Only where it can run beside this process (more than one CPU) and the run writes a workbook.
+    """
+    if not xlsx or out is None or (os.cpu_count() or 1) < 2:
+        return contextlib.nullcontext()
+    return WorkbookHelper()
+
+
 def _early_hashes(out: str | os.PathLike[str] | RunOutputs | None,
                   paths: Iterable[str | os.PathLike[str]]) -> contextlib.AbstractContextManager[None]:
     """Inputs hashed in the background from now on, for the outputs this run opens itself."""
@@ -503,7 +522,8 @@ def run(config: str | os.PathLike[str] | ProjectConfig, out: str | os.PathLike[s
     if route_opts is not opts.route or width_m is not None:
         strips = opts.strips.with_width(width_m) if width_m is not None else opts.strips
         cfg = replace(cfg, options=replace(opts, route=route_opts, strips=strips))
-    with _early_hashes(out, (ref.path for ref in cfg.iter_refs())):  # hashed for the manifest while read
+    with _early_hashes(out, (ref.path for ref in cfg.iter_refs())), \
+            _workbook_helper(out, xlsx) as workbook:  # hashed for the manifest while read
         inputs = Inputs(cfg)
         engine = EngineMapper(cfg.options.scale)
         try:
@@ -521,7 +541,7 @@ def run(config: str | os.PathLike[str] | ProjectConfig, out: str | os.PathLike[s
             return ImpactRun(result)
         with open_outputs(out, command="wlr-geo impact", names=file_names("impact"), inputs=inputs.records,
                           config_path=cfg.path, catalog=cfg.catalog, wait_s=wait_s) as w:
-            paths = write_impact(result, w, xlsx=xlsx, inputs=inputs.records)
+            paths = write_impact(result, w, xlsx=xlsx, inputs=inputs.records, workbook=workbook)
         return ImpactRun(result, paths, w.last_manifest)
 
 
@@ -538,7 +558,7 @@ def run_quick(route: str, layers: Sequence[str] = (), out: str | os.PathLike[str
     for spec in (s for s in (route, *layers, municipalities, wijken) if s):
         with contextlib.suppress(WlrGeoError, OSError, ValueError):  # reading reports bad specs
             early.append(parse_layer_spec(spec).path)
-    with _early_hashes(out, early):  # hashed for the manifest while they are read
+    with _early_hashes(out, early), _workbook_helper(out, xlsx) as workbook:  # hashed while they are read
         records: list[tuple[str, str | None, str | None]] = []
         route_frame = _quick_frame(route, "route", records)
         strips = StripSpec().with_width(width_m) if width_m is not None else StripSpec()
@@ -555,7 +575,7 @@ def run_quick(route: str, layers: Sequence[str] = (), out: str | os.PathLike[str
             return ImpactRun(result)
         with open_outputs(out, command="wlr-geo impact", names=file_names("impact"), inputs=records,
                           wait_s=wait_s) as w:
-            paths = write_impact(result, w, xlsx=xlsx, inputs=records)
+            paths = write_impact(result, w, xlsx=xlsx, inputs=records, workbook=workbook)
         return ImpactRun(result, paths, w.last_manifest)
 
 
