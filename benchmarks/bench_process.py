@@ -23,22 +23,24 @@ Usage::
 
     python benchmarks/bench_process.py --sizes 100000,300000 [--repeat 3] [--work DIR]
 
-Measured on the quiet 2-core development machine (2026-12-02, load ≈ 1; the commands take turns,
-best of 3 each; ratio = naive / wlr wall time, > 1 means wlr-geo is faster; memory = wlr / naive
-peak RSS; ``benchmarks/results/process.txt``):
+Measured on the shared 2-core development machine (2026-12-03; the commands take turns in a
+rotating order, best of 5 each; ratio = naive / wlr wall time, > 1 means wlr-geo is faster;
+memory = wlr / naive peak RSS; ``benchmarks/results/process.txt``):
 
 =========  ========  ========  ==========  ==========  ======
 cables     naive     wlr       ratio       no xlsx     memory
 =========  ========  ========  ==========  ==========  ======
-1e5        1.88 s    1.45 s    1.30×       1.22×       0.88
-3e5        4.38 s    1.90 s    2.30×       3.13×       0.64
-1e6        12.42 s   2.37 s    5.24×       5.38×       0.34
+1e5        1.86 s    1.16 s    1.60×       1.90×       0.85
+3e5        4.61 s    1.39 s    3.32×       3.87×       0.60
+1e6        17.03 s   2.01 s    8.48×       8.95×       0.31
 =========  ========  ========  ==========  ==========  ======
 
 The wlr-geo side grows with the features near the route, not the layer (it reads only the corridor
 the analysis needs, ≈ 95 m with the default strips, through the R-tree); most of its time is fixed:
-geopandas' import (paid by both sides), wlr_geo's modules and writing impact.gpkg with its styles,
-the CSVs and impact.xlsx. ``--other-wlr`` runs an earlier wlr-geo in turn with the others.
+geopandas' import (paid by both sides), wlr_geo's modules and writing impact.gpkg with its styles
+and the CSVs (impact.xlsx is built meanwhile by a helper process on the other core, so the CPU
+time counts it and the wall time mostly does not). ``--other-wlr`` runs an earlier wlr-geo in turn
+with the others.
 """
 
 from __future__ import annotations
