@@ -107,3 +107,21 @@ def test_a_whole_impact_run_leaves_complete_outputs(tmp_path):
     assert "crossings" in {name for name, _ in pyogrio.list_layers(out / "impact.gpkg")}
     assert str(out / "summary.json") in proc.stdout  # the list of files printed last reached the pipe
     assert marker.exists()
+
+
+def test_ctrl_c_while_loading_is_one_line_and_130(tmp_path):
+    import signal
+    import time
+
+    from wlr_geo.catalog import embedded_path
+
+    boundaries = embedded_path("boundaries.gpkg")
+    proc = subprocess.Popen([sys.executable, "-c", "import wlr_geo.cli.main as m; m.run()", "impact", "--route",
+                             f"{embedded_path('scenario.gpkg')}:route", "--layer", f"{boundaries}:wijken",
+                             "-o", str(tmp_path / "out")], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(0.3)  # Python is up; geopandas and the rest are still loading
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert err.strip() == "afgebroken"
+    assert not (tmp_path / "out" / "manifest.json").exists()

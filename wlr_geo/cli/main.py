@@ -187,8 +187,13 @@ def run() -> NoReturn:
     """
     code = [1]  # what a programming error's traceback ends with
     atexit.register(_end_process, code)
-    if _command_name(sys.argv[1:]) in COMMANDS:
-        _load_stack()
+    try:
+        if _command_name(sys.argv[1:]) in COMMANDS:
+            _load_stack()
+    except KeyboardInterrupt:  # Ctrl-C while loading: as main() answers it
+        click.echo("afgebroken", err=True)
+        code[0] = EXIT_INTERRUPTED
+        sys.exit(code[0])
     try:
         code[0] = main()
     except SystemExit as exc:  # not raised by main itself; kept for what it calls
