@@ -93,7 +93,7 @@ def test_a_whole_impact_run_leaves_complete_outputs(tmp_path):
     boundaries = embedded_path("boundaries.gpkg")
     scenario = embedded_path("scenario.gpkg")  # the indicative route (a plan layer)
     out = tmp_path / "out"
-    proc, marker = _run(tmp_path, "impact", "--route", f"{scenario}:route", "--layer", f"{boundaries}:wijken",
+    proc, marker = _run(tmp_path, "-v", "impact", "--route", f"{scenario}:route", "--layer", f"{boundaries}:wijken",
                         "--municipalities", f"{boundaries}:municipalities", "-o", str(out))
     assert proc.returncode == 0, proc.stderr
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
@@ -106,6 +106,7 @@ def test_a_whole_impact_run_leaves_complete_outputs(tmp_path):
 
     assert "crossings" in {name for name, _ in pyogrio.list_layers(out / "impact.gpkg")}
     assert str(out / "summary.json") in proc.stdout  # the list of files printed last reached the pipe
+    assert "info wlr_geo" in proc.stderr and "Created" not in proc.stderr  # -v: our lines, not pyogrio's
     assert marker.exists()
 
 

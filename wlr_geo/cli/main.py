@@ -159,6 +159,8 @@ def cli(ctx: click.Context, verbose: int, debug: bool) -> None:
         if type(handler) is logging.StreamHandler and not isinstance(handler.formatter, _VisibleFormatter):
             handler.setFormatter(_VisibleFormatter(LOG_FORMAT))
     logging.getLogger("wlr_geo").setLevel(max(level, logging.DEBUG))
+    # pyogrio logs every layer it writes ("Created 251 records", in English): only with -vv
+    logging.getLogger("pyogrio").setLevel(logging.DEBUG if verbose >= 2 else logging.WARNING)
     if ctx.invoked_subcommand is not None:
         from wlr_geo.workflows._output import capture_warnings
 
