@@ -122,7 +122,7 @@ def test_ctrl_c_while_loading_is_one_line_and_130(tmp_path):
                              "-o", str(tmp_path / "out")], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     time.sleep(0.3)  # Python is up; geopandas and the rest are still loading
     proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=120)
+    _, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err
     assert err.strip() == "afgebroken"
     assert not (tmp_path / "out" / "manifest.json").exists()
