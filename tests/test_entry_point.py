@@ -112,15 +112,18 @@ def test_a_whole_impact_run_leaves_complete_outputs(tmp_path):
 
 def test_ctrl_c_while_loading_is_one_line_and_130(tmp_path):
     import signal
-    import time
 
     from wlr_geo.catalog import embedded_path
 
     boundaries = embedded_path("boundaries.gpkg")
-    proc = subprocess.Popen([sys.executable, "-c", "import wlr_geo.cli.main as m; m.run()", "impact", "--route",
+    # the child says when wlr_geo.cli.main is imported (a Ctrl-C before that is Python's own);
+    # geopandas and the rest load after that line
+    script = "import sys, wlr_geo.cli.main as m; print('klaar', flush=True); m.run()"
+    proc = subprocess.Popen([sys.executable, "-c", script, "impact", "--route",
                              f"{embedded_path('scenario.gpkg')}:route", "--layer", f"{boundaries}:wijken",
                              "-o", str(tmp_path / "out")], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(0.3)  # Python is up; geopandas and the rest are still loading
+    assert proc.stdout is not None
+    assert proc.stdout.readline().strip() == "klaar"
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err
