@@ -116,9 +116,11 @@ def test_ctrl_c_while_loading_is_one_line_and_130(tmp_path):
     from wlr_geo.catalog import embedded_path
 
     boundaries = embedded_path("boundaries.gpkg")
-    # the child says when wlr_geo.cli.main is imported (a Ctrl-C before that is Python's own);
-    # geopandas and the rest load after that line
-    script = "import sys, wlr_geo.cli.main as m; print('klaar', flush=True); m.run()"
+    # the child says when run() starts loading geopandas and the rest (a Ctrl-C before run() is
+    # Python's own)
+    script = ("import wlr_geo.cli.main as m\nload = m._load_stack\n"
+              "def loud():\n    print('klaar', flush=True)\n    load()\n"
+              "m._load_stack = loud\nm.run()\n")
     proc = subprocess.Popen([sys.executable, "-c", script, "impact", "--route",
                              f"{embedded_path('scenario.gpkg')}:route", "--layer", f"{boundaries}:wijken",
                              "-o", str(tmp_path / "out")], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
