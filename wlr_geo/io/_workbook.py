@@ -7,7 +7,7 @@ bytes of the workbook with XlsxWriter; the same plan always gives the same bytes
 
 The module imports nothing but the standard library and XlsxWriter, so it also runs as a script
 (``python -I _workbook.py``): a command that writes other files meanwhile
-(:func:`wlr_geo.io.tables.start_xlsx`) hands the plan to such a helper process through its
+(:class:`wlr_geo.io.tables.WorkbookHelper`) hands the plan to such a helper process through its
 stdin (JSON) and reads the workbook from its stdout, so that XlsxWriter's per-cell work
 runs on the second core. The plan comes from the parent process only; nothing else is read.
 """

@@ -270,12 +270,8 @@ def write_xlsx(sheets: Mapping[str, pd.DataFrame | Sheet], path: str | os.PathLi
     Sheet names longer than Excel's 31 characters are cut. ``notes`` gets a line per kind of
     change made to the data (characters replaced, texts cut, rows left out).
     """
-    from wlr_geo.io._workbook import build_workbook
-
     plan, changes = _workbook_plan(sheets, index)
-    data = build_workbook(plan, _created())
-    _report_changes(changes, path, notes)
-    return atomic_write_bytes(path, data)
+    return _write_workbook(plan, _created(), changes, path, notes)
 
 
 class WorkbookHelper:
@@ -344,12 +340,7 @@ class WorkbookHelper:
             else:
                 log.debug("werkmap in dit proces: de hulp stopte met code %s", self._proc.returncode)
         self.cancel()  # the helper is done either way
-        if data is None:
-            from wlr_geo.io._workbook import build_workbook
-
-            data = build_workbook(self._plan, self._created)
-        _report_changes(self._changes, path, notes)
-        return atomic_write_bytes(path, data)
+        return _write_workbook(self._plan, self._created, self._changes, path, notes, data)
 
     def cancel(self) -> None:
         """Stop the helper (the workbook is not needed, or is built here); nothing after finish."""
@@ -423,8 +414,14 @@ def _workbook_plan(sheets: Mapping[str, pd.DataFrame | Sheet], index: bool
     return plan, (counts, where)
 
 
-def _report_changes(changes: tuple[dict[str, int], list[str]], path: str | os.PathLike[str],
-                    notes: list[str] | None) -> None:
+def _write_workbook(plan: list[Any], created: str, changes: tuple[dict[str, int], list[str]],
+                    path: str | os.PathLike[str], notes: list[str] | None, data: bytes | None = None) -> Path:
+    """Write the workbook of ``plan`` (``data``: its bytes, built already by a helper) and report
+    the changes made to the data in the log and ``notes``."""
+    if data is None:
+        from wlr_geo.io._workbook import build_workbook
+
+        data = build_workbook(plan, created)
     counts, where = changes
     for key, text in (("replaced", "teken(s) die Excel niet kan bevatten (stuurtekens) vervangen door �"),
                       ("cut", "tekst(en) ingekort tot 32.767 tekens (de grens van een Excel-cel)"),
@@ -434,6 +431,7 @@ def _report_changes(changes: tuple[dict[str, int], list[str]], path: str | os.Pa
             log.info(msg)
             if notes is not None:
                 notes.append(msg)
+    return atomic_write_bytes(path, data)
 
 
 def write_table(df: pd.DataFrame, path: str | os.PathLike[str], *,

@@ -454,15 +454,14 @@ def write_impact(result: ImpactResult, out: str | os.PathLike[str] | RunOutputs,
     analysed = result.analysed_classes
     sheets = registry_sheets("impact.xlsx", {k: xlsx_not_analysed(v, analysed) for k, v in tables.items()}) \
         if xlsx else None
-    helper = workbook if sheets is not None else None
-    if helper is not None and sheets is not None:  # it builds the workbook while the rest is written here
-        helper.submit(sheets)
+    if sheets is not None and workbook is not None:  # it builds the workbook while the rest is written here
+        workbook.submit(sheets)
     write_gpkg(w, "impact.gpkg", layers, command="wlr-geo impact", inputs=inputs or None,
                variants=result.routes["variant"].tolist())
     for name, df in tables.items():
         write_csv(mark_not_analysed(df, analysed), w.path(f"{name}.csv"), float_format="%.3f", notes=w.notes)
-    if helper is not None:
-        helper.finish(w.path("impact.xlsx"), notes=w.notes)
+    if sheets is not None and workbook is not None:
+        workbook.finish(w.path("impact.xlsx"), notes=w.notes)
     elif sheets is not None:
         write_xlsx(sheets, w.path("impact.xlsx"), notes=w.notes)
     summary = not_analysed_summary(result.summary(), analysed)
@@ -523,7 +522,7 @@ def run(config: str | os.PathLike[str] | ProjectConfig, out: str | os.PathLike[s
         strips = opts.strips.with_width(width_m) if width_m is not None else opts.strips
         cfg = replace(cfg, options=replace(opts, route=route_opts, strips=strips))
     with _early_hashes(out, (ref.path for ref in cfg.iter_refs())), \
-            _workbook_helper(out, xlsx) as workbook:  # hashed for the manifest while read
+            _workbook_helper(out, xlsx) as workbook:  # inputs hashed while read; the helper loads meanwhile
         inputs = Inputs(cfg)
         engine = EngineMapper(cfg.options.scale)
         try:
